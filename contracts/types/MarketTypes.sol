@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @notice Where a job is in its lifecycle. States only move forward; the last five are terminal.
+/// `None` is what a view reports for an id that was never issued.
+enum JobState {
+    None,
+    Open, // taking bids until the bid deadline (or until k bids with a zero bid window)
+    Committing, // awarded; winners commit until the commit deadline or until all have committed
+    Revealing, // committers reveal until the reveal deadline or until all have revealed
+    Succeeded, // a digest reached the quorum; agreeing providers were paid
+    NoConsensus, // revealed, but no digest reached the quorum; the requester was refunded
+    Failed, // fewer than `quorum` winners committed; the requester was refunded
+    Cancelled, // the requester cancelled before the award
+    Expired // fewer than `quorum` bids by the bid deadline
+}
+
+/// @notice What settlement decided for one awarded provider (one replica).
+enum ReplicaOutcome {
+    Agreed, // revealed the consensus digest: paid its bid, collateral released
+    Dissented, // revealed another digest while a consensus existed: collateral slashed
+    MissedCommit, // awarded but never committed: collateral slashed
+    MissedReveal, // committed but never revealed: collateral slashed
+    Unresolved // committed (and revealed, if the job got that far) but no consensus could judge it: collateral released
+}
+
+/// @notice What a requester asks for in `postJob`.
+/// @param manifestCid Binary CIDv1 of the job manifest (0x01, 0x55|0x70, 0x12, 0x20, 32-byte sha2-256 digest).
+/// @param replicas k: independent runs wanted, 1..16.
+/// @param quorum m: identical results needed, k/2 < m <= k.
+/// @param maxPrice Most the requester pays one provider for one replica, in token units (< 2^80).
+/// @param bidWindow Seconds of bidding; 0 awards the moment k bids are in (the owner's `fillTimeout` then bounds the wait).
+/// @param commitWindow Seconds the winners have to commit after the award.
+/// @param revealWindow Seconds the committers have to reveal once the reveal phase opens.
+/// @param minReputation Lowest reputation score (basis points, 0..10_000) a bidder may have.
+struct JobParams {
+    bytes manifestCid;
+    uint8 replicas;
+    uint8 quorum;
+    uint256 maxPrice;
+    uint32 bidWindow;
+    uint32 commitWindow;
+    uint32 revealWindow;
+    uint16 minReputation;
+}
+
+/// @notice An ERC-2612 permit signed by the requester for the job's escrow.
+struct Permit {
+    uint256 value;
+    uint256 deadline;
+    uint8 v;
+    bytes32 r;
+    bytes32 s;
+}
+
+/// @notice Owner-set parameters. Fee and collateral ratio are snapshotted into each job when it is posted.
+/// @param minStake Stake (token units) a provider needs to bid.
+/// @param unbondingDelay Seconds between `requestUnstake` and `withdrawUnstaked`.
+/// @param protocolFeeBps Fee on what providers are paid, in basis points, at most 500 (5 %).
+/// @param collateralRatioBps Collateral locked per bid, in basis points of the bid price (at most 50_000).
+/// @param fillTimeout Seconds a zero-bid-window job waits for k bids before it awards what it has (>= quorum) or expires.
+/// @param treasury Receives the protocol fee (credited; it withdraws like anyone else).
+struct Parameters {
+    uint96 minStake;
+    uint32 unbondingDelay;
+    uint16 protocolFeeBps;
+    uint16 collateralRatioBps;
+    uint32 fillTimeout;
+    address treasury;
+}
+
+/// @notice A job as the views report it.
+struct JobView {
+    address requester;
+    JobState state;
+    uint8 replicas;
+    uint8 quorum;
+    uint8 bids;
+    uint8 commits;
+    uint8 reveals;
+    bool awardOnFill;
+    uint16 minReputation;
+    uint16 protocolFeeBps;
+    uint16 collateralRatioBps;
+    uint256 maxPrice;
+    /// Escrow still held for this job (0 once terminal).
+    uint256 escrow;
+    /// Deadline of the current phase: bid, commit or reveal (0 once terminal).
+    uint64 deadline;
+    uint32 commitWindow;
+    uint32 revealWindow;
+}
+
+/// @notice One bid, or once awarded one replica.
+struct ReplicaView {
+    address provider;
+    uint256 price;
+    uint256 collateral;
+    /// Reputation score (bps) of the provider when it bid; breaks price ties.
+    uint16 reputation;
+    bool committed;
+    bool revealed;
+    /// The commitment while committed, the revealed result digest once revealed, else 0.
+    bytes32 commitmentOrDigest;
+}
+
+/// @notice A provider as the views report it.
+struct ProviderView {
+    bool registered;
+    bytes peerId;
+    string[] multiaddrs;
+    /// Advertised price, token units per 1e9 fuel.
+    uint256 askPrice;
+    uint256 stake;
+    uint256 locked;
+    uint256 unbonding;
+    uint64 unbondingAvailableAt;
+    /// Earnings credited and not yet withdrawn.
+    uint256 earnings;
+    uint32 awarded;
+    uint32 agreed;
+    uint32 dissented;
+    uint32 missed;
+    /// (agreed + 1) * 10_000 / (awarded + 2).
+    uint16 score;
+}
