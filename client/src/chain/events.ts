@@ -1,0 +1,93 @@
+import { parseEventLogs, type Address, type ParseEventLogsReturnType, type PublicClient } from "viem";
+import { setTimeout as sleep } from "node:timers/promises";
+import { jobMarketAbi } from "../generated/abi.ts";
+import { LOG_RANGE_BLOCKS, POLL_INTERVAL_MS, RPC_RETRY_MAX_MS, RPC_RETRY_MIN_MS } from "./constants.ts";
+import { explainChainError } from "./revert.ts";
+
+/** Any JobMarket event, decoded and typed from the generated ABI. */
+export type MarketEvent = ParseEventLogsReturnType<typeof jobMarketAbi>[number];
+export type MarketEventName = MarketEvent["eventName"];
+
+export type GetMarketEventsParameters = {
+  address: Address;
+  fromBlock: bigint;
+  toBlock: bigint;
+  /** Only events of this job (every job event has `jobId` as its first indexed argument). */
+  jobId?: bigint;
+  signal?: AbortSignal;
+};
+
+/** JobMarket events in a block range, in chain order, fetched in ranges public RPCs accept. */
+export async function getMarketEvents(client: PublicClient, p: GetMarketEventsParameters): Promise<MarketEvent[]> {
+  const out: MarketEvent[] = [];
+  for (let from = p.fromBlock; from <= p.toBlock; from += LOG_RANGE_BLOCKS) {
+    p.signal?.throwIfAborted();
+    const to = from + LOG_RANGE_BLOCKS - 1n < p.toBlock ? from + LOG_RANGE_BLOCKS - 1n : p.toBlock;
+    let logs;
+    try {
+      logs = await client.getLogs({ address: p.address, fromBlock: from, toBlock: to });
+    } catch (err) {
+      throw explainChainError(`Reading JobMarket events in blocks ${from}..${to}`, err);
+    }
+    for (const ev of parseEventLogs({ abi: jobMarketAbi, logs })) {
+      if (p.jobId === undefined || jobIdOf(ev) === p.jobId) out.push(ev);
+    }
+  }
+  return out;
+}
+
+/** The job an event is about, if it is a job event. */
+export function jobIdOf(ev: MarketEvent): bigint | undefined {
+  const args = ev.args as { jobId?: bigint };
+  return args.jobId;
+}
+
+export type FollowMarketEventsParameters = {
+  address: Address;
+  /** First block to read. */
+  fromBlock: bigint;
+  /** Blocks to stay behind the head, for chains that reorganise (0 on the local chain). */
+  confirmations?: number;
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+  /** Told about each RPC failure; the follower keeps retrying with back-off and never skips a block. */
+  onRpcError?: (err: Error, retryInMs: number) => void;
+};
+
+export type MarketEventBatch = { fromBlock: bigint; toBlock: bigint; events: MarketEvent[] };
+
+/**
+ * Follows the JobMarket from `fromBlock` for as long as `signal` allows, yielding every block range
+ * exactly once and in order (even ranges with no events, so callers can record the last block they
+ * processed and resume after a restart). An RPC outage delays it; it never loses events.
+ */
+export async function* followMarketEvents(client: PublicClient, p: FollowMarketEventsParameters): AsyncGenerator<MarketEventBatch> {
+  const poll = p.pollIntervalMs ?? POLL_INTERVAL_MS;
+  const confirmations = BigInt(p.confirmations ?? 0);
+  let next = p.fromBlock;
+  let backoff = RPC_RETRY_MIN_MS;
+  while (!p.signal?.aborted) {
+    let batch: MarketEventBatch | undefined;
+    try {
+      const head = (await client.getBlockNumber({ cacheTime: 0 })) - confirmations;
+      if (head >= next) {
+        const to = head - next + 1n > LOG_RANGE_BLOCKS ? next + LOG_RANGE_BLOCKS - 1n : head;
+        const events = await getMarketEvents(client, { address: p.address, fromBlock: next, toBlock: to, signal: p.signal });
+        batch = { fromBlock: next, toBlock: to, events };
+      }
+      backoff = RPC_RETRY_MIN_MS;
+    } catch (err) {
+      if (p.signal?.aborted) return;
+      p.onRpcError?.(err as Error, backoff);
+      await sleep(backoff, undefined, { signal: p.signal }).catch(() => {});
+      backoff = Math.min(backoff * 2, RPC_RETRY_MAX_MS);
+      continue;
+    }
+    if (batch) {
+      yield batch;
+      next = batch.toBlock + 1n;
+      if (batch.toBlock - batch.fromBlock + 1n === LOG_RANGE_BLOCKS) continue; // still catching up
+    }
+    await sleep(poll, undefined, { signal: p.signal }).catch(() => {});
+  }
+}

@@ -1,0 +1,24 @@
+export * from "./constants.ts";
+export { cidToHex, hexToCid } from "./cidBytes.ts";
+export { computeCommitment, randomSalt } from "./commitment.ts";
+export {
+  followMarketEvents,
+  getMarketEvents,
+  jobIdOf,
+  type FollowMarketEventsParameters,
+  type GetMarketEventsParameters,
+  type MarketEvent,
+  type MarketEventBatch,
+  type MarketEventName,
+} from "./events.ts";
+export {
+  readJob,
+  readParameters,
+  readProvider,
+  readReplicas,
+  type JobInfo,
+  type MarketParameters,
+  type ProviderInfo,
+  type ReplicaInfo,
+} from "./market.ts";
+export { ChainRequestError, ContractRevertedError, explainChainError } from "./revert.ts";

@@ -1,0 +1,90 @@
+import { BaseError as ViemBaseError, ContractFunctionRevertedError } from "viem";
+import { BaseError } from "../errors.ts";
+
+/** What to do about each custom error of the JobMarket (contracts/interfaces/IJobMarket.sol). */
+const FIXES: Record<string, string> = {
+  InvalidCid: "Pass a binary CIDv1 (raw or dag-pb, sha2-256) as the content layer produces it.",
+  ReplicasOutOfRange: "Ask for between 1 and 16 replicas.",
+  QuorumOutOfRange: "Pick a quorum above half the replicas and at most the replicas (e.g. 2 of 3).",
+  MaxPriceOutOfRange: "Offer a positive maximum price below 2^80 token units.",
+  BidWindowTooLong: "Shorten the bid window (0 awards the job as soon as enough bids are in).",
+  CommitWindowOutOfRange: "Pick a commit window within the bounds shown.",
+  RevealWindowOutOfRange: "Pick a reveal window within the bounds shown.",
+  MinReputationOutOfRange: "Minimum reputation is in basis points, 0 to 10000.",
+  PermitFailed: "The permit was rejected and the allowance is too small: sign a new permit, or approve the escrow first.",
+  JobNotFound: "Check the job id; a finished job's record may have been reused, its history is in the events.",
+  WrongJobState: "The job is not in the phase this action needs; check `accord job status`.",
+  JobTerminal: "The job is already settled; nothing more can happen to it.",
+  NotRequester: "Only the requester that posted the job can do this.",
+  BiddingClosed: "The bid deadline passed; bid on another job.",
+  DeadlineNotReached: "Wait until the phase deadline has passed, then try again.",
+  DeadlinePassed: "The phase deadline passed; `claim` the job to move it on.",
+  BidPriceOutOfRange: "Bid a positive price no higher than the job's maximum price.",
+  BidNotCompetitive: "The best bids are in and yours does not beat the worst of them: bid lower or skip this job.",
+  AlreadyBid: "You already bid on this job.",
+  NotRegistered: "Register as a provider first (`accord-provider register`).",
+  AlreadyRegistered: "This address is registered already; use update instead.",
+  StakeBelowMinimum: "Stake at least the minimum (`accord-provider stake`).",
+  InsufficientFreeStake: "Stake more, or wait for running jobs to release their collateral.",
+  ReputationTooLow: "This job asks for a higher reputation than yours; bid on jobs with a lower minimum.",
+  NotAReplica: "Only the providers awarded this job can commit or reveal.",
+  AlreadyCommitted: "This provider has committed already.",
+  NotCommitted: "Commit before revealing.",
+  AlreadyRevealed: "This provider has revealed already.",
+  CommitmentMismatch: "The result digest and salt do not match the commitment; reveal what was committed.",
+  TooFewCommits: "Too few winners committed; `claim` the job to fail it and refund the requester.",
+  ZeroAmount: "Pass an amount above zero.",
+  AmountTooLarge: "Pass a smaller amount.",
+  UnstakeExceedsFree: "Only free stake can be unstaked; wait until locked collateral is released.",
+  UnbondingNotFinished: "Wait for the unbonding delay to pass, then withdraw.",
+  NothingToWithdraw: "Nothing is credited to this account yet.",
+  PeerIdLengthOutOfRange: "Pass the binary libp2p peer id (at most 64 bytes).",
+  TooManyMultiaddrs: "Register at most 8 addresses.",
+  MultiaddrTooLong: "Shorten the address.",
+  AskPriceTooLarge: "Ask a smaller price.",
+  ERC20InsufficientBalance: "The account does not hold enough of the token; fund it first.",
+  ERC20InsufficientAllowance: "Approve the market to move the amount first (the SDK does this for you).",
+  ERC2612InvalidSigner: "The permit signature does not match the owner; sign it with the paying account.",
+  ERC2612ExpiredSignature: "The permit expired; sign a new one.",
+  SafeERC20FailedOperation: "The token refused the transfer; check balances and allowances.",
+};
+
+const stringify = (v: unknown): string => (typeof v === "bigint" ? v.toString() : typeof v === "object" ? JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x)) : String(v));
+
+/** A transaction or call the JobMarket reverted, with the custom error's name and arguments. */
+export class ContractRevertedError extends BaseError {
+  override name = "ContractRevertedError";
+  readonly errorName: string;
+  readonly args: readonly unknown[];
+  constructor(action: string, errorName: string, args: readonly unknown[], cause: unknown) {
+    super(`${action} was reverted by the contract: ${errorName}(${args.map(stringify).join(", ")}).`, {
+      fix: FIXES[errorName] ?? "See docs/PROTOCOL.md for when the contract raises this error.",
+      cause,
+    });
+    this.errorName = errorName;
+    this.args = args;
+  }
+}
+
+/** The chain could not be reached or refused the request for another reason than a revert. */
+export class ChainRequestError extends BaseError {
+  override name = "ChainRequestError";
+  constructor(action: string, cause: unknown) {
+    const msg = cause instanceof ViemBaseError ? cause.shortMessage : (cause as Error)?.message ?? String(cause);
+    super(`${action} failed: ${msg}`, {
+      fix: "Check that the RPC URL answers and the account has gas; then try again.",
+      cause,
+    });
+  }
+}
+
+/** Turns whatever viem threw for `action` into an Accord error that says what to do. */
+export function explainChainError(action: string, err: unknown): BaseError {
+  if (err instanceof BaseError) return err;
+  if (err instanceof ViemBaseError) {
+    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+    if (reverted?.data?.errorName) return new ContractRevertedError(action, reverted.data.errorName, reverted.data.args ?? [], err);
+    if (reverted?.reason) return new ContractRevertedError(action, reverted.reason, [], err);
+  }
+  return new ChainRequestError(action, err);
+}
