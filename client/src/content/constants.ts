@@ -1,0 +1,22 @@
+/**
+ * Limits of the content layer. Overridable per node through `createAccordNode({ content })`.
+ */
+export const CONTENT_LIMITS = {
+  /**
+   * Blocks of one file fetched ahead of the reader. The exporter would otherwise load every
+   * child of a DAG layer at once (1 GiB for a 1 GiB file); this window keeps memory at
+   * about this many MiB while keeping enough requests in flight to fill the link.
+   */
+  blockReadAhead: 8,
+  /** Fetching content: no block arrived for this long means no one can serve it. */
+  getTimeoutMs: 30_000,
+  /** getBytes() refuses content larger than this; stream it with cat() instead. */
+  maxGetBytes: 256 * 1024 * 1024,
+  /** Announcing a CID in the DHT, and looking up its providers. */
+  provideTimeoutMs: 10_000,
+  findProvidersTimeoutMs: 10_000,
+  /** Providers returned by one findProviders call. */
+  maxProviders: 20,
+};
+
+export type ContentLimits = typeof CONTENT_LIMITS;

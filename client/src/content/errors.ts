@@ -1,0 +1,53 @@
+import { BaseError } from "../errors.ts";
+
+export class CorruptBlockError extends BaseError {
+  override name = "CorruptBlockError";
+  readonly cid: string;
+  constructor(cid: string, where: string) {
+    super(`Block ${cid} from ${where} does not hash to its CID.`, {
+      fix: "The copy is corrupt: it has been refused. Fetch the content again (from another peer); if it was the local disk, run gc and re-add or re-fetch it.",
+    });
+    this.cid = cid;
+  }
+}
+
+export class ContentNotFoundError extends BaseError {
+  override name = "ContentNotFoundError";
+  readonly cid: string;
+  constructor(cid: string, timeoutMs: number, params: { cause?: unknown; offline?: boolean } = {}) {
+    super(
+      params.offline
+        ? `Content ${cid} is not in the local store.`
+        : `Content ${cid} could not be fetched within ${timeoutMs} ms: no reachable peer served it.`,
+      {
+        cause: params.cause,
+        details: (params.cause as Error | undefined)?.message,
+        fix: "Check the CID, make sure a node that holds it is online and has announced it (content.provide), or pass its address with `from`.",
+      },
+    );
+    this.cid = cid;
+  }
+}
+
+export class ContentTooLargeError extends BaseError {
+  override name = "ContentTooLargeError";
+  constructor(cid: string, limit: number) {
+    super(`Content ${cid} is larger than the ${limit} bytes getBytes() may hold in memory.`, {
+      fix: "Stream it with content.cat(cid) instead, or raise maxBytes if you really need it whole.",
+    });
+  }
+}
+
+export class NotAFileError extends BaseError {
+  override name = "NotAFileError";
+  constructor(cid: string, type: string) {
+    super(`Content ${cid} is a ${type}, not a file.`, { fix: "Use content.ls(cid) to list a directory, then fetch its files." });
+  }
+}
+
+export class InvalidContentPathError extends BaseError {
+  override name = "InvalidContentPathError";
+  constructor(path: string, reason: string) {
+    super(`Cannot add ${path}: ${reason}.`, { fix: "Pass an existing regular file or directory." });
+  }
+}

@@ -1,0 +1,238 @@
+import type { Helia } from "@helia/interface";
+import type { AbortOptions, PeerId } from "@libp2p/interface";
+import { peerIdFromCID } from "@libp2p/peer-id";
+import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import { exporter } from "ipfs-unixfs-exporter";
+import { importByteStream, importBytes, importer, type ImportCandidate } from "ipfs-unixfs-importer";
+import * as dagPb from "@ipld/dag-pb";
+import { createReadStream } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import type { CID } from "multiformats/cid";
+import { CID_PROFILE } from "./cid.ts";
+import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
+import { ContentNotFoundError, ContentTooLargeError, InvalidContentPathError, NotAFileError } from "./errors.ts";
+
+export type AddOptions = AbortOptions & {
+  /** Keep the content through gc (default true: what you add is what you mean to serve). */
+  pin?: boolean;
+};
+
+export type GetOptions = AbortOptions & {
+  /** Peers known to hold the content, tried before the DHT: multiaddrs ending in /p2p/<id>. */
+  from?: Array<Multiaddr | string>;
+  /** Fail at once if a block is not local. */
+  offline?: boolean;
+  /** Give up when no block arrived for this long (default CONTENT_LIMITS.getTimeoutMs). */
+  timeoutMs?: number;
+  offset?: number;
+  length?: number;
+};
+
+export type ProviderInfo = { id: PeerId; multiaddrs: Multiaddr[] };
+export type DirectoryEntry = { name: string; cid: CID; size: bigint };
+
+/**
+ * The content store of one Accord node: UnixFS DAGs in DESIGN.md's profile (so a CID here is
+ * the CID `cidOfBytes` and any IPFS tool give), kept in the node's blockstore, exchanged
+ * over bitswap and announced in the DHT. Reads are streamed: a file is never whole in memory.
+ */
+export class ContentStore {
+  readonly helia: Helia;
+  readonly limits: ContentLimits;
+
+  constructor(helia: Helia, limits: Partial<ContentLimits> = {}) {
+    this.helia = helia;
+    this.limits = { ...CONTENT_LIMITS, ...limits };
+  }
+
+  async add(bytes: Uint8Array, options: AddOptions = {}): Promise<CID> {
+    const { cid } = await importBytes(bytes, this.helia.blockstore, { profile: CID_PROFILE });
+    return this.afterAdd(cid, options);
+  }
+
+  async addStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AddOptions = {}): Promise<CID> {
+    const { cid } = await importByteStream(abortable(chunks, options.signal), this.helia.blockstore, { profile: CID_PROFILE });
+    return this.afterAdd(cid, options);
+  }
+
+  async addFile(path: string, options: AddOptions = {}): Promise<CID> {
+    const info = await stat(path).catch((err) => {
+      throw new InvalidContentPathError(path, (err as Error).message);
+    });
+    if (!info.isFile()) throw new InvalidContentPathError(path, "it is not a regular file");
+    return this.addStream(createReadStream(path, { highWaterMark: 1024 * 1024, signal: options.signal }), options);
+  }
+
+  /** Adds a directory tree; the CID is the UnixFS directory's, as `ipfs add -r` would give. */
+  async addDirectory(path: string, options: AddOptions = {}): Promise<CID> {
+    const info = await stat(path).catch((err) => {
+      throw new InvalidContentPathError(path, (err as Error).message);
+    });
+    if (!info.isDirectory()) throw new InvalidContentPathError(path, "it is not a directory");
+    let root: CID | undefined;
+    for await (const entry of importer(abortable(walk(path), options.signal), this.helia.blockstore, { profile: CID_PROFILE, wrapWithDirectory: true })) {
+      if (entry.path === "") root = entry.cid;
+    }
+    if (!root) throw new InvalidContentPathError(path, "the importer produced no root");
+    return this.afterAdd(root, options);
+  }
+
+  private async afterAdd(cid: CID, options: AddOptions): Promise<CID> {
+    if (options.pin !== false && !(await this.helia.pins.isPinned(cid, options))) await drain(this.helia.pins.add(cid, options));
+    return cid;
+  }
+
+  /** Streams a file's bytes, fetching and verifying blocks as the reader consumes them. */
+  async *cat(cid: CID, options: GetOptions = {}): AsyncGenerator<Uint8Array> {
+    const timeoutMs = options.timeoutMs ?? this.limits.getTimeoutMs;
+    // An idle timer, not a deadline: a 1 GiB file may take longer than timeoutMs to arrive.
+    const idle = new AbortController();
+    let timer = setTimeout(() => idle.abort(), timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
+    const opts = {
+      signal,
+      offline: options.offline,
+      providers: options.from?.map((a) => (typeof a === "string" ? toMultiaddr(a) : a)),
+      blockReadConcurrency: this.limits.blockReadAhead,
+      offset: options.offset,
+      length: options.length,
+    };
+    try {
+      const entry = await exporter(cid, this.helia.blockstore, opts);
+      if (entry.type !== "file" && entry.type !== "raw" && entry.type !== "identity") throw new NotAFileError(cid.toString(), entry.type);
+      for await (const chunk of entry.content(opts)) {
+        clearTimeout(timer);
+        yield chunk as Uint8Array;
+        timer = setTimeout(() => idle.abort(), timeoutMs);
+      }
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      if (idle.signal.aborted) throw new ContentNotFoundError(cid.toString(), timeoutMs, { cause: err });
+      if ((err as Error).name === "BlockNotFoundWhileOfflineError") throw new ContentNotFoundError(cid.toString(), timeoutMs, { cause: err, offline: true });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A file's bytes in one buffer, refusing more than `maxBytes`. */
+  async getBytes(cid: CID, options: GetOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
+    const maxBytes = options.maxBytes ?? this.limits.maxGetBytes;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of this.cat(cid, options)) {
+      total += chunk.length;
+      if (total > maxBytes) throw new ContentTooLargeError(cid.toString(), maxBytes);
+      parts.push(chunk);
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** The entries of a UnixFS directory. */
+  async ls(cid: CID, options: GetOptions = {}): Promise<DirectoryEntry[]> {
+    const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? this.limits.getTimeoutMs), ...(options.signal ? [options.signal] : [])]);
+    const opts = { signal, offline: options.offline, providers: options.from?.map((a) => (typeof a === "string" ? toMultiaddr(a) : a)) };
+    const entry = await exporter(cid, this.helia.blockstore, opts);
+    if (entry.type !== "directory") throw new NotAFileError(cid.toString(), `${entry.type} (not a directory)`);
+    const out: DirectoryEntry[] = [];
+    for await (const child of entry.entries(opts)) out.push({ name: child.name, cid: child.cid, size: child.size });
+    return out;
+  }
+
+  /** True when every block of the DAG is in the local store (no network). */
+  async has(cid: CID, options: AbortOptions = {}): Promise<boolean> {
+    const pending = [cid];
+    while (pending.length) {
+      const next = pending.pop()!;
+      if (!(await this.helia.blockstore.has(next, options))) return false;
+      if (next.code === dagPb.code) {
+        const node = dagPb.decode(await collectBytes(this.helia.blockstore.get(next, { ...options, offline: true })));
+        for (const link of node.Links) pending.push(link.Hash);
+      }
+    }
+    return true;
+  }
+
+  /** Announces in the DHT that this node holds `cid`. */
+  async provide(cid: CID, options: AbortOptions = {}): Promise<void> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.limits.provideTimeoutMs), ...(options.signal ? [options.signal] : [])]);
+    await this.helia.routing.provide(cid, { signal });
+  }
+
+  /** Peers the DHT says hold `cid`, at most `limit`, within the lookup timeout. */
+  async findProviders(cid: CID, options: AbortOptions & { limit?: number; timeoutMs?: number } = {}): Promise<ProviderInfo[]> {
+    const limit = options.limit ?? this.limits.maxProviders;
+    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.limits.findProvidersTimeoutMs);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([deadline, stop.signal, ...(options.signal ? [options.signal] : [])]);
+    const found = new Map<string, ProviderInfo>();
+    try {
+      for await (const p of this.helia.routing.findProviders(cid, { signal })) {
+        const id = peerIdFromCID(p.id);
+        found.set(id.toString(), { id, multiaddrs: p.multiaddrs });
+        if (found.size >= limit) break;
+      }
+    } catch (err) {
+      // A lookup that ran out of time still returns what it found by then.
+      if (options.signal?.aborted) throw err;
+      if (!deadline.aborted && !stop.signal.aborted) throw err;
+    } finally {
+      stop.abort();
+    }
+    return [...found.values()];
+  }
+
+  async pin(cid: CID, options: GetOptions = {}): Promise<void> {
+    if (await this.helia.pins.isPinned(cid, options)) return;
+    const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? this.limits.getTimeoutMs), ...(options.signal ? [options.signal] : [])]);
+    await drain(this.helia.pins.add(cid, { signal }));
+  }
+
+  async unpin(cid: CID, options: AbortOptions = {}): Promise<void> {
+    if (!(await this.helia.pins.isPinned(cid, options))) return;
+    await drain(this.helia.pins.rm(cid, options));
+  }
+
+  isPinned(cid: CID, options: AbortOptions = {}): Promise<boolean> {
+    return this.helia.pins.isPinned(cid, options);
+  }
+
+  /** Deletes every block that no pin reaches. */
+  async gc(options: AbortOptions = {}): Promise<void> {
+    await this.helia.gc(options);
+  }
+}
+
+/** The importer takes no signal, so the source checks it between chunks. */
+async function* abortable<T>(source: AsyncIterable<T> | Iterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
+  for await (const item of source) {
+    signal?.throwIfAborted();
+    yield item;
+  }
+}
+
+async function drain(it: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of it);
+}
+
+async function collectBytes(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+async function* walk(root: string, dir = root): AsyncGenerator<ImportCandidate> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (dir !== root && entries.length === 0) yield { path: relative(root, dir).split(sep).join("/") };
+  for (const e of entries) {
+    const abs = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(root, abs);
+    else if (e.isFile()) yield { path: relative(root, abs).split(sep).join("/"), content: createReadStream(abs, { highWaterMark: 1024 * 1024 }) };
+    else throw new InvalidContentPathError(abs, "only regular files and directories can be added");
+  }
+}
+
+function toMultiaddr(a: string): Multiaddr {
+  return multiaddr(a);
+}

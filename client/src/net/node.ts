@@ -1,0 +1,203 @@
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { withBitswap } from "@helia/bitswap";
+import type { Helia } from "@helia/interface";
+import { withLibp2pLight } from "@helia/libp2p";
+import { identify } from "@libp2p/identify";
+import type { Libp2p, PeerId } from "@libp2p/interface";
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT, type SingleKadDHT } from "@libp2p/kad-dht";
+import { ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { FsBlockstore } from "blockstore-fs";
+import { FsDatastore } from "datastore-fs";
+import { createHeliaLight } from "helia";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { ContentLimits } from "../content/constants.ts";
+import { ContentStore } from "../content/store.ts";
+import { VerifyingBlockstore } from "../content/verifying-blockstore.ts";
+import { BITSWAP_PROTOCOL, DEFAULT_LISTEN_ADDRS, DHT_PROTOCOL, NET_LIMITS, type NetLimits } from "./constants.ts";
+import { InvalidPeerAddressError } from "./errors.ts";
+import { loadOrCreatePeerKey } from "./peer-key.ts";
+import { dialProtocol, handleProtocol, toDialTarget, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler } from "./protocol.ts";
+
+export type AccordNodeOptions = {
+  /** Where the peer key, blocks, pins and DHT records live; reused across restarts. */
+  dataDir: string;
+  /** Multiaddrs to listen on (default /ip4/127.0.0.1/tcp/0). */
+  listen?: string[];
+  /** Addresses to tell peers instead of the listen addresses (behind NAT, in containers). */
+  announce?: string[];
+  /** Peers to join the network through: multiaddrs ending in /p2p/<peer id>. */
+  bootstrap?: string[];
+  /**
+   * More peers, asked for at start and again every limits.discoverPeersIntervalMs while
+   * the routing table is small: the chain glue returns the multiaddrs providers registered.
+   */
+  discoverPeers?: (options: { signal: AbortSignal }) => Promise<string[]>;
+  /**
+   * Keep private and loopback addresses in DHT records (default true, what a devnet on one
+   * machine needs). Set false on the public internet so peers are not sent to 10.x.x.x.
+   */
+  privateAddresses?: boolean;
+  limits?: Partial<NetLimits>;
+  content?: Partial<ContentLimits>;
+  /** Verify blocks read from the local disk (default true). */
+  verifyLocalBlocks?: boolean;
+  signal?: AbortSignal;
+};
+
+export type AccordNode = {
+  readonly peerId: PeerId;
+  /** Where peers can dial this node, each ending in /p2p/<peer id>. */
+  readonly multiaddrs: Multiaddr[];
+  readonly content: ContentStore;
+  readonly libp2p: Libp2p<{ dht: KadDHT }>;
+  readonly helia: Helia;
+  readonly limits: NetLimits;
+  /** Connects to a peer (multiaddr string, Multiaddr or PeerId already known). */
+  dial(target: PeerTarget, options?: { signal?: AbortSignal }): Promise<void>;
+  handleProtocol(protocol: string, handler: ProtocolHandler, options?: HandleProtocolOptions): Promise<void>;
+  dialProtocol(peer: PeerTarget, protocol: string, request: Uint8Array, options?: DialProtocolOptions): Promise<Uint8Array>;
+  /** Peers currently in the DHT routing table. */
+  routingTableSize(): number;
+  stop(): Promise<void>;
+};
+
+function checkPeerAddress(address: string): string {
+  const target = toDialTarget(address);
+  if (!("getComponents" in target) || !target.getComponents().some((c) => c.name === "p2p"))
+    throw new InvalidPeerAddressError(address, "it does not end in /p2p/<peer id>, so the peer cannot be authenticated");
+  return address;
+}
+
+/** Starts an Accord peer: libp2p (TCP, noise, yamux, Kademlia on DHT_PROTOCOL) and Helia content. */
+export async function createAccordNode(options: AccordNodeOptions): Promise<AccordNode> {
+  const limits: NetLimits = { ...NET_LIMITS, ...options.limits };
+  const bootstrap = (options.bootstrap ?? []).map(checkPeerAddress);
+  options.signal?.throwIfAborted();
+
+  await mkdir(options.dataDir, { recursive: true });
+  const privateKey = await loadOrCreatePeerKey(join(options.dataDir, "peer.key"));
+  const fsBlocks = new FsBlockstore(join(options.dataDir, "blocks"));
+  await fsBlocks.open();
+  const datastore = new FsDatastore(join(options.dataDir, "datastore"));
+  await datastore.open();
+  const blockstore = options.verifyLocalBlocks === false ? fsBlocks : new VerifyingBlockstore(fsBlocks);
+
+  const helia = withBitswap(
+    withLibp2pLight(createHeliaLight({ blockstore, datastore }), {
+      privateKey,
+      addresses: { listen: options.listen ?? DEFAULT_LISTEN_ADDRS, announce: options.announce },
+      transports: [tcp({ inboundSocketInactivityTimeout: limits.socketInactivityTimeoutMs, outboundSocketInactivityTimeout: limits.socketInactivityTimeoutMs })],
+      connectionEncrypters: [noise()],
+      streamMuxers: [
+        yamux({
+          maxInboundStreams: limits.maxInboundStreamsPerConnection,
+          maxOutboundStreams: limits.maxOutboundStreamsPerConnection,
+          maxMessageSize: limits.maxMuxerMessageBytes,
+          streamOptions: { inactivityTimeout: limits.streamInactivityTimeoutMs, maxReadBufferLength: limits.maxStreamReadBufferBytes },
+        }),
+      ],
+      connectionManager: {
+        maxConnections: limits.maxConnections,
+        maxIncomingPendingConnections: limits.maxIncomingPendingConnections,
+        dialTimeout: limits.dialTimeoutMs,
+        inboundUpgradeTimeout: limits.inboundUpgradeTimeoutMs,
+        inboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeoutMs,
+        outboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeoutMs,
+      },
+      services: {
+        identify: identify(),
+        // kad-dht pings peers before admitting them to its routing table.
+        ping: ping(),
+        dht: kadDHT({
+          protocol: DHT_PROTOCOL,
+          // A node started with a listen address is dialable by the peers it tells it to.
+          clientMode: false,
+          peerInfoMapper: options.privateAddresses === false ? removePrivateAddressesMapper : passthroughMapper,
+          incomingMessageTimeout: limits.dhtIncomingMessageTimeoutMs,
+          maxInboundStreams: limits.dhtMaxInboundStreams,
+          maxOutboundStreams: limits.dhtMaxOutboundStreams,
+          initialQuerySelfInterval: 250,
+        }),
+      },
+    }),
+    {
+      protocol: BITSWAP_PROTOCOL,
+      maxIncomingMessageSize: limits.bitswapMaxMessageBytes,
+      maxOutgoingMessageSize: limits.bitswapMaxMessageBytes,
+      maxInboundStreams: limits.bitswapMaxInboundStreams,
+      maxOutboundStreams: limits.bitswapMaxOutboundStreams,
+      maxWantlistSize: limits.bitswapMaxWantlistSize,
+      messageReceiveTimeout: limits.bitswapMessageTimeoutMs,
+      messageSendTimeout: limits.bitswapMessageTimeoutMs,
+    },
+  );
+  await helia.start();
+  const libp2p = helia.libp2p as unknown as Libp2p<{ dht: KadDHT }>;
+
+  const stopped = new AbortController();
+  const dial = async (target: PeerTarget, opts: { signal?: AbortSignal } = {}) => {
+    const signal = AbortSignal.any([AbortSignal.timeout(limits.dialTimeoutMs), stopped.signal, ...(opts.signal ? [opts.signal] : [])]);
+    await libp2p.dial(toDialTarget(target), { signal });
+  };
+  const dialAll = async (addresses: string[], signal?: AbortSignal) => {
+    const own = libp2p.peerId.toString();
+    const others = addresses.filter((a) => !a.endsWith(`/p2p/${own}`));
+    // A peer that is down must not stop the node from joining through the others.
+    await Promise.allSettled(others.map((a) => dial(a, { signal })));
+  };
+  const discover = async () => {
+    if (!options.discoverPeers) return;
+    try {
+      const found = await options.discoverPeers({ signal: AbortSignal.any([stopped.signal, AbortSignal.timeout(limits.bootstrapTimeoutMs)]) });
+      await dialAll(found.filter((a) => {
+        try {
+          return checkPeerAddress(a) !== undefined;
+        } catch {
+          return false;
+        }
+      }));
+    } catch {
+      // The chain may be unreachable for a while; the next round tries again.
+    }
+  };
+
+  try {
+    const first = AbortSignal.any([AbortSignal.timeout(limits.bootstrapTimeoutMs), ...(options.signal ? [options.signal] : [])]);
+    await Promise.all([dialAll(bootstrap, first), discover()]);
+    options.signal?.throwIfAborted();
+  } catch (err) {
+    await helia.stop();
+    throw err;
+  }
+  const rediscover = setInterval(() => {
+    if ((libp2p.services.dht as unknown as SingleKadDHT).routingTable.size < 20) void discover();
+  }, limits.discoverPeersIntervalMs);
+  rediscover.unref();
+
+  const content = new ContentStore(helia, options.content);
+  return {
+    peerId: libp2p.peerId,
+    get multiaddrs() {
+      return libp2p.getMultiaddrs();
+    },
+    content,
+    libp2p,
+    helia,
+    limits,
+    dial,
+    handleProtocol: (protocol, handler, opts) => handleProtocol(libp2p, protocol, handler, { maxRequestBytes: limits.maxRequestBytes, timeoutMs: limits.protocolTimeoutMs, maxInboundStreams: limits.protocolMaxInboundStreams, ...opts }),
+    dialProtocol: (peer, protocol, request, opts) => dialProtocol(libp2p, peer, protocol, request, { maxResponseBytes: limits.maxResponseBytes, timeoutMs: limits.protocolTimeoutMs, ...opts }),
+    routingTableSize: () => (libp2p.services.dht as unknown as SingleKadDHT).routingTable.size,
+    async stop() {
+      clearInterval(rediscover);
+      stopped.abort();
+      await helia.stop();
+      await fsBlocks.close();
+      await datastore.close();
+    },
+  };
+}
