@@ -1,0 +1,16 @@
+import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+
+/**
+ * The owner parameters of a JobMarket as Ignition module parameters, with the devnet's defaults
+ * (see docs/PROTOCOL.md, "Parameters and bounds"). Amounts are in the token's smallest unit.
+ */
+export function marketParameters(m: IgnitionModuleBuilder, deployer: ReturnType<IgnitionModuleBuilder["getAccount"]>) {
+  return {
+    minStake: m.getParameter("minStake", 10_000_000n),
+    unbondingDelay: m.getParameter("unbondingDelay", 86_400),
+    protocolFeeBps: m.getParameter("protocolFeeBps", 100),
+    collateralRatioBps: m.getParameter("collateralRatioBps", 10_000),
+    fillTimeout: m.getParameter("fillTimeout", 600),
+    treasury: m.getParameter("treasury", deployer),
+  };
+}
