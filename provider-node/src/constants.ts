@@ -1,0 +1,101 @@
+/**
+ * Every limit of the provider node, with its unit in its name. Each is a default: the
+ * config (file, ACCORD_* environment, flags) overrides it through `limits`.
+ */
+export const PROVIDER_LIMITS = {
+  /** How often the watcher asks the chain for new blocks. */
+  pollIntervalMs: 500,
+  /** Blocks to stay behind the head (0 on chains that never reorganise, like Hardhat's). */
+  confirmations: 0,
+
+  /** Fetching a manifest before a bid: a peer that cannot serve it in this time loses the job. */
+  manifestFetchTimeoutMs: 10_000,
+  /** Fetching a module or input at run time, per idle block. */
+  contentFetchTimeoutMs: 30_000,
+  /** Largest module this node will load. */
+  maxModuleBytes: 64 * 1024 * 1024,
+  /** Largest stdin plus input files, in total. */
+  maxInputBytes: 64 * 1024 * 1024,
+  /** Largest fuel budget this node accepts for one job. */
+  maxJobFuel: 50_000_000_000,
+  /** Largest memory this node lets one job use, in 64 KiB pages (256 MiB). */
+  maxJobMemoryPages: 4_096,
+  /** Largest wall-clock backstop a manifest may ask for. */
+  maxJobWallClockMs: 10 * 60_000,
+  /** Largest result (stdout + stderr + /output) the node will seal and serve. */
+  maxResultBytes: 128 * 1024 * 1024,
+
+  /** Sandbox workers: jobs running at once. */
+  workers: 1,
+  /** Jobs won or bid for but not yet committed, per worker: beyond this the node stops bidding. */
+  maxQueuedJobsPerWorker: 4,
+  /**
+   * Fuel this machine burns per second, to estimate whether a job finishes before its commit
+   * deadline. Conservative: a slow run misses a deadline and loses collateral.
+   */
+  fuelPerSecond: 200_000_000,
+  /** Share of the commit window the node plans to use, leaving the rest for fetch and the commit tx. */
+  commitWindowShare: 0.5,
+
+  /** Transactions: waiting for a receipt before asking again. */
+  txReceiptTimeoutMs: 60_000,
+  /** Back-off bounds while the RPC refuses or drops requests; sends are retried, never lost. */
+  rpcRetryMinMs: 250,
+  rpcRetryMaxMs: 10_000,
+  /** One RPC request before it counts as dropped. */
+  rpcRequestTimeoutMs: 10_000,
+
+  /**
+   * Seconds of chain time past a deadline before this node pushes a job on itself (award,
+   * finalize, claim), so the party most interested usually pays that gas.
+   */
+  claimGraceSeconds: 0,
+  /** How long a sealed result stays pinned after its job settles. */
+  resultRetentionMs: 7 * 24 * 3_600_000,
+  /** How often expired results are unpinned and their blocks collected. */
+  retentionSweepIntervalMs: 60_000,
+  /** How often credited earnings are withdrawn (0: never, withdraw by hand). */
+  withdrawIntervalMs: 3_600_000,
+  /** Earnings below this (token units) are left credited until they grow. */
+  minWithdrawAmount: 1n,
+  /** How often the on-chain addresses are compared with the node's and updated if they moved. */
+  addressCheckIntervalMs: 300_000,
+  /** Announcing a sealed result in the DHT; a lonely node must not wait forever. */
+  provideTimeoutMs: 10_000,
+
+  /** Journal: how long a write waits for the SQLite lock held by another process (e.g. `status`). */
+  journalBusyTimeoutMs: 5_000,
+  /** Stopping: in-flight work gets this long to reach a safe point before the process exits. */
+  shutdownTimeoutMs: 10_000,
+};
+
+export type ProviderLimits = typeof PROVIDER_LIMITS;
+
+/** Defaults of the bidding policy; all prices in token units. */
+export const DEFAULT_PRICING = {
+  /** Price per 1e9 fuel of the manifest's budget (what the node advertises as its ask). */
+  pricePerGigaFuel: 1_000n,
+  /** Price per MiB of memory the manifest may use. */
+  pricePerMemoryMiB: 1n,
+  /** Price per MiB of module and inputs to fetch. */
+  pricePerInputMiB: 1n,
+  /** No bid is ever lower than this. */
+  minPrice: 1n,
+};
+
+/** Where the metrics and health endpoints listen. Loopback only: they are not for the world. */
+export const METRICS_HOST = "127.0.0.1";
+export const DEFAULT_METRICS_PORT = 9464;
+
+/** Files under the data directory. */
+export const KEY_FILE_NAME = "provider.key";
+export const CONFIG_FILE_NAME = "config.json";
+export const JOURNAL_FILE_NAME = "journal.sqlite";
+export const NODE_DIR_NAME = "node";
+
+/** The key file holds a secret: only its owner may read it. */
+export const KEY_FILE_MODE = 0o600;
+
+export const FUEL_PER_GIGA = 1_000_000_000n;
+export const MIB = 1024 * 1024;
+export const WASM_PAGE_BYTES = 65_536;

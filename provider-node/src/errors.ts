@@ -1,0 +1,82 @@
+import { BaseError } from "@accord/client/errors.ts";
+
+export { BaseError };
+
+/** A setting is missing or has a value the node cannot use. */
+export class InvalidConfigError extends BaseError {
+  override name = "InvalidConfigError";
+  constructor(setting: string, problem: string, fix?: string) {
+    super(`The setting "${setting}" ${problem}.`, {
+      fix: fix ?? `Set ${setting} in the config file, as an ACCORD_* environment variable, or as a flag (see \`accord-provider --help\`).`,
+    });
+  }
+}
+
+/** The config file is not readable JSON. */
+export class ConfigFileError extends BaseError {
+  override name = "ConfigFileError";
+  constructor(path: string, reason: string, cause?: unknown) {
+    super(`The config file ${path} could not be read: ${reason}.`, {
+      fix: "Fix the file (it is JSON), or run `accord-provider init` to write a fresh one.",
+      cause,
+    });
+  }
+}
+
+/** No key is configured, or the key file is unreadable or not a private key. */
+export class KeyFileError extends BaseError {
+  override name = "KeyFileError";
+  constructor(path: string, reason: string, fix?: string) {
+    super(`The provider key at ${path} ${reason}.`, {
+      fix: fix ?? "Run `accord-provider init` to create a key, or pass --key-file with the path of an existing one.",
+    });
+  }
+}
+
+/** `init` would overwrite an existing key. */
+export class KeyExistsError extends BaseError {
+  override name = "KeyExistsError";
+  constructor(path: string) {
+    super(`A provider key already exists at ${path}; init never overwrites a key (it may hold stake and earnings).`, {
+      fix: "Use the existing key, or choose another --data-dir.",
+    });
+  }
+}
+
+/** An amount on the command line is not a number of tokens. */
+export class InvalidAmountError extends BaseError {
+  override name = "InvalidAmountError";
+  constructor(value: string, reason: string) {
+    super(`"${value}" is not an amount: ${reason}.`, {
+      fix: "Pass a positive number of tokens, e.g. 100 or 12.5 (in whole tokens; the token's decimals are applied).",
+    });
+  }
+}
+
+/** Another process already runs a provider on this data directory. */
+export class JournalLockedError extends BaseError {
+  override name = "JournalLockedError";
+  constructor(path: string, pid: number) {
+    super(`Another provider (pid ${pid}) is already running on ${path}.`, {
+      fix: "Stop it first, or start this one with another --data-dir (and another key).",
+    });
+  }
+}
+
+/** The provider is not registered on the market, so it cannot bid. */
+export class NotRegisteredError extends BaseError {
+  override name = "NotRegisteredError";
+  constructor(address: string) {
+    super(`The provider ${address} is not registered on the JobMarket.`, {
+      fix: "Run `accord-provider register`, then `accord-provider stake <amount>`.",
+    });
+  }
+}
+
+/** A fault flag the node does not know. */
+export class UnknownFaultError extends BaseError {
+  override name = "UnknownFaultError";
+  constructor(fault: string, known: readonly string[]) {
+    super(`"${fault}" is not a fault this node can simulate.`, { fix: `Pass one of: ${known.join(", ")} (for tests and demos only).` });
+  }
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { JournalLockedError } from "../errors.ts";
+import { Journal } from "./journal.ts";
+
+const dirs: string[] = [];
+const tempJournal = () => {
+  const dir = mkdtempSync(join(tmpdir(), "accord-journal-"));
+  dirs.push(dir);
+  return join(dir, "journal.sqlite");
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("Journal", () => {
+  it("keeps jobs and the last block across reopening", () => {
+    const path = tempJournal();
+    const a = new Journal(path);
+    expect(a.lastBlock()).toBeUndefined();
+    a.setLastBlock(41n);
+    expect(a.insert(7n, { phase: "bid", price: 10n ** 30n, manifestCid: "bafy" })).toBe(true);
+    a.update(7n, { phase: "committing", salt: "0x01", resultCid: "bafr", commitment: "0x02" });
+    a.close();
+
+    const b = new Journal(path);
+    expect(b.lastBlock()).toBe(41n);
+    const rec = b.get(7n)!;
+    expect(rec).toMatchObject({ jobId: 7n, phase: "committing", price: 10n ** 30n, salt: "0x01", resultCid: "bafr", commitment: "0x02" });
+    expect(b.active().map((r) => r.jobId)).toEqual([7n]);
+    b.close();
+  });
+
+  it("never replaces a salt once written", () => {
+    const j = new Journal(tempJournal());
+    j.insert(1n, { phase: "awarded" });
+    j.update(1n, { salt: "0xaaaa" });
+    j.update(1n, { salt: "0xbbbb", phase: "committing" });
+    expect(j.get(1n)).toMatchObject({ salt: "0xaaaa", phase: "committing" });
+    j.close();
+  });
+
+  it("ignores a second insert of a known job, so a replayed event starts nothing twice", () => {
+    const j = new Journal(tempJournal());
+    expect(j.insert(2n, { phase: "bid" })).toBe(true);
+    j.update(2n, { phase: "committed" });
+    expect(j.insert(2n, { phase: "bidding" })).toBe(false);
+    expect(j.get(2n)!.phase).toBe("committed");
+    j.close();
+  });
+
+  it("lists only active jobs, and settled results past their retention", () => {
+    const j = new Journal(tempJournal());
+    j.insert(1n, { phase: "declined", reason: "too big" });
+    j.insert(2n, { phase: "revealed" });
+    j.insert(3n, { phase: "settled", retainUntilMs: 1_000 });
+    j.insert(4n, { phase: "settled", retainUntilMs: 5_000 });
+    expect(j.active().map((r) => r.jobId)).toEqual([2n]);
+    expect(j.expiredRetention(2_000).map((r) => r.jobId)).toEqual([3n]);
+    expect(j.countByPhase()).toEqual({ declined: 1, revealed: 1, settled: 2 });
+    j.close();
+  });
+
+  it("refuses a second live daemon on the same journal but takes over from a dead one", () => {
+    const path = tempJournal();
+    const j = new Journal(path);
+    j.setMeta("daemon_pid", "99999999"); // above any pid_max: a daemon that died without unlocking
+    const other = new Journal(path);
+    expect(() => other.lock(process.pid)).not.toThrow();
+    // This test process is alive and now holds the journal, so any other pid is refused.
+    expect(() => j.lock(process.pid + 1)).toThrow(JournalLockedError);
+    other.unlock(process.pid);
+    expect(() => j.lock(process.pid + 1)).not.toThrow();
+    j.close();
+    other.close();
+  });
+
+  it("throws when updating a job it does not know, rather than losing the write", () => {
+    const j = new Journal(tempJournal());
+    expect(() => j.update(99n, { phase: "bid" })).toThrow(/no job 99/);
+    j.close();
+  });
+});
