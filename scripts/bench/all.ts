@@ -1,0 +1,116 @@
+// `npm run bench`: every benchmark in turn, then bench/RESULTS.md, one table of every figure
+// against its target. Each benchmark writes bench/results/<name>.json itself; this only runs
+// them and reads what they wrote, so a benchmark run alone and in the suite report the same.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+
+type Target = { key: string; label: string; unit: string; target?: { op: "<=" | ">=" | "<"; value: number } };
+type Bench = { name: string; script: string; figures: Target[] };
+
+const BENCHES: Bench[] = [
+  {
+    name: "gas",
+    script: "bench:gas",
+    figures: [
+      { key: "total_k1", label: "gas, full lifecycle k=1", unit: "gas" },
+      { key: "total_k3_q2", label: "gas, full lifecycle k=3 m=2", unit: "gas", target: { op: "<=", value: 450_000 } },
+    ],
+  },
+  {
+    name: "sandbox",
+    script: "bench:sandbox",
+    figures: [
+      { key: "metered_over_plain", label: "metered sandbox / plain WebAssembly", unit: "×", target: { op: "<=", value: 1.25 } },
+      { key: "metered_over_native", label: "metered sandbox / native", unit: "×" },
+      { key: "fuel_per_second", label: "fuel per second", unit: "fuel/s" },
+    ],
+  },
+  {
+    name: "p2p",
+    script: "bench:p2p",
+    figures: [
+      { key: "content_over_tcp_64mib", label: "content / raw TCP throughput, 64 MiB", unit: "×", target: { op: ">=", value: 0.5 } },
+      { key: "content_over_tcp_256mib", label: "content / raw TCP throughput, 256 MiB", unit: "×", target: { op: ">=", value: 0.5 } },
+      { key: "find_providers_median_ms", label: "DHT findProviders median, 20 nodes", unit: "ms", target: { op: "<", value: 100 } },
+      { key: "find_providers_p95_ms", label: "DHT findProviders p95, 20 nodes", unit: "ms" },
+      { key: "peak_rss_mib_1gib", label: "peak RSS moving 1 GiB", unit: "MiB" },
+    ],
+  },
+  {
+    name: "provider",
+    script: "bench:provider",
+    figures: [
+      { key: "jobs_per_second", label: "provider: jobs handled per second", unit: "jobs/s" },
+      { key: "award_to_reveal_median_ms", label: "provider: award → reveal median", unit: "ms" },
+      { key: "award_to_reveal_p95_ms", label: "provider: award → reveal p95", unit: "ms" },
+      { key: "rss_mib_start", label: "provider: RSS at start", unit: "MiB" },
+      { key: "rss_mib_end", label: "provider: RSS after 200 jobs", unit: "MiB" },
+    ],
+  },
+  {
+    name: "e2e",
+    script: "bench:e2e",
+    figures: [
+      { key: "automine_median_ms", label: "submit → verified result, automine, median", unit: "ms", target: { op: "<", value: 1_500 } },
+      { key: "automine_p95_ms", label: "submit → verified result, automine, p95", unit: "ms" },
+      { key: "block1s_median_ms", label: "submit → verified result, 1 s blocks, median", unit: "ms" },
+      { key: "block1s_p95_ms", label: "submit → verified result, 1 s blocks, p95", unit: "ms" },
+    ],
+  },
+  {
+    name: "throughput",
+    script: "bench:throughput",
+    figures: [
+      { key: "jobs_per_second", label: "3-replica jobs settled per second, 5 providers", unit: "jobs/s", target: { op: ">=", value: 10 } },
+    ],
+  },
+];
+
+const only = process.argv.slice(2);
+const scripts = JSON.parse(readFileSync("package.json", "utf8")).scripts as Record<string, string>;
+const ran: Record<string, { ok: boolean; seconds: number; note?: string }> = {};
+
+for (const bench of BENCHES) {
+  if (only.length && !only.includes(bench.name)) continue;
+  if (!scripts[bench.script]) {
+    ran[bench.name] = { ok: false, seconds: 0, note: `no \`${bench.script}\` script` };
+    continue;
+  }
+  console.log(`\n=== npm run ${bench.script} ===`);
+  const t0 = Date.now();
+  const r = spawnSync("npm", ["run", "--silent", bench.script], { stdio: "inherit", env: process.env });
+  ran[bench.name] = { ok: r.status === 0, seconds: (Date.now() - t0) / 1000, note: r.status === 0 ? undefined : `exit ${r.status}` };
+}
+
+const fmt = (v: unknown) =>
+  typeof v !== "number" ? "—" : Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("en-US") : Number(v.toPrecision(3)).toString();
+
+const lines = [
+  "# Benchmark results",
+  "",
+  `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, on ${cpus().length} cores (${cpus()[0]?.model ?? "unknown CPU"}) with ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}.`,
+  "Each row comes from `bench/results/<benchmark>.json`, written by `npm run bench:<benchmark>`.",
+  "",
+  "| benchmark | figure | value | target | met |",
+  "| --- | --- | --- | --- | --- |",
+];
+for (const bench of BENCHES) {
+  const file = `bench/results/${bench.name}.json`;
+  const data = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
+  for (const f of bench.figures) {
+    const v = data?.[f.key];
+    const t = f.target;
+    const met = t === undefined || typeof v !== "number" ? "" : (t.op === "<=" ? v <= t.value : t.op === ">=" ? v >= t.value : v < t.value) ? "yes" : "**no**";
+    lines.push(`| ${bench.name} | ${f.label} | ${fmt(v)} ${typeof v === "number" ? f.unit : ""} | ${t ? `${t.op} ${fmt(t.value)} ${f.unit}` : ""} | ${met} |`);
+  }
+}
+const failures = Object.entries(ran).filter(([, r]) => !r.ok);
+if (failures.length) {
+  lines.push("", "Benchmarks that did not finish in this run (their rows show the last results on disk, if any):", "");
+  for (const [name, r] of failures) lines.push(`- ${name}: ${r.note}`);
+}
+writeFileSync("bench/RESULTS.md", lines.join("\n") + "\n");
+console.log("\n" + lines.slice(5).join("\n"));
+console.log("\nWrote bench/RESULTS.md");
+process.exit(failures.length ? 1 : 0);
