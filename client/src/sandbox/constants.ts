@@ -1,0 +1,76 @@
+/**
+ * Every limit of the sandbox, with its unit in its name. Job limits come from the manifest
+ * (`SandboxLimits`); the rest are host-side bounds that never change a result, or protocol
+ * constants that every provider must share (those are marked "protocol": changing one changes
+ * results, so it changes `SANDBOX_ABI_VERSION`).
+ */
+import type { SandboxLimits } from "./types.ts";
+
+/** Protocol: bumps whenever anything that shapes a result changes (metering, WASI, encoding). */
+export const SANDBOX_ABI_VERSION = 1;
+
+/** 64 KiB, the size of one WebAssembly page. */
+export const WASM_PAGE_BYTES = 65_536;
+
+export const DEFAULT_LIMITS = {
+  fuel: 10_000_000_000,
+  memoryPages: 4_096, // 256 MiB
+  stdoutBytes: 1_048_576,
+  stderrBytes: 262_144,
+  outputFiles: 64,
+  outputBytes: 64 * 1_048_576,
+  wallClockMs: 120_000,
+} as const satisfies SandboxLimits;
+
+/** Bounds a job's limits may not exceed, whatever the manifest says. */
+export const MAX_LIMITS = {
+  fuel: Number.MAX_SAFE_INTEGER,
+  memoryPages: 65_536, // 4 GiB: all a 32-bit memory can address
+  stdoutBytes: 256 * 1_048_576,
+  stderrBytes: 256 * 1_048_576,
+  outputFiles: 65_536,
+  outputBytes: 1_024 * 1_048_576,
+  wallClockMs: 24 * 3_600_000,
+} as const satisfies SandboxLimits;
+
+/** Modules larger than this are refused before they are parsed. */
+export const MAX_MODULE_BYTES = 64 * 1_048_576;
+/** Protocol: tables are capped like memory, so table.grow fails deterministically past it. */
+export const MAX_TABLE_ELEMENTS = 1_048_576;
+/** V8 refuses functions with more locals than this; we refuse them first with a clear error. */
+export const MAX_FUNCTION_LOCALS = 50_000;
+/** Bounds on job inputs, checked before a run (host memory, not results). */
+export const MAX_ARGS_BYTES = 1_048_576;
+export const MAX_ENV_BYTES = 1_048_576;
+export const MAX_INPUT_FILES = 65_536;
+export const MAX_PATH_BYTES = 4_096;
+
+/**
+ * Protocol: the deterministic call-stack budget, in abstract slots. Each call charges its
+ * callee's frame estimate (see `frameSlots` in instrument.ts), so deep recursion ends as
+ * `stack_overflow` at the same call on every machine, long before V8's native stack runs out.
+ */
+export const STACK_BUDGET_SLOTS = 1_048_576;
+/** Host: bytes of native stack per slot the worker reserves (16 covers a v128 spill slot). */
+export const NATIVE_STACK_BYTES_PER_SLOT = 16;
+/** Host: worker stack, sized so the deterministic budget is always exhausted first, with headroom for the WASI host calls at the deepest frame. */
+export const WORKER_STACK_MB = Math.ceil((STACK_BUDGET_SLOTS * NATIVE_STACK_BYTES_PER_SLOT * 2) / 1_048_576) + 8;
+
+/** Protocol: fixed frame overhead in slots charged for every call (return address, frame pointer, instance, spills). */
+export const FRAME_BASE_SLOTS = 8;
+/** Protocol: fuel charged for each WASI call, on top of its byte cost. */
+export const FUEL_PER_HOST_CALL = 64;
+/** Protocol: one unit of fuel per this many bytes moved by a WASI call or a bulk memory/table op. */
+export const BYTES_PER_FUEL = 64;
+
+/** Protocol: `clock_time_get` returns this for every clock (2024-01-01T00:00:00Z, in ns). */
+export const FIXED_CLOCK_NS = 1_704_067_200_000_000_000n;
+/** Protocol: `clock_res_get` returns this resolution, in ns. */
+export const CLOCK_RESOLUTION_NS = 1_000n;
+
+/** Host: default pool size, one worker per core but one, at least one. */
+export const DEFAULT_POOL_SIZE_FN = (cores: number) => Math.max(1, cores - 1);
+/** Host: jobs waiting for a worker beyond this are refused (backpressure). */
+export const DEFAULT_MAX_QUEUED_JOBS = 256;
+/** Host: per-worker heap limit on top of the job's memory cap, for V8's own structures. */
+export const WORKER_HEAP_OVERHEAD_MB = 256;

@@ -1,0 +1,84 @@
+/**
+ * Runs one instrumented module against a job in the current thread and returns its result.
+ * Only workers call this (pool.ts): the wall-clock backstop needs a thread it can terminate.
+ */
+import { NondeterministicFailureError } from "./errors.ts";
+import { FUEL_EXPORT, HOST_OOM, STACK_EXPORT, STACK_OVERFLOWED, START_EXPORT } from "./instrument.ts";
+import type { ResultBundle, ResultStatus, SandboxJob, TrapKind } from "./types.ts";
+import { RunEnd } from "./wasi/fs.ts";
+import { WASI_MODULE } from "./wasi/signatures.ts";
+import { WasiHost } from "./wasi/host.ts";
+
+/** V8's trap messages, mapped to the protocol's fixed trap kinds (first match wins). */
+const TRAP_MESSAGES: [string, TrapKind][] = [
+  ["unreachable", "unreachable"],
+  ["memory access out of bounds", "memory_out_of_bounds"],
+  ["data segment", "memory_out_of_bounds"],
+  ["divide by zero", "integer_divide_by_zero"],
+  ["remainder by zero", "integer_divide_by_zero"],
+  ["divide result unrepresentable", "integer_overflow"],
+  ["float unrepresentable", "invalid_conversion"],
+  ["signature mismatch", "indirect_call_type_mismatch"],
+  ["table index is out of bounds", "table_out_of_bounds"],
+  ["invalid index into function table", "table_out_of_bounds"],
+  ["element segment", "table_out_of_bounds"],
+  ["table access", "table_out_of_bounds"],
+  ["null", "null_reference"],
+];
+
+export function trapKindOf(message: string): TrapKind | undefined {
+  return TRAP_MESSAGES.find(([text]) => message.includes(text))?.[1];
+}
+
+export type ExecuteOptions = { module: WebAssembly.Module; hasStart: boolean; job: SandboxJob };
+
+export async function executeModule({ module, hasStart, job }: ExecuteOptions): Promise<ResultBundle> {
+  let fuel: WebAssembly.Global | undefined;
+  const charge = (units: number) => {
+    if (!fuel) return;
+    const left = (fuel.value as bigint) - BigInt(units);
+    fuel.value = left;
+    if (left < 0n) throw new RunEnd({ kind: "trap", trap: "out_of_fuel" });
+  };
+  const host = new WasiHost({ job, charge });
+  let status: ResultStatus;
+  let instance: WebAssembly.Instance | undefined;
+  try {
+    instance = await WebAssembly.instantiate(module, { [WASI_MODULE]: host.imports() });
+    const exports = instance.exports as Record<string, unknown>;
+    fuel = exports[FUEL_EXPORT] as WebAssembly.Global;
+    fuel.value = BigInt(job.limits.fuel);
+    host.memory.bind(exports.memory as WebAssembly.Memory);
+    if (hasStart) (exports[START_EXPORT] as () => void)();
+    (exports._start as () => void)();
+    status = { kind: "exit", code: 0 };
+  } catch (err) {
+    status = classify(err, instance);
+  }
+  const left = fuel ? (fuel.value as bigint) : BigInt(job.limits.fuel);
+  return {
+    status,
+    fuelUsed: job.limits.fuel - Number(left > 0n ? left : 0n),
+    stdout: host.stdout.bytes(),
+    stderr: host.stderr.bytes(),
+    files: host.fs.outputSnapshot(),
+  };
+}
+
+function classify(err: unknown, instance: WebAssembly.Instance | undefined): ResultStatus {
+  if (err instanceof RunEnd) return err.status;
+  if (err instanceof WebAssembly.RuntimeError) {
+    const exports = instance?.exports as Record<string, WebAssembly.Global> | undefined;
+    if (exports) {
+      if ((exports[FUEL_EXPORT]!.value as bigint) < 0n) return { kind: "trap", trap: "out_of_fuel" };
+      const stack = exports[STACK_EXPORT]!.value as number;
+      if (stack === STACK_OVERFLOWED) return { kind: "trap", trap: "stack_overflow" };
+      if (stack === HOST_OOM) throw new NondeterministicFailureError("memory.grow failed below the job's memory cap: the host is out of memory", err);
+    }
+    const trap = trapKindOf(err.message);
+    if (trap) return { kind: "trap", trap };
+    throw new NondeterministicFailureError(`unrecognised trap "${err.message}"`, err);
+  }
+  if (err instanceof RangeError) throw new NondeterministicFailureError(`the engine gave up: ${err.message}`, err);
+  throw err;
+}
