@@ -37,7 +37,9 @@ export type JobRecord = {
 
 type Row = Record<string, string | number | bigint | null>;
 
-const COLUMNS: Array<[keyof JobRecord, string, "bigint" | "text" | "int"]> = [
+type JobFields = Partial<Omit<JobRecord, "jobId" | "createdAtMs" | "updatedAtMs">>;
+
+const COLUMNS: Array<[keyof JobFields, string, "bigint" | "text" | "int"]> = [
   ["phase", "phase", "text"],
   ["manifestCid", "manifest_cid", "text"],
   ["requester", "requester", "text"],
@@ -129,7 +131,7 @@ export class Journal {
    * Creates the job's record if it is new. Returns false when the node already knows the job,
    * so an event replayed after a restart never starts the same work twice.
    */
-  insert(jobId: bigint, fields: Partial<Omit<JobRecord, "jobId" | "createdAtMs" | "updatedAtMs">> & { phase: JobPhase }): boolean {
+  insert(jobId: bigint, fields: JobFields & { phase: JobPhase }): boolean {
     const now = Date.now();
     const cols = COLUMNS.filter(([k]) => fields[k] !== undefined);
     const sql = `INSERT INTO jobs (job_id, created_at_ms, updated_at_ms${cols.map(([, c]) => `, ${c}`).join("")})
@@ -139,7 +141,7 @@ export class Journal {
   }
 
   /** Changes some fields of a known job. A salt, once written, is never replaced. */
-  update(jobId: bigint, fields: Partial<Omit<JobRecord, "jobId" | "createdAtMs" | "updatedAtMs">>): void {
+  update(jobId: bigint, fields: JobFields): void {
     const cols = COLUMNS.filter(([k]) => k in fields);
     if (cols.length === 0) return;
     const sets = cols.map(([k, c]) => (k === "salt" ? `${c} = COALESCE(${c}, ?)` : `${c} = ?`));

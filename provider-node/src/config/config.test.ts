@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { privateKeyToAccount } from "viem/accounts";
+import { ConfigFileError, InvalidConfigError, KeyExistsError, KeyFileError, UnknownFaultError } from "../errors.ts";
+import { loadConfig, writeConfigFile } from "./config.ts";
+import { createKeyFile, readKeyFile } from "./keyfile.ts";
+
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), "accord-config-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("key file", () => {
+  it("is written with mode 0600, read back, and never overwritten", () => {
+    const path = join(temp(), "k", "provider.key");
+    const address = createKeyFile(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(privateKeyToAccount(readKeyFile(path)).address).toBe(address);
+    expect(() => createKeyFile(path)).toThrow(KeyExistsError);
+  });
+
+  it("is refused when other users can read it, and its content never appears in the error", () => {
+    const path = join(temp(), "provider.key");
+    createKeyFile(path);
+    chmodSync(path, 0o644);
+    expect(() => readKeyFile(path)).toThrow(/chmod 600/);
+    const bad = join(temp(), "bad.key");
+    writeFileSync(bad, "0xnotakey-secretish", { mode: 0o600 });
+    const err = (() => {
+      try {
+        readKeyFile(bad);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(KeyFileError);
+    expect(err!.message).not.toContain("secretish");
+  });
+});
+
+describe("loadConfig", () => {
+  it("takes flags over environment over file, and limits from all three", () => {
+    const dir = temp();
+    writeConfigFile(join(dir, "config.json"), { rpcUrl: "http://127.0.0.1:1", metricsPort: 1, minPrice: "5", limits: { workers: 3, pollIntervalMs: 100 } });
+    const { config, sources } = loadConfig({
+      flags: { dataDir: dir, metricsPort: "7", limit: ["maxJobFuel=99"] },
+      env: { ACCORD_RPC_URL: "http://127.0.0.1:2", ACCORD_LIMIT_POLL_INTERVAL_MS: "50", ACCORD_DENY_REQUESTERS: "0x00000000000000000000000000000000000000aa" },
+    });
+    expect(config.rpcUrl).toBe("http://127.0.0.1:2");
+    expect(config.metricsPort).toBe(7);
+    expect(config.pricing).toEqual({ minPrice: 5n });
+    expect(config.limits).toEqual({ workers: 3, pollIntervalMs: 50, maxJobFuel: 99 });
+    expect(config.denyRequesters).toEqual(["0x00000000000000000000000000000000000000AA"]);
+    expect(sources).toMatchObject({ rpcUrl: "env", metricsPort: "flag", minPrice: "file" });
+  });
+
+  it("reads the key from the data directory's key file", () => {
+    const dir = temp();
+    const address = createKeyFile(join(dir, "provider.key"));
+    const { config } = loadConfig({ flags: { dataDir: dir }, env: {} });
+    expect(privateKeyToAccount(config.privateKey!).address).toBe(address);
+  });
+
+  it("names the setting and what to do for bad values", () => {
+    const dir = temp();
+    expect(() => loadConfig({ flags: { dataDir: dir, rpcUrl: "localhost:8545" }, env: {} })).toThrow(/--rpc-url.*http/);
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: { ACCORD_MIN_PRICE: "-1" } })).toThrow(InvalidConfigError);
+    expect(() => loadConfig({ flags: { dataDir: dir, limit: ["nope=1"] }, env: {} })).toThrow(/names no limit/);
+    expect(() => loadConfig({ flags: { dataDir: dir, fault: "explode" }, env: {} })).toThrow(UnknownFaultError);
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: {}, requireRpc: true })).toThrow(/--rpc-url/);
+  });
+
+  it("refuses a config file with unknown settings or a private key in it", () => {
+    const dir = temp();
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ rpcUrl: "http://127.0.0.1:1", rpcURL: "typo" }));
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: {} })).toThrow(/unknown setting.*rpcURL/);
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ privateKey: "0x01" }));
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: {} })).toThrow(/private key.*key file/);
+    writeFileSync(join(dir, "config.json"), "{ not json");
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: {} })).toThrow(/not valid JSON/);
+  });
+});
