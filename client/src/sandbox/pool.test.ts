@@ -1,0 +1,90 @@
+/** Determinism across runs and pools, and survival under hostile load. */
+import { afterAll, describe, expect, it } from "vitest";
+import { resultCid } from "./bundle.ts";
+import { SandboxBusyError, SandboxClosedError, UnsupportedImportError, WallClockTimeoutError } from "./errors.ts";
+import { createSandboxPool } from "./pool.ts";
+import { job, str, text } from "./testing.ts";
+import type { SandboxJob } from "./types.ts";
+
+const poolA = createSandboxPool({ size: 2 });
+const poolB = createSandboxPool({ size: 1 });
+afterAll(() => Promise.all([poolA.close(), poolB.close()]));
+
+const deterministicJobs: SandboxJob[] = [
+  job("sort", { inputs: { "data.txt": text("kiwi\nbanana\napple\n") } }),
+  job("clockrand"),
+  job("nbody", { args: ["nbody", "2000"] }),
+  job("loop", { limits: { fuel: 300_000 } }),
+  job("recurse", { limits: { fuel: 100_000_000 } }),
+];
+
+describe("sandbox pool", () => {
+  it("gives the same CID over three runs and across two pools", async () => {
+    for (const j of deterministicJobs) {
+      const cids = [];
+      for (let i = 0; i < 3; i++) cids.push((await resultCid(await poolA.run(j))).toString());
+      cids.push((await resultCid(await poolB.run(j))).toString());
+      expect(new Set(cids).size, j.args[0]).toBe(1);
+    }
+  });
+
+  it("survives 50 hostile modules run at once, then still runs honest jobs", async () => {
+    const hostile: SandboxJob[] = [];
+    for (let i = 0; i < 50; i++) {
+      const kind = i % 6;
+      if (kind === 0) hostile.push(job("loop", { limits: { fuel: 2_000_000 } }));
+      else if (kind === 1) hostile.push(job("membomb", { limits: { memoryPages: 128 } }));
+      else if (kind === 2) hostile.push(job("flood", { limits: { stdoutBytes: 4096 } }));
+      else if (kind === 3) hostile.push(job("recurse", { limits: { fuel: 100_000_000 } }));
+      else if (kind === 4) hostile.push(job("traps", { args: ["traps", "oob"] }));
+      else hostile.push(job("badimport"));
+    }
+    const settled = await Promise.allSettled(hostile.map((j) => poolA.run(j)));
+    const statuses = settled.map((s) => (s.status === "fulfilled" ? JSON.stringify(s.value.status) : (s.reason as Error).name));
+    expect(statuses.filter((s) => s.includes("out_of_fuel")).length).toBe(9);
+    expect(statuses.filter((s) => s === '{"kind":"exit","code":3}').length).toBe(9);
+    expect(statuses.filter((s) => s.includes('"stdout"')).length).toBe(8);
+    expect(statuses.filter((s) => s.includes("stack_overflow")).length).toBe(8);
+    expect(statuses.filter((s) => s.includes("memory_out_of_bounds")).length).toBe(8);
+    expect(statuses.filter((s) => s === "UnsupportedImportError").length).toBe(8);
+    const bad = settled.find((s) => s.status === "rejected") as PromiseRejectedResult;
+    expect(bad.reason).toBeInstanceOf(UnsupportedImportError);
+    const honest = await poolA.run(job("sha256", { args: ["sha256", "/input/x"], inputs: { x: text("abc") } }));
+    expect(str(honest.stdout)).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+  });
+
+  it("ends a run past the wall-clock backstop with an error, not a result, and recovers", async () => {
+    const pool = createSandboxPool({ size: 1 });
+    try {
+      const hang = pool.run(job("loop", { limits: { fuel: Number.MAX_SAFE_INTEGER, wallClockMs: 300 } }));
+      await expect(hang).rejects.toBeInstanceOf(WallClockTimeoutError);
+      const after = await pool.run(job("echo", { stdin: text("still here") }));
+      expect(str(after.stdout)).toBe("still here");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("aborts a running job through its signal", async () => {
+    const pool = createSandboxPool({ size: 1 });
+    try {
+      const controller = new AbortController();
+      const running = pool.run(job("loop", { limits: { fuel: Number.MAX_SAFE_INTEGER } }), { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error("requester cancelled")), 100);
+      await expect(running).rejects.toThrow("requester cancelled");
+      expect((await pool.run(job("echo"))).status).toEqual({ kind: "exit", code: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("bounds the queue and refuses work once closed", async () => {
+    const pool = createSandboxPool({ size: 1, maxQueued: 1 });
+    const first = pool.run(job("loop", { limits: { fuel: 50_000_000 } }));
+    const second = pool.run(job("loop", { limits: { fuel: 1_000 } }));
+    await expect(pool.run(job("echo"))).rejects.toBeInstanceOf(SandboxBusyError);
+    await Promise.all([first, second]);
+    await pool.close();
+    await expect(pool.run(job("echo"))).rejects.toBeInstanceOf(SandboxClosedError);
+  });
+});
