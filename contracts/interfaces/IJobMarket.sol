@@ -93,6 +93,8 @@ interface IJobMarket {
     /// @notice No job has this id (never issued, or its record was reused by a later job).
     error JobNotFound(uint256 jobId);
     error WrongJobState(uint256 jobId, JobState state, JobState expected);
+    /// @notice The job already reached a terminal state; there is nothing left to push.
+    error JobTerminal(uint256 jobId, JobState state);
     error NotRequester(uint256 jobId, address caller, address requester);
     /// @notice Bids are no longer taken: the bid deadline passed.
     error BiddingClosed(uint256 jobId, uint256 deadline, uint256 timestamp);

@@ -3,13 +3,18 @@ pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
-/// @notice The devnet and test settlement token: ERC-20 with ERC-2612 permits, any decimals, and an
-/// open faucet (`mint`), which is why it must never be deployed where the token has value.
-contract TestToken is ERC20, ERC20Permit {
+/// @notice The devnet and test settlement token: ERC-20 with ERC-2612 permits and any decimals.
+/// Only its owner mints, so a devnet's supply is exactly what the deployment handed out.
+contract TestToken is ERC20, ERC20Permit, Ownable {
     uint8 private immutable _decimals;
 
-    constructor(string memory name_, string memory symbol_, uint8 decimals_) ERC20(name_, symbol_) ERC20Permit(name_) {
+    constructor(string memory name_, string memory symbol_, uint8 decimals_, address owner_)
+        ERC20(name_, symbol_)
+        ERC20Permit(name_)
+        Ownable(owner_)
+    {
         _decimals = decimals_;
     }
 
@@ -17,8 +22,7 @@ contract TestToken is ERC20, ERC20Permit {
         return _decimals;
     }
 
-    /// @notice Faucet: anyone mints to anyone (test networks only).
-    function mint(address to, uint256 amount) external {
+    function mint(address to, uint256 amount) external onlyOwner {
         _mint(to, amount);
     }
 }

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {JobState} from "./MarketTypes.sol";
+
+// Storage layouts, packed by access: what bid, commit and reveal touch sits in one slot each.
+
+/// @dev Slot 0 of a job record: everything a bid, commit or reveal reads or writes (256 bits).
+struct JobCore {
+    JobState state;
+    uint8 bids;
+    uint16 commitMask; // bit i: replica i committed
+    uint16 revealMask; // bit i: replica i revealed
+    uint40 deadline; // of the current phase
+    uint8 replicas;
+    uint8 quorum;
+    bool awardOnFill;
+    uint16 collateralBps;
+    uint16 minReputation;
+    uint24 commitWindow;
+    uint24 revealWindow;
+    uint32 generation;
+    uint32 nextFree; // free-list link, meaningful only once terminal
+}
+
+/// @dev Slot 1 of a job record: read by bids (price cap) and settlement (256 bits).
+struct JobTerms {
+    address requester;
+    uint80 maxPrice;
+    uint16 feeBps;
+}
+
+/// @dev A job's storage. Records are reused after a job ends, so none of these slots is ever
+/// cleared: stale entries beyond `bids` and commitments outside `commitMask` are never read.
+struct JobRecord {
+    JobCore core;
+    JobTerms terms;
+    uint256[16] entries; // BidEntry words, book order = arrival order
+    bytes32[16] commitments; // a commitment, replaced by the result digest at reveal
+}
+
+/// @dev Owner parameters and the record allocator, read once per post (256 bits).
+struct Config {
+    uint96 minStake;
+    uint32 unbondingDelay;
+    uint16 protocolFeeBps;
+    uint16 collateralRatioBps;
+    uint32 fillTimeout;
+    uint32 freeHead; // first reusable record, 0 when none
+    uint32 records; // records ever allocated
+}
+
+/// @dev What bids and settlement change for a provider, in one slot.
+struct ProviderHot {
+    uint96 locked;
+    uint96 earnings;
+    uint32 awarded;
+    uint32 agreed;
+}
+
+/// @dev Stake and unbonding, read by bids, written by staking and slashing.
+struct ProviderBond {
+    uint96 stake;
+    uint96 unbonding;
+    uint40 unbondingAt;
+    bool registered;
+}
+
+struct ProviderRecord {
+    ProviderHot hot;
+    ProviderBond bond;
+    uint32 dissented;
+    uint32 missed;
+    uint96 askPrice;
+    bytes peerId;
+    string[] multiaddrs;
+}

@@ -1,0 +1,60 @@
+// Gas of one full job lifecycle on Hardhat's in-process chain (post, k bids with the last one
+// awarding, k commits, k reveals with the last one settling), for k = 1 and for k = 3 with quorum 2.
+// Prints a table, writes bench/results/gas.json and rewrites contracts/gas-snapshot.json so a
+// regression shows in the diff. Run with `npm run bench:gas`.
+//
+// "first" is the very first job on a fresh deployment (every job-record slot is allocated);
+// "steady" is a later job that reuses a finished job's record, which is what a market running for
+// a while pays. total_k1 / total_k3_q2 are the steady figures.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { deployMarket } from "../../test/contracts/market.ts";
+
+type Row = { step: string; gas: bigint };
+
+async function lifecycle(m: Awaited<ReturnType<typeof deployMarket>>, k: number, q: number, tag: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const requester = m.requesters[0];
+  const params = m.jobParams({ replicas: k, quorum: q, manifestCid: (await import("../../test/contracts/market.ts")).cidOf(`manifest:${tag}`).cid });
+  const gross = BigInt(k) * params.maxPrice;
+  const escrow = gross + (gross * BigInt(m.params.protocolFeeBps)) / 10_000n;
+  await m.fund(requester.address, escrow);
+  await m.token.write.approve([m.market.address, escrow], { account: requester });
+  const postHash = await m.market.write.postJob([params], { account: requester });
+  rows.push({ step: "postJob", gas: await m.gasOf(postHash) });
+  const receipt = await m.publicClient.waitForTransactionReceipt({ hash: postHash });
+  const [posted] = await m.publicClient.getContractEvents({ address: m.market.address, abi: m.market.abi, eventName: "JobPosted", fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
+  const jobId = posted.args.jobId!;
+  // Winners bid below the cap, so settlement also refunds the requester (the common case).
+  for (let i = 0; i < k; i++) rows.push({ step: i === k - 1 ? `bid ${i + 1} (awards)` : `bid ${i + 1}`, gas: await m.gasOf(await m.bid(jobId, i, params.maxPrice - BigInt(i + 1) * m.unit)) });
+  for (let i = 0; i < k; i++) rows.push({ step: i === k - 1 ? `commit ${i + 1} (opens reveal)` : `commit ${i + 1}`, gas: await m.gasOf(await m.commit(jobId, i)) });
+  for (let i = 0; i < k; i++) rows.push({ step: i === k - 1 ? `reveal ${i + 1} (settles)` : `reveal ${i + 1}`, gas: await m.gasOf(await m.reveal(jobId, i)) });
+  const job = await m.market.read.getJob([jobId]);
+  if (job.state !== 4) throw new Error(`lifecycle ${tag} ended in state ${job.state}, not Succeeded`);
+  return rows;
+}
+
+const total = (rows: Row[]) => rows.reduce((s, r) => s + r.gas, 0n);
+
+const results: Record<string, number | Record<string, number>> = {};
+const snapshot: Record<string, number> = {};
+for (const [k, q, key] of [[1, 1, "k1"], [3, 2, "k3_q2"]] as const) {
+  const m = await deployMarket({ decimals: 18, feeBps: 100 });
+  for (let i = 0; i < k; i++) await m.registerAndStake(i);
+  const first = await lifecycle(m, k, q, `${key}-first`);
+  const steady = await lifecycle(m, k, q, `${key}-steady`);
+  console.log(`\nk = ${k}, quorum = ${q} (18-decimal token, 1 % fee, bids below the cap)`);
+  console.table(first.map((r, i) => ({ step: r.step, "first job": Number(r.gas), "steady state": Number(steady[i].gas) })));
+  console.log(`total: first job ${total(first)}, steady state ${total(steady)}`);
+  results[`total_${key}`] = Number(total(steady));
+  results[`total_${key}_first`] = Number(total(first));
+  results[`steps_${key}`] = Object.fromEntries(steady.map((r) => [r.step, Number(r.gas)]));
+  for (const r of steady) snapshot[`${key} ${r.step}`] = Number(r.gas);
+  snapshot[`${key} total`] = Number(total(steady));
+  snapshot[`${key} total (first job)`] = Number(total(first));
+}
+
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/gas.json", JSON.stringify(results, null, 2) + "\n");
+writeFileSync("contracts/gas-snapshot.json", JSON.stringify(snapshot, null, 2) + "\n");
+console.log(`\nwrote bench/results/gas.json and contracts/gas-snapshot.json (target: total_k3_q2 <= 450000)`);
+process.exit(0);

@@ -1,0 +1,155 @@
+// Shared by the contract tests and scripts/bench/gas.ts: deploys a token and a JobMarket on
+// Hardhat's in-process network and drives the lifecycle with real transactions.
+import { network } from "hardhat";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  concat,
+  encodeAbiParameters,
+  keccak256,
+  parseUnits,
+  sha256,
+  toHex,
+  type Address,
+  type Hex,
+} from "viem";
+
+/** The well-known Hardhat dev accounts: 0 owner, 1 treasury, 2..4 requesters, 5..14 providers. */
+export const ROLE = { owner: 0, treasury: 1, requester: 2, provider: 5 } as const;
+
+export const DEFAULT_WINDOW_SECONDS = 3600;
+export const FILL_TIMEOUT_SECONDS = 1800;
+export const UNBONDING_DELAY_SECONDS = 86_400;
+export const COLLATERAL_RATIO_BPS = 10_000;
+
+/** A binary CIDv1 (raw codec unless `dagPb`) whose sha2-256 digest is that of `text`. */
+export function cidOf(text: string, dagPb = false): { cid: Hex; digest: Hex } {
+  const digest = sha256(toHex(text));
+  return { cid: concat([dagPb ? "0x01701220" : "0x01551220", digest]), digest };
+}
+
+export function commitmentOf(jobId: bigint, provider: Address, digest: Hex, salt: Hex): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: "uint256" }, { type: "address" }, { type: "bytes32" }, { type: "bytes32" }], [jobId, provider, digest, salt]),
+  );
+}
+
+export function saltOf(label: string): Hex {
+  return keccak256(toHex(`salt:${label}`));
+}
+
+/** The custom error a failed call reverted with, as `{ name, args }`; throws if it was something else. */
+export async function revertOf(call: Promise<unknown>): Promise<{ name: string; args: readonly unknown[] }> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof BaseError) {
+      const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
+      if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+        return { name: reverted.data.errorName, args: reverted.data.args ?? [] };
+      }
+    }
+    throw err;
+  }
+  throw new Error("expected the call to revert, but it succeeded");
+}
+
+export type Deployed = Awaited<ReturnType<typeof deployMarket>>;
+
+/** Deploys a TestToken with `decimals` and a JobMarket on a fresh in-process chain. */
+export async function deployMarket(opts: { decimals?: number; feeBps?: number; minStake?: bigint } = {}) {
+  const decimals = opts.decimals ?? 18;
+  const conn = await network.create();
+  const { viem, networkHelpers } = conn;
+  const wallets = await viem.getWalletClients();
+  const publicClient = await viem.getPublicClient();
+  const unit = parseUnits("1", decimals);
+  const token = await viem.deployContract("TestToken", ["Accord Test", "ACT", decimals, wallets[ROLE.owner].account.address]);
+  const params = {
+    minStake: opts.minStake ?? 10n * unit,
+    unbondingDelay: UNBONDING_DELAY_SECONDS,
+    protocolFeeBps: opts.feeBps ?? 100,
+    collateralRatioBps: COLLATERAL_RATIO_BPS,
+    fillTimeout: FILL_TIMEOUT_SECONDS,
+    treasury: wallets[ROLE.treasury].account.address,
+  };
+  const market = await viem.deployContract("JobMarket", [token.address, wallets[ROLE.owner].account.address, params]);
+  const at = (i: number) => wallets[i].account;
+  const requesters = [2, 3, 4].map(at);
+  const providers = Array.from({ length: 10 }, (_, i) => at(ROLE.provider + i));
+
+  async function fund(account: Address, amount: bigint) {
+    await token.write.mint([account, amount]);
+  }
+
+  async function registerAndStake(i: number, amount = 1_000n * unit) {
+    const account = providers[i];
+    await fund(account.address, amount);
+    await token.write.approve([market.address, amount], { account });
+    await market.write.registerProvider([toHex(`peer-${i}`), [`/ip4/127.0.0.1/tcp/${4000 + i}`], 5n], { account });
+    await market.write.stake([amount], { account });
+  }
+
+  function jobParams(p: Partial<JobParamsInput> = {}): JobParamsInput {
+    return {
+      manifestCid: cidOf("manifest").cid,
+      replicas: 3,
+      quorum: 2,
+      maxPrice: 10n * unit,
+      bidWindow: 0,
+      commitWindow: DEFAULT_WINDOW_SECONDS,
+      revealWindow: DEFAULT_WINDOW_SECONDS,
+      minReputation: 0,
+      ...p,
+    };
+  }
+
+  /** Posts a job from requester `r` (approving exactly the escrow) and returns its id. */
+  async function post(p: Partial<JobParamsInput> = {}, r = 0): Promise<bigint> {
+    const account = requesters[r];
+    const params = jobParams(p);
+    const feeBps = BigInt((await market.read.parameters()).protocolFeeBps);
+    const gross = BigInt(params.replicas) * params.maxPrice;
+    const escrow = gross + (gross * feeBps) / 10_000n;
+    await fund(account.address, escrow);
+    await token.write.approve([market.address, escrow], { account });
+    const hash = await market.write.postJob([params], { account });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const logs = await publicClient.getContractEvents({ address: market.address, abi: market.abi, eventName: "JobPosted", fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
+    return logs[0].args.jobId!;
+  }
+
+  async function bid(jobId: bigint, i: number, price: bigint) {
+    return market.write.bid([jobId, price], { account: providers[i] });
+  }
+
+  async function commit(jobId: bigint, i: number, result = "result") {
+    const { digest } = cidOf(result);
+    return market.write.commit([jobId, commitmentOf(jobId, providers[i].address, digest, saltOf(`${jobId}:${i}`))], { account: providers[i] });
+  }
+
+  async function reveal(jobId: bigint, i: number, result = "result") {
+    return market.write.reveal([jobId, cidOf(result).cid, saltOf(`${jobId}:${i}`), cidOf(`sealed:${result}:${i}`, true).cid], { account: providers[i] });
+  }
+
+  async function gasOf(hash: Hex): Promise<bigint> {
+    return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+  }
+
+  return {
+    conn, viem, networkHelpers, publicClient, wallets, token, market, unit, decimals, params,
+    requesters, providers, owner: at(ROLE.owner), treasury: at(ROLE.treasury),
+    fund, registerAndStake, jobParams, post, bid, commit, reveal, gasOf,
+  };
+}
+
+export type JobParamsInput = {
+  manifestCid: Hex;
+  replicas: number;
+  quorum: number;
+  maxPrice: bigint;
+  bidWindow: number;
+  commitWindow: number;
+  revealWindow: number;
+  minReputation: number;
+};
