@@ -11,6 +11,11 @@ export const DEFAULT_LISTEN_ADDRS = ["/ip4/127.0.0.1/tcp/0"];
 export const NET_LIMITS = {
   /** Open connections, inbound and outbound together. */
   maxConnections: 300,
+  /**
+   * New inbound connections accepted per second from one IP address. libp2p's default (5)
+   * starves a devnet where every peer is 127.0.0.1, and many providers share one NAT.
+   */
+  maxInboundConnectionsPerHostPerSecond: 100,
   /** Inbound connections still in the handshake. */
   maxIncomingPendingConnections: 32,
   /** Dialling one peer, all its addresses. */
@@ -49,8 +54,10 @@ export const NET_LIMITS = {
   protocolMaxInboundStreams: 16,
   /** Waiting for the first bootstrap dials before createAccordNode returns. */
   bootstrapTimeoutMs: 5_000,
-  /** How often discoverPeers() is asked again while the routing table is small. */
+  /** How often bootstrap peers are redialled and discoverPeers() asked again while the routing table is small. */
   discoverPeersIntervalMs: 60_000,
+  /** "Small": below this many peers in the routing table, keep looking for more. */
+  minRoutingTablePeers: 20,
 };
 
 export type NetLimits = typeof NET_LIMITS;

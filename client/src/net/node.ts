@@ -65,11 +65,18 @@ export type AccordNode = {
   stop(): Promise<void>;
 };
 
+const ROUTING_TABLE_POLL_MS = 10;
+
 function checkPeerAddress(address: string): string {
   const target = toDialTarget(address);
   if (!("getComponents" in target) || !target.getComponents().some((c) => c.name === "p2p"))
     throw new InvalidPeerAddressError(address, "it does not end in /p2p/<peer id>, so the peer cannot be authenticated");
   return address;
+}
+
+async function waitForRoutingTable(libp2p: Libp2p<{ dht: KadDHT }>, signal: AbortSignal): Promise<void> {
+  const table = (libp2p.services.dht as unknown as SingleKadDHT).routingTable;
+  while (table.size === 0 && !signal.aborted) await new Promise((r) => setTimeout(r, ROUTING_TABLE_POLL_MS));
 }
 
 /** Starts an Accord peer: libp2p (TCP, noise, yamux, Kademlia on DHT_PROTOCOL) and Helia content. */
@@ -103,6 +110,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
       connectionManager: {
         maxConnections: limits.maxConnections,
         maxIncomingPendingConnections: limits.maxIncomingPendingConnections,
+        inboundConnectionThreshold: limits.maxInboundConnectionsPerHostPerSecond,
         dialTimeout: limits.dialTimeoutMs,
         inboundUpgradeTimeout: limits.inboundUpgradeTimeoutMs,
         inboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeoutMs,
@@ -168,13 +176,18 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   try {
     const first = AbortSignal.any([AbortSignal.timeout(limits.bootstrapTimeoutMs), ...(options.signal ? [options.signal] : [])]);
     await Promise.all([dialAll(bootstrap, first), discover()]);
+    // Queries made before a connected peer enters the routing table stall until they time
+    // out, so a node is handed out only once the DHT can route (or there is no one to route to).
+    if (libp2p.getConnections().length > 0) await waitForRoutingTable(libp2p, first);
     options.signal?.throwIfAborted();
   } catch (err) {
     await helia.stop();
     throw err;
   }
   const rediscover = setInterval(() => {
-    if ((libp2p.services.dht as unknown as SingleKadDHT).routingTable.size < 20) void discover();
+    if ((libp2p.services.dht as unknown as SingleKadDHT).routingTable.size >= limits.minRoutingTablePeers) return;
+    void dialAll(bootstrap);
+    void discover();
   }, limits.discoverPeersIntervalMs);
   rediscover.unref();
 

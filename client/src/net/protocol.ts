@@ -50,28 +50,53 @@ export async function writeAll(stream: Stream, chunks: Iterable<Uint8Array> | As
   }
 }
 
-/** Reads a stream to its end, refusing more than `maxBytes`. */
-export async function readAll(stream: Stream, maxBytes: number, what: string, signal: AbortSignal): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const onAbort = () => stream.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    for await (const chunk of stream) {
-      const bytes = chunk.subarray();
+/**
+ * Reads a stream to its end, refusing more than `maxBytes`. Event-based rather than
+ * `for await`: the stream's iterator misses a remote close that happened before it was
+ * attached (the dialer's request often has, by the time the handler runs) and then hangs.
+ */
+export function readAll(stream: Stream, maxBytes: number, what: string, signal: AbortSignal): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      stream.removeEventListener("message", onMessage);
+      stream.removeEventListener("end", onEnd);
+      stream.removeEventListener("close", onClose);
+      signal.removeEventListener("abort", onAbort);
+      if (err) reject(err);
+      else resolve(Buffer.concat(parts));
+    };
+    const onMessage = (evt: { data: { subarray(): Uint8Array } }) => {
+      const bytes = evt.data.subarray();
       total += bytes.length;
       if (total > maxBytes) {
+        // Settle first: abort() fires 'close' synchronously, which would resolve instead.
         const err = new MessageTooLargeError(what, maxBytes);
+        finish(err);
         stream.abort(err);
-        throw err;
+        return;
       }
       parts.push(bytes);
-    }
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
-  signal.throwIfAborted();
-  return Buffer.concat(parts);
+    };
+    const onEnd = () => finish();
+    const onClose = (evt: Event) => finish((evt as Event & { error?: Error }).error ?? (stream.readableEnded ? undefined : new Error("the stream closed before its end")));
+    const onAbort = () => {
+      const reason = signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+      finish(reason);
+      stream.abort(reason);
+    };
+    if (signal.aborted) return onAbort();
+    stream.addEventListener("message", onMessage);
+    stream.addEventListener("end", onEnd);
+    stream.addEventListener("close", onClose);
+    signal.addEventListener("abort", onAbort, { once: true });
+    // Already ended with nothing buffered: no event will come.
+    if (stream.readableEnded && stream.readBufferLength === 0) finish();
+  });
 }
 
 export async function handleProtocol(libp2p: Libp2p, protocol: string, handler: ProtocolHandler, options: HandleProtocolOptions = {}): Promise<void> {
