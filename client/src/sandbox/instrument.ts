@@ -202,6 +202,7 @@ function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: Bod
     if (depth > 0 && (op === OP.loop || op === OP.if || op === OP.else || op === OP.end)) segCost.push(0);
   }
   if (r.pos !== body.end) r.fail(`${where} has bytes after its final end`);
+  const canon = nanResultsToCanonicalise(ops, (k) => new Reader(bytes, starts[k]! + 1, body.end).u32());
 
   // Scratch locals, appended so existing local indices do not move.
   let next = localCount;
@@ -225,19 +226,26 @@ function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: Bod
   for (const t of extra) w.u32(1).byte(t);
 
   const { fuelGlobal: FG, stackGlobal: SG } = ctx;
+  // Fuel lives in a local (a register) inside a function and is written back to the global
+  // before every call, on exit and when it runs out; a trap elsewhere reports the fuel as of the
+  // last such point, which is just as deterministic.
   const checkFuel = () => {
-    // local.tee; global.set; local.get; i64.const 0; i64.lt_s; if; unreachable; end
-    w.byte(0x22).u32(fuelLocal).byte(0x24).u32(FG).byte(0x20).u32(fuelLocal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+    // local.tee; i64.const 0; i64.lt_s; if; local.get; global.set; unreachable; end
+    w.byte(0x22).u32(fuelLocal).byte(0x42).byte(0).byte(0x53).byte(0x04).byte(0x40);
+    w.byte(0x20).u32(fuelLocal).byte(0x24).u32(FG).byte(0x00).byte(0x0b);
   };
   const charge = (cost: number) => {
-    w.byte(0x23).u32(FG).byte(0x42).s64(BigInt(cost)).byte(0x7d); // global.get; i64.const; i64.sub
+    w.byte(0x20).u32(fuelLocal).byte(0x42).s64(BigInt(cost)).byte(0x7d); // local.get; i64.const; i64.sub
     checkFuel();
   };
+  const saveFuel = () => w.byte(0x20).u32(fuelLocal).byte(0x24).u32(FG);
+  const loadFuel = () => w.byte(0x23).u32(FG).byte(0x21).u32(fuelLocal);
 
   // Stack budget: if (budget <u slots) { budget = -1; unreachable } budget -= slots
   w.byte(0x23).u32(SG).byte(0x41).s32(frameSlots).byte(0x49).byte(0x04).byte(0x40);
   w.byte(0x41).s32(STACK_OVERFLOWED).byte(0x24).u32(SG).byte(0x00).byte(0x0b);
   w.byte(0x23).u32(SG).byte(0x41).s32(frameSlots).byte(0x6b).byte(0x24).u32(SG);
+  loadFuel();
   charge(segCost[0]!);
   w.byte(OP.block).bytes(ctx.blockType);
 
@@ -250,7 +258,7 @@ function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: Bod
     const bulk = BULK_CHARGE.get(op);
     if (bulk) {
       // The count is the top operand: keep it, and charge for it before the op runs.
-      w.byte(0x22).u32(i32Local).byte(0x23).u32(FG).byte(0x20).u32(i32Local).byte(0xad);
+      w.byte(0x22).u32(i32Local).byte(0x20).u32(fuelLocal).byte(0x20).u32(i32Local).byte(0xad);
       if ("shl" in bulk) w.byte(0x42).s64(BigInt(bulk.shl)).byte(0x86);
       else w.byte(0x42).s64(BigInt(bulk.shr)).byte(0x88);
       w.byte(0x7d);
@@ -258,6 +266,10 @@ function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: Bod
     }
     if (op === OP.return) {
       w.byte(OP.br).u32(depth - 1); // to the wrapper block, so the exit code runs
+    } else if (op === OP.call || op === OP.call_indirect) {
+      saveFuel(); // the callee (or a WASI host function) charges the global
+      w.bytes(bytes.subarray(start, end));
+      loadFuel();
     } else {
       w.bytes(bytes.subarray(start, end));
     }
@@ -279,7 +291,7 @@ function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: Bod
     }
     if (op === OP.block || op === OP.loop || op === OP.if) depth++;
     else if (op === OP.end) depth--;
-    const nan = NAN_PRODUCING.get(op);
+    const nan = canon[k] ? NAN_PRODUCING.get(op) : undefined;
     if (nan === "f32") w.byte(0x22).u32(f32Local).byte(0x43).bytes([0, 0, 0xc0, 0x7f]).byte(0x20).u32(f32Local).byte(0x20).u32(f32Local).byte(0x5b).byte(0x1b);
     else if (nan === "f64") w.byte(0x22).u32(f64Local).byte(0x44).bytes([0, 0, 0, 0, 0, 0, 0xf8, 0x7f]).byte(0x20).u32(f64Local).byte(0x20).u32(f64Local).byte(0x61).byte(0x1b);
     else if (nan) {
@@ -291,6 +303,71 @@ function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: Bod
     if (depth > 0 && (op === OP.loop || op === OP.if || op === OP.else || op === OP.end)) charge(segCost[++seg]!);
   }
   // The original final `end` closed the wrapper block; give the frame back and close the function.
+  saveFuel();
   w.byte(0x23).u32(SG).byte(0x41).s32(frameSlots).byte(0x6a).byte(0x24).u32(SG).byte(0x0b);
   return w.finish();
+}
+
+/** Numeric ops (0x45..0xC4) that take one operand; the rest of that range take two. */
+const UNARY_NUMERIC = (op: number) =>
+  op === 0x45 || op === 0x50 || (op >= 0x67 && op <= 0x69) || (op >= 0x79 && op <= 0x7b) || (op >= 0x8b && op <= 0x91) || (op >= 0x99 && op <= 0x9f) || op >= 0xa7;
+/** Ops whose result shows a float's sign or payload bits: their operands must be canonical. */
+const OBSERVES_BITS = new Set([0x98, 0xa6, 0xbc, 0xbd]); // copysign, reinterpret
+/** abs and neg keep a NaN a NaN and change only its sign: the tag passes through. */
+const SIGN_ONLY = new Set([0x8b, 0x8c, 0x99, 0x9a]);
+
+/**
+ * Which NaN-producing instructions need their result canonicalised. A scalar result that only
+ * ever reaches other NaN-producing ops, comparisons or float-to-int conversions need not be:
+ * NaN-ness, unlike the payload, is the same on every machine, and what consumes it is itself
+ * canonicalised or does not depend on the payload. A simulation of the operand stack and locals
+ * over straight-line code finds those cases; a value that reaches a store, a reinterpret,
+ * copysign, a global, a call, control flow or anything not modelled is canonicalised.
+ */
+function nanResultsToCanonicalise(ops: number[], localIndex: (k: number) => number): Uint8Array {
+  const canon = new Uint8Array(ops.length);
+  let stack: number[] = []; // instruction index of a pending NaN-producing result, or -1
+  const locals = new Map<number, number>(); // local index -> pending instruction index
+  const mark = (k: number) => {
+    if (k >= 0) canon[k] = 1;
+  };
+  const flush = () => {
+    stack.forEach(mark);
+    locals.forEach(mark);
+    stack = [];
+    locals.clear();
+  };
+  const pop = () => (stack.length ? stack.pop()! : -1);
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k]!;
+    const nan = NAN_PRODUCING.get(op);
+    if (op >= 0x45 && op <= 0xc4) {
+      const operands = UNARY_NUMERIC(op) ? [pop()] : [pop(), pop()];
+      if (OBSERVES_BITS.has(op)) operands.forEach(mark);
+      stack.push(nan ? k : SIGN_ONLY.has(op) ? operands[0]! : -1);
+    } else if (op === 0x20) {
+      stack.push(locals.get(localIndex(k)) ?? -1);
+    } else if (op === 0x21 || op === 0x22) {
+      const v = op === 0x21 ? pop() : (stack[stack.length - 1] ?? -1);
+      if (v >= 0) locals.set(localIndex(k), v);
+      else locals.delete(localIndex(k));
+    } else if (op === 0x23 || (op >= 0x41 && op <= 0x44) || op === 0x3f) {
+      stack.push(-1); // global.get, constants, memory.size
+    } else if (op >= 0x28 && op <= 0x35) {
+      pop(); // load: address in, value out
+      stack.push(-1);
+    } else if (op >= 0x36 && op <= 0x3e) {
+      mark(pop()); // store: the value is observed
+      pop();
+    } else if (op === 0x1a) {
+      pop(); // drop: never observed
+    } else if (op === 0x01) {
+      // nop
+    } else {
+      flush();
+      if (nan) canon[k] = 1; // SIMD: always canonicalised
+    }
+  }
+  flush();
+  return canon;
 }

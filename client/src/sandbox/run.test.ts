@@ -98,7 +98,7 @@ describe("sandbox runs", () => {
 
   it("gives canonical NaNs from arithmetic but keeps NaN bits a program sets itself", async () => {
     const r = await pool.run(job("nan"));
-    expect(str(r.stdout)).toBe("div 7ff8000000000000\nsqrt 7ff8000000000000\nf32 7fc00000\ncopysign 1\nboxed 7ff4000000c0ffee\n");
+    expect(str(r.stdout)).toBe("div 7ff8000000000000\nsqrt 7ff8000000000000\nf32 7fc00000\ncopysign 1\nchain 7ff8000000000000\nboxed 7ff4000000c0ffee\n");
   });
 
   it("caps /output files and bytes", async () => {

@@ -14,7 +14,9 @@ export const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
 export const TEST_LIMITS: SandboxLimits = { ...DEFAULT_LIMITS, fuel: 20_000_000, memoryPages: 64, wallClockMs: 30_000 };
 
-export function job(name: string, over: Partial<SandboxJob> & { limits?: Partial<SandboxLimits> } = {}): SandboxJob {
+export type JobOverrides = Omit<Partial<SandboxJob>, "limits"> & { limits?: Partial<SandboxLimits> };
+
+export function job(name: string, over: JobOverrides = {}): SandboxJob {
   return {
     module: fixture(name),
     args: [name],
