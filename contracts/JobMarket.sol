@@ -78,8 +78,9 @@ contract JobMarket is JobSettlement {
         for (uint256 i; i < n; ++i) {
             uint256 e = rec.entries[i];
             if (e.provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
-            // `>=`-style scan (not beats(worst, e)) keeps the latest of equally bad bids as the worst.
-            if (i == 0 || !worst.beats(e)) {
+            // Taking every bid that does not beat the current worst keeps the latest of equally bad
+            // bids as the worst, so among equals the earlier bids stay.
+            if (i == 0 || !e.beats(worst)) {
                 worst = e;
                 worstAt = i;
             }

@@ -1,9 +1,13 @@
 // Shared by the contract tests and scripts/bench/gas.ts: deploys a token and a JobMarket on
 // Hardhat's in-process network and drives the lifecycle with real transactions.
 import { network } from "hardhat";
+import { jobMarketAbi, reentrantTokenAbi, testTokenAbi } from "../../client/src/generated/abi.ts";
 import {
-  BaseError,
+  type Abi,
   ContractFunctionRevertedError,
+  getContract,
+  decodeErrorResult,
+  getAddress,
   concat,
   encodeAbiParameters,
   keccak256,
@@ -38,16 +42,27 @@ export function saltOf(label: string): Hex {
   return keccak256(toHex(`salt:${label}`));
 }
 
-/** The custom error a failed call reverted with, as `{ name, args }`; throws if it was something else. */
+const ERROR_ABI = [...jobMarketAbi, ...testTokenAbi, ...reentrantTokenAbi].filter((x) => x.type === "error");
+
+/** Finds the revert data anywhere in a viem/Hardhat error chain. */
+function revertData(err: unknown): Hex | undefined {
+  for (let e: any = err, depth = 0; e && depth < 10; e = e.cause, depth++) {
+    if (e instanceof ContractFunctionRevertedError && e.raw) return e.raw;
+    const data = e.data?.data ?? e.data;
+    if (typeof data === "string" && data.startsWith("0x")) return data as Hex;
+  }
+  return undefined;
+}
+
+/** The custom error a failed call reverted with, as `{ name, args }`; rethrows anything else. */
 export async function revertOf(call: Promise<unknown>): Promise<{ name: string; args: readonly unknown[] }> {
   try {
     await call;
   } catch (err) {
-    if (err instanceof BaseError) {
-      const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
-      if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-        return { name: reverted.data.errorName, args: reverted.data.args ?? [] };
-      }
+    const data = revertData(err);
+    if (data && data.length >= 10) {
+      const decoded = decodeErrorResult({ abi: ERROR_ABI, data });
+      return { name: decoded.errorName, args: decoded.args ?? [] };
     }
     throw err;
   }
@@ -64,19 +79,23 @@ export async function deployMarket(opts: { decimals?: number; feeBps?: number; m
   const wallets = await viem.getWalletClients();
   const publicClient = await viem.getPublicClient();
   const unit = parseUnits("1", decimals);
-  const token = await viem.deployContract("TestToken", ["Accord Test", "ACT", decimals, wallets[ROLE.owner].account.address]);
+  // Deployed by name, then bound to the generated ABIs so every call is typed without artifacts.
+  const client = { public: publicClient, wallet: wallets[ROLE.owner] };
+  const at = <const A extends Abi>(address: Address, abi: A) => getContract({ address, abi, client });
+  const token = at((await viem.deployContract("TestToken", ["Accord Test", "ACT", decimals, wallets[ROLE.owner].account.address])).address, testTokenAbi);
   const params = {
     minStake: opts.minStake ?? 10n * unit,
     unbondingDelay: UNBONDING_DELAY_SECONDS,
     protocolFeeBps: opts.feeBps ?? 100,
     collateralRatioBps: COLLATERAL_RATIO_BPS,
     fillTimeout: FILL_TIMEOUT_SECONDS,
-    treasury: wallets[ROLE.treasury].account.address,
+    treasury: getAddress(wallets[ROLE.treasury].account.address),
   };
-  const market = await viem.deployContract("JobMarket", [token.address, wallets[ROLE.owner].account.address, params]);
-  const at = (i: number) => wallets[i].account;
-  const requesters = [2, 3, 4].map(at);
-  const providers = Array.from({ length: 10 }, (_, i) => at(ROLE.provider + i));
+  const market = at((await viem.deployContract("JobMarket", [token.address, wallets[ROLE.owner].account.address, params])).address, jobMarketAbi);
+  // Checksummed, so addresses compare equal to what events and errors decode to.
+  const account = (i: number) => ({ ...wallets[i].account, address: getAddress(wallets[i].account.address) });
+  const requesters = [2, 3, 4].map(account);
+  const providers = Array.from({ length: 10 }, (_, i) => account(ROLE.provider + i));
 
   async function fund(account: Address, amount: bigint) {
     await token.write.mint([account, amount]);
@@ -138,7 +157,7 @@ export async function deployMarket(opts: { decimals?: number; feeBps?: number; m
 
   return {
     conn, viem, networkHelpers, publicClient, wallets, token, market, unit, decimals, params,
-    requesters, providers, owner: at(ROLE.owner), treasury: at(ROLE.treasury),
+    requesters, providers, owner: account(ROLE.owner), treasury: account(ROLE.treasury), at,
     fund, registerAndStake, jobParams, post, bid, commit, reveal, gasOf,
   };
 }
@@ -153,3 +172,19 @@ export type JobParamsInput = {
   revealWindow: number;
   minReputation: number;
 };
+
+/** JobState and ReplicaOutcome as the ABI numbers them. */
+export const State = { None: 0, Open: 1, Committing: 2, Revealing: 3, Succeeded: 4, NoConsensus: 5, Failed: 6, Cancelled: 7, Expired: 8 } as const;
+export const Outcome = { Agreed: 0, Dissented: 1, MissedCommit: 2, MissedReveal: 3, Unresolved: 4 } as const;
+
+/** Decoded events of one market transaction, by name. */
+export async function eventsOf(m: Deployed, hash: Hex) {
+  const receipt = await m.publicClient.waitForTransactionReceipt({ hash });
+  const logs = await m.publicClient.getContractEvents({ address: m.market.address, abi: m.market.abi, fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
+  return logs.filter((l) => l.transactionHash === hash) as Array<{ eventName: string; args: Record<string, any> }>;
+}
+
+/** Every account's token balance inside the market must add up to what the market holds. */
+export async function marketBalance(m: Deployed): Promise<bigint> {
+  return m.token.read.balanceOf([m.market.address]);
+}
