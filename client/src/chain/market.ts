@@ -113,7 +113,7 @@ export async function readProvider(client: PublicClient, market: Address, provid
     askPrice: v.askPrice,
     stake: v.stake,
     locked: v.locked,
-    free: v.stake - v.locked,
+    free: (v.stake as bigint) - (v.locked as bigint),
     unbonding: v.unbonding,
     unbondingAvailableAt: BigInt(v.unbondingAvailableAt),
     earnings: v.earnings,
