@@ -49,7 +49,7 @@ try {
   writeFileSync(join(work, "data.bin"), data);
   const cases = [
     { name: "sha256-64MiB", fixture: "sha256", args: ["/input/data.bin"], nativeArgs: [join(work, "data.bin")], inputs: { "data.bin": data } },
-    { name: `nbody-${NBODY_STEPS}`, fixture: "nbody", args: [String(NBODY_STEPS)], nativeArgs: [String(NBODY_STEPS)], inputs: {} },
+    { name: `nbody-${NBODY_STEPS}`, fixture: "nbody", args: [String(NBODY_STEPS)], nativeArgs: [String(NBODY_STEPS)], inputs: {} as Record<string, Uint8Array> },
   ];
   for (const c of cases) {
     const bytes = new Uint8Array(readFileSync(new URL(`${c.fixture}.wasm`, FIXTURES)));
