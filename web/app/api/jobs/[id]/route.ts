@@ -1,0 +1,13 @@
+import { BadRequestError, json, route } from "@/lib/server/http.ts";
+import { jobDetail, readyMarket } from "@/lib/server/market.ts";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route(async (_req: Request, ctx: { params: Promise<{ id: string }> }) => {
+  const { id } = await ctx.params;
+  if (!/^\d{1,78}$/.test(id)) throw new BadRequestError(`"${id}" is not a job id.`, "Job ids are decimal numbers; open the job from the market or My jobs.");
+  const m = await readyMarket();
+  const job = m.index.jobs.get(BigInt(id));
+  if (!job) throw new BadRequestError(`No job ${id} was ever posted on this market.`, "Check the link, or find the job on the market page.", 404);
+  return json(jobDetail(job, m.index.chainTime));
+});

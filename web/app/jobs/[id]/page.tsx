@@ -1,0 +1,209 @@
+"use client";
+import { use } from "react";
+import { Address } from "@/components/Address.tsx";
+import { Amount } from "@/components/Amount.tsx";
+import { Card } from "@/components/Card.tsx";
+import { JobPhases } from "@/components/JobPhases.tsx";
+import { ResultPanel } from "@/components/ResultPanel.tsx";
+import { OutcomeBadge, StateBadge } from "@/components/StateBadge.tsx";
+import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
+import { useApi } from "@/lib/client/api.ts";
+import { bps, formatDuration, shortCid } from "@/lib/client/format.ts";
+import type { JobDetail } from "@/lib/types.ts";
+
+export default function JobPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = use(params);
+  const q = useApi<JobDetail>(`/api/jobs/${id}`);
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <h1>
+          Job <span className="mono" style={{ fontSize: "0.7em" }}>{id}</span>
+        </h1>
+        {q.data && <StateBadge state={q.data.state} />}
+      </div>
+      {q.isPending ? <Loading label="Reading the job's history…" /> : q.error ? <ErrorNotice error={q.error} title="This job could not be loaded" /> : <Job job={q.data} />}
+    </div>
+  );
+}
+
+function Job({ job }: { job: JobDetail }) {
+  const s = job.settlement;
+  return (
+    <>
+      <div className="grid-2">
+        <Card title="Progress" id="progress">
+          <JobPhases job={job} />
+        </Card>
+        <Card title="Terms" id="terms">
+          <dl className="facts">
+            <dt>Requester</dt>
+            <dd>
+              <Address value={job.requester} />
+            </dd>
+            <dt>Manifest</dt>
+            <dd className="mono" title={job.manifestCid}>
+              {shortCid(job.manifestCid)}
+            </dd>
+            <dt>Replicas</dt>
+            <dd>
+              {job.replicas}, quorum {job.quorum}
+            </dd>
+            <dt>Max price / replica</dt>
+            <dd>
+              <Amount value={job.maxPrice} />
+            </dd>
+            <dt>Escrow</dt>
+            <dd>
+              <Amount value={job.escrow} />
+            </dd>
+            {job.fuel !== undefined && (
+              <>
+                <dt>Fuel limit</dt>
+                <dd>{job.fuel.toLocaleString("en")}</dd>
+              </>
+            )}
+            <dt>Min. reputation</dt>
+            <dd>{bps(job.minReputation)}</dd>
+            <dt>Windows</dt>
+            <dd>
+              bids {job.awardOnFill ? "until filled" : "fixed"}, commit {formatDuration(job.commitWindow)}, reveal {formatDuration(job.revealWindow)}
+            </dd>
+          </dl>
+        </Card>
+      </div>
+      <Card title="Result" id="result">
+        <ResultPanel job={job} />
+      </Card>
+      <Card title="Providers' part" id="replicas">
+        {job.replicaRows.length ? <ReplicaTable job={job} /> : <Bids job={job} />}
+      </Card>
+      {s && (
+        <Card title="Settlement" id="settlement">
+          <dl className="facts">
+            <dt>Outcome</dt>
+            <dd>
+              <StateBadge state={s.state} />
+            </dd>
+            <dt>Consensus digest</dt>
+            <dd className="mono">{/^0x0+$/.test(s.resultDigest) ? "none" : s.resultDigest}</dd>
+            <dt>Paid to providers</dt>
+            <dd>
+              <Amount value={s.paid} />
+            </dd>
+            <dt>Protocol fee</dt>
+            <dd>
+              <Amount value={s.fee} />
+            </dd>
+            <dt>Refunded to requester</dt>
+            <dd>
+              <Amount value={s.refunded} />
+            </dd>
+            <dt>Slashed collateral to requester</dt>
+            <dd>
+              <Amount value={s.slashed} />
+            </dd>
+          </dl>
+        </Card>
+      )}
+    </>
+  );
+}
+
+function Bids({ job }: { job: JobDetail }) {
+  if (!job.bidBook.length) return <Empty>No bids yet. Providers bid as soon as they see the job.</Empty>;
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="visually-hidden">Bids</caption>
+        <thead>
+          <tr>
+            <th scope="col">Provider</th>
+            <th scope="col" className="num">Bid</th>
+            <th scope="col" className="num">Collateral</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {job.bidBook.map((b) => (
+            <tr key={b.provider}>
+              <td>
+                <Address value={b.provider} provider />
+              </td>
+              <td className="num">
+                <Amount value={b.price} />
+              </td>
+              <td className="num">
+                <Amount value={b.collateral} />
+              </td>
+              <td>{b.displaced ? <span className="badge neutral">Outbid</span> : <span className="badge info">In the best {job.replicas}</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ReplicaTable({ job }: { job: JobDetail }) {
+  const losers = job.bidBook.filter((b) => !b.won);
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="visually-hidden">Each awarded provider's part</caption>
+        <thead>
+          <tr>
+            <th scope="col">Provider</th>
+            <th scope="col" className="num">Bid</th>
+            <th scope="col" className="num">Collateral</th>
+            <th scope="col">Committed</th>
+            <th scope="col">Revealed result</th>
+            <th scope="col">Outcome</th>
+            <th scope="col" className="num">Paid</th>
+            <th scope="col" className="num">Slashed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {job.replicaRows.map((r) => (
+            <tr key={r.provider}>
+              <td>
+                <Address value={r.provider} provider />
+              </td>
+              <td className="num">
+                <Amount value={r.price} />
+              </td>
+              <td className="num">
+                <Amount value={r.collateral} />
+              </td>
+              <td>{r.committed ? "yes" : "no"}</td>
+              <td className="mono" title={r.resultCid}>
+                {r.resultCid ? shortCid(r.resultCid) : "—"}
+                {r.resultCid && job.consensusCid && r.resultCid !== job.consensusCid && <span className="badge bad"> differs</span>}
+              </td>
+              <td>
+                <OutcomeBadge outcome={r.outcome} />
+              </td>
+              <td className="num">
+                <Amount value={r.paid} />
+              </td>
+              <td className="num">
+                <Amount value={r.slashed} />
+              </td>
+            </tr>
+          ))}
+          {losers.map((b) => (
+            <tr key={b.provider} className="muted">
+              <td>
+                <Address value={b.provider} provider />
+              </td>
+              <td className="num">
+                <Amount value={b.price} />
+              </td>
+              <td colSpan={6}>{b.displaced ? "outbid; collateral released" : "not awarded"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,5 @@
+import { Loading } from "@/components/Status.tsx";
+
+export default function PageLoading() {
+  return <Loading />;
+}

@@ -1,0 +1,55 @@
+"use client";
+import Link from "next/link";
+import { useConnection } from "wagmi";
+import { Amount } from "@/components/Amount.tsx";
+import { Card } from "@/components/Card.tsx";
+import { JobsTable } from "@/components/JobsTable.tsx";
+import { ProviderView } from "@/components/ProviderView.tsx";
+import { Stat } from "@/components/Stat.tsx";
+import { ErrorNotice, Loading } from "@/components/Status.tsx";
+import { useApi } from "@/lib/client/api.ts";
+import type { AccountSnapshot } from "@/lib/types.ts";
+
+export default function MyAccountPage() {
+  const conn = useConnection();
+  const q = useApi<AccountSnapshot>(conn.address ? `/api/accounts/${conn.address}` : undefined);
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <h1>My jobs &amp; earnings</h1>
+        {conn.address && <span className="mono small muted">{conn.address}</span>}
+      </div>
+      {!conn.isConnected ? (
+        <div className="notice info">
+          <p>Connect a wallet (top right) to see the jobs you posted and what you earned as a provider.</p>
+        </div>
+      ) : q.isPending ? (
+        <Loading label="Reading your history…" />
+      ) : q.error ? (
+        <ErrorNotice error={q.error} title="Your history could not be loaded" />
+      ) : (
+        <Account a={q.data} />
+      )}
+    </div>
+  );
+}
+
+function Account({ a }: { a: AccountSnapshot }) {
+  return (
+    <>
+      <section className="stats" aria-label="Account">
+        <Stat label="Token balance" value={<Amount value={a.balance} />} />
+        <Stat label="Withdrawable from the market" value={<Amount value={a.withdrawable} />} hint="refunds, slashed collateral and earnings" />
+        <Stat label="Jobs posted" value={a.jobs.length} />
+        <Stat label="Spent (escrow net of refunds)" value={<Amount value={a.spent} />} hint={<>refunded <Amount value={a.refunded} /></>} />
+        <Stat label="Slashed collateral received" value={<Amount value={a.slashedToMe} />} />
+      </section>
+      <Card title="My jobs" id="my-jobs" action={<Link href="/post">Post a job</Link>}>
+        <JobsTable jobs={a.jobs} now={a.chainTime} caption="Jobs I posted" empty="You have not posted a job yet." />
+      </Card>
+      <Card title="My earnings as a provider" id="earnings">
+        {a.provider ? <ProviderView p={a.provider} /> : <p className="muted">This account is not a registered provider. Providers join with <code>accord-provider register</code>.</p>}
+      </Card>
+    </>
+  );
+}

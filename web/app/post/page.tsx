@@ -1,0 +1,230 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { parseUnits } from "viem";
+import { useConfig, useConnection } from "wagmi";
+import { Amount } from "@/components/Amount.tsx";
+import { Card } from "@/components/Card.tsx";
+import { describedBy, Field } from "@/components/Field.tsx";
+import { ErrorNotice } from "@/components/Status.tsx";
+import { useApi } from "@/lib/client/api.ts";
+import { useAppConfig } from "@/lib/client/app-config.tsx";
+import { formatAmount, formatBytes } from "@/lib/client/format.ts";
+import { INITIAL_VALUES, isWasm, validateJobForm, type JobFormValues } from "@/lib/client/job-form.ts";
+import { POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
+import { useResultKey } from "@/lib/client/result-key.tsx";
+
+type Estimate = { maxPrice: string; escrow: string; fee: string; clearingPrice?: string; expectedCost: string; quotes: { provider: string; price: string; score: number }[] };
+
+export default function PostJobPage() {
+  const app = useAppConfig();
+  const wagmi = useConfig();
+  const conn = useConnection();
+  const keys = useResultKey();
+  const router = useRouter();
+  const [v, setV] = useState<JobFormValues>(INITIAL_VALUES);
+  const [moduleIsWasm, setModuleIsWasm] = useState<boolean | undefined>(undefined);
+  const [touched, setTouched] = useState<Partial<Record<keyof JobFormValues, boolean>>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const [step, setStep] = useState<PostStep | undefined>(undefined);
+  const [failure, setFailure] = useState<unknown>(undefined);
+
+  const errors = useMemo(() => validateJobForm(v, app.tokenDecimals, moduleIsWasm), [v, app.tokenDecimals, moduleIsWasm]);
+  const shown = (k: keyof JobFormValues) => (submitted || touched[k] ? errors[k] : undefined);
+  const set = <K extends keyof JobFormValues>(k: K, value: JobFormValues[K]) => {
+    setV((prev) => ({ ...prev, [k]: value }));
+    setTouched((t) => ({ ...t, [k]: true }));
+  };
+  const text = (k: keyof JobFormValues) => ({
+    ...describedBy(k, true, shown(k)),
+    className: "input",
+    value: v[k] as string,
+    onChange: (e: { target: { value: string } }) => set(k, e.target.value as never),
+  });
+
+  useEffect(() => {
+    if (!v.module) return setModuleIsWasm(undefined);
+    let live = true;
+    void isWasm(v.module).then((ok) => live && setModuleIsWasm(ok));
+    if (!touched.args && !v.args) setV((prev) => ({ ...prev, args: prev.module!.name.replace(/\.wasm$/i, "") }));
+    return () => {
+      live = false;
+    };
+  }, [v.module]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const estimateOk = !errors.replicas && !errors.fuel && !errors.minReputationPct;
+  let maxPriceUnits: string | undefined;
+  try {
+    maxPriceUnits = !errors.maxPrice && v.maxPrice ? parseUnits(v.maxPrice.trim(), app.tokenDecimals).toString() : undefined;
+  } catch {}
+  const estimate = useApi<Estimate>(
+    estimateOk
+      ? `/api/estimate?replicas=${v.replicas}&fuel=${v.fuel}&minReputation=${Math.round(Number(v.minReputationPct) * 100)}${maxPriceUnits ? `&maxPrice=${maxPriceUnits}` : ""}`
+      : undefined,
+  );
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setSubmitted(true);
+    setFailure(undefined);
+    if (Object.keys(errors).length) {
+      document.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
+      return;
+    }
+    if (!conn.address) return setFailure(new Error("Connect a wallet first: the job is posted and paid from it."));
+    try {
+      const jobId = await postJob({ wagmi, app, account: conn.address, values: v, resultKey: () => keys.get(conn.address!), onStep: setStep });
+      router.push(`/jobs/${jobId}`);
+    } catch (err) {
+      setFailure(err);
+      setStep(undefined);
+    }
+  }
+
+  const busy = step !== undefined;
+  const k = Number(v.replicas) || 0;
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <h1>Post a job</h1>
+        <p className="muted small" style={{ margin: 0 }}>
+          Your program runs on {v.replicas || "k"} independent providers; you pay only if {v.quorum || "m"} of them return byte-identical results.
+        </p>
+      </div>
+      <form className="form" onSubmit={onSubmit} noValidate aria-busy={busy}>
+        <fieldset className="fieldset" disabled={busy}>
+          <legend>Program and data</legend>
+          <Field id="module" label="WebAssembly program (.wasm)" hint="A WASI preview 1 module, e.g. built with clang --target=wasm32-wasi." error={shown("module")}>
+            <input {...describedBy("module", true, shown("module"))} className="input" type="file" accept=".wasm,application/wasm" onChange={(e) => set("module", e.target.files?.[0])} />
+          </Field>
+          <Field id="inputs" label="Input files" hint="Mounted read-only under /input/<file name>." error={shown("inputs")}>
+            <input {...describedBy("inputs", true, shown("inputs"))} className="input" type="file" multiple onChange={(e) => set("inputs", [...(e.target.files ?? [])])} />
+          </Field>
+          <Field id="stdin" label="Standard input (optional)" hint="A file whose bytes the program reads from stdin.">
+            <input {...describedBy("stdin", true, undefined)} className="input" type="file" onChange={(e) => set("stdin", e.target.files?.[0])} />
+          </Field>
+          {(v.module || v.inputs.length > 0) && (
+            <ul className="small muted wide" aria-label="Chosen files">
+              {v.module && <li>program: {v.module.name} ({formatBytes(v.module.size)})</li>}
+              {v.inputs.map((f) => (
+                <li key={f.name}>
+                  /input/{f.name} ({formatBytes(f.size)})
+                </li>
+              ))}
+            </ul>
+          )}
+          <Field id="args" label="Arguments" hint="One per line; the first is the program's name (argv[0])." error={shown("args")}>
+            <textarea {...describedBy("args", true, shown("args"))} className="textarea" value={v.args} onChange={(e) => set("args", e.target.value)} rows={3} />
+          </Field>
+          <Field id="env" label="Environment" hint="NAME=value, one per line." error={shown("env")}>
+            <textarea {...describedBy("env", true, shown("env"))} className="textarea" value={v.env} onChange={(e) => set("env", e.target.value)} rows={3} />
+          </Field>
+        </fieldset>
+
+        <fieldset className="fieldset" disabled={busy}>
+          <legend>Limits</legend>
+          <Field id="fuel" label="Fuel" hint="Instructions the program may run; providers price jobs by it." error={shown("fuel")}>
+            <input {...text("fuel")} inputMode="numeric" />
+          </Field>
+          <Field id="memoryMiB" label="Memory (MiB)" error={shown("memoryMiB")}>
+            <input {...text("memoryMiB")} inputMode="numeric" />
+          </Field>
+          <Field id="wallClockS" label="Wall-clock backstop (s)" hint="Fuel decides the result; this only stops a stuck machine." error={shown("wallClockS")}>
+            <input {...text("wallClockS")} inputMode="numeric" />
+          </Field>
+        </fieldset>
+
+        <fieldset className="fieldset" disabled={busy}>
+          <legend>Replication and price</legend>
+          <Field id="replicas" label="Replicas" hint="Independent runs, 1 to 16." error={shown("replicas")}>
+            <input {...text("replicas")} inputMode="numeric" />
+          </Field>
+          <Field id="quorum" label="Quorum" hint={`Identical results needed: more than half of the replicas.`} error={shown("quorum")}>
+            <input {...text("quorum")} inputMode="numeric" />
+          </Field>
+          <Field id="maxPrice" label={`Maximum price per replica (${app.tokenSymbol})`} hint="Providers bid at or below it; each winner is paid its own bid." error={shown("maxPrice")}>
+            <input {...text("maxPrice")} inputMode="decimal" placeholder="e.g. 2.5" />
+          </Field>
+          <Field id="minReputationPct" label="Minimum provider reputation (%)" hint="50 % is a newcomer; 0 accepts anyone." error={shown("minReputationPct")}>
+            <input {...text("minReputationPct")} inputMode="decimal" />
+          </Field>
+          <div className="wide" aria-live="polite">
+            <CostEstimate estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} replicas={k} onUse={(p) => set("maxPrice", formatAmount(p, app.tokenDecimals, app.tokenDecimals).replace(/,/g, ""))} />
+          </div>
+        </fieldset>
+
+        <fieldset className="fieldset" disabled={busy}>
+          <legend>Windows</legend>
+          <Field id="bidWindowS" label="Bid window (s)" hint={`0 awards as soon as ${k || "k"} bids are in (waiting at most ${app.fillTimeout} s).`} error={shown("bidWindowS")}>
+            <input {...text("bidWindowS")} inputMode="numeric" />
+          </Field>
+          <Field id="commitWindowS" label="Commit window (s)" hint="Time winners have to run the job and commit." error={shown("commitWindowS")}>
+            <input {...text("commitWindowS")} inputMode="numeric" />
+          </Field>
+          <Field id="revealWindowS" label="Reveal window (s)" hint="Time committers have to reveal." error={shown("revealWindowS")}>
+            <input {...text("revealWindowS")} inputMode="numeric" />
+          </Field>
+        </fieldset>
+
+        {failure !== undefined && <ErrorNotice error={failure} title="The job was not posted" />}
+        {submitted && Object.keys(errors).length > 0 && (
+          <p className="error-text" role="alert">
+            {Object.keys(errors).length} field{Object.keys(errors).length > 1 ? "s need" : " needs"} attention; see the messages beside them.
+          </p>
+        )}
+        {busy && (
+          <Card title="Posting">
+            <ol className="timeline" aria-live="polite">
+              {POST_STEPS.map((s, i) => {
+                const at = POST_STEPS.findIndex((x) => x.step === step);
+                const cls = i < at ? "done" : i === at ? "current" : "";
+                return (
+                  <li key={s.step} className={cls}>
+                    <span className="dot" aria-hidden="true">{i < at ? "✓" : i + 1}</span>
+                    <span className="title">
+                      {s.label}
+                      {i === at && <span className="visually-hidden"> (in progress)</span>}
+                    </span>
+                  </li>
+                );
+              })}
+            </ol>
+          </Card>
+        )}
+        <div className="row">
+          <button type="submit" className="button" disabled={busy} data-testid="post-submit">
+            {busy ? "Posting…" : conn.isConnected ? "Post job and pay escrow" : "Post job"}
+          </button>
+          {!conn.isConnected && <span className="small muted">Connect a wallet (top right) to sign the job.</span>}
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function CostEstimate({ estimate, loading, error, replicas, onUse }: { estimate?: Estimate; loading: boolean; error: unknown; replicas: number; onUse: (price: string) => void }) {
+  if (error) return <ErrorNotice error={error} title="No cost estimate" />;
+  if (!estimate) return <p className="small muted">{loading ? "Estimating…" : "Fill in replicas and fuel to see a cost estimate."}</p>;
+  const enough = estimate.clearingPrice !== undefined;
+  return (
+    <div className="notice info small" data-testid="estimate">
+      <p>
+        <strong>Escrow:</strong> <Amount value={estimate.escrow} /> (including a protocol fee of <Amount value={estimate.fee} />). Likely cost:{" "}
+        <Amount value={estimate.expectedCost} />; the rest is refunded.
+      </p>
+      <p>
+        {estimate.quotes.length} eligible provider{estimate.quotes.length === 1 ? "" : "s"} quote{estimate.quotes.length === 1 ? "s" : ""} this job.{" "}
+        {enough ? (
+          <>
+            {replicas} of them bid at <Amount value={estimate.clearingPrice} /> or less.{" "}
+            <button type="button" className="button secondary" onClick={() => onUse(estimate.clearingPrice!)}>
+              Use this price
+            </button>
+          </>
+        ) : (
+          <>Fewer than {replicas} providers are eligible: the job may expire unfilled.</>
+        )}
+      </p>
+    </div>
+  );
+}

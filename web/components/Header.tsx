@@ -1,0 +1,40 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useLive } from "@/lib/client/live.tsx";
+import { WalletButton } from "./WalletButton.tsx";
+
+const LINKS = [
+  { href: "/", label: "Market" },
+  { href: "/post", label: "Post a job" },
+  { href: "/providers", label: "Providers" },
+  { href: "/me", label: "My jobs & earnings" },
+] as const;
+
+export function Header() {
+  const path = usePathname();
+  const live = useLive();
+  const current = (href: string) => (href === "/" ? path === "/" || path.startsWith("/jobs") : path.startsWith(href));
+  return (
+    <header className="header">
+      <div className="header-inner">
+        <Link href="/" className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          Accord
+        </Link>
+        <nav className="nav" aria-label="Main">
+          {LINKS.map((l) => (
+            <Link key={l.href} href={l.href} aria-current={current(l.href) ? "page" : undefined}>
+              {l.label}
+            </Link>
+          ))}
+        </nav>
+        <span className="row small muted" title={live.connected ? "Following the chain" : "Not connected to the chain stream"} data-testid="live">
+          <span className={`live-dot${live.connected ? "" : " off"}`} aria-hidden="true" />
+          {live.connected ? `Block ${live.head}` : "Connecting…"}
+        </span>
+        <WalletButton />
+      </div>
+    </header>
+  );
+}

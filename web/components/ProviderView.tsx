@@ -1,0 +1,49 @@
+"use client";
+import { bps, formatTime, percent } from "@/lib/client/format.ts";
+import type { ProviderDetail } from "@/lib/types.ts";
+import { Amount } from "./Amount.tsx";
+import { Card } from "./Card.tsx";
+import { LineChart } from "./charts/LineChart.tsx";
+import { ProviderHistory } from "./ProviderHistory.tsx";
+import { Stat } from "./Stat.tsx";
+
+export function ProviderView({ p }: { p: ProviderDetail }) {
+  return (
+    <>
+      <section className="stats" aria-label="Provider statistics">
+        <Stat label="Reputation" value={bps(p.score)} hint={`${p.agreed} agreed · ${p.dissented} dissented · ${p.missed} missed`} />
+        <Stat label="Agreement rate" value={percent(p.agreementRate)} hint={`${p.awarded} replicas settled`} />
+        <Stat label="Stake" value={<Amount value={p.stake} />} hint={<>locked <Amount value={p.locked} /></>} />
+        <Stat label="Earned" value={<Amount value={p.earned} />} hint={<>slashed <Amount value={p.slashed} /></>} />
+        <Stat label="Ask per 10⁹ fuel" value={<Amount value={p.askPrice} />} hint={p.medianPricePerGfuel ? <>median won <Amount value={p.medianPricePerGfuel} /></> : `${p.bids} bids placed`} />
+      </section>
+      <div className="grid-2">
+        <Card title="Reputation over time" id="reputation">
+          <LineChart
+            summary={`Reputation score after each of ${p.reputation.length} settled replicas; now ${bps(p.score)}.`}
+            points={p.reputation.map((r) => ({ x: r.time, y: r.score / 100, label: `${r.outcome} in job ${r.jobId}: ${bps(r.score)}` }))}
+            yMax={100}
+            formatY={(v) => `${Math.round(v)} %`}
+          />
+        </Card>
+        <Card title="Identity" id="identity">
+          <dl className="facts">
+            <dt>Address</dt>
+            <dd className="mono">{p.address}</dd>
+            <dt>Peer id</dt>
+            <dd className="mono">{p.peerId ?? "—"}</dd>
+            <dt>Addresses</dt>
+            <dd className="mono">{p.multiaddrs.length ? p.multiaddrs.join("\n") : "—"}</dd>
+            <dt>Registered</dt>
+            <dd>{formatTime(p.registeredAt)}</dd>
+            <dt>Status</dt>
+            <dd>{p.active ? <span className="badge ok">Active</span> : <span className="badge neutral">Inactive (stake below minimum)</span>}</dd>
+          </dl>
+        </Card>
+      </div>
+      <Card title="History" id="history">
+        <ProviderHistory rows={p.history} />
+      </Card>
+    </>
+  );
+}

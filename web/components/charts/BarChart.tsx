@@ -1,0 +1,61 @@
+export type Bar = { label: string; values: number[] };
+
+/**
+ * Grouped bars in plain SVG: small, themeable through CSS variables, and readable by screen
+ * readers through `summary` (the figure's accessible name).
+ */
+export function BarChart({ bars, series, summary, height = 180, format = String }: { bars: Bar[]; series: string[]; summary: string; height?: number; format?: (v: number) => string }) {
+  const width = 640;
+  const pad = { top: 12, right: 8, bottom: 26, left: 44 };
+  const max = Math.max(1, ...bars.flatMap((b) => b.values));
+  const innerW = width - pad.left - pad.right;
+  const innerH = height - pad.top - pad.bottom;
+  const slot = innerW / Math.max(1, bars.length);
+  const barW = Math.max(2, (slot * 0.75) / series.length);
+  const ticks = [0, max / 2, max];
+  const every = Math.ceil(bars.length / 8);
+  return (
+    <figure style={{ margin: 0 }}>
+      <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
+        {ticks.map((t) => {
+          const y = pad.top + innerH - (t / max) * innerH;
+          return (
+            <g key={t}>
+              <line className="grid-line" x1={pad.left} x2={width - pad.right} y1={y} y2={y} />
+              <text x={pad.left - 6} y={y + 4} textAnchor="end">
+                {format(Math.round(t * 100) / 100)}
+              </text>
+            </g>
+          );
+        })}
+        {bars.map((b, i) => (
+          <g key={`${b.label}-${i}`}>
+            {b.values.map((v, s) => {
+              const h = (v / max) * innerH;
+              return (
+                <rect key={s} x={pad.left + i * slot + slot * 0.125 + s * barW} y={pad.top + innerH - h} width={barW} height={h} rx={2} fill={`var(--chart-${(s % 3) + 1})`}>
+                  <title>{`${b.label}: ${series[s]} ${format(v)}`}</title>
+                </rect>
+              );
+            })}
+            {i % every === 0 && (
+              <text x={pad.left + i * slot + slot / 2} y={height - 8} textAnchor="middle">
+                {b.label}
+              </text>
+            )}
+          </g>
+        ))}
+      </svg>
+      {series.length > 1 && (
+        <figcaption className="legend">
+          {series.map((s, i) => (
+            <span key={s}>
+              <i style={{ background: `var(--chart-${(i % 3) + 1})` }} />
+              {s}
+            </span>
+          ))}
+        </figcaption>
+      )}
+    </figure>
+  );
+}

@@ -1,0 +1,163 @@
+import { inputPathProblem, MANIFEST_RUNTIME, MANIFEST_VERSION, MAX_ARGS_COUNT, MAX_ENV_COUNT, MAX_MEMORY_PAGES, type Manifest } from "@accord/client/manifest";
+import { parseUnits } from "viem";
+
+/** What the post form holds: text as typed, so every field can say what is wrong with it. */
+export type JobFormValues = {
+  module: File | undefined;
+  inputs: File[];
+  stdin: File | undefined;
+  args: string;
+  env: string;
+  replicas: string;
+  quorum: string;
+  maxPrice: string;
+  fuel: string;
+  memoryMiB: string;
+  wallClockS: string;
+  bidWindowS: string;
+  commitWindowS: string;
+  revealWindowS: string;
+  minReputationPct: string;
+};
+
+export type JobFormErrors = Partial<Record<keyof JobFormValues, string>>;
+
+/** Contract bounds (docs/PROTOCOL.md, "Parameters and bounds"). */
+export const BOUNDS = {
+  replicas: [1, 16],
+  windowMinS: 60,
+  windowMaxS: 7 * 24 * 3600,
+  maxPriceBelow: 2n ** 80n,
+} as const;
+
+/** Output limits the form does not ask about; generous for the jobs a browser user posts. */
+export const DEFAULT_OUTPUT_LIMITS = { stdoutBytes: 1 << 20, stderrBytes: 1 << 20, outputFiles: 64, outputBytes: 16 << 20 } as const;
+const PAGE_BYTES = 64 * 1024;
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+export const INITIAL_VALUES: JobFormValues = {
+  module: undefined,
+  inputs: [],
+  stdin: undefined,
+  args: "",
+  env: "",
+  replicas: "3",
+  quorum: "2",
+  maxPrice: "",
+  fuel: "1000000000",
+  memoryMiB: "64",
+  wallClockS: "60",
+  bidWindowS: "0",
+  commitWindowS: "600",
+  revealWindowS: "600",
+  minReputationPct: "0",
+};
+
+const int = (s: string): number | undefined => (/^\s*\d+\s*$/.test(s) ? Number(s) : undefined);
+
+export function parseArgs(text: string): string[] {
+  return text.split("\n").map((l) => l.replace(/\r$/, "")).filter((l, i, all) => l !== "" || i < all.length - 1);
+}
+
+export function parseEnv(text: string): { env: Record<string, string>; problem?: string } {
+  const env: Record<string, string> = {};
+  const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) return { env, problem: `Line ${i + 1} is not NAME=value.` };
+    const name = line.slice(0, eq);
+    if (name in env) return { env, problem: `${name} is set twice (line ${i + 1}).` };
+    env[name] = line.slice(eq + 1);
+  }
+  return { env };
+}
+
+/** Is it a WebAssembly binary? Checked on the first bytes, before anything is uploaded. */
+export async function isWasm(file: File): Promise<boolean> {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return WASM_MAGIC.every((b, i) => head[i] === b);
+}
+
+/** Every field's problem, in words the user can act on; empty when the job can be posted. */
+export function validateJobForm(v: JobFormValues, decimals: number, moduleIsWasm: boolean | undefined): JobFormErrors {
+  const e: JobFormErrors = {};
+  if (!v.module) e.module = "Choose the .wasm program to run.";
+  else if (moduleIsWasm === false) e.module = `${v.module.name} is not a WebAssembly binary (it does not start with \\0asm). Compile for wasm32-wasi.`;
+
+  const seen = new Set<string>();
+  for (const f of v.inputs) {
+    const problem = inputPathProblem(f.name);
+    if (problem) e.inputs = `"${f.name}": the path ${problem}.`;
+    else if (seen.has(f.name)) e.inputs = `Two input files are named "${f.name}"; rename one.`;
+    seen.add(f.name);
+  }
+
+  const args = parseArgs(v.args);
+  if (args.length > MAX_ARGS_COUNT) e.args = `At most ${MAX_ARGS_COUNT} arguments.`;
+  else if (args.some((a) => a.includes("\0"))) e.args = "Arguments cannot contain NUL characters.";
+
+  const env = parseEnv(v.env);
+  if (env.problem) e.env = env.problem;
+  else if (Object.keys(env.env).length > MAX_ENV_COUNT) e.env = `At most ${MAX_ENV_COUNT} variables.`;
+
+  const k = int(v.replicas);
+  if (k === undefined || k < BOUNDS.replicas[0] || k > BOUNDS.replicas[1]) e.replicas = "Between 1 and 16 independent runs.";
+  const m = int(v.quorum);
+  if (m === undefined) e.quorum = "A whole number of matching results.";
+  else if (k !== undefined && !(m > k / 2 && m <= k)) e.quorum = `More than half the replicas and at most all of them: ${Math.floor((k ?? 0) / 2) + 1} to ${k}.`;
+
+  if (!v.maxPrice.trim()) e.maxPrice = "Offer a price per replica (use the estimate below).";
+  else {
+    try {
+      const p = parseUnits(v.maxPrice.trim(), decimals);
+      if (p <= 0n) e.maxPrice = "The price must be above zero.";
+      else if (p >= BOUNDS.maxPriceBelow) e.maxPrice = "The price is above the contract's limit (2^80 base units).";
+    } catch {
+      e.maxPrice = `A number with at most ${decimals} decimals, like 1.5.`;
+    }
+    if (!e.maxPrice && !/^\d+(\.\d+)?$/.test(v.maxPrice.trim())) e.maxPrice = `A number with at most ${decimals} decimals, like 1.5.`;
+    else if (!e.maxPrice && (v.maxPrice.split(".")[1]?.length ?? 0) > decimals) e.maxPrice = `The token has ${decimals} decimals; use fewer digits after the point.`;
+  }
+
+  const fuel = int(v.fuel);
+  if (fuel === undefined || fuel < 1 || !Number.isSafeInteger(fuel)) e.fuel = "A positive whole number of fuel units (one per instruction, roughly).";
+  const mem = int(v.memoryMiB);
+  if (mem === undefined || mem < 1 || (mem * 1024 * 1024) / PAGE_BYTES > MAX_MEMORY_PAGES) e.memoryMiB = "Between 1 and 4096 MiB.";
+  const wall = int(v.wallClockS);
+  if (wall === undefined || wall < 1 || wall > 86_400) e.wallClockS = "Between 1 and 86400 seconds.";
+
+  const bid = int(v.bidWindowS);
+  if (bid === undefined || bid > BOUNDS.windowMaxS) e.bidWindowS = "0 (award as soon as enough bids are in) up to 7 days in seconds.";
+  for (const key of ["commitWindowS", "revealWindowS"] as const) {
+    const w = int(v[key]);
+    if (w === undefined || w < BOUNDS.windowMinS || w > BOUNDS.windowMaxS) e[key] = "Between 60 seconds and 7 days (604800).";
+  }
+  const rep = Number(v.minReputationPct);
+  if (!/^\d+(\.\d{1,2})?$/.test(v.minReputationPct.trim()) || rep < 0 || rep > 100) e.minReputationPct = "A percentage from 0 to 100 (at most 2 decimals).";
+  return e;
+}
+
+export function limitsOf(v: JobFormValues): Manifest["limits"] {
+  return {
+    fuel: Number(v.fuel),
+    memoryPages: Math.floor((Number(v.memoryMiB) * 1024 * 1024) / PAGE_BYTES),
+    wallClockMs: Number(v.wallClockS) * 1000,
+    ...DEFAULT_OUTPUT_LIMITS,
+  };
+}
+
+export function manifestOf(v: JobFormValues, cids: { module: string; stdin?: string; inputs: Record<string, string> }, resultPublicKey: `0x${string}`, nonce: string): Manifest {
+  return {
+    version: MANIFEST_VERSION,
+    runtime: MANIFEST_RUNTIME,
+    module: cids.module,
+    args: parseArgs(v.args),
+    env: parseEnv(v.env).env,
+    ...(cids.stdin ? { stdin: cids.stdin } : {}),
+    inputs: cids.inputs,
+    limits: limitsOf(v),
+    resultPublicKey,
+    nonce,
+  } as Manifest;
+}

@@ -1,0 +1,71 @@
+import { createAccordNode, type AccordNode } from "@accord/client/net";
+import { dialableAddresses } from "@accord/client/actions/internal/peers.ts";
+import { decodeManifest } from "@accord/client/manifest";
+import { parseCid } from "@accord/client/content";
+import { resolve } from "node:path";
+import { market } from "./market.ts";
+
+/** Retries of a DHT announcement: the routing table may still be empty right after start. */
+const PROVIDE_ATTEMPTS = 5;
+const PROVIDE_RETRY_MS = 2_000;
+/** A manifest is read for the market stats (its fuel limit) only if it arrives this fast. */
+const MANIFEST_READ_TIMEOUT_MS = 5_000;
+
+const g = globalThis as unknown as { __accordNode?: Promise<AccordNode> };
+
+/**
+ * The web server's embedded content node: it pins what the browser uploads and serves it to
+ * providers over bitswap, so a requester needs no IPFS node of its own. It joins the network
+ * through the providers registered on-chain.
+ */
+export function contentNode(): Promise<AccordNode> {
+  g.__accordNode ??= (async () => {
+    const m = await market();
+    const node = await createAccordNode({
+      dataDir: resolve(m.ctx.config.dataDir),
+      listen: m.ctx.config.listen,
+      discoverPeers: async () => [...m.index.providers.values()].flatMap((p) => dialableAddresses(p.peerId, p.multiaddrs)),
+    });
+    const stop = () => void node.stop().catch(() => {});
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    return node;
+  })().catch((err) => {
+    g.__accordNode = undefined;
+    throw err;
+  });
+  return g.__accordNode;
+}
+
+/** Announces a CID in the background, retrying while the DHT has no one to tell. */
+export function announce(node: AccordNode, cid: ReturnType<typeof parseCid>): void {
+  void (async () => {
+    for (let i = 0; i < PROVIDE_ATTEMPTS; i++) {
+      try {
+        await node.content.provide(cid);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, PROVIDE_RETRY_MS));
+      }
+    }
+  })();
+}
+
+/** Reads fuel limits of manifests the index does not know yet (for price per fuel). */
+export async function fillManifestFuel(): Promise<void> {
+  const m = await market();
+  const pending = [...m.index.jobs.values()].filter((j) => j.fuel === undefined && !j.fuelTried);
+  if (!pending.length) return;
+  const node = await contentNode();
+  await Promise.all(
+    pending.map(async (job) => {
+      job.fuelTried = true;
+      try {
+        const bytes = await node.content.getBytes(parseCid(job.manifestCid), { timeoutMs: MANIFEST_READ_TIMEOUT_MS, maxBytes: 256 * 1024 });
+        job.fuel = decodeManifest(bytes).limits.fuel;
+      } catch {
+        // Unreachable or invalid manifests just leave the job out of the price statistics.
+      }
+    }),
+  );
+}

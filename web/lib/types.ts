@@ -1,0 +1,163 @@
+/**
+ * What the web server's API returns. Token amounts are decimal strings of the token's smallest
+ * unit (JSON has no bigint); times are unix seconds of the block that did it.
+ */
+export type Hex = `0x${string}`;
+
+export type JobStateName = "Open" | "Committing" | "Revealing" | "Succeeded" | "NoConsensus" | "Failed" | "Cancelled" | "Expired";
+export type OutcomeName = "Agreed" | "Dissented" | "MissedCommit" | "MissedReveal" | "Unresolved";
+
+export type TimelineKind = "posted" | "bid" | "displaced" | "awarded" | "committed" | "revealOpened" | "revealed" | "replicaSettled" | "settled";
+
+export type TimelineEntry = {
+  kind: TimelineKind;
+  block: number;
+  time: number;
+  tx: Hex;
+  provider?: Hex;
+  amount?: string;
+  /** A second amount: collateral of a bid, slashed collateral of a replica. */
+  amount2?: string;
+  outcome?: OutcomeName;
+  state?: JobStateName;
+};
+
+export type BidRow = { provider: Hex; price: string; collateral: string; time: number; displaced: boolean; won: boolean };
+
+export type ReplicaRow = {
+  provider: Hex;
+  price: string;
+  collateral: string;
+  committed: boolean;
+  revealed: boolean;
+  resultCid?: string;
+  sealedResultCid?: string;
+  outcome?: OutcomeName;
+  paid?: string;
+  slashed?: string;
+};
+
+export type Settlement = {
+  state: JobStateName;
+  /** 0x00… without consensus. */
+  resultDigest: Hex;
+  paid: string;
+  fee: string;
+  refunded: string;
+  slashed: string;
+  time: number;
+  block: number;
+};
+
+export type JobSummary = {
+  id: string;
+  requester: Hex;
+  state: JobStateName;
+  replicas: number;
+  quorum: number;
+  maxPrice: string;
+  escrow: string;
+  minReputation: number;
+  postedAt: number;
+  postedBlock: number;
+  bids: number;
+  commits: number;
+  reveals: number;
+  /** Fuel limit from the manifest, when the server could read the manifest. */
+  fuel?: number;
+  paid?: string;
+  settledAt?: number;
+};
+
+export type JobDetail = JobSummary & {
+  manifestCid: string;
+  bidDeadline: number;
+  commitWindow: number;
+  revealWindow: number;
+  awardOnFill: boolean;
+  commitDeadline?: number;
+  revealDeadline?: number;
+  timeline: TimelineEntry[];
+  bidBook: BidRow[];
+  replicaRows: ReplicaRow[];
+  settlement?: Settlement;
+  /** The consensus result's CID (from the agreeing reveals), when there is one. */
+  consensusCid?: string;
+  chainTime: number;
+};
+
+export type ProviderRow = {
+  address: Hex;
+  peerId?: string;
+  multiaddrs: string[];
+  askPrice: string;
+  stake: string;
+  locked: string;
+  score: number;
+  awarded: number;
+  agreed: number;
+  dissented: number;
+  missed: number;
+  /** agreed / awarded, 0..1; undefined before the first settled replica. */
+  agreementRate?: number;
+  earned: string;
+  slashed: string;
+  bids: number;
+  /** Median winning bid per 1e9 fuel, over jobs whose manifest the server read. */
+  medianPricePerGfuel?: string;
+  active: boolean;
+  registeredAt: number;
+};
+
+export type ProviderJobRow = {
+  jobId: string;
+  time: number;
+  price: string;
+  outcome?: OutcomeName;
+  paid?: string;
+  slashed?: string;
+  state: JobStateName;
+};
+
+export type ReputationPoint = { time: number; score: number; outcome: OutcomeName; jobId: string };
+
+export type ProviderDetail = ProviderRow & { history: ProviderJobRow[]; reputation: ReputationPoint[] };
+
+export type MarketStats = {
+  head: number;
+  chainTime: number;
+  jobsTotal: number;
+  openJobs: number;
+  runningJobs: number;
+  settledJobs: number;
+  succeededJobs: number;
+  jobsLastHour: number;
+  totalPaid: string;
+  totalFees: string;
+  /** Token units per 1e9 fuel, median over awarded replicas with a known fuel limit. */
+  medianPricePerGfuel?: string;
+  activeProviders: number;
+};
+
+export type MarketSnapshot = {
+  stats: MarketStats;
+  open: JobSummary[];
+  recent: JobSummary[];
+  providers: ProviderRow[];
+  /** Jobs posted per hour over the last 24 hours, oldest first. */
+  jobsPerHour: { hourStart: number; posted: number; settled: number }[];
+};
+
+export type AccountSnapshot = {
+  address: Hex;
+  jobs: JobSummary[];
+  spent: string;
+  refunded: string;
+  slashedToMe: string;
+  provider?: ProviderDetail;
+  withdrawable: string;
+  balance: string;
+  chainTime: number;
+};
+
+export type ApiError = { error: string; fix?: string; details?: string };
