@@ -1,0 +1,157 @@
+import { BaseError } from "../errors.ts";
+import type { JobStateName } from "../chain/constants.ts";
+
+/** No JobPosted event has this id: it was never issued on this deployment. */
+export class JobNotFoundError extends BaseError {
+  override name = "JobNotFoundError";
+  readonly jobId: bigint;
+  constructor(jobId: bigint, market: string) {
+    super(`Job ${jobId} was never posted to the JobMarket at ${market}.`, {
+      fix: "Check the job id and that you are on the right chain and deployment (`accord job list` shows your jobs).",
+    });
+    this.jobId = jobId;
+  }
+}
+
+/** Parameters the contract would refuse, caught before any transaction is sent. */
+export class InvalidJobParametersError extends BaseError {
+  override name = "InvalidJobParametersError";
+  readonly field: string;
+  constructor(field: string, problem: string, fix: string) {
+    super(`Invalid job parameter ${field}: ${problem}.`, { fix });
+    this.field = field;
+  }
+}
+
+/** An amount the user typed that is not a token amount. */
+export class InvalidAmountError extends BaseError {
+  override name = "InvalidAmountError";
+  constructor(value: string, decimals: number, reason: string) {
+    super(`"${value}" is not a token amount: ${reason}.`, {
+      fix: `Write a positive decimal number of tokens with at most ${decimals} decimals, e.g. 0.5 for half a token.`,
+    });
+  }
+}
+
+export class InsufficientBalanceError extends BaseError {
+  override name = "InsufficientBalanceError";
+  readonly needed: bigint;
+  readonly balance: bigint;
+  constructor(p: { needed: string; balance: string; symbol: string; account: string; neededUnits: bigint; balanceUnits: bigint }) {
+    super(`The escrow is ${p.needed} ${p.symbol}, but ${p.account} holds only ${p.balance} ${p.symbol}.`, {
+      fix: "Fund the account with the token, or lower --max-price or --replicas (`accord job estimate` shows the cost).",
+    });
+    this.needed = p.neededUnits;
+    this.balance = p.balanceUnits;
+  }
+}
+
+/** A transaction was mined and reverted (the pre-flight estimate passed but the state moved on). */
+export class TransactionRevertedError extends BaseError {
+  override name = "TransactionRevertedError";
+  readonly transactionHash: string;
+  constructor(action: string, hash: string) {
+    super(`${action}: transaction ${hash} was mined but reverted.`, {
+      fix: "The job's state changed between the check and the transaction; look at `accord job status` and try again.",
+    });
+    this.transactionHash = hash;
+  }
+}
+
+/** What the chain and the network say about why nobody bid. */
+export type NoBidsReason = {
+  code:
+    | "no-providers"
+    | "reputation-too-low"
+    | "stake-too-low"
+    | "no-capacity"
+    | "price-below-ask"
+    | "unreachable"
+    | "eligible-but-silent";
+  message: string;
+  providers: string[];
+};
+
+export type NoBidsDiagnosis = {
+  jobId: bigint;
+  registered: number;
+  /** Providers that met every condition the chain can check. */
+  eligible: string[];
+  reasons: NoBidsReason[];
+};
+
+/** Fewer bids than the quorum arrived before the bid deadline: the job expired and was refunded. */
+export class NoBidsError extends BaseError {
+  override name = "NoBidsError";
+  readonly jobId: bigint;
+  readonly diagnosis: NoBidsDiagnosis;
+  readonly bids: number;
+  constructor(jobId: bigint, bids: number, quorum: number, diagnosis: NoBidsDiagnosis) {
+    const fix = diagnosis.reasons.some((r) => r.code === "price-below-ask")
+      ? "Raise --max-price above the providers' asks shown above (`accord providers` lists them), then submit again."
+      : diagnosis.reasons.some((r) => r.code === "reputation-too-low")
+        ? "Lower --min-reputation, or wait until more providers have a track record."
+        : diagnosis.reasons.some((r) => r.code === "no-providers")
+          ? "No provider is registered on this deployment: start one (`accord-provider start`) or use another network."
+          : "Submit again later or with a longer --bid-window; the escrow was refunded (`accord withdraw`).";
+    super(`Job ${jobId} got ${bids} bid(s) but needed ${quorum}: it expired and its escrow was credited back.`, {
+      metaMessages: diagnosis.reasons.map((r) => `- ${r.message}`),
+      fix,
+    });
+    this.jobId = jobId;
+    this.diagnosis = diagnosis;
+    this.bids = bids;
+  }
+}
+
+/** The job ended without a result the quorum agreed on. */
+export class JobNotSucceededError extends BaseError {
+  override name = "JobNotSucceededError";
+  readonly jobId: bigint;
+  readonly state: JobStateName;
+  constructor(jobId: bigint, state: JobStateName, details?: string) {
+    const why: Record<string, string> = {
+      NoConsensus: "the providers revealed results that differ, and none reached the quorum",
+      Failed: "fewer providers than the quorum committed a result before the commit deadline",
+      Cancelled: "it was cancelled by the requester",
+      Expired: "too few providers bid before the bid deadline",
+    };
+    super(`Job ${jobId} ended ${state}: ${why[state] ?? "it did not succeed"}.`, {
+      details,
+      fix:
+        state === "NoConsensus"
+          ? "Run `accord job dry-run` to check the program is deterministic, then submit again; the escrow was refunded (`accord withdraw`)."
+          : "The escrow was credited back to you (`accord withdraw`); submit the job again.",
+    });
+    this.jobId = jobId;
+    this.state = state;
+  }
+}
+
+export type ResultAttempt = { provider: string; error: string };
+
+/** No provider that revealed the consensus served a sealed result that decrypts to it. */
+export class ResultUnavailableError extends BaseError {
+  override name = "ResultUnavailableError";
+  readonly jobId: bigint;
+  readonly attempts: ResultAttempt[];
+  constructor(jobId: bigint, attempts: ResultAttempt[], cause?: unknown) {
+    super(`No agreeing provider served a valid result for job ${jobId}.`, {
+      metaMessages: attempts.map((a) => `- ${a.provider}: ${a.error}`),
+      fix: "Try `accord job result` again later (providers may be offline); a result whose CID differs from the consensus is always refused.",
+      cause,
+    });
+    this.jobId = jobId;
+    this.attempts = attempts;
+  }
+}
+
+/** The caller's signal fired, or the wait outlived its timeout. */
+export class WaitTimeoutError extends BaseError {
+  override name = "WaitTimeoutError";
+  constructor(what: string, timeoutMs: number) {
+    super(`Gave up waiting for ${what} after ${timeoutMs} ms.`, {
+      fix: "The job keeps going on-chain: follow it with `accord job status <id> --watch` or fetch it later with `accord job result <id>`.",
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import type { Address } from "viem";
+import type { AccordClient } from "../client.ts";
+import { BPS } from "../chain/constants.ts";
+import { readParameters } from "../chain/market.ts";
+import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
+import { InvalidJobParametersError } from "./errors.ts";
+import { listProviders } from "./listProviders.ts";
+
+/** Ask prices are quoted per this much fuel (docs/PROTOCOL.md, "### Providers"). */
+export const ASK_PRICE_FUEL_UNIT = 1_000_000_000n;
+
+export type EstimateCostParameters = {
+  replicas: number;
+  /** Fuel limit of the job: providers price a job by it (ask × fuel / 1e9). */
+  fuel: number | bigint;
+  /** Token units per replica; default: the price at which `replicas` providers would bid. */
+  maxPrice?: bigint;
+  minReputation?: number;
+  signal?: AbortSignal;
+};
+
+export type ProviderQuote = { provider: Address; price: bigint; score: number; free: bigint };
+
+export type EstimateCostReturnType = {
+  maxPrice: bigint;
+  /** What postJob moves into escrow: replicas × maxPrice plus the protocol fee on it. */
+  escrow: bigint;
+  fee: bigint;
+  protocolFeeBps: number;
+  /** What each eligible provider would ask for one replica, cheapest first. */
+  quotes: ProviderQuote[];
+  /** The price at which `replicas` eligible providers would all bid (undefined if fewer exist). */
+  clearingPrice: bigint | undefined;
+  /** What the requester most likely pays: the `replicas` cheapest quotes under maxPrice, plus fee. */
+  expectedCost: bigint;
+};
+export type EstimateCostErrorType = InvalidJobParametersError | ChainRequestError | ContractRevertedError;
+
+/** A provider's price for one replica of a job with this fuel limit (at least 1 token unit). */
+export function quoteFor(askPrice: bigint, fuel: bigint): bigint {
+  const q = (askPrice * fuel + ASK_PRICE_FUEL_UNIT - 1n) / ASK_PRICE_FUEL_UNIT;
+  return q > 0n ? q : 1n;
+}
+
+export function escrowFor(replicas: number, maxPrice: bigint, feeBps: number): { escrow: bigint; fee: bigint } {
+  const base = BigInt(replicas) * maxPrice;
+  const fee = (base * BigInt(feeBps)) / BigInt(BPS);
+  return { escrow: base + fee, fee };
+}
+
+/**
+ * What a job will cost before posting it: the escrow the contract will take, and what the
+ * registered providers' ask prices say it will really cost and which max price gets bids.
+ */
+export async function estimateCost(client: AccordClient, parameters: EstimateCostParameters): Promise<EstimateCostReturnType> {
+  const { replicas, signal } = parameters;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16)
+    throw new InvalidJobParametersError("replicas", `${replicas} is not between 1 and 16`, "Ask for between 1 and 16 replicas.");
+  const fuel = BigInt(parameters.fuel);
+  const minReputation = parameters.minReputation ?? 0;
+  const [params, providers] = await Promise.all([readParameters(client.publicClient, client.deployment.jobMarket), listProviders(client, { signal })]);
+  const quotes = providers
+    .filter((p) => p.score >= minReputation)
+    .map((p) => ({ provider: p.address, price: quoteFor(p.askPrice, fuel), score: p.score, free: p.free }))
+    // A provider without enough free stake for the collateral cannot bid at its own price.
+    .filter((q) => q.free >= (q.price * BigInt(params.collateralRatioBps)) / BigInt(BPS))
+    .sort((a, b) => (a.price < b.price ? -1 : a.price > b.price ? 1 : b.score - a.score));
+  const clearingPrice = quotes.length >= replicas ? quotes[replicas - 1].price : undefined;
+  const maxPrice = parameters.maxPrice ?? clearingPrice ?? quotes.at(-1)?.price ?? 1n;
+  if (maxPrice <= 0n) throw new InvalidJobParametersError("maxPrice", "it must be above zero", "Offer a positive price per replica.");
+  const { escrow, fee } = escrowFor(replicas, maxPrice, params.protocolFeeBps);
+  const under = quotes.filter((q) => q.price <= maxPrice).slice(0, replicas);
+  // Winners are paid their own bid; unfilled slots are refunded.
+  const paid = under.reduce((s, q) => s + q.price, 0n);
+  const expectedCost = paid + (paid * BigInt(params.protocolFeeBps)) / BigInt(BPS);
+  return { maxPrice, escrow, fee, protocolFeeBps: params.protocolFeeBps, quotes, clearingPrice, expectedCost };
+}

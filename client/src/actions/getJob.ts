@@ -1,0 +1,36 @@
+import type { AccordClient } from "../client.ts";
+import { readJob, readReplicas, type JobInfo, type ReplicaInfo } from "../chain/market.ts";
+import { ContractRevertedError, type ChainRequestError } from "../chain/revert.ts";
+import type { JobNotFoundError } from "./errors.ts";
+import type { JobHistory } from "./internal/jobEvents.ts";
+import { readJobHistory } from "./internal/jobLogs.ts";
+
+export type GetJobParameters = { jobId: bigint; signal?: AbortSignal };
+export type GetJobReturnType = JobHistory & {
+  /** The contract's live record; undefined once the record was reused by a later job. */
+  live: JobInfo | undefined;
+  /** Bids (before the award) or replicas (after), from the live record. */
+  book: ReplicaInfo[] | undefined;
+  /** Head block the history was read up to. */
+  asOfBlock: bigint;
+};
+export type GetJobErrorType = JobNotFoundError | ChainRequestError;
+
+/**
+ * A job's full story: its events (which outlive its storage record, since a terminal job's
+ * record is reused by a later job) and, while the record is still its own, the live view.
+ */
+export async function getJob(client: AccordClient, parameters: GetJobParameters): Promise<GetJobReturnType> {
+  const { jobId, signal } = parameters;
+  const { history, toBlock } = await readJobHistory(client, jobId, { signal });
+  let live: JobInfo | undefined;
+  let book: ReplicaInfo[] | undefined;
+  try {
+    [live, book] = await Promise.all([readJob(client.publicClient, client.deployment.jobMarket, jobId), readReplicas(client.publicClient, client.deployment.jobMarket, jobId)]);
+  } catch (err) {
+    if (!(err instanceof ContractRevertedError && err.errorName === "JobNotFound")) throw err;
+  }
+  // The live record knows lazy transitions no event announced yet; the events know the rest.
+  const state = live && !history.settlement ? live.state : history.state;
+  return { ...history, state, live, book, asOfBlock: toBlock };
+}

@@ -1,0 +1,76 @@
+import type { Hash, TransactionReceipt } from "viem";
+import type { AccordClient } from "../../client.ts";
+import { AccountRequiredError } from "../../client.ts";
+import { explainChainError } from "../../chain/revert.ts";
+import { jobMarketAbi } from "../../generated/abi.ts";
+import { TransactionRevertedError } from "../errors.ts";
+
+/** Longest wait for a transaction to be mined before telling the user. */
+export const RECEIPT_TIMEOUT_MS = 120_000;
+
+export type MarketWrite = {
+  /** Says what failed, in words: "Posting the job". */
+  action: string;
+  functionName: string;
+  args: readonly unknown[];
+  signal?: AbortSignal;
+};
+
+/**
+ * Sends one JobMarket transaction and waits for it to be mined. Reverts come back as
+ * ContractRevertedError naming the custom error (viem decodes it from the gas estimate),
+ * so the user learns the rule that refused it before paying for a failed transaction.
+ */
+export async function writeMarket(client: AccordClient, w: MarketWrite): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
+  if (!client.walletClient || !client.account) throw new AccountRequiredError(w.action);
+  w.signal?.throwIfAborted();
+  let hash: Hash;
+  try {
+    hash = await client.walletClient.writeContract({
+      address: client.deployment.jobMarket,
+      abi: jobMarketAbi,
+      functionName: w.functionName as never,
+      args: w.args as never,
+      account: client.account,
+      chain: client.chain,
+    });
+  } catch (err) {
+    throw explainChainError(w.action, err);
+  }
+  return { hash, receipt: await waitMined(client, w.action, hash, w.signal) };
+}
+
+export async function waitMined(client: AccordClient, action: string, hash: Hash, signal?: AbortSignal): Promise<TransactionReceipt> {
+  let receipt: TransactionReceipt;
+  try {
+    receipt = await abortable(
+      client.publicClient.waitForTransactionReceipt({ hash, pollingInterval: client.pollingIntervalMs, timeout: RECEIPT_TIMEOUT_MS }),
+      signal,
+    );
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw explainChainError(`${action} (waiting for ${hash})`, err);
+  }
+  if (receipt.status !== "success") throw new TransactionRevertedError(action, hash);
+  return receipt;
+}
+
+/** viem's waits take no signal: race them against it so Ctrl-C is honoured at once. */
+export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,232 @@
+import { erc20Abi, parseEventLogs, parseSignature, type Address, type Hash } from "viem";
+import type { CID } from "multiformats/cid";
+import { AccountRequiredError, ResultKeyRequiredError, type AccordClient } from "../client.ts";
+import { cidToHex } from "../chain/cidBytes.ts";
+import { readParameters } from "../chain/market.ts";
+import { explainChainError, type ChainRequestError, type ContractRevertedError } from "../chain/revert.ts";
+import { jobMarketAbi } from "../generated/abi.ts";
+import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
+import { InsufficientBalanceError, InvalidJobParametersError } from "./errors.ts";
+import { escrowFor } from "./estimateCost.ts";
+import { prepareJob, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
+import { formatAmount, getTokenInfo } from "./internal/token.ts";
+import { abortable, waitMined, writeMarket } from "./internal/transact.ts";
+
+/** Contract bounds (docs/PROTOCOL.md, "Parameters and bounds"), checked before any transaction. */
+export const MAX_REPLICAS = 16;
+export const MIN_PHASE_WINDOW_S = 60;
+export const MAX_WINDOW_S = 7 * 24 * 3600;
+export const MAX_PRICE_UNITS = (1n << 80n) - 1n;
+/** Defaults: award on fill, and phase windows generous enough for a slow provider. */
+export const DEFAULT_BID_WINDOW_S = 0;
+export const DEFAULT_COMMIT_WINDOW_S = 600;
+export const DEFAULT_REVEAL_WINDOW_S = 600;
+/** A permit is signed for the one transaction that follows it. */
+export const PERMIT_VALIDITY_S = 3600;
+
+export type SubmitJobProgress =
+  | ({ step: "upload" } & UploadProgress)
+  | { step: "manifest"; manifestCid: string; bytes: number }
+  | { step: "escrow"; escrow: bigint; symbol: string; decimals: number; payment: "allowance" | "permit" | "approve" }
+  | { step: "approve"; transactionHash: Hash }
+  | { step: "posted"; jobId: bigint; transactionHash: Hash; blockNumber: bigint };
+
+export type SubmitJobParameters = JobSpec & {
+  /** k: independent runs, 1..16. */
+  replicas: number;
+  /** m: identical results needed, k/2 < m <= k (default: the smallest majority). */
+  quorum?: number;
+  /** Most paid to one provider for one replica, in token units (see parseAmount). */
+  maxPrice: bigint;
+  /** Seconds of bidding; 0 (default) awards the job as soon as k bids are in. */
+  bidWindow?: number;
+  commitWindow?: number;
+  revealWindow?: number;
+  /** Lowest provider reputation, basis points (0..10_000). */
+  minReputation?: number;
+  /** How the escrow reaches the market: "auto" (default) uses an existing allowance, else a permit, else approve. */
+  payment?: "auto" | "permit" | "approve";
+  onProgress?: (p: SubmitJobProgress) => void;
+  signal?: AbortSignal;
+};
+
+export type SubmitJobReturnType = {
+  jobId: bigint;
+  manifestCid: CID;
+  manifest: Manifest;
+  transactionHash: Hash;
+  blockNumber: bigint;
+  escrow: bigint;
+  bidDeadline: bigint;
+};
+
+export type SubmitJobErrorType =
+  | InvalidJobParametersError
+  | InvalidManifestError
+  | InsufficientBalanceError
+  | AccountRequiredError
+  | ResultKeyRequiredError
+  | ChainRequestError
+  | ContractRevertedError;
+
+const permitAbi = [
+  { type: "function", name: "nonces", stateMutability: "view", inputs: [{ name: "owner", type: "address" }], outputs: [{ type: "uint256" }] },
+] as const;
+
+function checkJobParameters(p: SubmitJobParameters): number {
+  const bad = (field: string, problem: string, fix: string) => new InvalidJobParametersError(field, problem, fix);
+  const k = p.replicas;
+  if (!Number.isInteger(k) || k < 1 || k > MAX_REPLICAS) throw bad("replicas", `${k} is not between 1 and ${MAX_REPLICAS}`, "Ask for between 1 and 16 replicas.");
+  const m = p.quorum ?? Math.floor(k / 2) + 1;
+  if (!Number.isInteger(m) || m <= k / 2 || m > k)
+    throw bad("quorum", `${m} of ${k} is not a majority`, `Pick a quorum above half the replicas and at most ${k} (e.g. ${Math.floor(k / 2) + 1}).`);
+  if (typeof p.maxPrice !== "bigint" || p.maxPrice <= 0n || p.maxPrice > MAX_PRICE_UNITS)
+    throw bad("maxPrice", `${p.maxPrice} token units is out of range`, "Offer a positive price per replica (`accord job estimate` suggests one).");
+  const window = (field: string, v: number | undefined, min: number) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > MAX_WINDOW_S))
+      throw bad(field, `${v} s is outside ${min}..${MAX_WINDOW_S} s`, `Pick ${field} between ${min} seconds and 7 days.`);
+  };
+  window("bidWindow", p.bidWindow, 0);
+  window("commitWindow", p.commitWindow, MIN_PHASE_WINDOW_S);
+  window("revealWindow", p.revealWindow, MIN_PHASE_WINDOW_S);
+  const r = p.minReputation ?? 0;
+  if (!Number.isInteger(r) || r < 0 || r > 10_000) throw bad("minReputation", `${r} is not 0..10000 basis points`, "Pass a reputation in basis points, e.g. 5000 for 50 %.");
+  return m;
+}
+
+/**
+ * Posts a job: uploads the module and inputs to the client's content node, builds the
+ * canonical manifest (carrying the requester's result key), moves the escrow with an
+ * existing allowance, an ERC-2612 permit or an approval, and posts it. The content node must
+ * stay up until the providers have fetched the job (waitForResult keeps it up).
+ */
+export async function submitJob(client: AccordClient, parameters: SubmitJobParameters): Promise<SubmitJobReturnType> {
+  const { signal, onProgress } = parameters;
+  const quorum = checkJobParameters(parameters);
+  if (!client.account || !client.walletClient) throw new AccountRequiredError("Submitting a job");
+  if (!client.resultKey) throw new ResultKeyRequiredError();
+  const owner: Address = client.account.address;
+  const market = client.deployment.jobMarket;
+  const token = client.deployment.token;
+
+  // Chain reads run while the content is added: they do not depend on each other.
+  const reads = Promise.all([
+    readParameters(client.publicClient, market),
+    getTokenInfo(client),
+    client.publicClient.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [owner] }),
+    client.publicClient.readContract({ address: token, abi: erc20Abi, functionName: "allowance", args: [owner, market] }),
+  ]).catch((err) => {
+    throw explainChainError("Reading the escrow terms and your balance", err);
+  });
+  reads.catch(() => {}); // observed below; keeps an early upload failure from leaving it unhandled
+
+  const node = await client.getNode({ signal });
+  const prepared = await prepareJob(parameters, client.resultKey.publicKeyHex, {
+    store: node.content,
+    signal,
+    onUpload: (u) => onProgress?.({ step: "upload", ...u }),
+  });
+  onProgress?.({ step: "manifest", manifestCid: prepared.manifestCid.toString(), bytes: prepared.manifestBytes.length });
+  // Providers connected to us fetch over bitswap at once; the DHT record serves the others.
+  for (const cid of [prepared.manifestCid]) node.content.provide(cid, { signal }).catch(() => {});
+
+  const [params, tokenInfo, balance, allowance] = await abortable(reads, signal);
+  const { escrow } = escrowFor(parameters.replicas, parameters.maxPrice, params.protocolFeeBps);
+  if (balance < escrow)
+    throw new InsufficientBalanceError({
+      needed: formatAmount(escrow, tokenInfo.decimals),
+      balance: formatAmount(balance, tokenInfo.decimals),
+      symbol: tokenInfo.symbol,
+      account: owner,
+      neededUnits: escrow,
+      balanceUnits: balance,
+    });
+
+  const jobParams = {
+    manifestCid: cidToHex(prepared.manifestCid),
+    replicas: parameters.replicas,
+    quorum,
+    maxPrice: parameters.maxPrice,
+    bidWindow: parameters.bidWindow ?? DEFAULT_BID_WINDOW_S,
+    commitWindow: parameters.commitWindow ?? DEFAULT_COMMIT_WINDOW_S,
+    revealWindow: parameters.revealWindow ?? DEFAULT_REVEAL_WINDOW_S,
+    minReputation: parameters.minReputation ?? 0,
+  };
+  const payment = parameters.payment ?? "auto";
+  let posted: Awaited<ReturnType<typeof writeMarket>>;
+  if (allowance >= escrow && payment === "auto") {
+    onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "allowance" });
+    posted = await writeMarket(client, { action: "Posting the job", functionName: "postJob", args: [jobParams], signal });
+  } else if (payment !== "approve" && (await supportsPermit(client, owner))) {
+    onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "permit" });
+    const permit = await signPermit(client, owner, escrow, signal);
+    posted = await writeMarket(client, { action: "Posting the job with a permit", functionName: "postJobWithPermit", args: [jobParams, permit], signal });
+  } else {
+    onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "approve" });
+    let hash: Hash;
+    try {
+      hash = await client.walletClient.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [market, escrow], account: client.account, chain: client.chain });
+    } catch (err) {
+      throw explainChainError("Approving the escrow", err);
+    }
+    await waitMined(client, "Approving the escrow", hash, signal);
+    onProgress?.({ step: "approve", transactionHash: hash });
+    posted = await writeMarket(client, { action: "Posting the job", functionName: "postJob", args: [jobParams], signal });
+  }
+
+  const [ev] = parseEventLogs({ abi: jobMarketAbi, eventName: "JobPosted", logs: posted.receipt.logs });
+  if (!ev) throw explainChainError("Posting the job", new Error(`transaction ${posted.hash} emitted no JobPosted event`));
+  const jobId = ev.args.jobId;
+  onProgress?.({ step: "posted", jobId, transactionHash: posted.hash, blockNumber: posted.receipt.blockNumber });
+  return {
+    jobId,
+    manifestCid: prepared.manifestCid,
+    manifest: prepared.manifest,
+    transactionHash: posted.hash,
+    blockNumber: posted.receipt.blockNumber,
+    escrow,
+    bidDeadline: BigInt(ev.args.bidDeadline),
+  };
+}
+
+async function supportsPermit(client: AccordClient, owner: Address): Promise<boolean> {
+  try {
+    await client.publicClient.readContract({ address: client.deployment.token, abi: permitAbi, functionName: "nonces", args: [owner] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function signPermit(client: AccordClient, owner: Address, value: bigint, signal?: AbortSignal) {
+  const token = client.deployment.token;
+  try {
+    const [domain, nonce, block] = await Promise.all([
+      client.publicClient.getEip712Domain({ address: token }),
+      client.publicClient.readContract({ address: token, abi: permitAbi, functionName: "nonces", args: [owner] }),
+      client.publicClient.getBlock({ blockTag: "latest" }),
+    ]);
+    signal?.throwIfAborted();
+    // Measured from the chain's clock, which a test chain may have moved ahead of the wall clock.
+    const deadline = block.timestamp + BigInt(PERMIT_VALIDITY_S);
+    const signature = await client.walletClient!.signTypedData({
+      account: client.account!,
+      domain: { name: domain.domain.name, version: domain.domain.version, chainId: domain.domain.chainId, verifyingContract: token },
+      types: {
+        Permit: [
+          { name: "owner", type: "address" },
+          { name: "spender", type: "address" },
+          { name: "value", type: "uint256" },
+          { name: "nonce", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      },
+      primaryType: "Permit",
+      message: { owner, spender: client.deployment.jobMarket, value, nonce, deadline },
+    });
+    const { r, s, v, yParity } = parseSignature(signature);
+    return { value, deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
+  } catch (err) {
+    throw explainChainError("Signing the escrow permit", err);
+  }
+}

@@ -1,0 +1,139 @@
+import {
+  createPublicClient,
+  createWalletClient,
+  type Account,
+  type Address,
+  type Chain,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { readDeployment, type Deployment } from "./deployments.ts";
+import { BaseError } from "./errors.ts";
+import { readProvider } from "./chain/market.ts";
+import { createAccordNode, type AccordNode, type AccordNodeOptions } from "./net/node.ts";
+import type { ResultKeyPair } from "./seal/keys.ts";
+import { providerAddresses } from "./actions/internal/providerAddresses.ts";
+import { dialableAddresses } from "./actions/internal/peers.ts";
+
+/** How often actions poll the chain for new blocks, unless the caller says otherwise. */
+export const DEFAULT_POLLING_INTERVAL_MS = 250;
+
+export type AccordClientConfig = {
+  chain: Chain;
+  transport: Transport;
+  /** Who pays and signs. Without one, only read actions work. */
+  account?: Account;
+  /** JobMarket and token addresses; default: deployments/<chain id>.json. */
+  deployment?: Deployment;
+  /**
+   * The content node that uploads modules and inputs and fetches results: a running node, or
+   * options to start one on first use (it then finds providers through the chain's registry).
+   */
+  node?: AccordNode | Omit<AccordNodeOptions, "discoverPeers">;
+  /** The requester's x25519 result key; manifests carry its public half. */
+  resultKey?: ResultKeyPair;
+  pollingIntervalMs?: number;
+};
+
+export type AccordClient = {
+  readonly chain: Chain;
+  readonly account: Account | undefined;
+  readonly publicClient: PublicClient;
+  readonly walletClient: WalletClient | undefined;
+  readonly deployment: Deployment;
+  readonly resultKey: ResultKeyPair | undefined;
+  readonly pollingIntervalMs: number;
+  /** The content node, started on first call when the client was given options. */
+  getNode(options?: { signal?: AbortSignal }): Promise<AccordNode>;
+  /** Stops the content node if this client started it. */
+  close(): Promise<void>;
+};
+
+export class AccountRequiredError extends BaseError {
+  override name = "AccountRequiredError";
+  constructor(action: string) {
+    super(`${action} needs an account to sign with, and this client has none.`, {
+      fix: "Pass `account` to createAccordClient (CLI: set ACCORD_PRIVATE_KEY or `privateKey` in the config file).",
+    });
+  }
+}
+
+export class ContentNodeRequiredError extends BaseError {
+  override name = "ContentNodeRequiredError";
+  constructor() {
+    super("This action moves content over the network, and the client has no content node.", {
+      fix: "Pass `node` to createAccordClient: a running AccordNode or `{ dataDir }` to start one.",
+    });
+  }
+}
+
+export class ResultKeyRequiredError extends BaseError {
+  override name = "ResultKeyRequiredError";
+  constructor() {
+    super("Results are sealed to the requester's x25519 key, and this client has none.", {
+      fix: "Pass `resultKey` to createAccordClient (generateResultKey(), or resultKeyFromSignature() of a wallet signature).",
+    });
+  }
+}
+
+/**
+ * An Accord client in viem's shape: chain access plus the requester's content node and
+ * result key, handed as the first argument to every action (`submitJob(client, {...})`).
+ */
+export function createAccordClient(config: AccordClientConfig): AccordClient {
+  const publicClient = createPublicClient({ chain: config.chain, transport: config.transport, pollingInterval: config.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS }) as PublicClient;
+  const walletClient = config.account
+    ? createWalletClient({ chain: config.chain, transport: config.transport, account: config.account })
+    : undefined;
+  const deployment = config.deployment ?? readDeployment(config.chain.id);
+
+  let node: AccordNode | undefined;
+  let starting: Promise<AccordNode> | undefined;
+  let owned = false;
+  if (config.node && "content" in config.node) node = config.node as AccordNode;
+
+  const discoverPeers = async ({ signal }: { signal: AbortSignal }) => {
+    const out: string[] = [];
+    for (const address of await providerAddresses(publicClient, deployment, { signal })) {
+      const info = await readProvider(publicClient, deployment.jobMarket, address);
+      if (info.registered) out.push(...dialableAddresses(info.peerId, info.multiaddrs));
+    }
+    return out;
+  };
+
+  return {
+    chain: config.chain,
+    account: config.account,
+    publicClient,
+    walletClient,
+    deployment,
+    resultKey: config.resultKey,
+    pollingIntervalMs: config.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS,
+    async getNode(options = {}) {
+      if (node) return node;
+      if (!config.node) throw new ContentNodeRequiredError();
+      const opts = config.node as AccordNodeOptions;
+      starting ??= createAccordNode({ ...opts, discoverPeers, signal: options.signal }).then((n) => {
+        node = n;
+        owned = true;
+        return n;
+      });
+      try {
+        return await starting;
+      } catch (err) {
+        starting = undefined;
+        throw err;
+      }
+    },
+    async close() {
+      const n = node ?? (await starting?.catch(() => undefined));
+      if (n && owned) await n.stop();
+      node = owned ? undefined : node;
+      starting = undefined;
+      owned = false;
+    },
+  };
+}
+
+export type { Address };

@@ -1,0 +1,74 @@
+// One chain and one deployment per test file: a hardhat node on a free port, the contracts
+// deployed by the lead's devnet scripts, and clients for the dev accounts.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { startChain, type Chain } from "../../scripts/devnet/chain.ts";
+import { deployAccord, writeDeployment, type DeployAccordParameters } from "../../scripts/devnet/deploy.ts";
+import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
+import { freePort } from "../../scripts/devnet/ports.ts";
+import { createAccordClient, type AccordClient } from "../../client/src/client.ts";
+import type { Deployment } from "../../client/src/deployments.ts";
+import { generateResultKey } from "../../client/src/seal/keys.ts";
+
+export type Devnet = {
+  chain: Chain;
+  deployment: Deployment;
+  /** Holds deployments/<chainId>.json and the nodes' data folders. */
+  dir: string;
+  publicClient: PublicClient;
+  /** A requester client for dev account `index` (default the first requester), with its own content node. */
+  requester(index?: number): AccordClient;
+  stop(): Promise<void>;
+};
+
+export async function startDevnet(parameters: DeployAccordParameters["parameters"] = {}): Promise<Devnet> {
+  const chain = await startChain({ port: await freePort() });
+  const dir = await mkdtemp(join(tmpdir(), "accord-requester-"));
+  const clients: AccordClient[] = [];
+  try {
+    const deployment = await deployAccord({
+      rpcUrl: chain.rpcUrl,
+      // Short fill timeout so a job without bids expires within a test (the contract's minimum).
+      parameters: { minStake: 1_000_000n, fillTimeout: 60, protocolFeeBps: 100, collateralRatioBps: 5_000, ...parameters },
+    });
+    writeDeployment(deployment, dir);
+    const publicClient = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) }) as PublicClient;
+    return {
+      chain,
+      deployment,
+      dir,
+      publicClient,
+      requester(index = DEV_ROLES.requesters[0]) {
+        const client = createAccordClient({
+          chain: hardhat,
+          transport: http(chain.rpcUrl),
+          account: privateKeyToAccount(DEV_ACCOUNTS[index]!.privateKey),
+          deployment,
+          node: { dataDir: join(dir, `requester-${index}-${clients.length}`) },
+          resultKey: generateResultKey(),
+          pollingIntervalMs: 50,
+        });
+        clients.push(client);
+        return client;
+      },
+      async stop() {
+        await Promise.all(clients.map((c) => c.close()));
+        await chain.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await chain.stop();
+    throw err;
+  }
+}
+
+/** Moves the chain's clock forward and mines a block (for deadlines in tests). */
+export async function increaseTime(client: PublicClient, seconds: number): Promise<void> {
+  await client.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
+  await client.request({ method: "evm_mine" as never, params: [] as never });
+}
