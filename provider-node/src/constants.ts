@@ -29,6 +29,8 @@ export const PROVIDER_LIMITS = {
   workers: 1,
   /** Jobs won or bid for but not yet committed, per worker: beyond this the node stops bidding. */
   maxQueuedJobsPerWorker: 4,
+  /** Jobs evaluated at once (manifest and inputs fetched before a bid). */
+  maxConcurrentEvaluations: 8,
   /**
    * Fuel this machine burns per second, to estimate whether a job finishes before its commit
    * deadline. Conservative: a slow run misses a deadline and loses collateral.
@@ -36,6 +38,11 @@ export const PROVIDER_LIMITS = {
   fuelPerSecond: 200_000_000,
   /** Share of the commit window the node plans to use, leaving the rest for fetch and the commit tx. */
   commitWindowShare: 0.5,
+
+  /** A run that failed without a result (crash, backstop, fetch) is tried this many times in all. */
+  maxRunAttempts: 2,
+  /** Waiting before retrying a step that failed for a passing reason (RPC down, content not found yet). */
+  stepRetryMs: 1_000,
 
   /** Transactions: waiting for a receipt before asking again. */
   txReceiptTimeoutMs: 60_000,

@@ -2,12 +2,14 @@
  * Where a job stands for this provider. The journal keeps the phase; the chain is asked
  * what happened while the node was away, and the job driver moves the phase forward.
  *
- *   bidding ─► bid ─► awarded ─► committing ─► committed ─► revealed ─► settled
+ *   evaluating ─► bidding ─► bid ─► awarded ─► committing ─► committed ─► revealed ─► settled
  *      │        │        │  (salt+result written    │            │
  *      ▼        ▼        ▼   before the commit tx)  ▼            ▼
  *   declined   lost    failed (could not run: no commit; the contract slashes MissedCommit)
  */
 export const JOB_PHASES = [
+  /** Seen posted; the manifest is being fetched and the policy asked. */
+  "evaluating",
   /** Decided to bid; the bid transaction may or may not have landed. */
   "bidding",
   /** Our bid is in the book. */
@@ -29,7 +31,7 @@ export const JOB_PHASES = [
 ] as const;
 export type JobPhase = (typeof JOB_PHASES)[number];
 
-export const ACTIVE_PHASES: readonly JobPhase[] = ["bidding", "bid", "awarded", "committing", "committed", "revealed"];
+export const ACTIVE_PHASES: readonly JobPhase[] = ["evaluating", "bidding", "bid", "awarded", "committing", "committed", "revealed"];
 export const TERMINAL_PHASES: readonly JobPhase[] = ["settled", "declined", "lost", "failed"];
 
 /** Phases that hold a slot of the worker pool (won or hoped for, not yet run). */

@@ -1,0 +1,93 @@
+import { Command, Option } from "commander";
+import { BaseError } from "../errors.ts";
+import { FAULTS } from "../faults.ts";
+import { initCommand, registerCommand, stakeCommand, statusCommand, unstakeCommand, withdrawCommand } from "./commands.ts";
+import { startCommand } from "./start.ts";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Options every command shares; each also reads ACCORD_* and the config file. */
+function common(cmd: Command): Command {
+  return cmd
+    .option("--data-dir <dir>", "where the key, config, journal and content live (ACCORD_DATA_DIR; default ~/.accord-provider)")
+    .option("--config <file>", "config file (ACCORD_CONFIG; default <data-dir>/config.json)")
+    .option("--key-file <file>", "provider key file (ACCORD_KEY_FILE; default <data-dir>/provider.key)")
+    .option("--rpc-url <url>", "chain JSON-RPC endpoint (ACCORD_RPC_URL)")
+    .option("--market <address>", "JobMarket address (ACCORD_MARKET; default from deployments/<chainId>.json)")
+    .option("--json", "print machine-readable JSON on stdout");
+}
+
+function network(cmd: Command): Command {
+  return cmd
+    .option("--listen <multiaddr>", "libp2p listen address, repeatable (ACCORD_LISTEN)", collect)
+    .option("--announce <multiaddr>", "address to register instead of the listen addresses, repeatable (ACCORD_ANNOUNCE)", collect)
+    .option("--ask-price <units>", "advertised price, token units per 1e9 fuel (ACCORD_ASK_PRICE)");
+}
+
+export function buildProgram(): Command {
+  const program = new Command("accord-provider")
+    .description("Accord provider node: bids on WebAssembly jobs, runs them in the deterministic sandbox, proves the results on-chain and gets paid.")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  common(program.command("init"))
+    .description("create a provider key (mode 0600) and a config file in the data directory")
+    .action(initCommand);
+  network(common(program.command("register")))
+    .description("register this provider on the JobMarket (peer id, addresses, ask price), or update it if registered")
+    .action(registerCommand);
+  network(common(program.command("update")))
+    .description("update the on-chain peer id, addresses and ask price")
+    .action(registerCommand);
+  common(program.command("stake"))
+    .argument("<amount>", "tokens to add to the stake, in whole tokens (e.g. 100 or 12.5)")
+    .description("approve and add stake (bids lock collateral from free stake)")
+    .action(stakeCommand);
+  common(program.command("unstake"))
+    .argument("<amount>", "tokens of free stake to start unbonding, in whole tokens")
+    .description("start unbonding free stake; withdraw it after the market's unbonding delay")
+    .action(unstakeCommand);
+  common(program.command("withdraw"))
+    .description("withdraw credited earnings and any unbonded stake that is ready")
+    .action(withdrawCommand);
+  common(program.command("status"))
+    .description("stake, locked collateral, earnings, reputation and jobs in flight")
+    .action(statusCommand);
+  network(common(program.command("start")))
+    .description("run the provider: follow the market, bid, run, commit, reveal, settle, withdraw")
+    .option("--bootstrap <multiaddr>", "peer to join the network through, repeatable (ACCORD_BOOTSTRAP)", collect)
+    .option("--metrics-port <port>", "port of /metrics and /health on 127.0.0.1; 0 any, -1 none (ACCORD_METRICS_PORT; default 9464)")
+    .option("--workers <n>", "sandbox workers, jobs run at once (ACCORD_WORKERS)")
+    .option("--price-per-giga-fuel <units>", "token units per 1e9 fuel of a job's budget (ACCORD_PRICE_PER_GIGA_FUEL)")
+    .option("--price-per-memory-mib <units>", "token units per MiB of job memory (ACCORD_PRICE_PER_MEMORY_MIB)")
+    .option("--price-per-input-mib <units>", "token units per MiB of module and inputs (ACCORD_PRICE_PER_INPUT_MIB)")
+    .option("--min-price <units>", "lowest bid (ACCORD_MIN_PRICE)")
+    .option("--allow-requesters <addresses>", "bid only for these requesters, comma-separated (ACCORD_ALLOW_REQUESTERS)")
+    .option("--deny-requesters <addresses>", "never bid for these requesters, comma-separated (ACCORD_DENY_REQUESTERS)")
+    .option("--from-block <n>", "first block to follow when the journal has none (ACCORD_FROM_BLOCK)")
+    .option("--limit <name=value>", "override a limit of constants.ts, repeatable (ACCORD_LIMIT_<NAME>)", collect)
+    .option("--log-level <level>", "trace, debug, info, warn, error (ACCORD_LOG_LEVEL)")
+    .addOption(new Option("--fault <kind>", "TESTS AND DEMOS ONLY: misbehave and be slashed (ACCORD_FAULT)").choices([...FAULTS]))
+    .action(startCommand);
+  return program;
+}
+
+/** Prints an error the way a user can act on it: what went wrong, then what to do. Never a stack for known errors. */
+export function printError(err: unknown, json: boolean): void {
+  if (json) {
+    const e = err as BaseError;
+    process.stdout.write(`${JSON.stringify({ error: { name: e.name, message: e.shortMessage ?? e.message, details: e.details, fix: e.fix } })}\n`);
+  } else if (err instanceof BaseError) {
+    process.stderr.write(`Error: ${err.message}\n`);
+  } else {
+    process.stderr.write(`Error: ${(err as Error)?.stack ?? String(err)}\n`);
+  }
+}
+
+const argv = process.argv;
+try {
+  await buildProgram().parseAsync(argv);
+} catch (err) {
+  printError(err, argv.includes("--json"));
+  process.exitCode = 1;
+}

@@ -1,0 +1,206 @@
+import type { Logger } from "pino";
+import type { Address } from "viem";
+import { hexToCid, type MarketEvent } from "@accord/client/chain/index.ts";
+import { REPLICA_OUTCOMES } from "@accord/client/chain/constants.ts";
+import type { JobRecord, Journal } from "../journal/journal.ts";
+import { TERMINAL_PHASES } from "../journal/phases.ts";
+import type { ProviderMetrics } from "../metrics/metrics.ts";
+import { isTransientRpcError } from "../chain/rpc.ts";
+import { runStep, type StepContext } from "./steps.ts";
+
+/** The chain's clock as last seen, advanced by wall time since (blocks come when they come). */
+export class ChainClock {
+  private timestamp = 0;
+  private observedAtMs = Date.now();
+  observe(timestamp: bigint): void {
+    const t = Number(timestamp);
+    if (t >= this.timestamp) {
+      this.timestamp = t;
+      this.observedAtMs = Date.now();
+    }
+  }
+  now(): number {
+    return this.timestamp + Math.floor((Date.now() - this.observedAtMs) / 1000);
+  }
+}
+
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+
+/**
+ * Moves every job the node has a stake in through its phases. The journal says where each job
+ * stands; the chain says what happened meanwhile; a step does the next thing and writes the
+ * new phase before it acts on the chain. Steps of one job never overlap; events, block times
+ * and retry timers only "poke" a job, so a lost poke costs time, never a job.
+ */
+export class JobDriver {
+  private readonly o: JobDriverOptions;
+  private readonly active = new Map<bigint, Promise<void>>();
+  private readonly again = new Set<bigint>();
+  private readonly wakeTimes = new Map<bigint, number>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly ctx: StepContext;
+
+  constructor(options: JobDriverOptions) {
+    this.o = options;
+    this.ctx = {
+      ...options,
+      evaluations: new Semaphore(Math.max(1, options.limits.maxConcurrentEvaluations)),
+      wakeAt: (jobId, chainTime) => {
+        const prev = this.wakeTimes.get(jobId);
+        if (prev === undefined || chainTime < prev) this.wakeTimes.set(jobId, chainTime);
+      },
+      retryIn: (jobId, ms) => {
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          this.poke(jobId);
+        }, ms);
+        t.unref();
+        this.timers.add(t);
+      },
+    };
+  }
+
+  /** Asks for a step of `jobId` now, or right after the one in progress. */
+  poke(jobId: bigint): void {
+    if (this.o.signal.aborted) return;
+    if (this.active.has(jobId)) {
+      this.again.add(jobId);
+      return;
+    }
+    const run = this.drive(jobId).finally(() => {
+      this.active.delete(jobId);
+      this.updateGauge();
+    });
+    this.active.set(jobId, run);
+  }
+
+  private async drive(jobId: bigint): Promise<void> {
+    let failures = 0;
+    do {
+      this.again.delete(jobId);
+      const rec = this.o.journal.get(jobId);
+      if (!rec || TERMINAL_PHASES.includes(rec.phase)) return;
+      try {
+        const progressed = await runStep(this.ctx, rec);
+        if (progressed) this.again.add(jobId);
+        failures = 0;
+      } catch (err) {
+        if (this.o.signal.aborted) return;
+        failures += 1;
+        const transient = isTransientRpcError(err);
+        const log = this.o.log.child({ jobId: jobId.toString(), phase: rec.phase });
+        if (transient) log.warn({ err: (err as Error).message }, "chain unreachable; will retry the step");
+        else log.error({ err }, "step failed; will retry");
+        this.ctx.retryIn(jobId, Math.min(this.o.limits.stepRetryMs * 2 ** Math.min(failures, 5), this.o.limits.rpcRetryMaxMs));
+        return;
+      }
+    } while (this.again.has(jobId) && !this.o.signal.aborted);
+  }
+
+  /** Pokes the jobs waiting for a chain time that has come. */
+  tick(): void {
+    const now = this.o.clock.now();
+    for (const [jobId, at] of this.wakeTimes) {
+      if (at <= now) {
+        this.wakeTimes.delete(jobId);
+        this.poke(jobId);
+      }
+    }
+  }
+
+  /** After a start: every job the journal says is unfinished gets a step. */
+  resumeAll(): number {
+    const jobs = this.o.journal.active();
+    for (const rec of jobs) this.poke(rec.jobId);
+    this.updateGauge();
+    return jobs.length;
+  }
+
+  /** Records what an event means for us; the chain state the steps read does the rest. */
+  onEvent(ev: MarketEvent): void {
+    const { journal, metrics, me, log } = this.o;
+    const args = ev.args as Record<string, unknown>;
+    const jobId = args.jobId as bigint | undefined;
+    if (jobId === undefined) return;
+    const mine = typeof args.provider === "string" && (args.provider as string).toLowerCase() === me.toLowerCase();
+    switch (ev.eventName) {
+      case "JobPosted": {
+        let manifestCid: string;
+        try {
+          manifestCid = hexToCid(args.manifestCid as `0x${string}`).toString();
+        } catch {
+          journal.insert(jobId, { phase: "declined", reason: "the manifest CID in JobPosted does not decode" });
+          return;
+        }
+        if (journal.insert(jobId, { phase: "evaluating", manifestCid, requester: args.requester as Address })) {
+          metrics.jobsSeen.inc();
+          this.poke(jobId);
+        }
+        return;
+      }
+      case "BidDisplaced":
+        if (mine) {
+          const rec = journal.get(jobId);
+          if (rec && (rec.phase === "bid" || rec.phase === "bidding")) {
+            journal.update(jobId, { phase: "lost", reason: `outbid: displaced at price ${args.price}` });
+            metrics.lost.inc();
+            log.info({ jobId: jobId.toString() }, "bid displaced by a better one");
+          }
+        }
+        return;
+      case "ReplicaSettled":
+        if (mine) this.recordSettlement(jobId, Number(args.outcome), args.paid as bigint, args.slashed as bigint);
+        return;
+      default:
+        if (journal.get(jobId)) this.poke(jobId);
+    }
+  }
+
+  private recordSettlement(jobId: bigint, outcomeIndex: number, paid: bigint, slashed: bigint): void {
+    const { journal, metrics, log } = this.o;
+    const rec: JobRecord | undefined = journal.get(jobId);
+    const outcome = REPLICA_OUTCOMES[outcomeIndex] ?? `Outcome${outcomeIndex}`;
+    if (rec?.outcome) return; // replayed after a restart: counted already
+    const fields = { phase: "settled" as const, outcome, retainUntilMs: rec?.sealedCid ? Date.now() + this.o.limits.resultRetentionMs : undefined };
+    if (rec) journal.update(jobId, fields);
+    else journal.insert(jobId, fields);
+    metrics.settlements.inc({ outcome });
+    if (paid > 0n) metrics.earnings.inc(Number(paid));
+    if (slashed > 0n) {
+      metrics.slashes.inc();
+      metrics.slashed.inc(Number(slashed));
+      log.warn({ jobId: jobId.toString(), outcome, slashed: slashed.toString() }, "replica slashed");
+    } else log.info({ jobId: jobId.toString(), outcome, paid: paid.toString() }, "replica settled");
+  }
+
+  private updateGauge(): void {
+    this.o.metrics.jobsInFlight.set(this.o.journal.active().length);
+  }
+
+  /** Waits for the steps in progress (they stop at the next safe point once the signal aborts). */
+  async idle(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    while (this.active.size) await Promise.allSettled([...this.active.values()]);
+  }
+}
+
+/** A counting semaphore: at most `n` holders at once, the rest wait in order. */
+export class Semaphore {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { parseCid } from "@accord/client/content/cid.ts";
+import { readJob, readProvider, ContractRevertedError } from "@accord/client/chain/index.ts";
+import { ContentNotFoundError, ContentTooLargeError } from "@accord/client/content/index.ts";
+import { InvalidManifestError } from "@accord/client/manifest/index.ts";
+import { InvalidModuleError, InvalidJobError } from "@accord/client/sandbox/index.ts";
+import { InvalidCidError } from "@accord/client/content/cid.ts";
+import type { JobRecord } from "../journal/journal.ts";
+import { CAPACITY_PHASES } from "../journal/phases.ts";
+import { decideBid, precheck, type BidJob } from "../market/policy.ts";
+import { fetchManifest, loadJob } from "../work/load.ts";
+import type { StepContext } from "./steps.ts";
+
+/** Errors that mean "this job is bad", not "try again": they decline the job with their message. */
+function isJobProblem(err: unknown): boolean {
+  return (
+    err instanceof InvalidManifestError ||
+    err instanceof InvalidModuleError ||
+    err instanceof InvalidJobError ||
+    err instanceof ContentTooLargeError ||
+    err instanceof InvalidCidError ||
+    err instanceof ContentNotFoundError
+  );
+}
+
+function decline(ctx: StepContext, rec: JobRecord, rule: string, reason: string): false {
+  ctx.journal.update(rec.jobId, { phase: "declined", reason });
+  ctx.metrics.declines.inc({ rule });
+  ctx.log.info({ jobId: rec.jobId.toString(), rule, reason }, "declined job");
+  return false;
+}
+
+/**
+ * Decides whether to bid for a newly posted job: cheap checks first (lists, deadline,
+ * reputation), then the manifest and inputs are fetched within this node's limits and the
+ * module validated, then price and capacity. Ends in "bidding" (the bid is sent by the next
+ * step) or "declined" with the reason in the journal and the log.
+ */
+export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const { chain, policy } = ctx;
+  let info;
+  try {
+    info = await readJob(chain.client, chain.market, rec.jobId);
+  } catch (err) {
+    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return decline(ctx, rec, "gone", "the job no longer exists");
+    throw err;
+  }
+  if (info.state !== "Open") return decline(ctx, rec, "closed", `the job is ${info.state}, no longer taking bids`);
+  const me = await readProvider(chain.client, chain.market, ctx.me);
+  if (!me.registered) return decline(ctx, rec, "unregistered", "this node is not registered (run `accord-provider register`)");
+  const job: BidJob = {
+    requester: info.requester,
+    maxPrice: info.maxPrice,
+    minReputation: info.minReputation,
+    bidDeadline: Number(info.deadline),
+    commitWindow: info.commitWindow,
+    collateralRatioBps: info.collateralRatioBps,
+  };
+  const early = precheck(job, { chainNow: ctx.clock.now(), reputation: me.score }, policy);
+  if (early) return decline(ctx, rec, "precheck", early);
+
+  // Fetching may not outlast the bidding itself.
+  const secondsLeft = Math.max(1, job.bidDeadline - ctx.clock.now());
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(secondsLeft * 1000)]);
+  let loaded;
+  try {
+    loaded = await ctx.evaluations.use(async () => {
+      const load = { content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal };
+      const manifest = await fetchManifest(load);
+      return loadJob(load, manifest);
+    });
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    if (isJobProblem(err)) return decline(ctx, rec, "content", (err as { shortMessage?: string }).shortMessage ?? (err as Error).message);
+    if (signal.aborted) return decline(ctx, rec, "content", "the manifest and inputs could not be fetched before the bid deadline");
+    throw err;
+  }
+
+  // From here to the journal write there is no await, so concurrent evaluations see each other's reservations.
+  const queued = ctx.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase));
+  const decision = decideBid(
+    job,
+    loaded.manifest,
+    { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes },
+    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(ctx, job.collateralRatioBps), queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
+    policy,
+  );
+  if (!decision.bid) return decline(ctx, rec, ruleOf(decision.reason), decision.reason);
+  ctx.journal.update(rec.jobId, { phase: "bidding", price: decision.price, estRunMs: decision.estRunMs });
+  return true;
+}
+
+/** Collateral of bids this node is about to send but the chain does not show yet. */
+function reservedCollateral(ctx: StepContext, ratioBps: number): bigint {
+  return ctx.journal
+    .active()
+    .filter((r) => r.phase === "bidding")
+    .reduce((n, r) => n + ((r.price ?? 0n) * BigInt(ratioBps)) / 10_000n, 0n);
+}
+
+function ruleOf(reason: string): string {
+  if (reason.includes("capacity") || reason.includes("commit window") || reason.includes("backstop")) return "capacity";
+  if (reason.includes("pays at most")) return "price";
+  if (reason.includes("stake")) return "stake";
+  return "limits";
+}

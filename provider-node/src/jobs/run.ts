@@ -1,0 +1,83 @@
+import { randomSalt, readReplicas } from "@accord/client/chain/index.ts";
+import { parseCid } from "@accord/client/content/cid.ts";
+import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutError, SandboxBusyError } from "@accord/client/sandbox/index.ts";
+import type { JobRecord } from "../journal/journal.ts";
+import { executeAndSeal } from "../work/execute.ts";
+import { loadJob } from "../work/load.ts";
+import { finish, jobState, journalCommitment, myReplica, type StepContext } from "./steps.ts";
+
+/** Runs in memory only: a restart gives a job its attempts back, which is what an operator restarting wants. */
+const attempts = new Map<bigint, number>();
+
+/**
+ * The replica's work: fetch (from the local store, filled when the node evaluated the job),
+ * run in the worker pool, seal to the requester, pin, and journal salt + result + commitment
+ * before the commit is sent. Aborts if the commit deadline passes first.
+ */
+export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const log = ctx.log.child({ jobId: rec.jobId.toString() });
+  const info = await jobState(ctx, rec.jobId);
+  if (!info || info.terminal) return finish(ctx, rec, "settled", `the job ended ${info?.state ?? "(record reused)"} before we committed`);
+  if (info.state !== "Committing") {
+    log.warn({ state: info.state }, "the commit phase is over and this node never committed; waiting for settlement");
+    ctx.wakeAt(rec.jobId, Number(info.deadline));
+    return false;
+  }
+  const commitDeadline = Number(info.deadline);
+
+  if (ctx.fault === "silent-after-award") {
+    log.warn({ fault: ctx.fault }, "doing nothing after the award (fault)");
+    ctx.wakeAt(rec.jobId, commitDeadline);
+    return false;
+  }
+  if (ctx.fault === "copy-commit") return copyCommitment(ctx, rec, commitDeadline);
+
+  // Leave a few seconds for the commit transaction itself.
+  const msLeft = (commitDeadline - ctx.clock.now() - 2) * 1000;
+  if (msLeft <= 0) {
+    ctx.wakeAt(rec.jobId, commitDeadline);
+    return false;
+  }
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(msLeft)]);
+  try {
+    const loaded = await loadJob({ content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal });
+    const result = await executeAndSeal({ pool: ctx.pool, content: ctx.content, jobId: rec.jobId, manifest: loaded.manifest, job: loaded.job, fault: ctx.fault, signal });
+    ctx.metrics.runs.inc({ status: result.status.kind });
+    ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
+    ctx.metrics.fuel.inc(result.fuelUsed);
+    journalCommitment(ctx, rec, result);
+    attempts.delete(rec.jobId);
+    log.info({ resultCid: result.resultCid, fuelUsed: result.fuelUsed, runMs: Math.round(result.runMs), status: result.status }, "ran the job");
+    return true;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    ctx.metrics.runErrors.inc();
+    const n = (attempts.get(rec.jobId) ?? 0) + 1;
+    attempts.set(rec.jobId, n);
+    const machineFault = err instanceof WallClockTimeoutError || err instanceof SandboxCrashedError || err instanceof NondeterministicFailureError;
+    if (signal.aborted || (machineFault && n >= ctx.limits.maxRunAttempts)) {
+      attempts.delete(rec.jobId);
+      log.error({ err, attempts: n }, "no result before the commit deadline; the replica will be slashed as MissedCommit");
+      return finish(ctx, rec, "failed", `no result: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
+    }
+    log.warn({ err: (err as Error).message, attempts: n }, "run failed; retrying");
+    ctx.retryIn(rec.jobId, err instanceof SandboxBusyError ? ctx.limits.stepRetryMs : ctx.limits.stepRetryMs * n);
+    return false;
+  }
+}
+
+/** The copy-commit fault: waits for another winner's commitment and submits it as its own. */
+async function copyCommitment(ctx: StepContext, rec: JobRecord, commitDeadline: number): Promise<boolean> {
+  const replicas = await readReplicas(ctx.chain.client, ctx.chain.market, rec.jobId);
+  const other = replicas.find((r) => r.committed && r.provider.toLowerCase() !== ctx.me.toLowerCase());
+  if (!other) {
+    if (ctx.clock.now() < commitDeadline) ctx.retryIn(rec.jobId, ctx.limits.pollIntervalMs);
+    else ctx.wakeAt(rec.jobId, commitDeadline);
+    return false;
+  }
+  if (!(await myReplica(ctx, rec.jobId))?.committed) {
+    ctx.log.warn({ jobId: rec.jobId.toString(), copiedFrom: other.provider, fault: ctx.fault }, "copying another provider's commitment (fault)");
+    ctx.journal.update(rec.jobId, { phase: "committing", salt: randomSalt(), commitment: other.commitmentOrDigest });
+  }
+  return true;
+}

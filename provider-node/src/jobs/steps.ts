@@ -1,0 +1,237 @@
+import type { Logger } from "pino";
+import type { Address } from "viem";
+import { jobMarketAbi } from "@accord/client/abi";
+import { cidToHex, computeCommitment, ContractRevertedError, randomSalt, readJob, readReplicas, type JobInfo } from "@accord/client/chain/index.ts";
+import { cidDigest, parseCid } from "@accord/client/content/cid.ts";
+import type { ContentStore } from "@accord/client/content/index.ts";
+import type { SandboxPool } from "@accord/client/sandbox/index.ts";
+import type { ChainContext } from "../chain/clients.ts";
+import { TransactionRevertedError } from "../chain/sender.ts";
+import type { ProviderLimits } from "../constants.ts";
+import type { Fault } from "../faults.ts";
+import type { JobRecord, Journal } from "../journal/journal.ts";
+import type { BidPolicy } from "../market/policy.ts";
+import type { ProviderMetrics } from "../metrics/metrics.ts";
+import type { ChainClock, Semaphore } from "./driver.ts";
+import { evaluate } from "./evaluate.ts";
+import { runReplica } from "./run.ts";
+
+export type StepContext = {
+  chain: ChainContext;
+  journal: Journal;
+  content: ContentStore;
+  pool: SandboxPool;
+  metrics: ProviderMetrics;
+  log: Logger;
+  policy: BidPolicy;
+  limits: ProviderLimits;
+  fault?: Fault;
+  clock: ChainClock;
+  signal: AbortSignal;
+  me: Address;
+  /** Multiaddrs of peers likely to hold job content, tried before the DHT. */
+  contentPeers: () => string[];
+  evaluations: Semaphore;
+  /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
+  wakeAt: (jobId: bigint, chainTime: number) => void;
+  /** Step the job again after `ms` of wall time. */
+  retryIn: (jobId: bigint, ms: number) => void;
+};
+
+/** One step of a job. Returns true when it moved the job on and another step should follow at once. */
+export async function runStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  switch (rec.phase) {
+    case "evaluating":
+      return evaluate(ctx, rec);
+    case "bidding":
+      return placeBid(ctx, rec);
+    case "bid":
+      return awaitAward(ctx, rec);
+    case "awarded":
+      return runReplica(ctx, rec);
+    case "committing":
+      return sendCommit(ctx, rec);
+    case "committed":
+      return sendReveal(ctx, rec);
+    case "revealed":
+      return awaitSettlement(ctx, rec);
+    default:
+      return false;
+  }
+}
+
+/** The job's record, or undefined once its storage was reused (the job ended long ago). */
+export async function jobState(ctx: StepContext, jobId: bigint): Promise<JobInfo | undefined> {
+  try {
+    return await readJob(ctx.chain.client, ctx.chain.market, jobId);
+  } catch (err) {
+    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
+    throw err;
+  }
+}
+
+export async function myReplica(ctx: StepContext, jobId: bigint) {
+  const replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
+  return replicas.find((r) => r.provider.toLowerCase() === ctx.me.toLowerCase());
+}
+
+/**
+ * Sends a market transaction for a job. Returns the contract's refusal (custom error name)
+ * instead of throwing it, since a refusal is usually news about the job ("AlreadyCommitted").
+ */
+export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
+  try {
+    await ctx.chain.sender.send({ address: ctx.chain.market, abi: jobMarketAbi, functionName, args: args as never, label: `${functionName} job ${rec.jobId}`, signal: ctx.signal });
+    ctx.metrics.txs.inc({ function: functionName });
+    return { ok: true };
+  } catch (err) {
+    ctx.metrics.txErrors.inc({ function: functionName });
+    if (err instanceof ContractRevertedError) return { ok: false, error: err.errorName, err };
+    if (err instanceof TransactionRevertedError) return { ok: false, error: "Reverted", err };
+    throw err;
+  }
+}
+
+/** Marks a job finished for us: settled (it ran its course) or lost (we never won it). */
+function finish(ctx: StepContext, rec: JobRecord, phase: "settled" | "lost" | "failed", reason: string): false {
+  const retainUntilMs = rec.sealedCid ? Date.now() + ctx.limits.resultRetentionMs : undefined;
+  ctx.journal.update(rec.jobId, { phase, reason, retainUntilMs });
+  if (phase === "lost") ctx.metrics.lost.inc();
+  ctx.log.info({ jobId: rec.jobId.toString(), phase, reason }, "job finished for this node");
+  return false;
+}
+
+/** The node pushes a job whose deadline passed, after a grace that lets the interested party do it. */
+async function pushPastDeadline(ctx: StepContext, rec: JobRecord, info: JobInfo, fn: "award" | "finalize" | "claim"): Promise<boolean> {
+  const due = Number(info.deadline) + ctx.limits.claimGraceSeconds;
+  if (ctx.clock.now() < due) {
+    ctx.wakeAt(rec.jobId, due);
+    return false;
+  }
+  const res = await market(ctx, rec, fn, [rec.jobId]);
+  if (res.ok) {
+    ctx.metrics.claims.inc();
+    ctx.log.info({ jobId: rec.jobId.toString(), fn }, "pushed the job past its deadline");
+    return true;
+  }
+  if (res.error === "DeadlineNotReached") {
+    // Our clock ran ahead of the chain's: look again shortly.
+    ctx.retryIn(rec.jobId, ctx.limits.stepRetryMs);
+    return false;
+  }
+  return true; // someone else moved it; re-read
+}
+
+async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  if (await myReplica(ctx, rec.jobId)) {
+    ctx.journal.update(rec.jobId, { phase: "bid" });
+    return true;
+  }
+  const info = await jobState(ctx, rec.jobId);
+  if (!info || info.state !== "Open") return finish(ctx, rec, "lost", `the job was ${info?.state ?? "gone"} before our bid landed`);
+  const res = await market(ctx, rec, "bid", [rec.jobId, rec.price!]);
+  if (res.ok || res.error === "AlreadyBid") {
+    ctx.metrics.bids.inc();
+    ctx.journal.update(rec.jobId, { phase: "bid" });
+    ctx.log.info({ jobId: rec.jobId.toString(), price: rec.price!.toString() }, "bid placed");
+    return true;
+  }
+  if (res.error === "Reverted") return true;
+  return finish(ctx, rec, "lost", `the market refused the bid: ${res.err.message.split("\n")[0]}`);
+}
+
+async function awaitAward(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const info = await jobState(ctx, rec.jobId);
+  if (!info) return finish(ctx, rec, "lost", "the job is gone");
+  if (info.state === "Open") return pushPastDeadline(ctx, rec, info, "award");
+  if (info.state === "Cancelled" || info.state === "Expired") return finish(ctx, rec, "lost", `the job was ${info.state}`);
+  if (!(await myReplica(ctx, rec.jobId))) return finish(ctx, rec, "lost", "another provider won");
+  ctx.metrics.wins.inc();
+  ctx.journal.update(rec.jobId, { phase: "awarded", awardedAtMs: Date.now() });
+  ctx.log.info({ jobId: rec.jobId.toString() }, "won a replica");
+  return true;
+}
+
+async function sendCommit(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const replica = await myReplica(ctx, rec.jobId);
+  if (replica?.committed) {
+    ctx.journal.update(rec.jobId, { phase: "committed" });
+    return true;
+  }
+  const info = await jobState(ctx, rec.jobId);
+  if (!info || info.terminal) return finish(ctx, rec, "settled", "the job settled before our commit");
+  if (info.state !== "Committing") {
+    ctx.log.warn({ jobId: rec.jobId.toString(), state: info.state }, "the commit phase ended before our commit; waiting for settlement");
+    ctx.wakeAt(rec.jobId, Number(info.deadline));
+    return false;
+  }
+  const res = await market(ctx, rec, "commit", [rec.jobId, rec.commitment!]);
+  if (res.ok || res.error === "AlreadyCommitted") {
+    ctx.metrics.commits.inc();
+    ctx.journal.update(rec.jobId, { phase: "committed" });
+    ctx.log.info({ jobId: rec.jobId.toString() }, "committed");
+    if (rec.sealedCid) void provideQuietly(ctx, rec.sealedCid);
+    return true;
+  }
+  if (res.error === "DeadlinePassed" || res.error === "WrongJobState" || res.error === "Reverted") return true;
+  throw res.err;
+}
+
+async function sendReveal(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const info = await jobState(ctx, rec.jobId);
+  if (!info || info.terminal) return finish(ctx, rec, "settled", "the job settled");
+  const mine = await myReplica(ctx, rec.jobId);
+  if (mine?.revealed) {
+    ctx.journal.update(rec.jobId, { phase: "revealed" });
+    return true;
+  }
+  const revealable = info.state === "Revealing" || (info.state === "Committing" && ctx.clock.now() >= Number(info.deadline));
+  if (!revealable) {
+    ctx.wakeAt(rec.jobId, Number(info.deadline));
+    return false;
+  }
+  if (info.state === "Committing" && info.commits < info.quorum) return pushPastDeadline(ctx, rec, info, "claim");
+  if (ctx.fault === "never-reveal" || !rec.resultCid) {
+    ctx.log.warn({ jobId: rec.jobId.toString(), fault: ctx.fault }, "not revealing (fault)");
+    if (info.state === "Revealing") ctx.wakeAt(rec.jobId, Number(info.deadline) + ctx.limits.claimGraceSeconds);
+    return false;
+  }
+  const res = await market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid), rec.salt!, cidToHex(rec.sealedCid!)]);
+  if (res.ok || res.error === "AlreadyRevealed") {
+    ctx.metrics.reveals.inc();
+    ctx.journal.update(rec.jobId, { phase: "revealed", revealedAtMs: Date.now() });
+    if (rec.awardedAtMs) ctx.metrics.awardToReveal.observe((Date.now() - rec.awardedAtMs) / 1000);
+    ctx.log.info({ jobId: rec.jobId.toString(), resultCid: rec.resultCid, sealedResultCid: rec.sealedCid }, "revealed");
+    return true;
+  }
+  if (res.error === "DeadlineNotReached" || res.error === "TooFewCommits") {
+    ctx.retryIn(rec.jobId, ctx.limits.stepRetryMs);
+    return false;
+  }
+  if (res.error === "DeadlinePassed" || res.error === "WrongJobState" || res.error === "Reverted") return true;
+  throw res.err;
+}
+
+async function awaitSettlement(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const info = await jobState(ctx, rec.jobId);
+  if (!info || info.terminal) return finish(ctx, rec, "settled", `the job ended ${info?.state ?? "(record reused)"}`);
+  return pushPastDeadline(ctx, rec, info, info.state === "Revealing" ? "finalize" : "claim");
+}
+
+/** Prepares the commit: a fresh salt, journalled with the result before any transaction. */
+export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { resultCid: string; sealedCid: string; fuelUsed: number }): void {
+  const salt = randomSalt();
+  const commitment = computeCommitment(rec.jobId, ctx.me, cidDigest(parseCid(result.resultCid)), salt);
+  ctx.journal.update(rec.jobId, { phase: "committing", salt, commitment, resultCid: result.resultCid, sealedCid: result.sealedCid, fuelUsed: result.fuelUsed });
+}
+
+async function provideQuietly(ctx: StepContext, cid: string): Promise<void> {
+  try {
+    await ctx.content.provide(parseCid(cid), { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.limits.provideTimeoutMs)]) });
+  } catch (err) {
+    // The requester can still fetch it from us directly (our address is on-chain).
+    ctx.log.debug({ cid, err: (err as Error).message }, "could not announce the sealed result in the DHT");
+  }
+}
+
+export { finish };
