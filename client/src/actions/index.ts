@@ -1,0 +1,34 @@
+export { cancelJob, type CancelJobErrorType, type CancelJobParameters, type CancelJobReturnType } from "./cancelJob.ts";
+export { claim, type ClaimErrorType, type ClaimParameters, type ClaimReturnType } from "./claim.ts";
+export { dryRun, type DryRunErrorType, type DryRunParameters, type DryRunReturnType, type JobResult } from "./dryRun.ts";
+export * from "./errors.ts";
+export { ASK_PRICE_FUEL_UNIT, escrowFor, estimateCost, quoteFor, type EstimateCostErrorType, type EstimateCostParameters, type EstimateCostReturnType, type ProviderQuote } from "./estimateCost.ts";
+export { explainNoBids, MANIFEST_FETCH_TIMEOUT_MS, PROBE_TIMEOUT_MS, type ExplainNoBidsErrorType, type ExplainNoBidsParameters, type ExplainNoBidsReturnType } from "./explainNoBids.ts";
+export { getBalance, type GetBalanceErrorType, type GetBalanceParameters, type GetBalanceReturnType } from "./getBalance.ts";
+export { getJob, type GetJobErrorType, type GetJobParameters, type GetJobReturnType } from "./getJob.ts";
+export { DEFAULT_LIST_JOBS_LIMIT, listJobs, type ListJobsErrorType, type ListJobsParameters, type ListJobsReturnType } from "./listJobs.ts";
+export { listProviders, PROVIDER_READ_CONCURRENCY, type ListProvidersErrorType, type ListProvidersParameters, type ListProvidersReturnType, type ProviderListing } from "./listProviders.ts";
+export {
+  DEFAULT_BID_WINDOW_S,
+  DEFAULT_COMMIT_WINDOW_S,
+  DEFAULT_REVEAL_WINDOW_S,
+  MAX_PRICE_UNITS,
+  MAX_REPLICAS,
+  MAX_WINDOW_S,
+  MIN_PHASE_WINDOW_S,
+  PERMIT_VALIDITY_S,
+  submitJob,
+  type SubmitJobErrorType,
+  type SubmitJobParameters,
+  type SubmitJobProgress,
+  type SubmitJobReturnType,
+} from "./submitJob.ts";
+export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./waitForResult.ts";
+export { DEADLINE_CHECK_INTERVAL_MS, watchJob, type DeadlinePassedEvent, type WatchJobErrorType, type WatchJobEvent, type WatchJobParameters, type WatchJobReturnType } from "./watchJob.ts";
+export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./withdraw.ts";
+export { DEFAULT_PROGRAM_NAME, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
+export type { JobBid, JobEvent, JobEventType, JobHistory, JobReveal } from "./internal/jobEvents.ts";
+export { formatAmount, getTokenInfo, parseAmount, type TokenInfo } from "./internal/token.ts";
+export { MAX_SEALED_RESULT_BYTES, RESULT_FETCH_TIMEOUT_MS, type FetchProgress } from "./internal/fetchResult.ts";
+export { UnsafeResultPathError, writeResultFiles } from "./internal/writeResult.ts";
+export { RECEIPT_TIMEOUT_MS } from "./internal/transact.ts";
