@@ -1,0 +1,263 @@
+// Shared by the provider's cross-process tests and its benchmark: a Hardhat chain with Accord
+// deployed, a requester that speaks viem + the client's content/manifest/seal modules, and
+// provider daemons run as real child processes of `accord-provider start`.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createPublicClient, createWalletClient, http, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { jobMarketAbi, testTokenAbi } from "../../client/src/generated/abi.ts";
+import { cidToHex, getMarketEvents, hexToCid, readJob, type JobInfo } from "../../client/src/chain/index.ts";
+import { createAccordNode, type AccordNode } from "../../client/src/net/index.ts";
+import { encodeManifest, manifestCid as cidOfManifest, type Manifest } from "../../client/src/manifest/index.ts";
+import { generateResultKey, openResult } from "../../client/src/seal/index.ts";
+import { decodeResultBundle, type ResultBundle } from "../../client/src/sandbox/index.ts";
+import { startChain, type Chain } from "../../scripts/devnet/chain.ts";
+import { deployAccord } from "../../scripts/devnet/deploy.ts";
+import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
+import { freePort } from "../../scripts/devnet/ports.ts";
+import { connectChain } from "../../provider-node/src/chain/clients.ts";
+import { addStake, registerOrUpdate } from "../../provider-node/src/chain/account.ts";
+import { PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
+import type { Deployment } from "../../client/src/deployments.ts";
+
+export const FIXTURES = join(import.meta.dirname, "..", "..", "client", "fixtures", "wasm");
+export const CLI = join(import.meta.dirname, "..", "..", "provider-node", "bin", "accord-provider.js");
+/** Test market: 1 token minimum stake, collateral = 100 % of the bid, no unbonding wait. */
+export const TEST_PARAMETERS = { minStake: 1_000_000n, collateralRatioBps: 10_000, unbondingDelay: 0, protocolFeeBps: 0, fillTimeout: 60 };
+export const PROVIDER_KEYS = DEV_ACCOUNTS.slice(4, 12);
+export const REQUESTER_KEY = DEV_ACCOUNTS[1]!;
+
+export type TestChain = { chain: Chain; deployment: Deployment; client: PublicClient; rpcUrl: string; increaseTime(seconds: number): Promise<void>; stop(): Promise<void> };
+
+export async function startTestChain(): Promise<TestChain> {
+  const chain = await startChain({ port: await freePort() });
+  try {
+    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, parameters: TEST_PARAMETERS });
+    const client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) }) as PublicClient;
+    return {
+      chain,
+      deployment,
+      client,
+      rpcUrl: chain.rpcUrl,
+      async increaseTime(seconds) {
+        await client.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
+        await client.request({ method: "evm_mine" as never, params: [] as never });
+      },
+      stop: () => chain.stop(),
+    };
+  } catch (err) {
+    await chain.stop();
+    throw err;
+  }
+}
+
+/** Registers and stakes a provider account in-process (the CLI path has its own test). */
+export async function registerProvider(rpcUrl: string, market: Address, privateKey: Hex, stakeTokens = 100n): Promise<void> {
+  const chain = await connectChain({ rpcUrl, privateKey, market, limits: PROVIDER_LIMITS });
+  await registerOrUpdate(chain, { peerId: new Uint8Array([0x00, 0x01, 0x00]), multiaddrs: [], askPrice: 1_000n });
+  await addStake(chain, stakeTokens * 1_000_000n);
+}
+
+export type ProviderProcess = {
+  process: ChildProcess;
+  info: { address: Address; peerId: string; multiaddrs: string[]; metricsUrl: string; market: Address };
+  /** Parsed pino lines so far. */
+  logs: Array<Record<string, unknown>>;
+  dataDir: string;
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+};
+
+export type SpawnProviderParameters = {
+  rpcUrl: string;
+  market: Address;
+  privateKey: Hex;
+  dataDir?: string;
+  args?: string[];
+  env?: Record<string, string>;
+};
+
+/** Runs `accord-provider start` as a child process on Node 24 and waits until it is up. */
+export async function spawnProvider(p: SpawnProviderParameters): Promise<ProviderProcess> {
+  const dataDir = p.dataDir ?? mkdtempSync(join(tmpdir(), "accord-provider-"));
+  const child = spawn(
+    process.execPath,
+    [CLI, "start", "--json", "--data-dir", dataDir, "--rpc-url", p.rpcUrl, "--market", p.market, "--metrics-port", "0", "--listen", "/ip4/127.0.0.1/tcp/0", ...(p.args ?? [])],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ACCORD_PRIVATE_KEY: p.privateKey, ACCORD_LIMIT_POLL_INTERVAL_MS: "100", ACCORD_LOG_LEVEL: "info", ...p.env },
+    },
+  );
+  const logs: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  let stderrTail = "";
+  let buf = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    buf += chunk.toString();
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      stderrTail = (stderrTail + line + "\n").slice(-4000);
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        logs.push(parsed);
+        for (const w of [...waiters]) if (w.match(parsed)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
+      } catch {
+        /* not a log line */
+      }
+    }
+  });
+  const info = await new Promise<ProviderProcess["info"]>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const nl = out.indexOf("\n");
+      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
+    });
+    child.once("exit", (code) => reject(new Error(`accord-provider exited with ${code} before it was up:\n${stderrTail}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    process: child,
+    info,
+    logs,
+    dataDir,
+    waitForLog(match, timeoutMs = 60_000) {
+      const found = logs.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${stderrTail}`)), timeoutMs);
+        waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      });
+    },
+    async kill(signal = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+}
+
+export type PostJobParameters = {
+  module?: string;
+  args?: string[];
+  stdin?: Uint8Array;
+  replicas: number;
+  quorum: number;
+  maxPrice?: bigint;
+  commitWindow?: number;
+  revealWindow?: number;
+  limits?: Partial<Manifest["limits"]>;
+  /** Post these manifest bytes as they are (for invalid manifests). */
+  rawManifest?: Uint8Array;
+};
+
+/** A requester: a content node, a result key and a funded account, talking viem to the market. */
+export class Requester {
+  readonly node: AccordNode;
+  readonly key = generateResultKey();
+  readonly account = privateKeyToAccount(REQUESTER_KEY.privateKey);
+  private readonly wallet;
+  private readonly client: PublicClient;
+  private readonly deployment: Deployment;
+  readonly dataDir: string;
+
+  private constructor(node: AccordNode, dataDir: string, t: TestChain) {
+    this.node = node;
+    this.dataDir = dataDir;
+    this.client = t.client;
+    this.deployment = t.deployment;
+    this.wallet = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: this.account });
+  }
+
+  static async create(t: TestChain, bootstrap: string[] = []): Promise<Requester> {
+    const dataDir = mkdtempSync(join(tmpdir(), "accord-requester-"));
+    const node = await createAccordNode({ dataDir, listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap });
+    const r = new Requester(node, dataDir, t);
+    const hash = await r.wallet.writeContract({ address: t.deployment.token, abi: testTokenAbi, functionName: "approve", args: [t.deployment.jobMarket, 2n ** 200n] });
+    await t.client.waitForTransactionReceipt({ hash });
+    return r;
+  }
+
+  /** Connects to the providers so they can fetch the job's content from this node. */
+  async connect(multiaddrs: string[]): Promise<void> {
+    await Promise.all(multiaddrs.map((a) => this.node.dial(a)));
+  }
+
+  async manifestFor(p: PostJobParameters): Promise<Manifest> {
+    const module = await this.node.content.add(readFileSync(join(FIXTURES, p.module ?? "echo.wasm")));
+    const stdin = p.stdin ? await this.node.content.add(p.stdin) : undefined;
+    return {
+      version: 1,
+      runtime: "wasi-preview1",
+      module: module.toString(),
+      args: p.args ?? ["echo"],
+      env: {},
+      ...(stdin ? { stdin: stdin.toString() } : {}),
+      inputs: {},
+      limits: { fuel: 20_000_000, memoryPages: 64, stdoutBytes: 65_536, stderrBytes: 65_536, outputFiles: 4, outputBytes: 65_536, wallClockMs: 30_000, ...p.limits },
+      resultPublicKey: this.key.publicKeyHex,
+      nonce: String(Math.random()),
+    };
+  }
+
+  async postJob(p: PostJobParameters): Promise<bigint> {
+    let bytes: Uint8Array;
+    if (p.rawManifest) bytes = p.rawManifest;
+    else bytes = encodeManifest(await this.manifestFor(p));
+    const cid = await this.node.content.add(bytes);
+    const hash = await this.wallet.writeContract({
+      address: this.deployment.jobMarket,
+      abi: jobMarketAbi,
+      functionName: "postJob",
+      args: [{ manifestCid: cidToHex(cid), replicas: p.replicas, quorum: p.quorum, maxPrice: p.maxPrice ?? 10_000n, bidWindow: 0, commitWindow: p.commitWindow ?? 120, revealWindow: p.revealWindow ?? 120, minReputation: 0 }],
+    });
+    const receipt = await this.client.waitForTransactionReceipt({ hash });
+    const posted = parseEventLogs({ abi: jobMarketAbi, logs: receipt.logs, eventName: "JobPosted" })[0]!;
+    return posted.args.jobId;
+  }
+
+  async waitForState(jobId: bigint, states: readonly JobInfo["state"][], timeoutMs = 60_000): Promise<JobInfo> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await readJob(this.client, this.deployment.jobMarket, jobId);
+      if (states.includes(info.state)) return info;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} is ${info.state}, not ${states.join("/")}, after ${timeoutMs} ms`);
+      await sleep(200);
+    }
+  }
+
+  /** Settlement and reveals of a job, from its events. */
+  async outcome(jobId: bigint) {
+    const events = await getMarketEvents(this.client, { address: this.deployment.jobMarket, fromBlock: BigInt(this.deployment.startBlock), toBlock: await this.client.getBlockNumber(), jobId });
+    const settled = events.find((e) => e.eventName === "JobSettled")?.args as { state: number; resultDigest: Hex } | undefined;
+    const replicas = new Map<string, { outcome: number; paid: bigint; slashed: bigint }>();
+    for (const e of events) if (e.eventName === "ReplicaSettled") replicas.set((e.args.provider as string).toLowerCase(), e.args as never);
+    const reveals = events.filter((e) => e.eventName === "Revealed").map((e) => e.args as { provider: Address; resultCid: Hex; sealedResultCid: Hex });
+    return { settled, replicas, reveals };
+  }
+
+  /** Fetches one provider's sealed result from the network, opens it and checks it against the consensus. */
+  async fetchResult(jobId: bigint, reveal: { resultCid: Hex; sealedResultCid: Hex }): Promise<ResultBundle> {
+    const envelope = await this.node.content.getBytes(hexToCid(reveal.sealedResultCid), { timeoutMs: 20_000 });
+    const plaintext = await openResult({ envelope, secretKey: this.key.secretKey, jobId, expectedCid: hexToCid(reveal.resultCid) });
+    return decodeResultBundle(plaintext);
+  }
+
+  async stop(): Promise<void> {
+    await this.node.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export { cidOfManifest };

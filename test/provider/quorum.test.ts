@@ -1,0 +1,56 @@
+// Three provider daemons on a real chain: an honest 2-of-3 job gets paid, and a provider with
+// the wrong-result fault is slashed while the job still succeeds.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readProvider } from "../../client/src/chain/index.ts";
+import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+
+let t: TestChain;
+let requester: Requester;
+const providers: ProviderProcess[] = [];
+
+beforeAll(async () => {
+  t = await startTestChain();
+  const market = t.deployment.jobMarket;
+  await Promise.all(PROVIDER_KEYS.slice(0, 3).map((k) => registerProvider(t.rpcUrl, market, k.privateKey)));
+  const started = await Promise.all(
+    PROVIDER_KEYS.slice(0, 3).map((k, i) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: k.privateKey, args: i === 2 ? ["--fault", "wrong-result"] : [] })),
+  );
+  providers.push(...started);
+  requester = await Requester.create(t);
+  await requester.connect(providers.flatMap((p) => p.info.multiaddrs));
+});
+
+afterAll(async () => {
+  await Promise.all(providers.map((p) => p.kill()));
+  await requester?.stop();
+  await t?.stop();
+});
+
+describe("provider daemons on a 2-of-3 job", () => {
+  it("complete the job; honest ones are paid, the wrong one is slashed, the requester opens the result", async () => {
+    const jobId = await requester.postJob({ replicas: 3, quorum: 2, stdin: new TextEncoder().encode("hello accord") });
+    const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed", "Expired"]);
+    expect(info.state).toBe("Succeeded");
+
+    const { replicas, reveals } = await requester.outcome(jobId);
+    const [a, b, wrong] = providers.map((p) => replicas.get(p.info.address.toLowerCase())!);
+    expect(a).toMatchObject({ outcome: 0 }); // Agreed
+    expect(b).toMatchObject({ outcome: 0 });
+    expect(a!.paid).toBeGreaterThan(0n);
+    expect(wrong).toMatchObject({ outcome: 1 }); // Dissented
+    expect(wrong!.slashed).toBeGreaterThan(0n);
+
+    const honest = reveals.find((r) => r.provider.toLowerCase() === providers[0]!.info.address.toLowerCase())!;
+    const bundle = await requester.fetchResult(jobId, honest);
+    expect(new TextDecoder().decode(bundle.stdout)).toBe("hello accord");
+
+    const rep = await readProvider(t.client, t.deployment.jobMarket, providers[2]!.info.address);
+    expect(rep.dissented).toBe(1);
+    // Each daemon saw its own settlement and counted it.
+    await providers[2]!.waitForLog((l) => l.msg === "replica slashed");
+    const metrics = await (await fetch(`${providers[0]!.info.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/accord_provider_reveals_total 1/);
+    const health = await (await fetch(`${providers[0]!.info.metricsUrl}/health`)).json();
+    expect(health).toMatchObject({ status: "ok", rpc: "up" });
+  });
+});
