@@ -1,0 +1,91 @@
+import { Command, CommanderError, Option } from "commander";
+import type { AccordClient } from "../client.ts";
+import { registerAccount } from "./commands/account.ts";
+import { makeContext, type CommandContext } from "./commands/context.ts";
+import { registerJob } from "./commands/job.ts";
+import type { GlobalFlags } from "./config.ts";
+import { EXIT, exitCodeFor } from "./exitCodes.ts";
+import { createOutput } from "./output.ts";
+
+/**
+ * `accord`: the requester CLI. Configuration comes from flags, then the environment
+ * (ACCORD_RPC_URL, ACCORD_PRIVATE_KEY, ACCORD_KEY_FILE, ACCORD_MARKET, ACCORD_CHAIN_ID,
+ * ACCORD_DATA_DIR, ACCORD_CONFIG), then the config file (~/.config/accord/config.json).
+ */
+export function buildProgram(onDone: (code: number) => void): Command {
+  const program = new Command("accord")
+    .description("Accord requester CLI: run WebAssembly jobs on the Accord market and get verified results")
+    .option("-c, --config <file>", "config file (default ~/.config/accord/config.json; env ACCORD_CONFIG)")
+    .option("--rpc-url <url>", "JSON-RPC endpoint (env ACCORD_RPC_URL; default http://127.0.0.1:8545)")
+    .option("--chain-id <id>", "chain id (default: asked from the RPC)")
+    .option("--market <address>", "JobMarket address (default: deployments/<chain id>.json)")
+    .option("--key-file <file>", "file holding the account's private key (env ACCORD_KEY_FILE, or ACCORD_PRIVATE_KEY)")
+    .option("--data-dir <dir>", "content node data folder (default: beside the config file)")
+    .option("--json", "print one JSON document on stdout instead of text")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  program.addOption(new Option("--private-key <hex>").hideHelp().argParser(() => {
+    throw new CommanderError(EXIT.USAGE, "accord.privateKeyFlag", "error: --private-key is not accepted: a key on the command line ends up in shell history and process lists. Use --key-file or ACCORD_PRIVATE_KEY.");
+  }));
+
+  const opened: AccordClient[] = [];
+  const run =
+    (handler: (ctx: CommandContext, ...args: any[]) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      const cmd = args.at(-1) as Command;
+      const flags = cmd.optsWithGlobals() as GlobalFlags;
+      const controller = new AbortController();
+      const onSigint = () => controller.abort(new Error("interrupted"));
+      process.once("SIGINT", onSigint);
+      const ctx = makeContext(flags, controller.signal, opened);
+      let code: number = EXIT.OK;
+      try {
+        await handler(ctx, ...args.slice(0, -1));
+      } catch (err) {
+        if (controller.signal.aborted) {
+          ctx.out.step("interrupted; anything already posted goes on on-chain (`accord job status <id>`)");
+          code = EXIT.INTERRUPTED;
+        } else {
+          ctx.out.error(err);
+          code = exitCodeFor(err);
+        }
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+        await Promise.allSettled(opened.map((c) => c.close()));
+      }
+      onDone(code);
+    };
+  registerJob(program, run as never);
+  registerAccount(program, run as never);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number | undefined;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; everything else commander refuses is a usage error.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version") return EXIT.OK;
+      if (err.code === "accord.privateKeyFlag") process.stderr.write(`${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    createOutput(false).error(err);
+    return EXIT.ERROR;
+  }
+  return code ?? EXIT.OK;
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    // Exit explicitly: libp2p and HTTP keep-alive sockets may hold the loop open after close().
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`error: ${err?.stack ?? err}\n`);
+      process.exit(EXIT.ERROR);
+    },
+  );
+}

@@ -1,0 +1,41 @@
+import type { WatchJobEvent } from "../actions/watchJob.ts";
+import type { TokenInfo } from "../actions/internal/token.ts";
+import { activeBids } from "../actions/internal/jobEvents.ts";
+import { fmtTime, fmtTokens, short, type Output } from "./output.ts";
+
+/** One human line per lifecycle event: what happened and how far the job is. */
+export function renderEvent(out: Output, ev: WatchJobEvent, token: TokenInfo): void {
+  const j = ev.job;
+  const amt = (u: bigint) => fmtTokens(u, token.decimals, token.symbol);
+  switch (ev.type) {
+    case "posted":
+      out.step(`  job ${ev.jobId}: ${j.replicas} replica(s), quorum ${j.quorum}, max ${amt(j.maxPrice)} each, bids until ${fmtTime(ev.bidDeadline)}`);
+      break;
+    case "bid":
+      out.step(`… bids ${activeBids(j).length}/${j.replicas}: ${short(ev.provider)} at ${amt(ev.price)}`);
+      break;
+    case "bidDisplaced":
+      out.step(`… bid of ${short(ev.provider)} (${amt(ev.price)}) outbid`);
+      break;
+    case "awarded":
+      out.step(`✓ awarded to ${ev.winners} provider(s); commits due by ${fmtTime(ev.commitDeadline)}`);
+      break;
+    case "committed":
+      out.step(`… commits ${j.committed.length}/${j.winners}: ${short(ev.provider)}`);
+      break;
+    case "revealOpened":
+      out.step(`✓ reveal phase open until ${fmtTime(ev.revealDeadline)}`);
+      break;
+    case "revealed":
+      out.step(`… reveals ${j.reveals.length}/${j.committed.length}: ${short(ev.provider)} → ${ev.resultCid}`);
+      break;
+    case "replicaSettled":
+      break;
+    case "settled":
+      out.step(`${ev.state === "Succeeded" ? "✓" : "✗"} settled: ${ev.state}; paid ${amt(ev.paid)}, refunded ${amt(ev.refunded + ev.slashed)}`);
+      break;
+    case "deadlinePassed":
+      out.step(`… ${ev.phase} deadline passed; claiming the job to move it on`);
+      break;
+  }
+}
