@@ -158,6 +158,8 @@ export type PostJobParameters = {
   commitWindow?: number;
   revealWindow?: number;
   limits?: Partial<Manifest["limits"]>;
+  /** Seconds of bidding before anyone may award (default 0: award when k bids are in). */
+  bidWindow?: number;
   /** Post these manifest bytes as they are (for invalid manifests). */
   rawManifest?: Uint8Array;
 };
@@ -166,13 +168,14 @@ export type PostJobParameters = {
 export class Requester {
   readonly node: AccordNode;
   readonly key = generateResultKey();
-  readonly account = privateKeyToAccount(REQUESTER_KEY.privateKey);
+  readonly account;
   private readonly wallet;
   private readonly client: PublicClient;
   private readonly deployment: Deployment;
   readonly dataDir: string;
 
-  private constructor(node: AccordNode, dataDir: string, t: TestChain) {
+  private constructor(node: AccordNode, dataDir: string, t: TestChain, privateKey: Hex) {
+    this.account = privateKeyToAccount(privateKey);
     this.node = node;
     this.dataDir = dataDir;
     this.client = t.client;
@@ -180,10 +183,10 @@ export class Requester {
     this.wallet = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: this.account });
   }
 
-  static async create(t: TestChain, bootstrap: string[] = []): Promise<Requester> {
+  static async create(t: TestChain, key: { privateKey: Hex } = REQUESTER_KEY): Promise<Requester> {
     const dataDir = mkdtempSync(join(tmpdir(), "accord-requester-"));
-    const node = await createAccordNode({ dataDir, listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap });
-    const r = new Requester(node, dataDir, t);
+    const node = await createAccordNode({ dataDir, listen: ["/ip4/127.0.0.1/tcp/0"] });
+    const r = new Requester(node, dataDir, t, key.privateKey);
     const hash = await r.wallet.writeContract({ address: t.deployment.token, abi: testTokenAbi, functionName: "approve", args: [t.deployment.jobMarket, 2n ** 200n] });
     await t.client.waitForTransactionReceipt({ hash });
     return r;
@@ -220,7 +223,7 @@ export class Requester {
       address: this.deployment.jobMarket,
       abi: jobMarketAbi,
       functionName: "postJob",
-      args: [{ manifestCid: cidToHex(cid), replicas: p.replicas, quorum: p.quorum, maxPrice: p.maxPrice ?? 10_000n, bidWindow: 0, commitWindow: p.commitWindow ?? 120, revealWindow: p.revealWindow ?? 120, minReputation: 0 }],
+      args: [{ manifestCid: cidToHex(cid), replicas: p.replicas, quorum: p.quorum, maxPrice: p.maxPrice ?? 10_000n, bidWindow: p.bidWindow ?? 0, commitWindow: p.commitWindow ?? 120, revealWindow: p.revealWindow ?? 120, minReputation: 0 }],
     });
     const receipt = await this.client.waitForTransactionReceipt({ hash });
     const posted = parseEventLogs({ abi: jobMarketAbi, logs: receipt.logs, eventName: "JobPosted" })[0]!;

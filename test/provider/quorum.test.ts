@@ -26,7 +26,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-describe("provider daemons on a 2-of-3 job", () => {
+describe("provider daemons on a 2-of-3 job", { timeout: 120_000 }, () => {
   it("complete the job; honest ones are paid, the wrong one is slashed, the requester opens the result", async () => {
     const jobId = await requester.postJob({ replicas: 3, quorum: 2, stdin: new TextEncoder().encode("hello accord") });
     const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed", "Expired"]);
