@@ -44,6 +44,10 @@ export async function startChain(opts: { port?: number; log?: (line: string) => 
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, HARDHAT_DISABLE_TELEMETRY: "true" },
   });
+  // A chain outliving the process that started it would hold its port and confuse the next run.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let output = "";
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
