@@ -11,7 +11,7 @@ import {
 import { readDeployment, type Deployment } from "./deployments.ts";
 import { BaseError } from "./errors.ts";
 import { readProvider } from "./chain/market.ts";
-import { createAccordNode, type AccordNode, type AccordNodeOptions } from "./net/node.ts";
+import type { AccordNode, AccordNodeOptions } from "./net/node.ts";
 import type { ResultKeyPair } from "./seal/keys.ts";
 import { providerAddresses } from "./actions/internal/providerAddresses.ts";
 import { dialableAddresses } from "./actions/internal/peers.ts";
@@ -114,7 +114,8 @@ export function createAccordClient(config: AccordClientConfig): AccordClient {
       if (node) return node;
       if (!config.node) throw new ContentNodeRequiredError();
       const opts = config.node as AccordNodeOptions;
-      starting ??= createAccordNode({ ...opts, discoverPeers, signal: options.signal }).then((n) => {
+      // Loaded on first use: libp2p and Helia take seconds to import, and most commands never need them.
+      starting ??= import("./net/node.ts").then(({ createAccordNode }) => createAccordNode({ ...opts, discoverPeers, signal: options.signal })).then((n) => {
         node = n;
         owned = true;
         return n;
