@@ -48,6 +48,7 @@ describe(`${NODE_COUNT} nodes on 127.0.0.1`, () => {
 
     const err = await fetcher.content.getBytes(cid, { from: [liar.multiaddrs[0].toString()], timeoutMs: 1_500 }).catch((e) => e);
     expect(err).toBeInstanceOf(ContentNotFoundError);
+    expect(err.message).toMatch(new RegExp(`Block ${cid} from peer \\S*${liar.peerId} does not hash to its CID`));
     expect(await fetcher.content.has(cid)).toBe(false);
 
     await honest.content.add(data);

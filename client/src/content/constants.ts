@@ -15,6 +15,11 @@ export const CONTENT_LIMITS = {
   /** Announcing a CID in the DHT, and looking up its providers. */
   provideTimeoutMs: 10_000,
   findProvidersTimeoutMs: 10_000,
+  /** Largest block a peer may send (DESIGN.md chunks are 1 MiB; dag-pb nodes are smaller). */
+  maxBlockBytes: 2 * 1024 * 1024,
+  /** Concurrent block streams one connection may open to us, and the time to name the root. */
+  blockStreamMaxInboundStreams: 8,
+  blockStreamRequestTimeoutMs: 10_000,
   /** Providers returned by one findProviders call. */
   maxProviders: 20,
 };

@@ -14,7 +14,7 @@ export class CorruptBlockError extends BaseError {
 export class ContentNotFoundError extends BaseError {
   override name = "ContentNotFoundError";
   readonly cid: string;
-  constructor(cid: string, timeoutMs: number, params: { cause?: unknown; offline?: boolean } = {}) {
+  constructor(cid: string, timeoutMs: number, params: { cause?: unknown; offline?: boolean; failures?: string[] } = {}) {
     super(
       params.offline
         ? `Content ${cid} is not in the local store.`
@@ -22,6 +22,7 @@ export class ContentNotFoundError extends BaseError {
       {
         cause: params.cause,
         details: (params.cause as Error | undefined)?.message,
+        metaMessages: params.failures?.length ? ["Peers tried:", ...params.failures] : undefined,
         fix: "Check the CID, make sure a node that holds it is online and has announced it (content.provide), or pass its address with `from`.",
       },
     );

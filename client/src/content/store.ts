@@ -1,5 +1,5 @@
 import type { Helia } from "@helia/interface";
-import type { AbortOptions, PeerId } from "@libp2p/interface";
+import type { AbortOptions, Libp2p, PeerId } from "@libp2p/interface";
 import { peerIdFromCID } from "@libp2p/peer-id";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { exporter } from "ipfs-unixfs-exporter";
@@ -9,6 +9,7 @@ import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { CID } from "multiformats/cid";
+import { fetchBlockStream, serveBlockStream } from "./block-stream.ts";
 import { CID_PROFILE } from "./cid.ts";
 import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
 import { ContentNotFoundError, ContentTooLargeError, InvalidContentPathError, NotAFileError } from "./errors.ts";
@@ -39,11 +40,22 @@ export type DirectoryEntry = { name: string; cid: CID; size: bigint };
  */
 export class ContentStore {
   readonly helia: Helia;
+  readonly libp2p: Libp2p;
   readonly limits: ContentLimits;
 
-  constructor(helia: Helia, limits: Partial<ContentLimits> = {}) {
+  constructor(helia: Helia & { libp2p: Libp2p }, limits: Partial<ContentLimits> = {}) {
     this.helia = helia;
+    this.libp2p = helia.libp2p;
     this.limits = { ...CONTENT_LIMITS, ...limits };
+  }
+
+  /** Lets peers fetch whole DAGs this node holds over the block stream. */
+  async serve(): Promise<void> {
+    await serveBlockStream(this.libp2p, this.helia.blockstore, {
+      maxBlockBytes: this.limits.maxBlockBytes,
+      maxInboundStreams: this.limits.blockStreamMaxInboundStreams,
+      requestTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
+    });
   }
 
   async add(bytes: Uint8Array, options: AddOptions = {}): Promise<CID> {
@@ -89,7 +101,13 @@ export class ContentStore {
     // An idle timer, not a deadline: a 1 GiB file may take longer than timeoutMs to arrive.
     const idle = new AbortController();
     let timer = setTimeout(() => idle.abort(), timeoutMs);
+    const touch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), timeoutMs);
+    };
     const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
+    const failures: string[] = [];
+    if (!options.offline && !(await this.has(cid, { signal }))) await this.fetchFromPeers(cid, options, signal, touch, failures);
     const opts = {
       signal,
       offline: options.offline,
@@ -108,11 +126,34 @@ export class ContentStore {
       }
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      if (idle.signal.aborted) throw new ContentNotFoundError(cid.toString(), timeoutMs, { cause: err });
+      if (idle.signal.aborted) throw new ContentNotFoundError(cid.toString(), timeoutMs, { cause: err, failures });
       if ((err as Error).name === "BlockNotFoundWhileOfflineError") throw new ContentNotFoundError(cid.toString(), timeoutMs, { cause: err, offline: true });
       throw err;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Pulls the whole DAG over the block stream from the first peer that serves it intact:
+   * the `from` peers, else the DHT's providers. What fails is recorded; bitswap (through the
+   * exporter) remains the fallback.
+   */
+  private async fetchFromPeers(cid: CID, options: GetOptions, signal: AbortSignal, onBlock: () => void, failures: string[]): Promise<void> {
+    let targets: Array<PeerId | Multiaddr>;
+    if (options.from?.length) targets = options.from.map((a) => (typeof a === "string" ? toMultiaddr(a) : a));
+    else {
+      const found = await this.findProviders(cid, { signal, limit: this.limits.maxProviders }).catch(() => []);
+      targets = found.map((p) => p.id).filter((id) => !id.equals(this.libp2p.peerId));
+    }
+    for (const target of targets) {
+      try {
+        await fetchBlockStream(this.libp2p, this.helia.blockstore, target, cid, { signal, maxBlockBytes: this.limits.maxBlockBytes, onBlock });
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        failures.push(`${target.toString()}: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
+      }
     }
   }
 

@@ -191,7 +191,8 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   }, limits.discoverPeersIntervalMs);
   rediscover.unref();
 
-  const content = new ContentStore(helia, options.content);
+  const content = new ContentStore(helia as unknown as Helia & { libp2p: Libp2p }, options.content);
+  await content.serve();
   return {
     peerId: libp2p.peerId,
     get multiaddrs() {

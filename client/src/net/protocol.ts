@@ -99,6 +99,66 @@ export function readAll(stream: Stream, maxBytes: number, what: string, signal: 
   });
 }
 
+/**
+ * The stream's bytes as an async generator, pausing the stream (and so, through yamux flow
+ * control, the sender) while more than `highWaterBytes` wait to be consumed.
+ */
+export async function* readChunks(stream: Stream, signal: AbortSignal, highWaterBytes = 8 * 1024 * 1024): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let ended = false;
+  let error: unknown;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const onMessage = (evt: { data: { subarray(): Uint8Array } }) => {
+    const bytes = evt.data.subarray();
+    queue.push(bytes);
+    queued += bytes.length;
+    if (queued > highWaterBytes && stream.readStatus === "readable") stream.pause();
+    poke();
+  };
+  const onEnd = () => {
+    ended = true;
+    poke();
+  };
+  const onClose = (evt: Event) => {
+    error ??= (evt as Event & { error?: Error }).error;
+    ended = true;
+    poke();
+  };
+  const onAbort = () => {
+    error ??= signal.reason;
+    ended = true;
+    poke();
+  };
+  stream.addEventListener("message", onMessage);
+  stream.addEventListener("end", onEnd);
+  stream.addEventListener("close", onClose);
+  signal.addEventListener("abort", onAbort, { once: true });
+  if (stream.readableEnded && stream.readBufferLength === 0) ended = true;
+  try {
+    while (true) {
+      while (queue.length) {
+        const chunk = queue.shift()!;
+        queued -= chunk.length;
+        if (stream.readStatus === "paused" && queued < highWaterBytes / 2) stream.resume();
+        yield chunk;
+      }
+      if (error) throw error;
+      if (ended) return;
+      await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    stream.removeEventListener("message", onMessage);
+    stream.removeEventListener("end", onEnd);
+    stream.removeEventListener("close", onClose);
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 export async function handleProtocol(libp2p: Libp2p, protocol: string, handler: ProtocolHandler, options: HandleProtocolOptions = {}): Promise<void> {
   const maxRequestBytes = options.maxRequestBytes ?? NET_LIMITS.maxRequestBytes;
   const timeoutMs = options.timeoutMs ?? NET_LIMITS.protocolTimeoutMs;
