@@ -8,6 +8,7 @@ import type { ResultBundle, SandboxJob } from "./types.ts";
 export { decodeResultBundle, encodeResultBundle, resultCid } from "./bundle.ts";
 export { DEFAULT_LIMITS, MAX_LIMITS, SANDBOX_ABI_VERSION } from "./constants.ts";
 export * from "./errors.ts";
+export { shareBytes, shareJob } from "./job.ts";
 export { createSandboxPool, type RunOptions, type SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 export { LIMIT_KINDS, TRAP_KINDS } from "./types.ts";
 export type { LimitKind, ResultBundle, ResultStatus, SandboxJob, SandboxLimits, TrapKind } from "./types.ts";

@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { resultCid } from "./bundle.ts";
 import { SandboxBusyError, SandboxClosedError, UnsupportedImportError, WallClockTimeoutError } from "./errors.ts";
+import { shareJob } from "./job.ts";
 import { createSandboxPool } from "./pool.ts";
 import { job, str, text } from "./testing.ts";
 import type { SandboxJob } from "./types.ts";
@@ -26,6 +27,17 @@ describe("sandbox pool", () => {
       cids.push((await resultCid(await poolB.run(j))).toString());
       expect(new Set(cids).size, j.args[0]).toBe(1);
     }
+  });
+
+  it("shares a shared job's bytes with the worker, with the same result as a cloned job", async () => {
+    const cloned = job("sha256", { args: ["sha256", "/input/x"], inputs: { x: text("abc") } });
+    const shared = shareJob(cloned);
+    expect(shared.inputs!.x!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.module.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shareJob(shared).inputs!.x).toBe(shared.inputs!.x); // already shared: no second copy
+    const want = (await resultCid(await poolB.run(cloned))).toString();
+    for (let i = 0; i < 2; i++) expect((await resultCid(await poolB.run(shared))).toString()).toBe(want);
+    expect(str(shared.inputs!.x!)).toBe("abc"); // /input is read-only: the module cannot write through
   });
 
   it("survives 50 hostile modules run at once, then still runs honest jobs", async () => {

@@ -20,7 +20,9 @@ async function compiled(job: SandboxJob) {
   const key = `${createHash("sha256").update(job.module).digest("hex")}:${job.limits.memoryPages}`;
   let hit = cache.get(key);
   if (!hit) {
-    const prepared = prepareModule(job.module, job.limits);
+    // The WebAssembly API refuses views of shared memory: parse a private copy.
+    const bytes = job.module.buffer instanceof SharedArrayBuffer ? job.module.slice() : job.module;
+    const prepared = prepareModule(bytes, job.limits);
     hit = { module: await WebAssembly.compile(prepared.instrumented.bytes as Uint8Array<ArrayBuffer>), hasStart: prepared.instrumented.hasStart };
     if (cache.size >= COMPILED_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
   } else {
