@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { escrowFor, quoteFor } from "./estimateCost.ts";
+import { parseAmount } from "./internal/token.ts";
+import { InvalidAmountError } from "./errors.ts";
+
+describe("escrowFor", () => {
+  it("is k × maxPrice plus the floored protocol fee, as the contract computes it", () => {
+    expect(escrowFor(3, 500_000n, 100)).toEqual({ escrow: 1_515_000n, fee: 15_000n });
+    expect(escrowFor(1, 333n, 100)).toEqual({ escrow: 336n, fee: 3n });
+    expect(escrowFor(16, 1n, 0)).toEqual({ escrow: 16n, fee: 0n });
+  });
+});
+
+describe("quoteFor", () => {
+  it("prices a job by its fuel limit, rounding up, never below one unit", () => {
+    expect(quoteFor(1_000n, 1_000_000_000n)).toBe(1_000n);
+    expect(quoteFor(1_000n, 50_000_000n)).toBe(50n);
+    expect(quoteFor(3n, 1n)).toBe(1n);
+    expect(quoteFor(0n, 10n ** 12n)).toBe(1n);
+  });
+});
+
+describe("parseAmount", () => {
+  it("reads token amounts with the token's decimals", () => {
+    expect(parseAmount("0.5", 6)).toBe(500_000n);
+    expect(parseAmount("12", 6)).toBe(12_000_000n);
+    expect(parseAmount(".25", 18)).toBe(250_000_000_000_000_000n);
+  });
+  it("refuses negatives, junk and too many decimals", () => {
+    for (const bad of ["-1", "1e3", "abc", "0.1234567", "", "1.2.3"]) expect(() => parseAmount(bad, 6), bad).toThrow(InvalidAmountError);
+  });
+});

@@ -1,0 +1,38 @@
+import { http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { describe, expect, it } from "vitest";
+import { AccountRequiredError, createAccordClient, ResultKeyRequiredError } from "../client.ts";
+import { generateResultKey } from "../seal/keys.ts";
+import { InvalidJobParametersError } from "./errors.ts";
+import { submitJob } from "./submitJob.ts";
+
+// Nothing answers on port 1: every check below must fail before the chain is asked anything.
+const offline = { chain: hardhat, transport: http("http://127.0.0.1:1", { retryCount: 0 }), deployment: { chainId: 31337, jobMarket: "0x0000000000000000000000000000000000000001", token: "0x0000000000000000000000000000000000000002", startBlock: 0 } } as const;
+const account = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+const client = createAccordClient({ ...offline, account, resultKey: generateResultKey() });
+const job = { module: new Uint8Array([0, 97, 115, 109]), replicas: 3, quorum: 2, maxPrice: 100n };
+
+describe("submitJob checks its parameters before any transaction", () => {
+  it.each([
+    ["replicas", { replicas: 17 }],
+    ["replicas", { replicas: 0 }],
+    ["quorum", { quorum: 1 }],
+    ["quorum", { quorum: 4 }],
+    ["maxPrice", { maxPrice: 0n }],
+    ["maxPrice", { maxPrice: 1n << 80n }],
+    ["commitWindow", { commitWindow: 30 }],
+    ["bidWindow", { bidWindow: 8 * 24 * 3600 }],
+    ["minReputation", { minReputation: 10_001 }],
+  ])("refuses a bad %s", async (field, bad) => {
+    const err = await submitJob(client, { ...job, ...bad }).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidJobParametersError);
+    expect(err.field).toBe(field);
+    expect(err.fix).toBeTruthy();
+  });
+
+  it("needs an account and a result key", async () => {
+    await expect(submitJob(createAccordClient({ ...offline, resultKey: generateResultKey() }), job)).rejects.toBeInstanceOf(AccountRequiredError);
+    await expect(submitJob(createAccordClient({ ...offline, account }), job)).rejects.toBeInstanceOf(ResultKeyRequiredError);
+  });
+});

@@ -1,0 +1,52 @@
+import { encodeAbiParameters, encodeEventTopics, getAddress, type Hex } from "viem";
+import { parseEventLogs } from "viem";
+import { describe, expect, it } from "vitest";
+import { cidToHex } from "../chain/cidBytes.ts";
+import { jobMarketAbi } from "../generated/abi.ts";
+import { activeBids, applyJobEvent, newHistory, toJobEvent } from "./internal/jobEvents.ts";
+
+const CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq";
+const A = getAddress("0x00000000000000000000000000000000000000aa");
+const B = getAddress("0x00000000000000000000000000000000000000bb");
+const C = getAddress("0x00000000000000000000000000000000000000cc");
+let block = 10n;
+
+/** A log as the node returns it, encoded from the real ABI so decoding is exercised too. */
+function log(eventName: string, args: Record<string, unknown>) {
+  const item = jobMarketAbi.find((x) => x.type === "event" && x.name === eventName) as any;
+  const topics = encodeEventTopics({ abi: jobMarketAbi, eventName: eventName as never, args: args as never }) as Hex[];
+  const data = encodeAbiParameters(item.inputs.filter((i: any) => !i.indexed), item.inputs.filter((i: any) => !i.indexed).map((i: any) => args[i.name]));
+  const [ev] = parseEventLogs({ abi: jobMarketAbi, logs: [{ address: A, topics, data, blockNumber: block++, transactionHash: `0x${"ab".repeat(32)}`, logIndex: 0, blockHash: `0x${"cd".repeat(32)}`, transactionIndex: 0, removed: false }] as never });
+  return toJobEvent(ev!)!;
+}
+
+describe("a job's history from its events", () => {
+  it("follows bids, displacement, award, commits, reveals and settlement", () => {
+    const jobId = (1n << 32n) | 1n;
+    const posted = log("JobPosted", { jobId, requester: A, manifestCid: cidToHex(CID), replicas: 2, quorum: 2, maxPrice: 10n, escrow: 20n, bidDeadline: 99n, commitWindow: 60, revealWindow: 60, minReputation: 0, awardOnFill: true });
+    expect(posted).toMatchObject({ type: "posted", manifestCid: CID, replicas: 2 });
+    const h = newHistory(posted as never);
+    applyJobEvent(h, log("BidPlaced", { jobId, provider: A, price: 9n, collateral: 9n }));
+    applyJobEvent(h, log("BidPlaced", { jobId, provider: B, price: 8n, collateral: 8n }));
+    applyJobEvent(h, log("BidDisplaced", { jobId, provider: A, price: 9n, collateral: 9n }));
+    applyJobEvent(h, log("BidPlaced", { jobId, provider: C, price: 7n, collateral: 7n }));
+    expect(activeBids(h).map((b) => b.provider)).toEqual([B, C]);
+    applyJobEvent(h, log("JobAwarded", { jobId, winners: 2, commitDeadline: 200n }));
+    expect(h).toMatchObject({ state: "Committing", deadline: 200n, winners: 2 });
+    applyJobEvent(h, log("Committed", { jobId, provider: B, commitment: `0x${"11".repeat(32)}` }));
+    applyJobEvent(h, log("Committed", { jobId, provider: C, commitment: `0x${"22".repeat(32)}` }));
+    applyJobEvent(h, log("RevealOpened", { jobId, revealDeadline: 300n }));
+    expect(h).toMatchObject({ state: "Revealing", deadline: 300n });
+    applyJobEvent(h, log("Revealed", { jobId, provider: B, resultCid: cidToHex(CID), sealedResultCid: cidToHex(CID) }));
+    applyJobEvent(h, log("ReplicaSettled", { jobId, provider: B, outcome: 1, paid: 0n, slashed: 8n }));
+    applyJobEvent(h, log("JobSettled", { jobId, state: 4, resultDigest: `0x${"33".repeat(32)}`, paid: 15n, fee: 0n, refunded: 5n, slashed: 8n }));
+    expect(h.reveals).toEqual([expect.objectContaining({ provider: B, resultCid: CID })]);
+    expect(h.outcomes).toEqual([{ provider: B, outcome: "Dissented", paid: 0n, slashed: 8n }]);
+    expect(h).toMatchObject({ state: "Succeeded", deadline: undefined, settlement: { paid: 15n, refunded: 5n } });
+  });
+
+  it("keeps a malformed sealed CID as its raw bytes instead of failing the whole history", () => {
+    const ev = log("Revealed", { jobId: 1n, provider: A, resultCid: cidToHex(CID), sealedResultCid: "0x0102" });
+    expect(ev).toMatchObject({ type: "revealed", sealedResultCid: "0x0102" });
+  });
+});

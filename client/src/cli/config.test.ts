@@ -1,0 +1,59 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ContractRevertedError } from "../chain/revert.ts";
+import { NoBidsError } from "../actions/errors.ts";
+import { CliConfigError, loadOrCreateResultKey, resolveConfig } from "./config.ts";
+import { EXIT, exitCodeFor } from "./exitCodes.ts";
+
+const dir = await mkdtemp(join(tmpdir(), "accord-cli-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+const KEY = `0x${"ab".repeat(32)}`;
+
+describe("CLI configuration", () => {
+  it("takes flags over the environment over the config file", async () => {
+    const path = join(dir, "config.json");
+    await writeFile(path, JSON.stringify({ rpcUrl: "http://127.0.0.1:1111", chainId: 7, jobMarket: "0x0000000000000000000000000000000000000001" }));
+    expect(resolveConfig({ config: path }, {})).toMatchObject({ rpcUrl: "http://127.0.0.1:1111", chainId: 7 });
+    expect(resolveConfig({ config: path }, { ACCORD_RPC_URL: "http://127.0.0.1:2222" }).rpcUrl).toBe("http://127.0.0.1:2222");
+    expect(resolveConfig({ config: path, rpcUrl: "http://127.0.0.1:3333" }, { ACCORD_RPC_URL: "http://127.0.0.1:2222" }).rpcUrl).toBe("http://127.0.0.1:3333");
+    expect(resolveConfig({ config: path }, {}).dataDir).toBe(join(dir, "node"));
+  });
+
+  it("reads the key from a key file and never repeats a malformed key in its error", async () => {
+    await writeFile(join(dir, "key"), `${KEY}\n`);
+    expect(resolveConfig({ config: join(dir, "none.json"), keyFile: join(dir, "key") }, {}).privateKey).toBe(KEY);
+    const secret = `0x${"cd".repeat(31)}`;
+    const err = (() => {
+      try {
+        resolveConfig({ config: join(dir, "none.json") }, { ACCORD_PRIVATE_KEY: secret });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(CliConfigError);
+    expect(err!.message).not.toContain(secret.slice(2));
+  });
+
+  it("refuses unknown fields in the config file, naming the allowed ones", async () => {
+    const path = join(dir, "typo.json");
+    await writeFile(path, JSON.stringify({ rpcURL: "x" }));
+    expect(() => resolveConfig({ config: path }, {})).toThrow(/Allowed fields: rpcUrl/);
+  });
+
+  it("creates the result key once, owner-only, and reads the same key back", async () => {
+    const path = join(dir, "result.key");
+    const a = loadOrCreateResultKey(path);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(loadOrCreateResultKey(path).publicKeyHex).toBe(a.publicKeyHex);
+    expect((await readFile(path, "utf8")).trim()).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
+  it("maps outcomes to distinct exit codes", () => {
+    expect(exitCodeFor(new NoBidsError(1n, 0, 1, { jobId: 1n, registered: 0, eligible: [], reasons: [] }))).toBe(EXIT.NO_BIDS);
+    expect(exitCodeFor(new ContractRevertedError("x", "NotRequester", [], undefined))).toBe(EXIT.REFUSED);
+    expect(exitCodeFor(new CliConfigError("x", "y"))).toBe(EXIT.USAGE);
+    expect(exitCodeFor(new Error("?"))).toBe(EXIT.ERROR);
+  });
+});
