@@ -72,7 +72,7 @@ export function JobPhases({ job }: { job: JobDetail }) {
             </div>
             <div className="sub">{p.sub}</div>
             {p.events.length > 0 && (
-              <ul className="small" style={{ margin: "4px 0 0", paddingLeft: 18 }}>
+              <ul className="events">
                 {p.events.map((e, j) => (
                   <li key={j}>
                     {e.provider && <Address value={e.provider} provider />} {describe(e)}

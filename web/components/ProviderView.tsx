@@ -20,8 +20,9 @@ export function ProviderView({ p }: { p: ProviderDetail }) {
       <div className="grid-2">
         <Card title="Reputation over time" id="reputation">
           <LineChart
-            summary={`Reputation score after each of ${p.reputation.length} settled replicas; now ${bps(p.score)}.`}
-            points={p.reputation.map((r) => ({ x: r.time, y: r.score / 100, label: `${r.outcome} in job ${r.jobId}: ${bps(r.score)}` }))}
+            summary={`Reputation score from registration through ${p.reputation.length} settled replicas; now ${bps(p.score)}.`}
+            // Every provider starts at the newcomer score, (0 + 1) / (0 + 2).
+            points={[{ x: p.registeredAt, y: 50, label: "registered: 50 %" }, ...p.reputation.map((r) => ({ x: r.time, y: r.score / 100, label: `${r.outcome} in job ${r.jobId}: ${bps(r.score)}` }))]}
             yMax={100}
             formatY={(v) => `${Math.round(v)} %`}
           />

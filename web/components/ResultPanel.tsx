@@ -5,6 +5,7 @@ import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { formatBytes, shortAddress } from "@/lib/client/format.ts";
 import { openJobResult, type OpenedResult } from "@/lib/client/open-result.ts";
 import { useResultKey } from "@/lib/client/result-key.tsx";
+import { useMounted } from "@/lib/client/use-mounted.ts";
 import type { JobDetail } from "@/lib/types.ts";
 import { ErrorNotice } from "./Status.tsx";
 
@@ -36,6 +37,7 @@ export function ResultPanel({ job }: { job: JobDetail }) {
   const wagmi = useConfig();
   const conn = useConnection();
   const keys = useResultKey();
+  const mounted = useMounted();
   const [state, setState] = useState<{ busy: boolean; result?: OpenedResult; error?: unknown }>({ busy: false });
 
   if (job.state !== "Succeeded") {
@@ -47,7 +49,7 @@ export function ResultPanel({ job }: { job: JobDetail }) {
     };
     return <p className="muted">{why[job.state] ?? "The result appears here once a quorum of providers agree."}</p>;
   }
-  const isRequester = conn.address?.toLowerCase() === job.requester.toLowerCase();
+  const isRequester = mounted && conn.address?.toLowerCase() === job.requester.toLowerCase();
 
   async function open() {
     setState({ busy: true });
@@ -70,8 +72,8 @@ export function ResultPanel({ job }: { job: JobDetail }) {
           <button className="button" onClick={open} disabled={!isRequester || state.busy} data-testid="open-result">
             {state.busy ? "Decrypting…" : "Decrypt and verify result"}
           </button>
-          {!conn.isConnected && <span className="small muted">Connect the wallet that posted this job.</span>}
-          {conn.isConnected && !isRequester && <span className="small muted">Only the requester ({shortAddress(job.requester)}) holds the key to this result.</span>}
+          {mounted && !conn.isConnected && <span className="small muted">Connect the wallet that posted this job.</span>}
+          {mounted && conn.isConnected && !isRequester && <span className="small muted">Only the requester ({shortAddress(job.requester)}) holds the key to this result.</span>}
         </div>
       )}
       {state.error !== undefined && <ErrorNotice error={state.error} title="The result could not be opened" />}

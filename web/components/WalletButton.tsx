@@ -5,6 +5,7 @@ import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { shortAddress } from "@/lib/client/format.ts";
 import { devAccounts } from "@/lib/wallet/dev-accounts.ts";
 import { DEV_WALLET_ID } from "@/lib/wallet/dev-wallet.ts";
+import { useMounted } from "@/lib/client/use-mounted.ts";
 
 type DevConnector = { selectAccount(i: number): void; accountIndex(): number };
 
@@ -17,11 +18,10 @@ export function WalletButton() {
   const { disconnect } = useDisconnect();
   const { switchChain } = useSwitchChain();
   const [open, setOpen] = useState(false);
-  const [mounted, setMounted] = useState(false);
+  const mounted = useMounted();
   const menuId = useId();
   const wrap = useRef<HTMLDivElement>(null);
 
-  useEffect(() => setMounted(true), []);
   useEffect(() => {
     if (!open) return;
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);

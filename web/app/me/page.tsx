@@ -8,18 +8,22 @@ import { ProviderView } from "@/components/ProviderView.tsx";
 import { Stat } from "@/components/Stat.tsx";
 import { ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
+import { useMounted } from "@/lib/client/use-mounted.ts";
 import type { AccountSnapshot } from "@/lib/types.ts";
 
 export default function MyAccountPage() {
   const conn = useConnection();
+  const mounted = useMounted();
   const q = useApi<AccountSnapshot>(conn.address ? `/api/accounts/${conn.address}` : undefined);
   return (
     <div className="stack">
       <div className="page-head">
         <h1>My jobs &amp; earnings</h1>
-        {conn.address && <span className="mono small muted">{conn.address}</span>}
+        {mounted && conn.address && <span className="mono small muted">{conn.address}</span>}
       </div>
-      {!conn.isConnected ? (
+      {!mounted || conn.isReconnecting ? (
+        <Loading label="Looking for your wallet…" />
+      ) : !conn.isConnected ? (
         <div className="notice info">
           <p>Connect a wallet (top right) to see the jobs you posted and what you earned as a provider.</p>
         </div>

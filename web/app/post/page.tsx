@@ -13,6 +13,7 @@ import { formatAmount, formatBytes } from "@/lib/client/format.ts";
 import { INITIAL_VALUES, isWasm, validateJobForm, type JobFormValues } from "@/lib/client/job-form.ts";
 import { POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
 import { useResultKey } from "@/lib/client/result-key.tsx";
+import { useMounted } from "@/lib/client/use-mounted.ts";
 
 type Estimate = { maxPrice: string; escrow: string; fee: string; clearingPrice?: string; expectedCost: string; quotes: { provider: string; price: string; score: number }[] };
 
@@ -20,6 +21,7 @@ export default function PostJobPage() {
   const app = useAppConfig();
   const wagmi = useConfig();
   const conn = useConnection();
+  const mounted = useMounted();
   const keys = useResultKey();
   const router = useRouter();
   const [v, setV] = useState<JobFormValues>(INITIAL_VALUES);
@@ -193,9 +195,9 @@ export default function PostJobPage() {
         )}
         <div className="row">
           <button type="submit" className="button" disabled={busy} data-testid="post-submit">
-            {busy ? "Posting…" : conn.isConnected ? "Post job and pay escrow" : "Post job"}
+            {busy ? "Posting…" : mounted && conn.isConnected ? "Post job and pay escrow" : "Post job"}
           </button>
-          {!conn.isConnected && <span className="small muted">Connect a wallet (top right) to sign the job.</span>}
+          {mounted && !conn.isConnected && <span className="small muted">Connect a wallet (top right) to sign the job.</span>}
         </div>
       </form>
     </div>

@@ -5,7 +5,7 @@ export type Bar = { label: string; values: number[] };
  * readers through `summary` (the figure's accessible name).
  */
 export function BarChart({ bars, series, summary, height = 180, format = String }: { bars: Bar[]; series: string[]; summary: string; height?: number; format?: (v: number) => string }) {
-  const width = 640;
+  const width = 600;
   const pad = { top: 12, right: 8, bottom: 26, left: 44 };
   const max = Math.max(1, ...bars.flatMap((b) => b.values));
   const innerW = width - pad.left - pad.right;

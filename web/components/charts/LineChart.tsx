@@ -2,7 +2,7 @@ export type Point = { x: number; y: number; label?: string };
 
 /** A step line (values hold until the next event), e.g. a reputation score over settlements. */
 export function LineChart({ points, summary, yMin = 0, yMax, height = 180, formatY = String }: { points: Point[]; summary: string; yMin?: number; yMax?: number; height?: number; formatY?: (v: number) => string }) {
-  const width = 640;
+  const width = 600;
   const pad = { top: 12, right: 12, bottom: 20, left: 52 };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
@@ -32,7 +32,7 @@ export function LineChart({ points, summary, yMin = 0, yMax, height = 180, forma
         </circle>
       ))}
       <text x={pad.left} y={height - 4}>
-        {n ? "first settlement" : "no settlements yet"}
+        {n > 1 ? "registered" : "no settlements yet"}
       </text>
       {n > 1 && (
         <text x={width - pad.right} y={height - 4} textAnchor="end">

@@ -112,12 +112,12 @@ export async function postJob({ wagmi, app, account, values, resultKey, onStep }
   let hash: `0x${string}`;
   if (allowance >= escrow) {
     onStep("post");
-    hash = await writeContract(wagmi, { address: app.jobMarket, abi: jobMarketAbi, functionName: "postJob", args: [params], account });
+    hash = await writeContract(wagmi, { address: app.jobMarket, abi: jobMarketAbi, functionName: "postJob", args: [params] });
   } else {
     onStep("permit");
     const permit = await signPermit(wagmi, app, account, escrow);
     onStep("post");
-    hash = await writeContract(wagmi, { address: app.jobMarket, abi: jobMarketAbi, functionName: "postJobWithPermit", args: [params, permit], account });
+    hash = await writeContract(wagmi, { address: app.jobMarket, abi: jobMarketAbi, functionName: "postJobWithPermit", args: [params, permit] });
   }
 
   onStep("confirm");
@@ -152,8 +152,8 @@ async function signPermit(wagmi: Config, app: PublicConfig, owner: Address, valu
   ]);
   // The deadline follows the chain's clock, which on a local chain can run ahead of the browser's.
   const deadline = block.timestamp + PERMIT_TTL_S;
+  // No `account`: wagmi would then sign through eth_signTypedData over RPC instead of with the connected wallet.
   const signature = await signTypedData(wagmi, {
-    account: owner,
     domain: { name: domain.name, version: domain.version, chainId: Number(domain.chainId), verifyingContract: domain.verifyingContract },
     types: {
       Permit: [

@@ -21,7 +21,7 @@ export function ResultKeyProvider({ children }: { children: ReactNode }) {
       const id = address.toLowerCase();
       let p = keys.current.get(id);
       if (!p) {
-        p = signMessage(config, { account: address, message: RESULT_KEY_MESSAGE }).then(resultKeyFromSignature);
+        p = signMessage(config, { message: RESULT_KEY_MESSAGE }).then(resultKeyFromSignature);
         p.catch(() => keys.current.delete(id));
         keys.current.set(id, p);
       }

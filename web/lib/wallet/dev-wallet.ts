@@ -1,6 +1,6 @@
 import { createConnector } from "wagmi";
 import { createWalletClient, getAddress, http, numberToHex, type Address, type EIP1193RequestFn } from "viem";
-import { DEFAULT_DEV_ACCOUNT, devAccounts } from "./dev-accounts.ts";
+import { DEFAULT_DEV_ACCOUNT, DEV_ACCOUNT_COUNT, devAccounts } from "./dev-accounts.ts";
 
 export const DEV_WALLET_ID = "accordDevWallet";
 const STORAGE_KEY = "accord.devWallet";
@@ -10,7 +10,7 @@ type Stored = { connected: boolean; index: number };
 function load(): Stored {
   try {
     const v = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "null") as Stored | null;
-    if (v && Number.isInteger(v.index) && v.index >= 0 && v.index < devAccounts().length) return v;
+    if (v && Number.isInteger(v.index) && v.index >= 0 && v.index < DEV_ACCOUNT_COUNT) return v;
   } catch {}
   return { connected: false, index: DEFAULT_DEV_ACCOUNT };
 }
