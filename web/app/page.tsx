@@ -45,6 +45,8 @@ function Market({ data }: { data: MarketSnapshot }) {
         <BarChart
           summary={`Jobs posted and settled per hour over the last 24 hours; ${s.jobsLastHour} posted in the last hour.`}
           series={["posted", "settled"]}
+          width={1100}
+          height={200}
           bars={data.jobsPerHour.map((h) => ({ label: hour(h.hourStart), values: [h.posted, h.settled] }))}
         />
       </Card>

@@ -118,6 +118,8 @@ describe("marketplace web app", () => {
   it("opens every page, each with live data and no console error", async () => {
     const market = await open("/", "Recently settled");
     await market.getByRole("link", { name: `Job ${jobId}` }).first().waitFor();
+    // Winning bids of 1, 1.2 and 1.5 tUSD for 1e9 fuel: the median price per 1e9 fuel is 1.2 tUSD.
+    await market.getByLabel("Market statistics").getByText("1.2 tUSD").waitFor();
     await shot(market, "market");
     await market.close();
 

@@ -4,8 +4,7 @@ export type Bar = { label: string; values: number[] };
  * Grouped bars in plain SVG: small, themeable through CSS variables, and readable by screen
  * readers through `summary` (the figure's accessible name).
  */
-export function BarChart({ bars, series, summary, height = 180, format = String }: { bars: Bar[]; series: string[]; summary: string; height?: number; format?: (v: number) => string }) {
-  const width = 600;
+export function BarChart({ bars, series, summary, width = 600, height = 180, format = String }: { bars: Bar[]; series: string[]; summary: string; width?: number; height?: number; format?: (v: number) => string }) {
   const pad = { top: 12, right: 8, bottom: 26, left: 44 };
   const max = Math.max(1, ...bars.flatMap((b) => b.values));
   const innerW = width - pad.left - pad.right;
