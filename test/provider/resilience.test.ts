@@ -8,6 +8,9 @@ import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import { Journal } from "../../provider-node/src/journal/journal.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
 import { startTcpProxy, type TcpProxy } from "./proxy.ts";
+import { runCli } from "./cli.ts";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 let t: TestChain;
 let requester: Requester;
@@ -85,5 +88,34 @@ describe("a provider under bad input and a failing RPC", { timeout: 120_000 }, (
     journal.close();
     const metrics = await (await fetch(`${provider.info.metricsUrl}/metrics`)).text();
     expect(Number(/accord_provider_rpc_retries_total (\d+)/.exec(metrics)![1])).toBeGreaterThan(0);
+  });
+});
+
+describe("the accord-provider CLI", { timeout: 120_000 }, () => {
+  it("inits a 0600 key without printing it, then registers, stakes, reports, unstakes and withdraws", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "accord-cli-"));
+    const init = await runCli(["init", "--json", "--data-dir", dataDir, "--rpc-url", t.rpcUrl, "--market", t.deployment.jobMarket]);
+    expect(init.code).toBe(0);
+    const { address, keyFile } = JSON.parse(init.stdout);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(init.stdout + init.stderr).not.toContain(readFileSync(keyFile, "utf8").trim().slice(2));
+    expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect((await runCli(["init", "--data-dir", dataDir])).stderr).toMatch(/never overwrites a key/);
+
+    // A funded dev account drives the chain commands; rpcUrl and market come from the config file init wrote.
+    const env = { ACCORD_PRIVATE_KEY: DEV_ACCOUNTS[13]!.privateKey };
+    const common = ["--json", "--data-dir", dataDir];
+    expect(JSON.parse((await runCli(["register", ...common, "--announce", "/ip4/127.0.0.1/tcp/4001"], env)).stdout)).toMatchObject({ result: "registered" });
+    expect(JSON.parse((await runCli(["stake", "5", ...common], env)).stdout)).toMatchObject({ stake: "5000000" });
+    const status = JSON.parse((await runCli(["status", ...common], env)).stdout);
+    expect(status).toMatchObject({ registered: true, stake: "5000000", locked: "0", multiaddrs: ["/ip4/127.0.0.1/tcp/4001"], reputation: { score: 5000 } });
+    expect(JSON.parse((await runCli(["unstake", "2", ...common], env)).stdout)).toMatchObject({ unbonding: "2000000" });
+    expect(JSON.parse((await runCli(["withdraw", ...common], env)).stdout)).toMatchObject({ stake: "2000000" });
+
+    const bad = await runCli(["stake", "lots", "--data-dir", dataDir], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/"lots" is not an amount[\s\S]*What to do:/);
+    const noRpc = await runCli(["status", "--data-dir", mkdtempSync(join(tmpdir(), "accord-cli-"))]);
+    expect(noRpc.stderr).toMatch(/rpcUrl.*not set[\s\S]*--rpc-url/);
   });
 });
