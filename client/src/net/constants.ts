@@ -29,6 +29,11 @@ export const NET_LIMITS = {
   maxOutboundStreamsPerConnection: 256,
   /** A yamux frame; larger writes are split. */
   maxMuxerMessageBytes: 256 * 1024,
+  /**
+   * Bytes a peer may send on one stream before we grant more (yamux window). A paused
+   * reader still receives up to this much, so it must stay below maxStreamReadBufferBytes.
+   */
+  maxStreamWindowBytes: 4 * 1024 * 1024,
   /** Bytes a stream buffers unread before it is reset. */
   maxStreamReadBufferBytes: 16 * 1024 * 1024,
   /** A stream idle for this long is reset. */

@@ -104,7 +104,11 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
           maxInboundStreams: limits.maxInboundStreamsPerConnection,
           maxOutboundStreams: limits.maxOutboundStreamsPerConnection,
           maxMessageSize: limits.maxMuxerMessageBytes,
-          streamOptions: { inactivityTimeout: limits.streamInactivityTimeoutMs, maxReadBufferLength: limits.maxStreamReadBufferBytes },
+          streamOptions: {
+            inactivityTimeout: limits.streamInactivityTimeoutMs,
+            maxReadBufferLength: limits.maxStreamReadBufferBytes,
+            maxStreamWindowSize: limits.maxStreamWindowBytes,
+          },
         }),
       ],
       connectionManager: {

@@ -1,0 +1,175 @@
+/**
+ * Network and content benchmark (`npm run bench:p2p`):
+ *  - 64 MiB and 256 MiB moved between two nodes through the content layer (Helia bitswap
+ *    over noise+yamux, every block verified and written to disk) and through a raw TCP
+ *    socket on loopback; the ratio of throughputs;
+ *  - DHT findProviders latency among 20 nodes (median, p95);
+ *  - peak RSS of the receiving process while it moves 1 GiB through the content layer.
+ * Receivers run as child processes, so their memory is measured alone.
+ * Writes bench/results/p2p.json. Sizes can be overridden: BENCH_P2P_SIZES_MIB=64,256 BENCH_P2P_BIG_MIB=1024.
+ */
+import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CID } from "multiformats/cid";
+import { createAccordNode, type AccordNode } from "../../client/src/net/node.ts";
+
+const MIB = 1024 * 1024;
+const SIZES_MIB = (process.env.BENCH_P2P_SIZES_MIB ?? "64,256").split(",").map(Number);
+const BIG_MIB = Number(process.env.BENCH_P2P_BIG_MIB ?? 1024);
+const DHT_NODES = 20;
+const DHT_LOOKUPS = 40;
+const here = fileURLToPath(import.meta.url);
+
+/**
+ * Random-looking bytes a MiB at a time: one random MiB, each copy stamped with its index
+ * so no two blocks are equal (equal blocks would be deduplicated and never travel).
+ */
+const BASE_BLOCK = randomBytes(MIB);
+async function* payload(sizeMib: number): AsyncGenerator<Uint8Array> {
+  for (let m = 0; m < sizeMib; m++) {
+    const block = Uint8Array.from(BASE_BLOCK);
+    new DataView(block.buffer).setUint32(0, m);
+    yield block;
+  }
+}
+
+type ChildResult = { bytes: number; ms: number; maxRssMib: number };
+
+function runChild(args: string[]): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(here, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    child.once("message", (m) => resolve(m as ChildResult));
+    child.once("exit", (code) => code !== 0 && reject(new Error(`child ${args[0]} exited with ${code}`)));
+  });
+}
+
+async function childMain(): Promise<void> {
+  const [mode, ...rest] = process.argv.slice(2);
+  const started = performance.now();
+  let bytes = 0;
+  if (mode === "recv-tcp") {
+    const [port] = rest;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1");
+      socket.on("data", (d) => (bytes += d.length));
+      socket.on("end", resolve);
+      socket.on("error", reject);
+    });
+  } else if (mode === "recv-content") {
+    const [dataDir, addr, cid] = rest;
+    const readAhead = process.env.BENCH_P2P_READ_AHEAD;
+    const node = await createAccordNode({ dataDir, content: readAhead ? { blockReadAhead: Number(readAhead) } : {} });
+    const t0 = performance.now();
+    for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr] })) bytes += chunk.length;
+    const ms = performance.now() - t0;
+    await node.stop();
+    process.send!({ bytes, ms, maxRssMib: process.resourceUsage().maxRSS / 1024 });
+    return;
+  }
+  process.send!({ bytes, ms: performance.now() - started, maxRssMib: process.resourceUsage().maxRSS / 1024 });
+}
+
+async function rawTcp(sizeMib: number): Promise<ChildResult> {
+  const server = createServer(async (socket) => {
+    for await (const chunk of payload(sizeMib)) if (!socket.write(chunk)) await new Promise((r) => socket.once("drain", r));
+    socket.end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const result = await runChild(["recv-tcp", String(port)]);
+  server.close();
+  return result;
+}
+
+async function content(sender: AccordNode, dir: string, sizeMib: number): Promise<ChildResult> {
+  const cid = await sender.content.addStream(payload(sizeMib));
+  const recvDir = join(dir, `recv-${sizeMib}`);
+  const result = await runChild(["recv-content", recvDir, sender.multiaddrs[0].toString(), cid.toString()]);
+  await rm(recvDir, { recursive: true, force: true, maxRetries: 5 });
+  await sender.content.unpin(cid);
+  await sender.content.gc();
+  return result;
+}
+
+async function dhtLatency(dir: string): Promise<{ latencies: number[]; misses: number }> {
+  const nodes = [await createAccordNode({ dataDir: join(dir, "dht-0") })];
+  const seed = nodes[0].multiaddrs[0].toString();
+  for (let i = 1; i < DHT_NODES; i++) nodes.push(await createAccordNode({ dataDir: join(dir, `dht-${i}`), bootstrap: [seed] }));
+  const latencies: number[] = [];
+  let misses = 0;
+  try {
+    for (let i = 0; i < DHT_LOOKUPS; i++) {
+      const holder = nodes[(i * 7 + 3) % DHT_NODES];
+      const seeker = nodes[(i * 11 + 5) % DHT_NODES];
+      if (holder === seeker) continue;
+      const cid = await holder.content.add(new TextEncoder().encode(`dht bench ${i}`));
+      await holder.content.provide(cid);
+      const t0 = performance.now();
+      const found = await seeker.content.findProviders(cid, { limit: 1 });
+      const ms = performance.now() - t0;
+      // A miss is reported, not timed: its latency is the lookup timeout, not the DHT's speed.
+      if (found[0]?.id.toString() !== holder.peerId.toString()) misses++;
+      else latencies.push(ms);
+    }
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop()));
+  }
+  return { latencies, misses };
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const mibps = (r: ChildResult) => r.bytes / MIB / (r.ms / 1000);
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "accord-bench-p2p-"));
+  const rows: Array<[string, string]> = [];
+  const json: Record<string, number> = {};
+  try {
+    const sender = await createAccordNode({ dataDir: join(dir, "sender") });
+    try {
+      for (const size of SIZES_MIB) {
+        const tcp = await rawTcp(size);
+        const cnt = await content(sender, dir, size);
+        if (cnt.bytes !== size * MIB || tcp.bytes !== size * MIB) throw new Error(`short transfer: ${cnt.bytes} / ${tcp.bytes}`);
+        json[`tcp_mib_per_s_${size}mib`] = mibps(tcp);
+        json[`content_mib_per_s_${size}mib`] = mibps(cnt);
+        json[`content_over_tcp_${size}mib`] = mibps(cnt) / mibps(tcp);
+        rows.push([`raw TCP ${size} MiB`, `${mibps(tcp).toFixed(0)} MiB/s`]);
+        console.log(`raw TCP ${size} MiB: ${mibps(tcp).toFixed(0)} MiB/s; content: ${mibps(cnt).toFixed(0)} MiB/s`);
+        rows.push([`content ${size} MiB`, `${mibps(cnt).toFixed(0)} MiB/s (${(100 * json[`content_over_tcp_${size}mib`]).toFixed(1)} % of TCP)`]);
+      }
+      const big = await content(sender, dir, BIG_MIB);
+      if (big.bytes !== BIG_MIB * MIB) throw new Error(`short transfer of ${BIG_MIB} MiB: ${big.bytes}`);
+      json[`peak_rss_mib_${BIG_MIB === 1024 ? "1gib" : `${BIG_MIB}mib`}`] = big.maxRssMib;
+      json[`content_mib_per_s_${BIG_MIB}mib`] = mibps(big);
+      rows.push([`content ${BIG_MIB} MiB`, `${mibps(big).toFixed(0)} MiB/s, receiver peak RSS ${big.maxRssMib.toFixed(0)} MiB`]);
+    } finally {
+      await sender.stop();
+    }
+    const { latencies: lat, misses } = await dhtLatency(dir);
+    json.find_providers_misses = misses;
+    json.find_providers_median_ms = quantile(lat, 0.5);
+    json.find_providers_p95_ms = quantile(lat, 0.95);
+    json.find_providers_lookups = lat.length;
+    rows.push([`findProviders, ${DHT_NODES} nodes`, `median ${json.find_providers_median_ms.toFixed(1)} ms, p95 ${json.find_providers_p95_ms.toFixed(1)} ms (${lat.length} lookups, ${misses} missed)`]);
+  } finally {
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"));
+  const out = join(dirname(here), "..", "..", "bench", "results", "p2p.json");
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ ...json, measured_at: new Date().toISOString() }, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+}
+
+if (process.argv[2]?.startsWith("recv-")) await childMain();
+else await main();
