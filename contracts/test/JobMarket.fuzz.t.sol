@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {JobMarket} from "../JobMarket.sol";
+import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {TestToken} from "../mocks/TestToken.sol";
+import {JobParams, JobState, JobView, Parameters, ReplicaView} from "../types/MarketTypes.sol";
+import {Check, vm} from "./Vm.sol";
+
+/// @notice Property tests of single operations over fuzzed inputs (256 runs, fixed seed in `npm test`).
+contract JobMarketFuzzTest {
+    uint256 internal constant PROVIDERS = 6;
+    uint256 internal constant STAKE = 1e28;
+    address internal constant REQUESTER = address(0x1000);
+    address internal constant TREASURY = address(0x3000);
+
+    TestToken internal token;
+    JobMarket internal market;
+
+    function setUp() public {
+        token = new TestToken("Fuzz", "FZ", 18, address(this));
+        market = new JobMarket(IERC20(address(token)), address(this), _params(100, 10_000));
+        for (uint256 i; i < PROVIDERS; ++i) {
+            address p = _provider(i);
+            token.mint(p, STAKE);
+            vm.startPrank(p);
+            market.registerProvider(hex"0024", new string[](0), 0);
+            token.approve(address(market), STAKE);
+            market.stake(STAKE);
+            vm.stopPrank();
+        }
+    }
+
+    function testFuzz_cancelRefundsExactlyTheEscrow(uint8 kSeed, uint8 mSeed, uint256 maxPrice, uint16 feeSeed) public {
+        uint8 k = uint8(1 + kSeed % 16);
+        uint8 m = uint8(k / 2 + 1 + mSeed % (k - k / 2));
+        maxPrice = 1 + maxPrice % type(uint80).max;
+        market.setParameters(_params(feeSeed % 501, 10_000));
+        uint256 id = _post(k, m, maxPrice, 600);
+        uint256 escrow = market.escrowOf(id);
+        Check.eq(escrow, k * maxPrice + k * maxPrice * (feeSeed % 501) / 10_000, "escrow formula");
+        vm.startPrank(REQUESTER);
+        market.cancel(id);
+        vm.stopPrank();
+        Check.eq(market.withdrawable(REQUESTER), escrow, "refund");
+        Check.eq(token.balanceOf(address(market)), PROVIDERS * STAKE + escrow, "market balance");
+    }
+
+    function testFuzz_onlyWellFormedCidsAreAccepted(bytes calldata cid) public {
+        bool wellFormed = cid.length == 36 && cid[0] == 0x01 && (cid[1] == 0x55 || cid[1] == 0x70) && cid[2] == 0x12
+            && cid[3] == 0x20;
+        JobParams memory p = _job(1, 1, 1e18, 0);
+        p.manifestCid = cid;
+        token.mint(REQUESTER, 2e18);
+        vm.startPrank(REQUESTER);
+        token.approve(address(market), 2e18);
+        if (!wellFormed) vm.expectRevert(abi.encodeWithSelector(IJobMarket.InvalidCid.selector, cid));
+        market.postJob(p);
+        vm.stopPrank();
+    }
+
+    function testFuzz_aRevealMustMatchItsOwnCommitment(bytes32 digest, bytes32 salt, bytes32 otherSalt) public {
+        vm.assume(salt != otherSalt);
+        uint256 id = _post(2, 2, 1e18, 0);
+        address a = _provider(0);
+        address b = _provider(1);
+        _bid(id, a, 1e18);
+        _bid(id, b, 1e18);
+        _commit(id, a, market.computeCommitment(id, a, digest, salt));
+        // b copies a's commitment: it can never open it, with a's salt or any other.
+        _commit(id, b, market.computeCommitment(id, a, digest, salt));
+        bytes memory cid = abi.encodePacked(hex"01551220", digest);
+        vm.startPrank(a);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IJobMarket.CommitmentMismatch.selector, id, a, market.computeCommitment(id, a, digest, salt), market.computeCommitment(id, a, digest, otherSalt)
+            )
+        );
+        market.reveal(id, cid, otherSalt, cid);
+        market.reveal(id, cid, salt, cid);
+        vm.stopPrank();
+        vm.startPrank(b);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IJobMarket.CommitmentMismatch.selector, id, b, market.computeCommitment(id, a, digest, salt), market.computeCommitment(id, b, digest, salt)
+            )
+        );
+        market.reveal(id, cid, salt, cid);
+        vm.stopPrank();
+    }
+
+    function testFuzz_theBookKeepsTheCheapestK(uint80[6] memory prices) public {
+        uint256 id = _post(3, 2, type(uint80).max, 600);
+        uint256 accepted;
+        for (uint256 i; i < PROVIDERS; ++i) {
+            uint256 price = 1 + uint256(prices[i]) % (type(uint80).max - 1);
+            prices[i] = uint80(price);
+            vm.startPrank(_provider(i));
+            try market.bid(id, price) {
+                ++accepted;
+            } catch {}
+            vm.stopPrank();
+        }
+        ReplicaView[] memory book = market.getReplicas(id);
+        Check.eq(book.length, 3, "book size");
+        // Every bid outside the book is at least as expensive as every bid inside it.
+        for (uint256 i; i < PROVIDERS; ++i) {
+            bool inBook;
+            for (uint256 j; j < book.length; ++j) {
+                if (book[j].provider == _provider(i)) inBook = true;
+            }
+            uint256 locked = market.getProvider(_provider(i)).locked;
+            if (inBook) {
+                Check.eq(locked, prices[i], "a booked bid locks its collateral");
+            } else {
+                Check.eq(locked, 0, "a bid outside the book locks nothing");
+                for (uint256 j; j < book.length; ++j) {
+                    Check.ok(book[j].price <= prices[i], "a cheaper bid was left out of the book");
+                }
+            }
+        }
+    }
+
+    function testFuzz_settlementPaysBidsChargesFeeRefundsTheRest(uint80[3] memory prices, uint16 feeSeed, uint16 ratioSeed, bool dissent)
+        public
+    {
+        uint256 fee = feeSeed % 501;
+        uint256 ratio = ratioSeed % 50_001;
+        market.setParameters(_params(fee, ratio));
+        uint256 maxPrice = 1e24;
+        uint256 id = _post(3, 2, maxPrice, 0);
+        uint256 escrow = market.escrowOf(id);
+        bytes32 good = keccak256("good");
+        for (uint256 i; i < 3; ++i) {
+            _bid(id, _provider(i), 1 + uint256(prices[i]) % maxPrice);
+        }
+        for (uint256 i; i < 3; ++i) {
+            bytes32 digest = dissent && i == 2 ? keccak256("bad") : good;
+            _commit(id, _provider(i), market.computeCommitment(id, _provider(i), digest, bytes32(i)));
+        }
+        for (uint256 i; i < 3; ++i) {
+            bytes32 digest = dissent && i == 2 ? keccak256("bad") : good;
+            bytes memory cid = abi.encodePacked(hex"01701220", digest);
+            vm.startPrank(_provider(i));
+            market.reveal(id, cid, bytes32(i), cid);
+            vm.stopPrank();
+        }
+        Check.ok(market.getJob(id).state == JobState.Succeeded, "succeeded");
+        uint256 paid;
+        uint256 slashed;
+        for (uint256 i; i < 3; ++i) {
+            uint256 price = 1 + uint256(prices[i]) % maxPrice;
+            if (dissent && i == 2) slashed = price * ratio / 10_000;
+            else paid += price;
+            Check.eq(market.getProvider(_provider(i)).locked, 0, "collateral released or slashed");
+        }
+        uint256 protocolFee = paid * fee / 10_000;
+        Check.eq(market.withdrawable(TREASURY), protocolFee, "fee");
+        Check.eq(market.withdrawable(REQUESTER), escrow - paid - protocolFee + slashed, "refund plus slashed collateral");
+        Check.eq(token.balanceOf(address(market)), PROVIDERS * STAKE + escrow, "nothing created or lost");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    function _params(uint256 feeBps, uint256 ratioBps) internal pure returns (Parameters memory) {
+        return Parameters(1e18, 1 days, uint16(feeBps), uint16(ratioBps), 1 hours, TREASURY);
+    }
+
+    function _provider(uint256 i) internal pure returns (address) {
+        return address(uint160(0x2000 + i));
+    }
+
+    function _job(uint8 k, uint8 m, uint256 maxPrice, uint32 bidWindow) internal pure returns (JobParams memory) {
+        return JobParams({
+            manifestCid: abi.encodePacked(hex"01551220", keccak256("manifest")),
+            replicas: k,
+            quorum: m,
+            maxPrice: maxPrice,
+            bidWindow: bidWindow,
+            commitWindow: 1 hours,
+            revealWindow: 1 hours,
+            minReputation: 0
+        });
+    }
+
+    function _post(uint8 k, uint8 m, uint256 maxPrice, uint32 bidWindow) internal returns (uint256 id) {
+        uint256 escrow = k * maxPrice * 2;
+        token.mint(REQUESTER, escrow);
+        vm.startPrank(REQUESTER);
+        token.approve(address(market), escrow);
+        id = market.postJob(_job(k, m, maxPrice, bidWindow));
+        vm.stopPrank();
+    }
+
+    function _bid(uint256 id, address p, uint256 price) internal {
+        vm.startPrank(p);
+        market.bid(id, price);
+        vm.stopPrank();
+    }
+
+    function _commit(uint256 id, address p, bytes32 commitment) internal {
+        vm.startPrank(p);
+        market.commit(id, commitment);
+        vm.stopPrank();
+    }
+}

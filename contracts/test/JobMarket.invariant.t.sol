@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {JobMarket} from "../JobMarket.sol";
+import {TestToken} from "../mocks/TestToken.sol";
+import {JobState, JobView, Parameters, ProviderView} from "../types/MarketTypes.sol";
+import {MarketHandler} from "./MarketHandler.sol";
+import {Check} from "./Vm.sol";
+
+/// @notice Random sequences of market operations (see MarketHandler) never break solvency,
+/// accounting, locking, ordering or bounds, and past every deadline everyone gets their funds out.
+contract JobMarketInvariantTest {
+    JobMarket internal market;
+    TestToken internal token;
+    MarketHandler internal handler;
+
+    function setUp() public {
+        token = new TestToken("Invariant", "INV", 18, address(this));
+        Parameters memory params = Parameters({
+            minStake: 1e18,
+            unbondingDelay: 1 days,
+            protocolFeeBps: 250,
+            collateralRatioBps: 5_000,
+            fillTimeout: 1 hours,
+            treasury: address(0x3000)
+        });
+        market = new JobMarket(IERC20(address(token)), address(this), params);
+        handler = new MarketHandler(market, token, params.treasury);
+        token.transferOwnership(address(handler));
+        handler.registerAll();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// One campaign checks every property after every call (one invariant function per campaign).
+    function invariant_marketStaysSolventAndConsistent() public view {
+        Check.eq(handler.violations(), 0, handler.lastViolation());
+
+        uint256 owed;
+        for (uint256 g; g < handler.jobCount(); ++g) {
+            MarketHandler.Ghost memory ghost = handler.jobAt(g);
+            if (ghost.terminal) continue;
+            JobView memory j = market.getJob(ghost.id);
+            owed += market.escrowOf(ghost.id);
+            Check.eq(market.escrowOf(ghost.id), ghost.escrow, "a live job's escrow changed");
+            Check.ok(j.reveals <= j.commits, "reveals > commits");
+            Check.ok(j.commits <= j.bids, "commits > awarded replicas");
+            Check.ok(j.bids <= j.replicas, "bids > replicas");
+        }
+        address[] memory all = handler.actors();
+        for (uint256 i; i < all.length; ++i) {
+            ProviderView memory p = market.getProvider(all[i]);
+            Check.ok(p.locked <= p.stake, "locked stake exceeds stake");
+            owed += p.stake + p.unbonding + market.withdrawable(all[i]);
+        }
+        Check.eq(token.balanceOf(address(market)), owed, "market balance != escrow + stakes + credits");
+    }
+
+    /// After each run, past every deadline: every job ends, everyone withdraws, nothing stays behind.
+    function afterInvariant() public {
+        handler.drain();
+        for (uint256 g; g < handler.jobCount(); ++g) {
+            MarketHandler.Ghost memory ghost = handler.jobAt(g);
+            Check.ok(ghost.terminal, "a job could not be brought to a terminal state");
+        }
+        Check.eq(handler.violations(), 0, handler.lastViolation());
+        Check.eq(token.balanceOf(address(market)), 0, "tokens left in the market after everyone withdrew");
+    }
+}

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {JobMarket} from "../JobMarket.sol";
+import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {TestToken} from "../mocks/TestToken.sol";
+import {JobParams, JobState, JobView, ProviderView, ReplicaView} from "../types/MarketTypes.sol";
+import {vm} from "./Vm.sol";
+
+/// @notice Drives 3 requesters and 5 providers through random market operations and time jumps
+/// for the invariant suite. Calls that the market rejects are swallowed (the market's job); what the
+/// handler records are breaches of the properties it can only see from inside a call sequence:
+/// a state moving backwards, a job settling without paid + fee + refunded == escrow.
+contract MarketHandler {
+    uint256 internal constant REQUESTERS = 3;
+    uint256 internal constant PROVIDERS = 5;
+    uint256 internal constant MAX_JOBS = 64;
+    uint256 internal constant MAX_PRICE_UNITS = 1e21;
+    uint256 internal constant INITIAL_STAKE_UNITS = 1e24;
+
+    struct Ghost {
+        uint256 id;
+        address requester;
+        uint256 escrow;
+        JobState last;
+        bool terminal;
+    }
+
+    JobMarket internal immutable market;
+    TestToken internal immutable token;
+    address internal immutable treasury;
+    address internal immutable suite;
+    address[REQUESTERS] internal requesters;
+    address[PROVIDERS] internal providers;
+    Ghost[] internal _jobs;
+    /// Result each provider committed to, per job (what it will reveal).
+    mapping(uint256 jobId => mapping(address provider => bytes32 digest)) internal _committed;
+
+    /// Our own clock: under via-IR the optimizer may reuse one TIMESTAMP read across a call, so
+    /// `block.timestamp + x` after a warp in the same call would not move.
+    uint256 internal clock;
+    uint256 public violations;
+    string public lastViolation;
+    uint256 public settledJobs;
+
+    constructor(JobMarket market_, TestToken token_, address treasury_) {
+        market = market_;
+        token = token_;
+        treasury = treasury_;
+        suite = msg.sender;
+        clock = block.timestamp;
+        for (uint256 i; i < REQUESTERS; ++i) {
+            requesters[i] = address(uint160(0x1000 + i));
+        }
+        for (uint256 i; i < PROVIDERS; ++i) {
+            providers[i] = address(uint160(0x2000 + i));
+        }
+    }
+
+    /// @dev Separate from the constructor: the handler must own the token before it can mint stake.
+    function registerAll() external {
+        if (msg.sender != suite) return; // the fuzzer calls every public function; this one is setup only
+        for (uint256 i; i < PROVIDERS; ++i) {
+            address p = providers[i];
+            token.mint(p, INITIAL_STAKE_UNITS);
+            vm.startPrank(p);
+            market.registerProvider(abi.encodePacked(bytes2(0x0024), p), new string[](0), 1);
+            token.approve(address(market), type(uint256).max);
+            market.stake(INITIAL_STAKE_UNITS);
+            vm.stopPrank();
+        }
+    }
+
+    // ------------------------------------------------------------------ actions
+
+    function post(uint256 r, uint256 kSeed, uint256 mSeed, uint256 priceSeed, uint256 windowSeed) external {
+        if (_jobs.length >= MAX_JOBS) return;
+        address requester = requesters[r % REQUESTERS];
+        uint8 k = uint8(1 + kSeed % PROVIDERS);
+        uint8 q = uint8(k / 2 + 1 + mSeed % (k - k / 2));
+        uint256 maxPrice = 1 + priceSeed % MAX_PRICE_UNITS;
+        uint32 bidWindow = windowSeed % 3 == 0 ? 0 : uint32(60 + windowSeed % 3600);
+        JobParams memory p = JobParams({
+            manifestCid: abi.encodePacked(hex"01551220", keccak256(abi.encode(_jobs.length))),
+            replicas: k,
+            quorum: q,
+            maxPrice: maxPrice,
+            bidWindow: bidWindow,
+            commitWindow: uint32(60 + (windowSeed >> 8) % 3600),
+            revealWindow: uint32(60 + (windowSeed >> 16) % 3600),
+            minReputation: uint16((windowSeed >> 24) % 4 == 0 ? 4_000 : 0)
+        });
+        uint256 fee = market.parameters().protocolFeeBps;
+        uint256 escrow = k * maxPrice + k * maxPrice * fee / 10_000;
+        token.mint(requester, escrow);
+        vm.startPrank(requester);
+        token.approve(address(market), escrow);
+        uint256 id = market.postJob(p);
+        vm.stopPrank();
+        _jobs.push(Ghost({id: id, requester: requester, escrow: escrow, last: JobState.Open, terminal: false}));
+        _sync();
+    }
+
+    function bid(uint256 jobSeed, uint256 pSeed, uint256 priceSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        uint256 id = _jobs[g].id;
+        try market.getJob(id) returns (JobView memory j) {
+            uint256 price = 1 + priceSeed % j.maxPrice;
+            _act(g, providers[pSeed % PROVIDERS], abi.encodeCall(IJobMarket.bid, (id, price)));
+        } catch {}
+    }
+
+    function award(uint256 jobSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        _act(g, msg.sender, abi.encodeCall(IJobMarket.award, (_jobs[g].id)));
+    }
+
+    function commit(uint256 jobSeed, uint256 pSeed, uint256 resultSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        uint256 id = _jobs[g].id;
+        address p = _replicaOrAnyone(id, pSeed);
+        // Three possible results, most often the honest one: enough for dissent and no-consensus paths.
+        bytes32 digest = keccak256(abi.encode("result", resultSeed % 5 < 3 ? 0 : resultSeed % 5));
+        bytes32 commitment = keccak256(abi.encode(id, p, digest, _salt(id, p)));
+        if (_act(g, p, abi.encodeCall(IJobMarket.commit, (id, commitment)))) _committed[id][p] = digest;
+    }
+
+    function reveal(uint256 jobSeed, uint256 pSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        uint256 id = _jobs[g].id;
+        address p = _replicaOrAnyone(id, pSeed);
+        bytes32 digest = _committed[id][p];
+        if (digest == 0) return;
+        bytes memory cid = abi.encodePacked(hex"01551220", digest);
+        bytes memory sealedCid = abi.encodePacked(hex"01701220", keccak256(cid));
+        _act(g, p, abi.encodeCall(IJobMarket.reveal, (id, cid, _salt(id, p), sealedCid)));
+    }
+
+    function finalize(uint256 jobSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        _act(g, msg.sender, abi.encodeCall(IJobMarket.finalize, (_jobs[g].id)));
+    }
+
+    function claim(uint256 jobSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        _act(g, msg.sender, abi.encodeCall(IJobMarket.claim, (_jobs[g].id)));
+    }
+
+    function cancel(uint256 jobSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        _act(g, _jobs[g].requester, abi.encodeCall(IJobMarket.cancel, (_jobs[g].id)));
+    }
+
+    function warp(uint256 secondsSeed) external {
+        _warp(secondsSeed % 7_200);
+    }
+
+    function stake(uint256 pSeed, uint256 amountSeed) external {
+        address p = providers[pSeed % PROVIDERS];
+        uint256 amount = 1 + amountSeed % INITIAL_STAKE_UNITS;
+        token.mint(p, amount);
+        vm.startPrank(p);
+        try market.stake(amount) {} catch {}
+        vm.stopPrank();
+        _sync();
+    }
+
+    function requestUnstake(uint256 pSeed, uint256 amountSeed) external {
+        address p = providers[pSeed % PROVIDERS];
+        ProviderView memory v = market.getProvider(p);
+        uint256 free = v.stake - v.locked;
+        // Sometimes more than free, so the refusal path is exercised too.
+        uint256 amount = amountSeed % 4 == 0 ? free + 1 : amountSeed % (free + 1);
+        vm.startPrank(p);
+        try market.requestUnstake(amount) {} catch {}
+        vm.stopPrank();
+        _sync();
+    }
+
+    function withdrawUnstaked(uint256 pSeed) external {
+        vm.startPrank(providers[pSeed % PROVIDERS]);
+        try market.withdrawUnstaked() {} catch {}
+        vm.stopPrank();
+        _sync();
+    }
+
+    function withdraw(uint256 actorSeed) external {
+        address a = _actor(actorSeed);
+        vm.startPrank(a);
+        try market.withdraw() {} catch {}
+        vm.stopPrank();
+        _sync();
+    }
+
+    // ------------------------------------------------------------------ views for the suite
+
+    function jobCount() external view returns (uint256) {
+        return _jobs.length;
+    }
+
+    function jobAt(uint256 i) external view returns (Ghost memory) {
+        return _jobs[i];
+    }
+
+    /// Every address that can hold credited funds.
+    function actors() public view returns (address[] memory out) {
+        out = new address[](REQUESTERS + PROVIDERS + 1);
+        for (uint256 i; i < REQUESTERS; ++i) {
+            out[i] = requesters[i];
+        }
+        for (uint256 i; i < PROVIDERS; ++i) {
+            out[REQUESTERS + i] = providers[i];
+        }
+        out[REQUESTERS + PROVIDERS] = treasury;
+    }
+
+    /// @notice Past every deadline: settles every job with `claim` and takes every token out.
+    function drain() external {
+        if (msg.sender != suite) return; // only at the end of a run, from afterInvariant
+        for (uint256 round; round < 4; ++round) {
+            _warp(8 days);
+            for (uint256 g; g < _jobs.length; ++g) {
+                if (!_jobs[g].terminal) _act(g, address(this), abi.encodeCall(IJobMarket.claim, (_jobs[g].id)));
+            }
+        }
+        for (uint256 i; i < PROVIDERS; ++i) {
+            ProviderView memory v = market.getProvider(providers[i]);
+            if (v.stake > 0) {
+                vm.startPrank(providers[i]);
+                market.requestUnstake(v.stake); // reverts (and fails the suite) if anything is still locked
+                vm.stopPrank();
+            }
+        }
+        _warp(31 days);
+        for (uint256 i; i < PROVIDERS; ++i) {
+            if (market.getProvider(providers[i]).unbonding > 0) {
+                vm.startPrank(providers[i]);
+                market.withdrawUnstaked();
+                vm.stopPrank();
+            }
+        }
+        address[] memory all = actors();
+        for (uint256 i; i < all.length; ++i) {
+            if (market.withdrawable(all[i]) > 0) {
+                vm.startPrank(all[i]);
+                market.withdraw();
+                vm.stopPrank();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    function _warp(uint256 delta) internal {
+        clock += delta;
+        vm.warp(clock);
+    }
+
+    function _pick(uint256 seed) internal view returns (bool, uint256) {
+        if (_jobs.length == 0) return (false, 0);
+        return (true, seed % _jobs.length);
+    }
+
+    function _actor(uint256 seed) internal view returns (address) {
+        uint256 i = seed % (REQUESTERS + PROVIDERS + 1);
+        if (i < REQUESTERS) return requesters[i];
+        if (i < REQUESTERS + PROVIDERS) return providers[i - REQUESTERS];
+        return treasury;
+    }
+
+    /// @dev Mostly one of the job's awarded providers (so commits and reveals land), sometimes anyone.
+    function _replicaOrAnyone(uint256 id, uint256 seed) internal view returns (address) {
+        if (seed % 8 != 0) {
+            try market.getReplicas(id) returns (ReplicaView[] memory book) {
+                if (book.length != 0) return book[(seed >> 8) % book.length].provider;
+            } catch {}
+        }
+        return providers[seed % PROVIDERS];
+    }
+
+    function _salt(uint256 id, address p) internal pure returns (bytes32) {
+        return keccak256(abi.encode("salt", id, p));
+    }
+
+    /// @dev Calls the market as `sender` on behalf of job `g`, and if that call ended the job,
+    /// checks that the escrow was split exactly: paid + fee + refunded == escrow.
+    function _act(uint256 g, address sender, bytes memory data) internal returns (bool ok) {
+        Ghost memory job = _jobs[g];
+        (uint256 earnings, uint256 staked) = _providerTotals();
+        uint256 requesterBefore = market.withdrawable(job.requester);
+        uint256 treasuryBefore = market.withdrawable(treasury);
+        vm.startPrank(sender);
+        (ok,) = address(market).call(data);
+        vm.stopPrank();
+        if (ok && !job.terminal) {
+            try market.getJob(job.id) returns (JobView memory j) {
+                if (j.state >= JobState.Succeeded) {
+                    (uint256 earningsAfter, uint256 stakedAfter) = _providerTotals();
+                    uint256 paid = earningsAfter - earnings;
+                    uint256 fee = market.withdrawable(treasury) - treasuryBefore;
+                    uint256 slashed = staked - stakedAfter;
+                    uint256 refunded = market.withdrawable(job.requester) - requesterBefore - slashed;
+                    if (paid + fee + refunded != job.escrow) _violate("settlement: paid + fee + refunded != escrow");
+                    if (j.escrow != 0) _violate("settlement: terminal job still reports escrow");
+                    settledJobs++;
+                }
+            } catch {
+                _violate("a live job stopped resolving");
+            }
+        }
+        _sync();
+    }
+
+    function _providerTotals() internal view returns (uint256 earnings, uint256 staked) {
+        for (uint256 i; i < PROVIDERS; ++i) {
+            ProviderView memory v = market.getProvider(providers[i]);
+            earnings += v.earnings;
+            staked += v.stake + v.unbonding;
+        }
+    }
+
+    /// @dev States only move forward; ids of finished jobs may stop resolving, live ones never.
+    function _sync() internal {
+        for (uint256 g; g < _jobs.length; ++g) {
+            Ghost storage job = _jobs[g];
+            if (job.terminal) continue;
+            try market.getJob(job.id) returns (JobView memory j) {
+                if (j.state < job.last) _violate("a job state moved backwards");
+                job.last = j.state;
+                if (j.state >= JobState.Succeeded) job.terminal = true;
+            } catch {
+                _violate("a live job stopped resolving");
+            }
+        }
+    }
+
+    function _violate(string memory what) internal {
+        violations++;
+        lastViolation = what;
+    }
+}
