@@ -4,11 +4,11 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import type { Blockstore } from "interface-blockstore";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { readAll, readChunks, writeAll } from "../net/protocol.ts";
+import { readChunks, writeAll } from "../net/protocol.ts";
 import { CorruptBlockError } from "./errors.ts";
 
 /**
- * Accord's block stream: the dialer names a root CID; the listener sends every block of the
+ * Accord's block stream: the dialer names a root CID (one length byte, the binary CID); the listener sends every block of the
  * DAG in depth-first order, each as a 4-byte big-endian length and the bytes. The dialer
  * knows which CID comes next from the blocks it already has (the root, then the links of
  * each dag-pb node in order), so every block is checked against its CID on arrival and a
@@ -30,14 +30,24 @@ function childLinks(cid: CID, block: Uint8Array): CID[] {
   return cid.code === dagPb.code ? dagPb.decode(block).Links.map((l) => l.Hash) : [];
 }
 
+/** Reads the request: one length byte, then the root CID in binary. */
+async function readRoot(stream: Stream, signal: AbortSignal): Promise<CID> {
+  let buf = new Uint8Array(0);
+  for await (const chunk of readChunks(stream, signal)) {
+    buf = Buffer.concat([buf, chunk]);
+    if (buf.length > 0 && buf.length >= 1 + buf[0]) return CID.decode(buf.subarray(1, 1 + buf[0]));
+    if (buf.length > 256) break;
+  }
+  throw new Error("the block stream request is not a length-prefixed CID");
+}
+
 /** Serves the DAGs in `blockstore` to peers that ask (only blocks this node already holds). */
 export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits): Promise<void> {
   await libp2p.handle(
     BLOCK_STREAM_PROTOCOL,
     async (stream) => {
       try {
-        const request = await readAll(stream, 128, "block stream request", AbortSignal.timeout(limits.requestTimeoutMs));
-        const pending = [CID.decode(request)];
+        const pending = [await readRoot(stream, AbortSignal.timeout(limits.requestTimeoutMs))];
         // The stream's inactivity timeout bounds a reader that stops reading.
         const signal = new AbortController().signal;
         while (pending.length) {
@@ -71,8 +81,9 @@ export async function fetchBlockStream(
   const stream: Stream = await libp2p.dialProtocol(peer, BLOCK_STREAM_PROTOCOL, { signal: options.signal });
   const label = "remotePeer" in stream ? String(stream.remotePeer) : peer.toString();
   try {
-    await writeAll(stream, [root.bytes], options.signal);
-    await stream.close({ signal: options.signal });
+    // Length-prefixed, and the write end stays open: yamux cannot resume a paused reader
+    // (a window update) on a stream whose write end is closed.
+    await writeAll(stream, [Uint8Array.of(root.bytes.length), root.bytes], options.signal);
     const pending = [root];
     let parts: Uint8Array[] = [];
     let have = 0;
@@ -100,6 +111,7 @@ export async function fetchBlockStream(
       }
     }
     if (pending.length || have) throw new Error(`${label} ended the block stream with ${pending.length} blocks missing`);
+    await stream.close({ signal: options.signal });
   } catch (err) {
     stream.abort(err as Error);
     throw err;
