@@ -1,71 +1,124 @@
-// `npm start`: a local Accord marketplace on 127.0.0.1. Ctrl-C stops everything it started.
+// `npm start`: the whole Accord marketplace on 127.0.0.1. Ctrl-C stops everything it started.
 import { parseArgs } from "node:util";
-import { formatUnits } from "viem";
-import { DEV_ACCOUNTS, DEV_ROLES } from "./devnet/accounts.ts";
-import { DEFAULT_RPC_PORT, startChain } from "./devnet/chain.ts";
-import { deployAccord, writeDeployment } from "./devnet/deploy.ts";
+import { relative } from "node:path";
+import { DEFAULT_RPC_PORT } from "./devnet/chain.ts";
+import { DEVNET_DIR, FAULT_KINDS, startDevnet, type Devnet, type FaultKind } from "./devnet/devnet.ts";
 
-const { values } = parseArgs({
-  options: {
-    "rpc-port": { type: "string", default: String(DEFAULT_RPC_PORT) },
-    "token-decimals": { type: "string", default: "6" },
-    help: { type: "boolean", short: "h" },
-  },
-});
+const USAGE = `Usage: npm start -- [options]
+
+Starts a local marketplace: a Hardhat chain, the contracts (Hardhat Ignition), provider daemons
+with stakes, the web app, and one sample job posted and settled.
+
+  --providers N           provider daemons to run (default 3, at most 8)
+  --fault I=KIND          make provider I (0-based) faulty, to watch the quorum at work;
+                          KIND: ${FAULT_KINDS.join(", ")}; repeatable
+  --no-web                do not start the web app
+  --no-sample             do not post the sample job
+  --rpc-port PORT         the chain's port (default ${DEFAULT_RPC_PORT})
+  --token-decimals N      decimals of the test token (default 6)`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      providers: { type: "string", default: "3" },
+      fault: { type: "string", multiple: true, default: [] },
+      "no-web": { type: "boolean" },
+      "no-sample": { type: "boolean" },
+      "rpc-port": { type: "string", default: String(DEFAULT_RPC_PORT) },
+      "token-decimals": { type: "string", default: "6" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (err) {
+  console.error(`npm start: ${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
 if (values.help) {
-  console.log(`Usage: npm start -- [--rpc-port ${DEFAULT_RPC_PORT}] [--token-decimals 6]
-
-Starts a Hardhat chain on 127.0.0.1, deploys the Accord contracts and a test token with Hardhat
-Ignition, gives every development account test tokens, and writes the addresses to
-deployments/31337.json, where the client, the provider node and the web app find them.`);
+  console.log(USAGE);
   process.exit(0);
 }
 
-const decimals = Number(values["token-decimals"]);
-const stops: Array<() => Promise<void>> = [];
+const faults: Record<number, FaultKind> = {};
+for (const f of values.fault) {
+  const m = /^(\d+)=(.+)$/.exec(f);
+  if (!m || !(FAULT_KINDS as readonly string[]).includes(m[2]!)) {
+    console.error(`npm start: --fault ${f} is not I=KIND with KIND one of ${FAULT_KINDS.join(", ")}.`);
+    process.exit(2);
+  }
+  faults[Number(m[1])] = m[2] as FaultKind;
+}
+
+let devnet: Devnet | undefined;
 let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   console.log("\nStopping the marketplace…");
-  for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
+  await devnet?.stop();
+  console.log("Stopped.");
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
+const t0 = Date.now();
 try {
-  console.log("Starting the local chain…");
-  const chain = await startChain({ port: Number(values["rpc-port"]) });
-  stops.push(chain.stop);
-  chain.process.on("exit", (code) => {
-    if (!stopping) {
-      console.error(`The chain exited unexpectedly (code ${code}); stopping.`);
-      void shutdown(1);
-    }
+  devnet = await startDevnet({
+    rpcPort: Number(values["rpc-port"]),
+    providers: Number(values.providers),
+    faults,
+    web: !values["no-web"],
+    sampleJob: !values["no-sample"],
+    tokenDecimals: Number(values["token-decimals"]),
+    log: (line) => console.log(`… ${line}`),
   });
-
-  console.log("Deploying the contracts with Hardhat Ignition…");
-  const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, tokenDecimals: decimals });
-  const file = writeDeployment(deployment);
-
-  const fund = formatUnits(1_000_000n * 10n ** BigInt(decimals), decimals);
-  const row = (role: string, i: number) => `  ${role.padEnd(10)} ${DEV_ACCOUNTS[i]!.address}  (dev account #${i})`;
-  console.log(`
-Accord is running locally.
-
-  chain       ${chain.rpcUrl}  (chain id ${deployment.chainId})
-  JobMarket   ${deployment.jobMarket}
-  token       ${deployment.token}  (tUSD, ${decimals} decimals)
-  addresses   ${file}
-
-Development accounts (Hardhat's well-known keys; ${fund} tUSD each):
-${row("deployer", DEV_ROLES.deployer)}
-${DEV_ROLES.requesters.map((i) => row("requester", i)).join("\n")}
-${DEV_ROLES.providers.slice(0, 3).map((i) => row("provider", i)).join("\n")}
-
-Press Ctrl-C to stop.`);
 } catch (err) {
-  console.error(`Could not start the marketplace: ${(err as Error).message}`);
+  console.error(`\nCould not start the marketplace: ${(err as Error).message}`);
+  console.error(`Logs of every process are in ${relative(process.cwd(), DEVNET_DIR)}/logs/.`);
+  process.exit(1);
+}
+if (stopping) process.exit(0);
+
+const d = devnet;
+const rel = (p: string) => relative(process.cwd(), p);
+const lines = [
+  "",
+  `Accord is running locally (up in ${((Date.now() - t0) / 1000).toFixed(0)} s).`,
+  "",
+  `  chain        ${d.chain.rpcUrl}  (chain id ${d.deployment.chainId})`,
+  `  JobMarket    ${d.deployment.jobMarket}`,
+  `  token        ${d.deployment.token}  (tUSD)`,
+  `  addresses    ${rel(d.deploymentFile)}`,
+  ...(d.webUrl ? [`  web app      ${d.webUrl}  (Connect wallet → Development wallet)`] : []),
+  "",
+  "  providers:",
+  ...d.providers.map(
+    (p) => `    #${p.index} ${p.address}  ${p.multiaddrs[0] ?? ""}${p.metricsUrl ? `  metrics ${p.metricsUrl}/metrics` : ""}${p.fault ? `  FAULTY: ${p.fault}` : ""}`,
+  ),
+  "",
+];
+if (d.sample) {
+  lines.push(
+    `  sample job   #${d.sample.jobId} ${d.sample.state}: sorted examples/fruits.txt on ${Math.min(3, d.providers.length)} providers`,
+    `               result ${d.sample.resultCid}, verified against the on-chain consensus, in ${rel(d.sample.outDir)}/`,
+    "",
+  );
+}
+lines.push(
+  "Try next (in another terminal):",
+  "  export ACCORD_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d   # dev account #1, a requester",
+  "  npx accord job submit client/fixtures/wasm/sha256.wasm --input data.bin=README.md --replicas 3 --max-price 0.5 -- /input/data.bin",
+  "  npx accord job list          # your jobs",
+  "  npx accord providers         # reputation, prices and stake",
+  "  npm start -- --fault 1=wrong-result   # next time: watch a dishonest provider get slashed",
+  "",
+  `Logs: ${rel(DEVNET_DIR)}/logs/. Press Ctrl-C to stop everything.`,
+);
+console.log(lines.join("\n"));
+
+const why = await d.died;
+if (!stopping) {
+  console.error(`\n${why}; stopping the marketplace (logs in ${rel(DEVNET_DIR)}/logs/).`);
   await shutdown(1);
 }
