@@ -49,6 +49,18 @@ export class TransactionRevertedError extends BaseError {
   }
 }
 
+/** A signed transaction can never be mined: its nonce was used by another one. */
+export class TransactionDroppedError extends BaseError {
+  override name = "TransactionDroppedError";
+  readonly hash: Hex;
+  constructor(label: string, hash: Hex, nonce: number) {
+    super(`The transaction to ${label} (${hash}) was dropped: nonce ${nonce} was used by another transaction.`, {
+      fix: "Another process may be sending with the same key; run one provider per key. The node signs the step again with a fresh nonce.",
+    });
+    this.hash = hash;
+  }
+}
+
 /**
  * Sends every transaction of one account through one queue, so nonces never collide however
  * many jobs want to commit or reveal at once. Each transaction is signed once; through an RPC
@@ -75,8 +87,8 @@ export class TxSender {
   async send<const abi extends Abi, fn extends ContractFunctionName<abi, "nonpayable" | "payable">>(p: SendParameters<abi, fn>): Promise<TransactionReceipt> {
     const data = encodeFunctionData({ abi: p.abi, functionName: p.functionName, args: p.args } as never);
     const signal = anySignal(p.signal, this.o.signal);
-    const { hash, raw } = await this.enqueue(() => this.signAndBroadcast(p.address, data, p.label, signal));
-    const receipt = await this.waitForReceipt(hash, raw, p.label, signal);
+    const { hash, raw, nonce } = await this.enqueue(() => this.signAndBroadcast(p.address, data, p.label, signal));
+    const receipt = await this.waitForReceipt(hash, raw, nonce, p.label, signal);
     if (receipt.status !== "success") throw new TransactionRevertedError(p.label, hash);
     return receipt;
   }
@@ -87,7 +99,7 @@ export class TxSender {
     return run;
   }
 
-  private async signAndBroadcast(to: Address, data: Hex, label: string, signal: AbortSignal | undefined): Promise<{ hash: Hex; raw: Hex }> {
+  private async signAndBroadcast(to: Address, data: Hex, label: string, signal: AbortSignal | undefined): Promise<{ hash: Hex; raw: Hex; nonce: number }> {
     const { client, account } = this.o;
     const [gas, fees, nonce] = await this.retrying(`prepare ${label}`, signal, async () => {
       let gas: bigint;
@@ -131,7 +143,7 @@ export class TxSender {
     });
     this.nonce = nonce + 1;
     this.sent += 1;
-    return { hash, raw };
+    return { hash, raw, nonce };
   }
 
   private async mined(hash: Hex): Promise<boolean> {
@@ -142,7 +154,7 @@ export class TxSender {
     }
   }
 
-  private async waitForReceipt(hash: Hex, raw: Hex, label: string, signal: AbortSignal | undefined): Promise<TransactionReceipt> {
+  private async waitForReceipt(hash: Hex, raw: Hex, nonce: number, label: string, signal: AbortSignal | undefined): Promise<TransactionReceipt> {
     let backoff = this.o.retryMinMs;
     let rebroadcastAt = Date.now() + this.o.receiptTimeoutMs;
     for (;;) {
@@ -153,6 +165,12 @@ export class TxSender {
       } catch (err) {
         if (!isTransientRpcError(err) && !/not found|could not be found/i.test(String((err as Error).message))) throw explainChainError(`Waiting for ${label}`, err);
         if (isTransientRpcError(err)) this.o.onRetry?.(`receipt of ${label}`, err, backoff);
+      }
+      // Mined is "has a receipt"; a nonce used without our receipt means ours can never be mined.
+      const used = await this.o.client.getTransactionCount({ address: this.address, blockTag: "latest" }).catch(() => undefined);
+      if (used !== undefined && used > nonce && !(await this.mined(hash))) {
+        if (this.nonce !== undefined && this.nonce <= used) this.nonce = undefined;
+        throw new TransactionDroppedError(label, hash, nonce);
       }
       if (Date.now() > rebroadcastAt) {
         // A node that restarted or evicted it has forgotten the transaction: same bytes again.
