@@ -17,6 +17,16 @@ export const CONTENT_LIMITS = {
   findProvidersTimeoutMs: 10_000,
   /** Largest block a peer may send (DESIGN.md chunks are 1 MiB; dag-pb nodes are smaller). */
   maxBlockBytes: 2 * 1024 * 1024,
+  /**
+   * Fetched blocks being written to the blockstore while the reader already has their bytes;
+   * bounds the memory a slow disk can take (this many blocks of at most maxBlockBytes).
+   */
+  blockWritesInFlight: 8,
+  /**
+   * Block-stream bytes buffered ahead of a reader that is busy with earlier bytes; past this
+   * the stream pauses and yamux stops the sender (its window, 4 MiB, still arrives).
+   */
+  blockStreamHighWaterBytes: 8 * 1024 * 1024,
   /** Concurrent block streams one connection may open to us, and the time to name the root. */
   blockStreamMaxInboundStreams: 8,
   blockStreamRequestTimeoutMs: 10_000,

@@ -9,7 +9,9 @@ import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { CID } from "multiformats/cid";
-import { fetchBlockStream, serveBlockStream } from "./block-stream.ts";
+import { sha256 } from "multiformats/hashes/sha2";
+import { fetchBlocks, serveBlockStream } from "./block-stream.ts";
+import { BlockWrites, fileData, RAW_CODE } from "./file-blocks.ts";
 import { CID_PROFILE } from "./cid.ts";
 import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
 import { ContentNotFoundError, ContentTooLargeError, InvalidContentPathError, NotAFileError } from "./errors.ts";
@@ -95,10 +97,15 @@ export class ContentStore {
     return cid;
   }
 
-  /** Streams a file's bytes, fetching and verifying blocks as the reader consumes them. */
+  /**
+   * Streams a file's bytes. Content that is not all local comes over the block stream and
+   * is handed to the reader as it arrives, each block only after it hashed to its CID, while
+   * it is also written to the blockstore; bitswap (through the exporter) is the fallback.
+   */
   async *cat(cid: CID, options: GetOptions = {}): AsyncGenerator<Uint8Array> {
     const timeoutMs = options.timeoutMs ?? this.limits.getTimeoutMs;
     // An idle timer, not a deadline: a 1 GiB file may take longer than timeoutMs to arrive.
+    // It stops while the reader holds a chunk, so a slow reader is not taken for a dead peer.
     const idle = new AbortController();
     let timer = setTimeout(() => idle.abort(), timeoutMs);
     const touch = () => {
@@ -107,22 +114,35 @@ export class ContentStore {
     };
     const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
     const failures: string[] = [];
-    if (!options.offline && !(await this.has(cid, { signal }))) await this.fetchFromPeers(cid, options, signal, touch, failures);
-    const opts = {
-      signal,
-      offline: options.offline,
-      providers: options.from?.map((a) => (typeof a === "string" ? toMultiaddr(a) : a)),
-      blockReadConcurrency: this.limits.blockReadAhead,
-      offset: options.offset,
-      length: options.length,
-    };
+    let offset = options.offset ?? 0;
+    let length = options.length;
     try {
+      if (!options.offline && !(await this.has(cid, { signal }))) {
+        const range: StreamRange = { offset, length, delivered: 0, done: false };
+        for await (const chunk of this.streamFromPeers(cid, options, range, signal, touch, failures)) {
+          clearTimeout(timer);
+          yield chunk;
+          touch();
+        }
+        if (range.done) return;
+        // What the reader already has is not sent again: the fallback starts after it.
+        offset += range.delivered;
+        if (length !== undefined) length -= range.delivered;
+      }
+      const opts = {
+        signal,
+        offline: options.offline,
+        providers: options.from?.map((a) => (typeof a === "string" ? toMultiaddr(a) : a)),
+        blockReadConcurrency: this.limits.blockReadAhead,
+        offset,
+        length,
+      };
       const entry = await exporter(cid, this.helia.blockstore, opts);
       if (entry.type !== "file" && entry.type !== "raw" && entry.type !== "identity") throw new NotAFileError(cid.toString(), entry.type);
       for await (const chunk of entry.content(opts)) {
         clearTimeout(timer);
         yield chunk as Uint8Array;
-        timer = setTimeout(() => idle.abort(), timeoutMs);
+        touch();
       }
     } catch (err) {
       if (options.signal?.aborted) throw err;
@@ -135,24 +155,53 @@ export class ContentStore {
   }
 
   /**
-   * Pulls the whole DAG over the block stream from the first peer that serves it intact:
-   * the `from` peers, else the DHT's providers. What fails is recorded; bitswap (through the
-   * exporter) remains the fallback.
+   * A file's bytes from the first peer that serves its DAG intact over the block stream:
+   * the `from` peers, else the DHT's providers. Blocks come depth-first, which is file
+   * order, so each verified leaf goes straight to the reader (no second read from disk, no
+   * second hash) and, in the background, to the blockstore. A peer that fails mid-file is
+   * recorded and the next one resumes after the bytes already delivered; if none finishes,
+   * `range.done` stays false and the caller falls back to bitswap from there.
    */
-  private async fetchFromPeers(cid: CID, options: GetOptions, signal: AbortSignal, onBlock: () => void, failures: string[]): Promise<void> {
+  private async *streamFromPeers(cid: CID, options: GetOptions, range: StreamRange, signal: AbortSignal, onBlock: () => void, failures: string[]): AsyncGenerator<Uint8Array> {
+    // Other roots are not UnixFS files; the exporter reads them (or says why not) as before.
+    if ((cid.code !== dagPb.code && cid.code !== RAW_CODE) || cid.multihash.code !== sha256.code) return;
     let targets: Array<PeerId | Multiaddr>;
     if (options.from?.length) targets = options.from.map((a) => (typeof a === "string" ? toMultiaddr(a) : a));
     else {
       const found = await this.findProviders(cid, { signal, limit: this.limits.maxProviders }).catch(() => []);
       targets = found.map((p) => p.id).filter((id) => !id.equals(this.libp2p.peerId));
     }
+    const end = range.length === undefined ? Infinity : range.offset + range.length;
     for (const target of targets) {
+      const writes = new BlockWrites(this.helia.blockstore, this.limits.blockWritesInFlight, signal);
+      // Bytes of the file before the current block.
+      let position = 0;
+      let first = true;
       try {
-        await fetchBlockStream(this.libp2p, this.helia.blockstore, target, cid, { signal, maxBlockBytes: this.limits.maxBlockBytes, onBlock });
+        for await (const { cid: blockCid, bytes } of fetchBlocks(this.libp2p, target, cid, { signal, maxBlockBytes: this.limits.maxBlockBytes, highWaterBytes: this.limits.blockStreamHighWaterBytes })) {
+          onBlock();
+          await writes.add(blockCid, bytes);
+          const data = fileData(blockCid, bytes, first);
+          first = false;
+          const from = Math.max(range.offset + range.delivered - position, 0);
+          const to = Math.min(end - position, data.length);
+          position += data.length;
+          if (to > from) {
+            range.delivered += to - from;
+            yield data.subarray(from, to);
+          }
+          // The rest of the DAG is not wanted; leaving the loop closes the stream.
+          if (position >= end) break;
+        }
+        await writes.flush();
+        range.done = true;
         return;
       } catch (err) {
-        if (signal.aborted) return;
+        if (err instanceof NotAFileError || signal.aborted) throw err;
         failures.push(`${target.toString()}: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
+      } finally {
+        // Also when the reader stopped early: no write outlives the read that started it.
+        await writes.settle();
       }
     }
   }
@@ -277,3 +326,5 @@ async function* walk(root: string, dir = root): AsyncGenerator<ImportCandidate> 
 function toMultiaddr(a: string): Multiaddr {
   return multiaddr(a);
 }
+
+type StreamRange = { offset: number; length?: number; delivered: number; done: boolean };

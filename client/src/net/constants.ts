@@ -40,6 +40,13 @@ export const NET_LIMITS = {
   streamInactivityTimeoutMs: 30_000,
   /** A socket with no traffic for this long is closed (yamux keep-alive pings every 30 s). */
   socketInactivityTimeoutMs: 120_000,
+  /**
+   * Concurrent ping streams on one connection, each way. libp2p's connection monitor and
+   * the DHT's routing-table check both ping; with ping's default of one outbound stream, two
+   * pings that overlap (a ping waits behind bulk data on a busy connection) fail, and the
+   * monitor takes the failure for a dead peer and drops the connection mid-transfer.
+   */
+  pingMaxStreams: 4,
   /** Every DHT query (provide, findProviders, findPeer) is abandoned after this. */
   dhtQueryTimeoutMs: 10_000,
   /** A DHT request a peer sends us must complete in this time. */

@@ -9,12 +9,12 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT, t
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { FsBlockstore } from "blockstore-fs";
 import { FsDatastore } from "datastore-fs";
 import { createHeliaLight } from "helia";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContentLimits } from "../content/constants.ts";
+import { BlockFiles } from "../content/fs-blockstore.ts";
 import { ContentStore } from "../content/store.ts";
 import { VerifyingBlockstore } from "../content/verifying-blockstore.ts";
 import { BITSWAP_PROTOCOL, DEFAULT_LISTEN_ADDRS, DHT_PROTOCOL, NET_LIMITS, type NetLimits } from "./constants.ts";
@@ -87,7 +87,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
 
   await mkdir(options.dataDir, { recursive: true });
   const privateKey = await loadOrCreatePeerKey(join(options.dataDir, "peer.key"));
-  const fsBlocks = new FsBlockstore(join(options.dataDir, "blocks"));
+  const fsBlocks = new BlockFiles(join(options.dataDir, "blocks"));
   await fsBlocks.open();
   const datastore = new FsDatastore(join(options.dataDir, "datastore"));
   await datastore.open();
@@ -123,7 +123,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
       services: {
         identify: identify(),
         // kad-dht pings peers before admitting them to its routing table.
-        ping: ping(),
+        ping: ping({ maxInboundStreams: limits.pingMaxStreams, maxOutboundStreams: limits.pingMaxStreams }),
         dht: kadDHT({
           protocol: DHT_PROTOCOL,
           // A node started with a listen address is dialable by the peers it tells it to.

@@ -113,10 +113,17 @@ export async function* readChunks(stream: Stream, signal: AbortSignal, highWater
     wake?.();
     wake = undefined;
   };
-  const onMessage = (evt: { data: { subarray(): Uint8Array } }) => {
-    const bytes = evt.data.subarray();
-    queue.push(bytes);
-    queued += bytes.length;
+  // A message is often a list of several buffers; taking them as they are avoids copying
+  // every byte once more (subarray() on a list concatenates).
+  const onMessage = (evt: { data: Uint8Array | Iterable<Uint8Array> }) => {
+    if (evt.data instanceof Uint8Array) {
+      queue.push(evt.data);
+      queued += evt.data.length;
+    } else
+      for (const bytes of evt.data) {
+        queue.push(bytes);
+        queued += bytes.length;
+      }
     if (queued > highWaterBytes && stream.readStatus === "readable") stream.pause();
     poke();
   };

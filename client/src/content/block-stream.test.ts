@@ -1,0 +1,161 @@
+import type { Stream } from "@libp2p/interface";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccordNode, type AccordNode } from "../net/node.ts";
+import { BLOCK_STREAM_PROTOCOL } from "./block-stream.ts";
+import { cidOfBytes } from "./cid.ts";
+import { ContentNotFoundError } from "./errors.ts";
+
+const MIB = 1024 * 1024;
+/** No two 1 MiB blocks equal, so none is deduplicated and each travels. */
+const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 251 + seed * 17 + (i >> 20) * 101) & 0xff);
+
+let dir: string;
+let honest: AccordNode;
+let liar: AccordNode;
+const fetchers: AccordNode[] = [];
+
+/** A fresh node, so nothing it fetches is local from an earlier test. */
+async function fetcher(content = {}): Promise<AccordNode> {
+  const node = await createAccordNode({ dataDir: join(dir, `f${fetchers.length}`), content });
+  fetchers.push(node);
+  return node;
+}
+
+/** The block file in `dataDir` holding exactly `block`, so a test can damage it. */
+async function blockFile(dataDir: string, block: Uint8Array): Promise<string> {
+  for (const e of await readdir(join(dataDir, "blocks"), { recursive: true, withFileTypes: true })) {
+    const path = join(e.parentPath, e.name);
+    if (e.isFile() && Buffer.from(await readFile(path)).equals(Buffer.from(block))) return path;
+  }
+  throw new Error("block not found on disk");
+}
+
+/** Every chunk a cat yields, and what it threw (if anything). */
+async function catAll(node: AccordNode, ...args: Parameters<AccordNode["content"]["cat"]>): Promise<{ chunks: Uint8Array[]; error?: unknown }> {
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of node.content.cat(...args)) chunks.push(chunk);
+    return { chunks };
+  } catch (error) {
+    return { chunks, error };
+  }
+}
+
+/** Records pause/resume on the block streams `node` dials. */
+function watchBlockStreams(node: AccordNode): { pauses: number; resumes: number } {
+  const seen = { pauses: 0, resumes: 0 };
+  const dialProtocol = node.libp2p.dialProtocol.bind(node.libp2p);
+  node.libp2p.dialProtocol = (async (...args: Parameters<typeof dialProtocol>) => {
+    const stream: Stream = await dialProtocol(...args);
+    if (args[1] === BLOCK_STREAM_PROTOCOL) {
+      const pause = stream.pause.bind(stream);
+      const resume = stream.resume.bind(stream);
+      stream.pause = () => {
+        seen.pauses++;
+        pause();
+      };
+      stream.resume = () => {
+        seen.resumes++;
+        resume();
+      };
+    }
+    return stream;
+  }) as typeof node.libp2p.dialProtocol;
+  return seen;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "accord-block-stream-"));
+  honest = await createAccordNode({ dataDir: join(dir, "honest") });
+  // Serves what its disk holds without checking it: a peer that sends wrong bytes.
+  liar = await createAccordNode({ dataDir: join(dir, "liar"), verifyLocalBlocks: false });
+});
+
+afterAll(async () => {
+  await Promise.all([honest, liar, ...fetchers].map((n) => n?.stop()));
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+});
+
+describe("streamed fetch over the block stream", () => {
+  it("hands a multi-block file to the reader block by block and keeps a verified copy", async () => {
+    const data = bytes(5 * MIB + 12_345, 1);
+    const cid = await honest.content.add(data);
+    const node = await fetcher();
+    const { chunks, error } = await catAll(node, cid, { from: [honest.multiaddrs[0].toString()] });
+    expect(error).toBeUndefined();
+    // One chunk per 1 MiB leaf, in file order.
+    expect(chunks.map((c) => c.length)).toEqual([MIB, MIB, MIB, MIB, MIB, 12_345]);
+    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+    // Every block was stored as it passed; the local copy reads back through the verifying store.
+    expect(await node.content.has(cid)).toBe(true);
+    expect(Buffer.from(await node.content.getBytes(cid, { offline: true })).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it("serves a range across a block boundary without fetching the rest", async () => {
+    const data = bytes(4 * MIB, 2);
+    const cid = await honest.content.add(data);
+    const node = await fetcher();
+    const { chunks, error } = await catAll(node, cid, { from: [honest.multiaddrs[0].toString()], offset: MIB - 10, length: MIB + 20 });
+    expect(error).toBeUndefined();
+    expect(Buffer.concat(chunks).equals(Buffer.from(data.subarray(MIB - 10, 2 * MIB + 10)))).toBe(true);
+    // The reader stopped the stream after the third leaf: the last one never came.
+    expect(await node.content.has(cid)).toBe(false);
+  });
+
+  it("stops at a corrupt block mid-file: the reader has only the verified bytes before it, and the bad block is not stored", async () => {
+    const data = bytes(5 * MIB, 3);
+    const cid = await liar.content.add(data);
+    const bad = data.subarray(3 * MIB, 4 * MIB);
+    const badCid = await cidOfBytes(bad);
+    const path = await blockFile(join(dir, "liar"), bad);
+    const rotten = Uint8Array.from(bad);
+    rotten[1000] ^= 0x01;
+    await writeFile(path, rotten);
+
+    const node = await fetcher();
+    const { chunks, error } = await catAll(node, cid, { from: [liar.multiaddrs[0].toString()], timeoutMs: 1_500 });
+    expect(error).toBeInstanceOf(ContentNotFoundError);
+    expect((error as Error).message).toMatch(new RegExp(`Block ${badCid} from peer \\S*${liar.peerId} does not hash to its CID`));
+    expect(Buffer.concat(chunks).equals(Buffer.from(data.subarray(0, 3 * MIB)))).toBe(true);
+    expect(await node.helia.blockstore.has(badCid)).toBe(false);
+    expect(await node.helia.blockstore.has(await cidOfBytes(data.subarray(2 * MIB, 3 * MIB)))).toBe(true);
+    expect(await node.content.has(cid)).toBe(false);
+  });
+
+  it("resumes from the next peer after a corrupt block, without repeating a byte", async () => {
+    const data = bytes(4 * MIB + 777, 4);
+    const cid = await liar.content.add(data);
+    await honest.content.add(data);
+    const bad = data.subarray(2 * MIB, 3 * MIB);
+    const rotten = Uint8Array.from(bad);
+    rotten[0] ^= 0xff;
+    await writeFile(await blockFile(join(dir, "liar"), bad), rotten);
+
+    const node = await fetcher();
+    const { chunks, error } = await catAll(node, cid, { from: [liar.multiaddrs[0].toString(), honest.multiaddrs[0].toString()] });
+    expect(error).toBeUndefined();
+    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+    expect(await node.content.has(cid)).toBe(true);
+  });
+
+  it("pauses the stream while the reader is busy and resumes it, losing and repeating nothing", async () => {
+    const data = bytes(12 * MIB, 5);
+    const cid = await honest.content.add(data);
+    // A small buffer, so a reader that dawdles over each block makes the stream pause.
+    const node = await fetcher({ blockStreamHighWaterBytes: 256 * 1024 });
+    const seen = watchBlockStreams(node);
+    const parts: Uint8Array[] = [];
+    for await (const chunk of node.content.cat(cid, { from: [honest.multiaddrs[0].toString()] })) {
+      parts.push(chunk);
+      await sleep(50);
+    }
+    expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
+    expect(seen.pauses).toBeGreaterThan(0);
+    expect(seen.resumes).toBeGreaterThan(0);
+    expect(await node.content.has(cid)).toBe(true);
+  });
+});
