@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escrowFor, quoteFor } from "./estimateCost.ts";
+import { escrowFor, quoteFor, suggestMaxPrice } from "./estimateCost.ts";
 import { parseAmount } from "./internal/token.ts";
 import { InvalidAmountError } from "./errors.ts";
 
@@ -28,5 +28,14 @@ describe("parseAmount", () => {
   });
   it("refuses negatives, junk and too many decimals", () => {
     for (const bad of ["-1", "1e3", "abc", "0.1234567", "", "1.2.3"]) expect(() => parseAmount(bad, 6), bad).toThrow(InvalidAmountError);
+  });
+});
+
+describe("suggestMaxPrice", () => {
+  it("leaves twice the clearing price, rounded up, so memory and input charges still fit", () => {
+    expect(suggestMaxPrice(10_000n)).toBe(20_000n);
+    expect(suggestMaxPrice(1n)).toBe(2n);
+    // The provider that declined the devnet job asked 10257 against a 10000 fuel-only quote.
+    expect(suggestMaxPrice(10_000n) >= 10_257n).toBe(true);
   });
 });

@@ -9,11 +9,24 @@ import { listProviders } from "./listProviders.ts";
 /** Ask prices are quoted per this much fuel (docs/PROTOCOL.md, "### Providers"). */
 export const ASK_PRICE_FUEL_UNIT = 1_000_000_000n;
 
+/**
+ * The default max price is this many basis points of the clearing price. On-chain asks price
+ * fuel only, while providers also charge for memory and input size, so the clearing price is a
+ * lower bound; winners are paid their own bids, so the headroom costs the requester nothing but
+ * a larger (refunded) escrow.
+ */
+export const MAX_PRICE_HEADROOM_BPS = 20_000n;
+
+/** The max price to offer when the requester names none: the clearing price with headroom. */
+export function suggestMaxPrice(clearingPrice: bigint): bigint {
+  return (clearingPrice * MAX_PRICE_HEADROOM_BPS + BigInt(BPS) - 1n) / BigInt(BPS);
+}
+
 export type EstimateCostParameters = {
   replicas: number;
   /** Fuel limit of the job: providers price a job by it (ask × fuel / 1e9). */
   fuel: number | bigint;
-  /** Token units per replica; default: the price at which `replicas` providers would bid. */
+  /** Token units per replica; default: `suggestMaxPrice` of the price at which `replicas` providers would bid. */
   maxPrice?: bigint;
   minReputation?: number;
   signal?: AbortSignal;
@@ -66,7 +79,7 @@ export async function estimateCost(client: AccordClient, parameters: EstimateCos
     .filter((q) => q.free >= (q.price * BigInt(params.collateralRatioBps)) / BigInt(BPS))
     .sort((a, b) => (a.price < b.price ? -1 : a.price > b.price ? 1 : b.score - a.score));
   const clearingPrice = quotes.length >= replicas ? quotes[replicas - 1].price : undefined;
-  const maxPrice = parameters.maxPrice ?? clearingPrice ?? quotes.at(-1)?.price ?? 1n;
+  const maxPrice = parameters.maxPrice ?? (clearingPrice !== undefined ? suggestMaxPrice(clearingPrice) : quotes.at(-1)?.price ?? 1n);
   if (maxPrice <= 0n) throw new InvalidJobParametersError("maxPrice", "it must be above zero", "Offer a positive price per replica.");
   const { escrow, fee } = escrowFor(replicas, maxPrice, params.protocolFeeBps);
   const under = quotes.filter((q) => q.price <= maxPrice).slice(0, replicas);

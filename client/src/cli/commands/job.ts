@@ -74,7 +74,7 @@ export const registerJob: Register = (program, run) => {
     .description("upload a module and inputs, post the job, follow it live and write the verified result")
     .option("-r, --replicas <k>", "independent runs (1..16)", "1")
     .option("-q, --quorum <m>", "identical results needed (default: a majority of the replicas)")
-    .option("-p, --max-price <tokens>", "most paid per replica, in tokens (0.5 = half a token); default: the providers' clearing price")
+    .option("-p, --max-price <tokens>", "most paid per replica, in tokens (0.5 = half a token); default: twice the clearing price of the providers' on-chain asks")
     .option("--min-reputation <bps>", "lowest provider reputation, basis points", "0")
     .option("--bid-window <s>", "seconds of bidding; 0 awards as soon as enough bids are in", "0")
     .option("--commit-window <s>", "seconds the winners have to commit")
@@ -96,8 +96,10 @@ export const registerJob: Register = (program, run) => {
           const est = await estimateCost(client, { replicas, fuel: spec.limits?.fuel ?? DEFAULT_LIMITS.fuel, minReputation: positiveInt(o.minReputation, "--min-reputation"), signal: ctx.signal });
           if (est.clearingPrice === undefined)
             throw new InvalidJobParametersError("maxPrice", `only ${est.quotes.length} eligible provider(s) are registered for ${replicas} replica(s), so no price can be suggested`, "Pass --max-price, or ask for fewer replicas.");
-          maxPrice = est.clearingPrice;
-          ctx.out.step(`  max price ${fmtTokens(maxPrice, token.decimals, token.symbol)} per replica (the providers' clearing price)`);
+          maxPrice = est.maxPrice;
+          ctx.out.step(
+            `  max price ${fmtTokens(maxPrice, token.decimals, token.symbol)} per replica (twice the clearing price of the on-chain asks, ${fmtTokens(est.clearingPrice, token.decimals, token.symbol)}: providers also charge for memory and input, and winners are paid their own bids)`,
+          );
         }
         const params: SubmitJobParameters = {
           ...spec,
