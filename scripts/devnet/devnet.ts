@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Address } from "viem";
 import type { Deployment } from "../../client/src/deployments.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "./accounts.ts";
-import { DEFAULT_RPC_PORT, startChain, type Chain } from "./chain.ts";
+import { DEFAULT_RPC_PORT, rpcAnswers, startChain, type Chain } from "./chain.ts";
 import { deployAccord, writeDeployment } from "./deploy.ts";
 import { runNode, startNode, type Managed } from "./processes.ts";
 
@@ -83,6 +83,11 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
     if (i >= count) throw new Error(`a fault is set for provider ${i}, but only providers 0..${count - 1} run.`);
   }
 
+  // Refuse before touching .devnet/: another devnet may be running on it.
+  const rpcUrl = `http://127.0.0.1:${o.rpcPort ?? DEFAULT_RPC_PORT}`;
+  if (await rpcAnswers(rpcUrl)) {
+    throw new Error(`Something already answers JSON-RPC on ${rpcUrl}. Stop it (another \`npm start\`?) or choose another port with --rpc-port.`);
+  }
   // A devnet chain is new at every start, so journals and content from the last one only mislead.
   rmSync(DEVNET_DIR, { recursive: true, force: true });
   const logs = join(DEVNET_DIR, "logs");
