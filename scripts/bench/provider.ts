@@ -24,7 +24,11 @@ async function rssMiB(metricsUrl: string): Promise<number> {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))]!;
 
-const t = await startTestChain();
+// Hardhat mines a block per transaction and moves its clock at least 1 s per block, so under a
+// stream of jobs chain time runs far ahead of the wall clock: windows of an hour keep the
+// deadlines about the provider, not about the devnet's clock.
+const WINDOW_S = 3_600;
+const t = await startTestChain({ fillTimeout: WINDOW_S });
 const key = PROVIDER_KEYS[0]!;
 let provider: Awaited<ReturnType<typeof spawnProvider>> | undefined;
 let requester: Requester | undefined;
@@ -58,7 +62,7 @@ try {
   };
   while (posted < JOBS || pending.size) {
     while (posted < JOBS && pending.size < IN_FLIGHT) {
-      pending.add(await requester.postJob({ replicas: 1, quorum: 1, stdin: new TextEncoder().encode(`job ${posted}`) }));
+      pending.add(await requester.postJob({ replicas: 1, quorum: 1, commitWindow: WINDOW_S, revealWindow: WINDOW_S, stdin: new TextEncoder().encode(`job ${posted}`) }));
       posted += 1;
     }
     await sleep(100);

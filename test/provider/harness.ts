@@ -33,10 +33,10 @@ export const REQUESTER_KEY = DEV_ACCOUNTS[1]!;
 
 export type TestChain = { chain: Chain; deployment: Deployment; client: PublicClient; rpcUrl: string; increaseTime(seconds: number): Promise<void>; stop(): Promise<void> };
 
-export async function startTestChain(): Promise<TestChain> {
+export async function startTestChain(parameters: Partial<typeof TEST_PARAMETERS> = {}): Promise<TestChain> {
   const chain = await startChain({ port: await freePort() });
   try {
-    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, parameters: TEST_PARAMETERS });
+    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, parameters: { ...TEST_PARAMETERS, ...parameters } });
     const client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) }) as PublicClient;
     return {
       chain,
