@@ -70,8 +70,19 @@ export async function jobState(ctx: StepContext, jobId: bigint): Promise<JobInfo
   }
 }
 
+/**
+ * Our bid or replica in the job, or undefined. A reused record (JobNotFound) holds none of ours:
+ * callers then read jobState and finish the job, where a throw here retried the step forever and
+ * the job held a capacity slot (seen with fast k=1 jobs, whose records are reused within seconds).
+ */
 export async function myReplica(ctx: StepContext, jobId: bigint) {
-  const replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
+  let replicas;
+  try {
+    replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
+  } catch (err) {
+    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
+    throw err;
+  }
   return replicas.find((r) => r.provider.toLowerCase() === ctx.me.toLowerCase());
 }
 
