@@ -1,5 +1,6 @@
-import { BaseError as ViemBaseError, ContractFunctionRevertedError } from "viem";
+import { BaseError as ViemBaseError, ContractFunctionRevertedError, decodeErrorResult, type Hex } from "viem";
 import { BaseError } from "../errors.ts";
+import { jobMarketAbi } from "../generated/abi.ts";
 
 /** What to do about each custom error of the JobMarket (contracts/interfaces/IJobMarket.sol). */
 const FIXES: Record<string, string> = {
@@ -85,6 +86,29 @@ export function explainChainError(action: string, err: unknown): BaseError {
     const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
     if (reverted?.data?.errorName) return new ContractRevertedError(action, reverted.data.errorName, reverted.data.args ?? [], err);
     if (reverted?.reason) return new ContractRevertedError(action, reverted.reason, [], err);
+    // A raw eth_estimateGas (no ABI at hand, as the provider's sender sends) leaves the revert
+    // undecoded; without this a refusal like BidNotCompetitive looked like an outage and was retried.
+    const raw = revertData(err);
+    if (raw) {
+      try {
+        const decoded = decodeErrorResult({ abi: jobMarketAbi, data: raw });
+        return new ContractRevertedError(action, decoded.errorName, decoded.args ?? [], err);
+      } catch {
+        /* not one of the market's errors */
+      }
+    }
   }
   return new ChainRequestError(action, err);
+}
+
+/** The revert bytes a node attached to an error (`data`, or `data.data` as Hardhat and geth send them). */
+function revertData(err: ViemBaseError): Hex | undefined {
+  let found: Hex | undefined;
+  err.walk((e) => {
+    const data = (e as { data?: unknown }).data;
+    const hex = typeof data === "string" ? data : typeof (data as { data?: unknown })?.data === "string" ? (data as { data: string }).data : undefined;
+    if (hex && /^0x[0-9a-fA-F]{8,}$/.test(hex)) found = hex as Hex;
+    return found !== undefined;
+  });
+  return found;
 }
