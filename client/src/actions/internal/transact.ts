@@ -7,6 +7,8 @@ import { TransactionRevertedError } from "../errors.ts";
 
 /** Longest wait for a transaction to be mined before telling the user. */
 export const RECEIPT_TIMEOUT_MS = 120_000;
+/** Gas added to 130 % of the estimate, for state that changes between the estimate and the block. */
+export const GAS_HEADROOM = 10_000n;
 
 export type MarketWrite = {
   /** Says what failed, in words: "Posting the job". */
@@ -26,14 +28,19 @@ export async function writeMarket(client: AccordClient, w: MarketWrite): Promise
   w.signal?.throwIfAborted();
   let hash: Hash;
   try {
-    hash = await client.walletClient.writeContract({
+    const request = {
       address: client.deployment.jobMarket,
       abi: jobMarketAbi,
       functionName: w.functionName as never,
       args: w.args as never,
       account: client.account,
       chain: client.chain,
-    });
+    };
+    // The estimate is for the state it ran on. A post estimated while a finished job's record was
+    // free to reuse, and mined after someone else took it, writes fresh slots (22,100 gas each,
+    // not 5,000) and ran out of gas in a burst of posts; so leave headroom as the provider does.
+    const gas = await client.publicClient.estimateContractGas(request);
+    hash = await client.walletClient.writeContract({ ...request, gas: (gas * 13n) / 10n + GAS_HEADROOM });
   } catch (err) {
     throw explainChainError(w.action, err);
   }
