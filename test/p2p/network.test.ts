@@ -57,6 +57,17 @@ describe(`${NODE_COUNT} nodes on 127.0.0.1`, () => {
     expect(Buffer.from(got).equals(Buffer.from(data))).toBe(true);
   });
 
+  it("joins with a lookup of its own id, so a node bootstrapped through one peer starts out knowing the others", async () => {
+    const late = await createAccordNode({ dataDir: join(dir, "late"), bootstrap: [nodes[0].multiaddrs[0].toString()] });
+    try {
+      // Only the bootstrap peer was dialled; the rest came from the self lookup.
+      expect(late.routingTableSize()).toBeGreaterThan(1);
+      expect(late.libp2p.getConnections().length).toBeGreaterThan(1);
+    } finally {
+      await late.stop();
+    }
+  });
+
   it("fails with a clear error within its timeout for content no one has", async () => {
     const missing = await cidOfBytes(bytes(64, 3));
     const started = performance.now();

@@ -1,5 +1,6 @@
 import type { Helia } from "@helia/interface";
 import type { AbortOptions, Libp2p, PeerId } from "@libp2p/interface";
+import type { KadDHT } from "@libp2p/kad-dht";
 import { peerIdFromCID } from "@libp2p/peer-id";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { exporter } from "ipfs-unixfs-exporter";
@@ -165,14 +166,17 @@ export class ContentStore {
   private async *streamFromPeers(cid: CID, options: GetOptions, range: StreamRange, signal: AbortSignal, onBlock: () => void, failures: string[]): AsyncGenerator<Uint8Array> {
     // Other roots are not UnixFS files; the exporter reads them (or says why not) as before.
     if ((cid.code !== dagPb.code && cid.code !== RAW_CODE) || cid.multihash.code !== sha256.code) return;
-    let targets: Array<PeerId | Multiaddr>;
+    let targets: Array<PeerId | Multiaddr | ProviderInfo>;
     if (options.from?.length) targets = options.from.map((a) => (typeof a === "string" ? toMultiaddr(a) : a));
-    else {
-      const found = await this.findProviders(cid, { signal, limit: this.limits.maxProviders }).catch(() => []);
-      targets = found.map((p) => p.id).filter((id) => !id.equals(this.libp2p.peerId));
-    }
+    else targets = (await this.findProviders(cid, { signal, limit: this.limits.maxProviders }).catch(() => [])).filter((p) => !p.id.equals(this.libp2p.peerId));
     const end = range.length === undefined ? Infinity : range.offset + range.length;
-    for (const target of targets) {
+    for (const candidate of targets) {
+      let target: PeerId | Multiaddr;
+      if ("multiaddrs" in candidate) {
+        target = candidate.id;
+        // Dialling by peer id needs its addresses in the peer store (else libp2p looks the peer up first).
+        if (candidate.multiaddrs.length) await this.libp2p.peerStore.merge(candidate.id, { multiaddrs: candidate.multiaddrs }).catch(() => {});
+      } else target = candidate;
       const writes = new BlockWrites(this.helia.blockstore, this.limits.blockWritesInFlight, signal);
       // Bytes of the file before the current block.
       let position = 0;
@@ -250,18 +254,32 @@ export class ContentStore {
     await this.helia.routing.provide(cid, { signal });
   }
 
-  /** Peers the DHT says hold `cid`, at most `limit`, within the lookup timeout. */
+  /**
+   * Peers the DHT says hold `cid`, at most `limit`, within the lookup timeout. Asks the DHT
+   * directly rather than through Helia's and libp2p's routing layers, which write each
+   * provider's addresses to the peer store (a file in the datastore) before yielding it; the
+   * addresses are stored only for the providers a fetch dials.
+   */
   async findProviders(cid: CID, options: AbortOptions & { limit?: number; timeoutMs?: number } = {}): Promise<ProviderInfo[]> {
     const limit = options.limit ?? this.limits.maxProviders;
     const deadline = AbortSignal.timeout(options.timeoutMs ?? this.limits.findProvidersTimeoutMs);
     const stop = new AbortController();
     const signal = AbortSignal.any([deadline, stop.signal, ...(options.signal ? [options.signal] : [])]);
     const found = new Map<string, ProviderInfo>();
+    const dht = (this.libp2p.services as { dht?: KadDHT }).dht;
     try {
-      for await (const p of this.helia.routing.findProviders(cid, { signal })) {
-        const id = peerIdFromCID(p.id);
-        found.set(id.toString(), { id, multiaddrs: p.multiaddrs });
-        if (found.size >= limit) break;
+      if (dht) {
+        for await (const event of dht.findProviders(cid, { signal })) {
+          if (event.name !== "PROVIDER") continue;
+          for (const p of event.providers) if (found.size < limit) found.set(p.id.toString(), { id: p.id, multiaddrs: p.multiaddrs });
+          if (found.size >= limit) break;
+        }
+      } else {
+        for await (const p of this.helia.routing.findProviders(cid, { signal })) {
+          const id = peerIdFromCID(p.id);
+          found.set(id.toString(), { id, multiaddrs: p.multiaddrs });
+          if (found.size >= limit) break;
+        }
       }
     } catch (err) {
       // A lookup that ran out of time still returns what it found by then.

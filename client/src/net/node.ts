@@ -79,6 +79,21 @@ async function waitForRoutingTable(libp2p: Libp2p<{ dht: KadDHT }>, signal: Abor
   while (table.size === 0 && !signal.aborted) await new Promise((r) => setTimeout(r, ROUTING_TABLE_POLL_MS));
 }
 
+/**
+ * Kademlia's join: a lookup of our own id fills the routing table with our neighbours and
+ * puts us in theirs. Without it a node that joined through one peer starts each of its
+ * first lookups from that peer and dials the rest cold, one handshake per hop (the slow
+ * tail of findProviders). Bounded by the bootstrap timeout; a failure only leaves the table
+ * to fill as it would have anyway.
+ */
+async function lookUpSelf(libp2p: Libp2p<{ dht: KadDHT }>, signal: AbortSignal): Promise<void> {
+  try {
+    for await (const _ of libp2p.services.dht.getClosestPeers(libp2p.peerId.toMultihash().bytes, { signal }));
+  } catch {
+    // Out of time or no peer answered.
+  }
+}
+
 /** Starts an Accord peer: libp2p (TCP, noise, yamux, Kademlia on DHT_PROTOCOL) and Helia content. */
 export async function createAccordNode(options: AccordNodeOptions): Promise<AccordNode> {
   const limits: NetLimits = { ...NET_LIMITS, ...options.limits };
@@ -182,7 +197,10 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     await Promise.all([dialAll(bootstrap, first), discover()]);
     // Queries made before a connected peer enters the routing table stall until they time
     // out, so a node is handed out only once the DHT can route (or there is no one to route to).
-    if (libp2p.getConnections().length > 0) await waitForRoutingTable(libp2p, first);
+    if (libp2p.getConnections().length > 0) {
+      await waitForRoutingTable(libp2p, first);
+      await lookUpSelf(libp2p, first);
+    }
     options.signal?.throwIfAborted();
   } catch (err) {
     await helia.stop();
