@@ -2,6 +2,7 @@
 // the wrong-result fault is slashed while the job still succeeds.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readProvider } from "../../client/src/chain/index.ts";
+import { settleEverything } from "../e2e/conservation.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
 
 let t: TestChain;
@@ -52,5 +53,12 @@ describe("provider daemons on a 2-of-3 job", { timeout: 120_000 }, () => {
     expect(metrics).toMatch(/accord_provider_reveals_total 1/);
     const health = await (await fetch(`${providers[0]!.info.metricsUrl}/health`)).json();
     expect(health).toMatchObject({ status: "ok", rpc: "up" });
+  });
+
+  it("leaves every token accounted for past the deadlines, and the wrong provider's reputation below a newcomer's", async () => {
+    const [honest, wrong] = await Promise.all([providers[0]!, providers[2]!].map((p) => readProvider(t.client, t.deployment.jobMarket, p.info.address)));
+    expect(wrong!.score).toBeLessThan(5_000);
+    expect(honest!.score).toBeGreaterThan(5_000);
+    await settleEverything({ client: t.client, deployment: t.deployment, rpcUrl: t.rpcUrl });
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJob, readProvider } from "../../client/src/chain/index.ts";
 import { Journal } from "../../provider-node/src/journal/journal.ts";
 import { join } from "node:path";
+import { settleEverything } from "../e2e/conservation.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
 
 const COMMIT_WINDOW_S = 120;
@@ -84,5 +85,9 @@ describe("provider restarts", { timeout: 120_000 }, () => {
     expect(health.jobsInFlight).toBe(0);
     const rep = await readProvider(t.client, t.deployment.jobMarket, p[3].info.address);
     expect(rep.missed).toBe(1);
+  });
+
+  it("leaves every token accounted for, and nothing locked past the deadlines", async () => {
+    await settleEverything({ client: t.client, deployment: t.deployment, rpcUrl: t.rpcUrl });
   });
 });

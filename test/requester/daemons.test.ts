@@ -12,6 +12,7 @@ import type { AccordClient } from "../../client/src/client.ts";
 import { EXIT } from "../../client/src/cli/exitCodes.ts";
 import { increaseTime, startDevnet, type Devnet } from "./devnet.ts";
 import { runCli, startCli } from "./cli.ts";
+import { settleEverything } from "../e2e/conservation.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
 const LIMITS = { fuel: 50_000_000, memoryPages: 64, wallClockMs: 10_000 };
@@ -124,5 +125,11 @@ describe("the accord CLI", () => {
     const help = await runCli(["job", "status", "--help"], cliEnv, work);
     expect(help.code).toBe(EXIT.OK);
     expect(help.stdout).toMatch(/Usage: accord job status/);
+  });
+});
+
+describe("the market after these jobs", () => {
+  it("leaves every token accounted for, and nothing locked past the deadlines", async () => {
+    await settleEverything({ client: net.publicClient, deployment: net.deployment, rpcUrl: net.chain.rpcUrl });
   });
 });
