@@ -242,7 +242,7 @@ export class Requester {
 
   /** Settlement and reveals of a job, from its events. */
   async outcome(jobId: bigint) {
-    const events = await getMarketEvents(this.client, { address: this.deployment.jobMarket, fromBlock: BigInt(this.deployment.startBlock), toBlock: await this.client.getBlockNumber(), jobId });
+    const events = await getMarketEvents(this.client, { address: this.deployment.jobMarket, fromBlock: BigInt(this.deployment.startBlock), toBlock: await this.client.getBlockNumber({ cacheTime: 0 }), jobId });
     const settled = events.find((e) => e.eventName === "JobSettled")?.args as { state: number; resultDigest: Hex } | undefined;
     const replicas = new Map<string, { outcome: number; paid: bigint; slashed: bigint }>();
     for (const e of events) if (e.eventName === "ReplicaSettled") replicas.set((e.args.provider as string).toLowerCase(), e.args as never);

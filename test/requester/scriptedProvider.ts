@@ -91,7 +91,7 @@ export class ScriptedProvider {
     await this.tx("registerProvider", [peerId, addrs, this.o.askPrice ?? 1n]);
     await this.tx("approve", [this.o.deployment.jobMarket, this.o.stake], this.o.deployment.token, erc20Abi);
     await this.tx("stake", [this.o.stake]);
-    const from = await this.publicClient.getBlockNumber();
+    const from = await this.publicClient.getBlockNumber({ cacheTime: 0 });
     this.loop = this.follow(from);
   }
 
