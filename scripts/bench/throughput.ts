@@ -1,0 +1,175 @@
+/**
+ * Sustained throughput (`npm run bench:throughput`): 3-replica jobs (quorum 2) settled per second
+ * on this machine, with a Hardhat node (automine), five `accord-provider` daemons as child
+ * processes and requesters posting continuously through the SDK. After a warm-up, jobs reaching
+ * Succeeded are counted over a measured window. Also: latency from submitJob to settlement
+ * (p50/p95) and its phases, submitJob's own time, transactions per second, and the CPU each
+ * process used in the window. Prints a table and writes bench/results/throughput.json.
+ *
+ * BENCH_THROUGHPUT_WARMUP_S (20), BENCH_THROUGHPUT_WINDOW_S (60), BENCH_THROUGHPUT_POSTERS (1),
+ * BENCH_THROUGHPUT_IN_FLIGHT (24 unsettled jobs at most, over all posters).
+ */
+import { readFileSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { getMarketEvents, JOB_STATES } from "../../client/src/chain/index.ts";
+import { submitJob } from "../../client/src/actions/submitJob.ts";
+import type { AccordClient } from "../../client/src/client.ts";
+import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
+import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
+import { startDevnet } from "../../test/requester/devnet.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const WARMUP_S = Number(process.env.BENCH_THROUGHPUT_WARMUP_S ?? 20);
+const WINDOW_S = Number(process.env.BENCH_THROUGHPUT_WINDOW_S ?? 60);
+const POSTERS = Number(process.env.BENCH_THROUGHPUT_POSTERS ?? 1);
+const IN_FLIGHT = Number(process.env.BENCH_THROUGHPUT_IN_FLIGHT ?? 24);
+const PROVIDERS = 5;
+const REPLICAS = 3;
+const QUORUM = 2;
+const TARGET_JOBS_PER_SECOND = 10;
+const LIMITS = { fuel: 10_000_000, memoryPages: 32, wallClockMs: 10_000 };
+const CLOCK_TICKS_PER_S = 100; // Linux USER_HZ
+
+type Job = { postStartMs: number; postedMs: number; awardedMs?: number; settledMs?: number; state?: number };
+
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+};
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+async function main() {
+  const echo = new Uint8Array(await readFile(join(ROOT, "client/fixtures/wasm/echo.wasm")));
+  const net = await startDevnet({ collateralRatioBps: 10_000, protocolFeeBps: 0 });
+  const daemons: ProviderProcess[] = [];
+  const posters: AccordClient[] = [];
+  let stop = false;
+  try {
+    const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + PROVIDERS);
+    await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey, 10_000n)));
+    daemons.push(
+      ...(await Promise.all(
+        keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey, env: { ACCORD_LOG_LEVEL: "warn" }, args: ["--limit", "maxConcurrentEvaluations=64"] })),
+      )),
+    );
+    const accounts = [...DEV_ROLES.requesters, 12, 13, 14, 15].slice(0, POSTERS);
+    posters.push(...accounts.map((i) => net.requester(i)));
+    await Promise.all(posters.map((p) => p.getNode()));
+
+    const jobs = new Map<bigint, Job>();
+    const submitMs: number[] = [];
+    const follow = (async () => {
+      let cursor = await net.publicClient.getBlockNumber({ cacheTime: 0 });
+      while (!stop) {
+        const head = await net.publicClient.getBlockNumber({ cacheTime: 0 });
+        if (head >= cursor) {
+          const now = performance.now();
+          for (const ev of await getMarketEvents(net.publicClient, { address: net.deployment.jobMarket, fromBlock: cursor, toBlock: head })) {
+            const job = jobs.get((ev.args as { jobId?: bigint }).jobId ?? -1n);
+            if (!job) continue;
+            if (ev.eventName === "JobAwarded") job.awardedMs = now;
+            if (ev.eventName === "JobSettled") {
+              job.settledMs = now;
+              job.state = Number((ev.args as { state: number }).state);
+            }
+          }
+          cursor = head + 1n;
+        }
+        await sleep(100);
+      }
+    })();
+    const unsettled = () => [...jobs.values()].filter((j) => j.settledMs === undefined).length;
+    let n = 0;
+    const post = async (poster: AccordClient) => {
+      while (!stop) {
+        if (unsettled() >= IN_FLIGHT) {
+          await sleep(20);
+          continue;
+        }
+        const i = n++;
+        const t0 = performance.now();
+        const posted = await submitJob(poster, { module: echo, stdin: new TextEncoder().encode(`job ${i}`), nonce: `tp-${i}`, limits: LIMITS, replicas: REPLICAS, quorum: QUORUM, maxPrice: 100_000n });
+        const t1 = performance.now();
+        submitMs.push(t1 - t0);
+        jobs.set(posted.jobId, { postStartMs: t0, postedMs: t1 });
+      }
+    };
+    const posting = Promise.all(posters.map(post));
+
+    await sleep(WARMUP_S * 1000);
+    const pids = { chain: net.chain.process.pid!, ...Object.fromEntries(daemons.map((d, i) => [`provider ${i + 1}`, d.process.pid!])), "requester (bench process)": process.pid };
+    const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    const block0 = await net.publicClient.getBlockNumber({ cacheTime: 0 });
+    const w0 = performance.now();
+    await sleep(WINDOW_S * 1000);
+    const w1 = performance.now();
+    const block1 = await net.publicClient.getBlockNumber({ cacheTime: 0 });
+    const cpu1 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    stop = true;
+    await posting;
+    await follow;
+
+    let txs = 0;
+    for (let b = block0 + 1n; b <= block1; b++) txs += (await net.publicClient.getBlock({ blockNumber: b })).transactions.length;
+    const seconds = (w1 - w0) / 1000;
+    const inWindow = [...jobs.values()].filter((j) => j.settledMs !== undefined && j.settledMs >= w0 && j.settledMs < w1);
+    const succeeded = inWindow.filter((j) => JOB_STATES[j.state!] === "Succeeded");
+    const latency = succeeded.map((j) => j.settledMs! - j.postStartMs);
+    const cpu = Object.fromEntries(Object.keys(pids).map((k) => [k, Math.round(((cpu1[k]! - cpu0[k]!) / seconds) * 100)]));
+    const result = {
+      jobs_per_second: Number((succeeded.length / seconds).toFixed(2)),
+      target_jobs_per_second: TARGET_JOBS_PER_SECOND,
+      replicas: REPLICAS,
+      quorum: QUORUM,
+      providers: PROVIDERS,
+      posters: POSTERS,
+      in_flight: IN_FLIGHT,
+      window_s: Number(seconds.toFixed(1)),
+      warmup_s: WARMUP_S,
+      settled_in_window: inWindow.length,
+      succeeded_in_window: succeeded.length,
+      latency_p50_ms: Math.round(quantile(latency, 0.5)),
+      latency_p95_ms: Math.round(quantile(latency, 0.95)),
+      submit_p50_ms: Math.round(quantile(submitMs, 0.5)),
+      submit_p95_ms: Math.round(quantile(submitMs, 0.95)),
+      posted_to_awarded_p50_ms: Math.round(quantile(succeeded.filter((j) => j.awardedMs).map((j) => j.awardedMs! - j.postedMs), 0.5)),
+      awarded_to_settled_p50_ms: Math.round(quantile(succeeded.filter((j) => j.awardedMs).map((j) => j.settledMs! - j.awardedMs!), 0.5)),
+      transactions_per_second: Number((txs / seconds).toFixed(1)),
+      blocks_in_window: Number(block1 - block0),
+      cpu_percent: cpu,
+      machine_load_average: (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).map(Number),
+      measured_at: new Date().toISOString(),
+    };
+    console.log(`\nSustained throughput: ${REPLICAS}-replica jobs (quorum ${QUORUM}), ${PROVIDERS} provider daemons, ${POSTERS} poster(s), automine\n`);
+    console.table({
+      "jobs settled per second": `${result.jobs_per_second} (target ${TARGET_JOBS_PER_SECOND})`,
+      "succeeded in window": `${result.succeeded_in_window} in ${result.window_s} s`,
+      "submit → settled p50 / p95 (ms)": `${result.latency_p50_ms} / ${result.latency_p95_ms}`,
+      "submitJob p50 / p95 (ms)": `${result.submit_p50_ms} / ${result.submit_p95_ms}`,
+      "posted → awarded p50 (ms)": result.posted_to_awarded_p50_ms,
+      "awarded → settled p50 (ms)": result.awarded_to_settled_p50_ms,
+      "transactions per second": result.transactions_per_second,
+    });
+    console.table(Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, { "CPU %": v }])));
+    await mkdir(join(ROOT, "bench/results"), { recursive: true });
+    await writeFile(join(ROOT, "bench/results/throughput.json"), JSON.stringify(result, null, 2) + "\n");
+    console.log("wrote bench/results/throughput.json");
+  } finally {
+    stop = true;
+    await Promise.all(daemons.map((d) => d.kill()));
+    await Promise.all(posters.map((p) => p.close()));
+    await net.stop();
+  }
+}
+
+await main();
+process.exit(0);
