@@ -9,7 +9,6 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT, t
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { FsDatastore } from "datastore-fs";
 import { createHeliaLight } from "helia";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -19,6 +18,7 @@ import { ContentStore } from "../content/store.ts";
 import { VerifyingBlockstore } from "../content/verifying-blockstore.ts";
 import { BITSWAP_PROTOCOL, DEFAULT_LISTEN_ADDRS, DHT_PROTOCOL, NET_LIMITS, type NetLimits } from "./constants.ts";
 import { InvalidPeerAddressError } from "./errors.ts";
+import { NodeDatastore } from "./peer-datastore.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 import { dialProtocol, handleProtocol, toDialTarget, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler } from "./protocol.ts";
 
@@ -104,7 +104,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   const privateKey = await loadOrCreatePeerKey(join(options.dataDir, "peer.key"));
   const fsBlocks = new BlockFiles(join(options.dataDir, "blocks"));
   await fsBlocks.open();
-  const datastore = new FsDatastore(join(options.dataDir, "datastore"));
+  const datastore = new NodeDatastore(join(options.dataDir, "datastore"));
   await datastore.open();
   const blockstore = options.verifyLocalBlocks === false ? fsBlocks : new VerifyingBlockstore(fsBlocks);
 
