@@ -166,11 +166,14 @@ export class ContentStore {
   private async *streamFromPeers(cid: CID, options: GetOptions, range: StreamRange, signal: AbortSignal, onBlock: () => void, failures: string[]): AsyncGenerator<Uint8Array> {
     // Other roots are not UnixFS files; the exporter reads them (or says why not) as before.
     if ((cid.code !== dagPb.code && cid.code !== RAW_CODE) || cid.multihash.code !== sha256.code) return;
-    let targets: Array<PeerId | Multiaddr | ProviderInfo>;
-    if (options.from?.length) targets = options.from.map((a) => (typeof a === "string" ? toMultiaddr(a) : a));
-    else targets = (await this.findProviders(cid, { signal, limit: this.limits.maxProviders }).catch(() => [])).filter((p) => !p.id.equals(this.libp2p.peerId));
+    // Providers are tried as the DHT finds them: waiting for the whole lookup (up to its
+    // timeout when fewer than `maxProviders` exist, the usual case) held every fetch ~10 s.
+    const targets: AsyncIterable<PeerId | Multiaddr | ProviderInfo> | Array<PeerId | Multiaddr> = options.from?.length
+      ? options.from.map((a) => (typeof a === "string" ? toMultiaddr(a) : a))
+      : this.providersAsFound(cid, { signal, limit: this.limits.maxProviders });
     const end = range.length === undefined ? Infinity : range.offset + range.length;
-    for (const candidate of targets) {
+    for await (const candidate of targets) {
+      if ("multiaddrs" in candidate && candidate.id.equals(this.libp2p.peerId)) continue;
       let target: PeerId | Multiaddr;
       if ("multiaddrs" in candidate) {
         target = candidate.id;
@@ -261,6 +264,17 @@ export class ContentStore {
    * addresses are stored only for the providers a fetch dials.
    */
   async findProviders(cid: CID, options: AbortOptions & { limit?: number; timeoutMs?: number } = {}): Promise<ProviderInfo[]> {
+    const found: ProviderInfo[] = [];
+    for await (const p of this.providersAsFound(cid, options)) found.push(p);
+    return found;
+  }
+
+  /**
+   * The same lookup, yielding each provider the moment the DHT names it, so a fetch can start
+   * on the first one while the lookup goes on. Ends at `limit` providers or the lookup timeout
+   * (a lookup that runs out of time has yielded what it found; it is not an error).
+   */
+  async *providersAsFound(cid: CID, options: AbortOptions & { limit?: number; timeoutMs?: number } = {}): AsyncGenerator<ProviderInfo> {
     const limit = options.limit ?? this.limits.maxProviders;
     const deadline = AbortSignal.timeout(options.timeoutMs ?? this.limits.findProvidersTimeoutMs);
     const stop = new AbortController();
@@ -271,13 +285,21 @@ export class ContentStore {
       if (dht) {
         for await (const event of dht.findProviders(cid, { signal })) {
           if (event.name !== "PROVIDER") continue;
-          for (const p of event.providers) if (found.size < limit) found.set(p.id.toString(), { id: p.id, multiaddrs: p.multiaddrs });
+          for (const p of event.providers) {
+            if (found.size >= limit || found.has(p.id.toString())) continue;
+            const info = { id: p.id, multiaddrs: p.multiaddrs };
+            found.set(p.id.toString(), info);
+            yield info;
+          }
           if (found.size >= limit) break;
         }
       } else {
         for await (const p of this.helia.routing.findProviders(cid, { signal })) {
           const id = peerIdFromCID(p.id);
-          found.set(id.toString(), { id, multiaddrs: p.multiaddrs });
+          if (found.has(id.toString())) continue;
+          const info = { id, multiaddrs: p.multiaddrs };
+          found.set(id.toString(), info);
+          yield info;
           if (found.size >= limit) break;
         }
       }
@@ -288,7 +310,6 @@ export class ContentStore {
     } finally {
       stop.abort();
     }
-    return [...found.values()];
   }
 
   async pin(cid: CID, options: GetOptions = {}): Promise<void> {
