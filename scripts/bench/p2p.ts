@@ -1,8 +1,8 @@
 /**
  * Network and content benchmark (`npm run bench:p2p`):
- *  - 64 MiB and 256 MiB moved between two nodes through the content layer (Helia bitswap
- *    over noise+yamux, every block verified and written to disk) and through a raw TCP
- *    socket on loopback; the ratio of throughputs;
+ *  - 64 MiB and 256 MiB moved between two nodes through the content layer (the block
+ *    stream over noise+yamux, every block verified and written to disk) and through a raw
+ *    TCP socket on loopback; the ratio of throughputs, and CPU ms per MiB on each side;
  *  - DHT findProviders latency among 20 nodes (median, p95);
  *  - peak RSS of the receiving process while it moves 1 GiB through the content layer.
  * Receivers run as child processes, so their memory is measured alone.
@@ -38,9 +38,19 @@ async function* payload(sizeMib: number): AsyncGenerator<Uint8Array> {
   }
 }
 
-type ChildResult = { bytes: number; ms: number; maxRssMib: number };
+/** cpuMs: the receiving child's CPU time (user + system) while it moved the bytes. */
+type ChildResult = { bytes: number; ms: number; maxRssMib: number; cpuMs: number };
+type Measured = ChildResult & { senderCpuMs: number };
 
-function runChild(args: string[]): Promise<ChildResult> {
+/** Runs a receiving child; the sender is this process, so its CPU time over the run is the sender's. */
+async function runChild(args: string[]): Promise<Measured> {
+  const before = process.cpuUsage();
+  const result = await runChildOnly(args);
+  const used = process.cpuUsage(before);
+  return { ...result, senderCpuMs: (used.user + used.system) / 1000 };
+}
+
+function runChildOnly(args: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = fork(here, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     child.once("message", (m) => resolve(m as ChildResult));
@@ -51,6 +61,7 @@ function runChild(args: string[]): Promise<ChildResult> {
 async function childMain(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
   const started = performance.now();
+  let cpu0 = process.cpuUsage();
   let bytes = 0;
   if (mode === "recv-tcp") {
     const [port] = rest;
@@ -65,16 +76,19 @@ async function childMain(): Promise<void> {
     const readAhead = process.env.BENCH_P2P_READ_AHEAD;
     const node = await createAccordNode({ dataDir, content: readAhead ? { blockReadAhead: Number(readAhead) } : {} });
     const t0 = performance.now();
+    cpu0 = process.cpuUsage();
     for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr] })) bytes += chunk.length;
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     await node.stop();
-    process.send!({ bytes, ms, maxRssMib: process.resourceUsage().maxRSS / 1024 });
+    process.send!({ bytes, ms, maxRssMib: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000 });
     return;
   }
-  process.send!({ bytes, ms: performance.now() - started, maxRssMib: process.resourceUsage().maxRSS / 1024 });
+  const cpu = process.cpuUsage(cpu0);
+  process.send!({ bytes, ms: performance.now() - started, maxRssMib: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
-async function rawTcp(sizeMib: number): Promise<ChildResult> {
+async function rawTcp(sizeMib: number): Promise<Measured> {
   const server = createServer(async (socket) => {
     for await (const chunk of payload(sizeMib)) if (!socket.write(chunk)) await new Promise((r) => socket.once("drain", r));
     socket.end();
@@ -86,7 +100,7 @@ async function rawTcp(sizeMib: number): Promise<ChildResult> {
   return result;
 }
 
-async function content(sender: AccordNode, dir: string, sizeMib: number): Promise<ChildResult> {
+async function content(sender: AccordNode, dir: string, sizeMib: number): Promise<Measured> {
   const cid = await sender.content.addStream(payload(sizeMib));
   const recvDir = join(dir, `recv-${sizeMib}`);
   const result = await runChild(["recv-content", recvDir, sender.multiaddrs[0].toString(), cid.toString()]);
@@ -142,14 +156,21 @@ async function main(): Promise<void> {
         json[`tcp_mib_per_s_${size}mib`] = mibps(tcp);
         json[`content_mib_per_s_${size}mib`] = mibps(cnt);
         json[`content_over_tcp_${size}mib`] = mibps(cnt) / mibps(tcp);
+        // CPU time per MiB depends less on what else the machine runs than throughput does.
+        json[`tcp_recv_cpu_ms_per_mib_${size}mib`] = tcp.cpuMs / size;
+        json[`tcp_send_cpu_ms_per_mib_${size}mib`] = tcp.senderCpuMs / size;
+        json[`content_recv_cpu_ms_per_mib_${size}mib`] = cnt.cpuMs / size;
+        json[`content_send_cpu_ms_per_mib_${size}mib`] = cnt.senderCpuMs / size;
         rows.push([`raw TCP ${size} MiB`, `${mibps(tcp).toFixed(0)} MiB/s`]);
         console.log(`raw TCP ${size} MiB: ${mibps(tcp).toFixed(0)} MiB/s; content: ${mibps(cnt).toFixed(0)} MiB/s`);
         rows.push([`content ${size} MiB`, `${mibps(cnt).toFixed(0)} MiB/s (${(100 * json[`content_over_tcp_${size}mib`]).toFixed(1)} % of TCP)`]);
+        rows.push([`  CPU ms per MiB`, `content: receiver ${(cnt.cpuMs / size).toFixed(1)}, sender ${(cnt.senderCpuMs / size).toFixed(1)}; TCP: receiver ${(tcp.cpuMs / size).toFixed(1)}, sender ${(tcp.senderCpuMs / size).toFixed(1)}`]);
       }
       const big = await content(sender, dir, BIG_MIB);
       if (big.bytes !== BIG_MIB * MIB) throw new Error(`short transfer of ${BIG_MIB} MiB: ${big.bytes}`);
       json[`peak_rss_mib_${BIG_MIB === 1024 ? "1gib" : `${BIG_MIB}mib`}`] = big.maxRssMib;
       json[`content_mib_per_s_${BIG_MIB}mib`] = mibps(big);
+      json[`content_recv_cpu_ms_per_mib_${BIG_MIB}mib`] = big.cpuMs / BIG_MIB;
       rows.push([`content ${BIG_MIB} MiB`, `${mibps(big).toFixed(0)} MiB/s, receiver peak RSS ${big.maxRssMib.toFixed(0)} MiB`]);
     } finally {
       await sender.stop();
