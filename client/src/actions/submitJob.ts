@@ -1,7 +1,8 @@
-import { erc20Abi, parseEventLogs, parseSignature, type Address, type Hash } from "viem";
+import { erc20Abi, parseEventLogs, type Address, type Hash } from "viem";
 import type { CID } from "multiformats/cid";
 import { AccountRequiredError, ResultKeyRequiredError, type AccordClient } from "../client.ts";
 import { cidToHex } from "../chain/cidBytes.ts";
+import { permitArgument, permitNoncesAbi, permitTypedData } from "../chain/permit.ts";
 import { readParameters } from "../chain/market.ts";
 import { explainChainError, type ChainRequestError, type ContractRevertedError } from "../chain/revert.ts";
 import { jobMarketAbi } from "../generated/abi.ts";
@@ -69,9 +70,6 @@ export type SubmitJobErrorType =
   | ChainRequestError
   | ContractRevertedError;
 
-const permitAbi = [
-  { type: "function", name: "nonces", stateMutability: "view", inputs: [{ name: "owner", type: "address" }], outputs: [{ type: "uint256" }] },
-] as const;
 
 function checkJobParameters(p: SubmitJobParameters): number {
   const bad = (field: string, problem: string, fix: string) => new InvalidJobParametersError(field, problem, fix);
@@ -191,7 +189,7 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
 
 async function supportsPermit(client: AccordClient, owner: Address): Promise<boolean> {
   try {
-    await client.publicClient.readContract({ address: client.deployment.token, abi: permitAbi, functionName: "nonces", args: [owner] });
+    await client.publicClient.readContract({ address: client.deployment.token, abi: permitNoncesAbi, functionName: "nonces", args: [owner] });
     return true;
   } catch {
     return false;
@@ -203,7 +201,7 @@ async function signPermit(client: AccordClient, owner: Address, value: bigint, s
   try {
     const [domain, nonce, block] = await Promise.all([
       client.publicClient.getEip712Domain({ address: token }),
-      client.publicClient.readContract({ address: token, abi: permitAbi, functionName: "nonces", args: [owner] }),
+      client.publicClient.readContract({ address: token, abi: permitNoncesAbi, functionName: "nonces", args: [owner] }),
       client.publicClient.getBlock({ blockTag: "latest" }),
     ]);
     signal?.throwIfAborted();
@@ -211,21 +209,16 @@ async function signPermit(client: AccordClient, owner: Address, value: bigint, s
     const deadline = block.timestamp + BigInt(PERMIT_VALIDITY_S);
     const signature = await client.walletClient!.signTypedData({
       account: client.account!,
-      domain: { name: domain.domain.name, version: domain.domain.version, chainId: domain.domain.chainId, verifyingContract: token },
-      types: {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      primaryType: "Permit",
-      message: { owner, spender: client.deployment.jobMarket, value, nonce, deadline },
+      ...permitTypedData({
+        domain: { ...domain.domain, verifyingContract: token },
+        owner,
+        spender: client.deployment.jobMarket,
+        value,
+        nonce,
+        deadline,
+      }),
     });
-    const { r, s, v, yParity } = parseSignature(signature);
-    return { value, deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
+    return permitArgument(value, deadline, signature);
   } catch (err) {
     throw explainChainError("Signing the escrow permit", err);
   }

@@ -22,3 +22,4 @@ export {
   type ReplicaInfo,
 } from "./market.ts";
 export { ChainRequestError, ContractRevertedError, explainChainError } from "./revert.ts";
+export { permitArgument, permitNoncesAbi, permitTypedData, type PermitRequest } from "./permit.ts";

@@ -1,9 +1,10 @@
 import { jobMarketAbi } from "@accord/client/abi";
 import { cidToHex } from "@accord/client/chain/cidBytes.ts";
+import { permitArgument, permitNoncesAbi, permitTypedData } from "@accord/client/chain/permit.ts";
 import { cidOfBytes } from "@accord/client/content/cid.ts";
 import { encodeManifest, manifestCid } from "@accord/client/manifest";
 import type { ResultKeyPair } from "@accord/client/seal";
-import { bytesToHex, erc20Abi, parseEventLogs, parseSignature, parseUnits, type Address } from "viem";
+import { bytesToHex, erc20Abi, parseEventLogs, parseUnits, type Address } from "viem";
 import type { Config } from "wagmi";
 import { getPublicClient, readContract, signTypedData, waitForTransactionReceipt, writeContract } from "wagmi/actions";
 import type { PublicConfig } from "../config.ts";
@@ -142,31 +143,12 @@ async function signPermit(wagmi: Config, app: PublicConfig, owner: Address, valu
   const client = getPublicClient(wagmi)!;
   const [{ domain }, nonce, block] = await Promise.all([
     client.getEip712Domain({ address: app.token }),
-    readContract(wagmi, {
-      address: app.token,
-      abi: [{ type: "function", name: "nonces", stateMutability: "view", inputs: [{ name: "owner", type: "address" }], outputs: [{ type: "uint256" }] }] as const,
-      functionName: "nonces",
-      args: [owner],
-    }),
+    readContract(wagmi, { address: app.token, abi: permitNoncesAbi, functionName: "nonces", args: [owner] }),
     client.getBlock(),
   ]);
   // The deadline follows the chain's clock, which on a local chain can run ahead of the browser's.
   const deadline = block.timestamp + PERMIT_TTL_S;
   // No `account`: wagmi would then sign through eth_signTypedData over RPC instead of with the connected wallet.
-  const signature = await signTypedData(wagmi, {
-    domain: { name: domain.name, version: domain.version, chainId: Number(domain.chainId), verifyingContract: domain.verifyingContract },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "Permit",
-    message: { owner, spender: app.jobMarket, value, nonce, deadline },
-  });
-  const { r, s, v, yParity } = parseSignature(signature);
-  return { value, deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
+  const signature = await signTypedData(wagmi, permitTypedData({ domain, owner, spender: app.jobMarket, value, nonce, deadline }));
+  return permitArgument(value, deadline, signature);
 }
