@@ -3,10 +3,10 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import hre from "hardhat";
-import { createPublicClient, createWalletClient, http, parseUnits, type Address } from "viem";
+import { createPublicClient, createWalletClient, http, parseUnits, type Address, type Hash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { jobMarketAbi, testTokenAbi } from "../../client/src/generated/abi.ts";
+import { testTokenAbi } from "../../client/src/generated/abi.ts";
 import { deploymentPath, deploymentsDir, type Deployment } from "../../client/src/deployments.ts";
 import DevnetModule from "../../ignition/modules/Devnet.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "./accounts.ts";
@@ -64,13 +64,12 @@ export async function deployAccord(p: DeployAccordParameters): Promise<Deploymen
   });
   const amount = parseUnits(p.fund?.amount ?? "1000000", decimals);
   const accounts = p.fund?.accounts ?? DEV_ACCOUNTS.slice(1).map((a) => a.address);
-  const hashes = [];
+  const hashes: Hash[] = [];
   for (const to of accounts) {
     hashes.push(await deployer.writeContract({ address: token, abi: testTokenAbi, functionName: "mint", args: [to, amount] }));
   }
   for (const hash of hashes) await publicClient.waitForTransactionReceipt({ hash });
 
-  void jobMarketAbi; // the generated ABI must know the market; fails loudly at import otherwise
   return { chainId, jobMarket, token, startBlock: Number(startBlock), rpcUrl: p.rpcUrl };
 }
 
