@@ -26,7 +26,8 @@ let jobId: string;
 
 async function open(path: string, waitFor: string): Promise<Page> {
   const page = await context.newPage();
-  page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${path}: ${m.text()}`));
+  // The URL says which resource failed; "Failed to load resource" alone does not.
+  page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${path}: ${m.text()} ${m.location().url ?? ""}`.trimEnd()));
   page.on("pageerror", (e) => consoleErrors.push(`${path}: ${e.message}`));
   await page.goto(`${web.url}${path}`);
   await page.getByText(waitFor, { exact: false }).first().waitFor({ timeout: 30_000 });

@@ -77,6 +77,20 @@ export class MarketIndex {
 
   constructor(private readonly client: PublicClient) {}
 
+  /** Resolves once the index has read `block` (true), or after `timeoutMs` (false). */
+  caughtUpTo(block: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.head >= Number(block)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => (unsubscribe(), resolve(false)), timeoutMs);
+      const unsubscribe = this.subscribe((head) => {
+        if (head < Number(block)) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(true);
+      });
+    });
+  }
+
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

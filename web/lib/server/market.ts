@@ -8,6 +8,8 @@ import { consensusCidOf, followInto, MarketIndex, stateOf, type JobRecord, type 
 
 /** How long an API request waits for the index to catch up with the chain before answering 503. */
 export const INDEX_READY_TIMEOUT_MS = 20_000;
+/** How long a lookup of an unknown id waits for the index to read the chain's current head. */
+export const INDEX_CATCH_UP_MS = 5_000;
 /** Rows in the market page's lists. */
 export const RECENT_JOBS = 20;
 const HOUR_S = 3600;
