@@ -1,4 +1,4 @@
-// Generates client/src/generated/abi.ts from the compiled artifacts: every contract's ABI
+// Generates client/src/generated/abi.ts from the compiled artifacts: every deployable contract's ABI
 // `as const`, so each viem call in client, provider-node and web is typed end to end.
 // Runs after every `npm run compile`; writes only when something changed.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -29,6 +29,9 @@ const entries: string[] = [];
 for (const file of [...artifactFiles(ARTIFACTS)].sort()) {
   const artifact = JSON.parse(readFileSync(file, "utf8"));
   if (!Array.isArray(artifact.abi) || artifact.abi.length === 0 || !artifact.contractName) continue;
+  // Interfaces and abstract bases have no bytecode and their ABIs are parts of the contract that
+  // inherits them: only what can be deployed gets an ABI, so each function is typed once.
+  if (!artifact.bytecode || artifact.bytecode === "0x") continue;
   const name = artifact.contractName as string;
   const ident = name[0].toLowerCase() + name.slice(1) + "Abi";
   entries.push(`/** ABI of ${name} (${basename(artifact.sourceName)}). */\nexport const ${ident} = ${JSON.stringify(artifact.abi, null, 2)} as const;\n`);
