@@ -10,6 +10,15 @@ export const PROVIDER_LIMITS = {
 
   /** Fetching a manifest before a bid: a peer that cannot serve it in this time loses the job. */
   manifestFetchTimeoutMs: 10_000,
+  /**
+   * Fetching from the peers connected to us that are not providers (the requester, usually)
+   * before the DHT: a peer that has not sent a block for this long is given up for the DHT.
+   */
+  directFetchTimeoutMs: 3_000,
+  /** Connected non-provider peers asked directly for a job's content, at most. */
+  maxDirectContentPeers: 8,
+  /** How often the registered providers' peer ids are re-read (they are not asked for job content first). */
+  providerPeersRefreshMs: 30_000,
   /** Fetching a module or input at run time, per idle block. */
   contentFetchTimeoutMs: 30_000,
   /** Largest module this node will load. */

@@ -8,6 +8,7 @@ import { parseCid } from "@accord/client/content/cid.ts";
 import { registerOrUpdate, withdrawable, withdrawAll } from "./chain/account.ts";
 import { connectChain } from "./chain/clients.ts";
 import { registeredPeers } from "./chain/peers.ts";
+import { directContentPeers, peerIdsOf } from "./work/sources.ts";
 import { runWatcher } from "./chain/watcher.ts";
 import { DEFAULT_PRICING, JOURNAL_FILE_NAME, NODE_DIR_NAME, PROVIDER_LIMITS, type ProviderLimits } from "./constants.ts";
 import type { ProviderConfig } from "./config/config.ts";
@@ -71,12 +72,19 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
     const chain = await connectChain({ rpcUrl: config.rpcUrl, privateKey: config.privateKey, market: config.market, limits, onRetry: onRpcError, signal });
     metrics.rpcUp.set(1);
 
+    // Registered providers' peer ids, so that job content is asked of the other peers (requesters) first.
+    const providerPeers = new Set<string>();
+    const discover = registeredPeers(chain, chain.startBlock ?? config.fromBlock ?? 0n);
     const node = await createAccordNode({
       dataDir: join(config.dataDir, NODE_DIR_NAME),
       listen: config.listen,
       announce: config.announce,
       bootstrap: config.bootstrap,
-      discoverPeers: registeredPeers(chain, chain.startBlock ?? config.fromBlock ?? 0n),
+      discoverPeers: async (o) => {
+        const addrs = await discover(o);
+        for (const id of peerIdsOf(addrs)) providerPeers.add(id);
+        return addrs;
+      },
       signal,
     });
     cleanups.push(() => node.stop());
@@ -100,7 +108,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       clock,
       signal,
       me,
-      contentPeers: () => [],
+      contentPeers: directContentPeers(node.libp2p, providerPeers, limits.maxDirectContentPeers),
     });
     cleanups.push(() => driver.idle());
     if (config.fault) log.warn({ fault: config.fault }, "FAULT MODE: this node misbehaves on purpose and will be slashed (tests and demos only)");
@@ -122,6 +130,10 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
     };
     await keepListingCurrent();
     every(limits.addressCheckIntervalMs, keepListingCurrent, cleanups);
+    // Providers that registered or moved since the node joined.
+    every(limits.providerPeersRefreshMs, async () => {
+      for (const id of peerIdsOf(await discover({ signal }).catch(() => []))) providerPeers.add(id);
+    }, cleanups);
 
     const resumed = driver.resumeAll();
     let lastBlockAtMs = Date.now();

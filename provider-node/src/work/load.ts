@@ -2,6 +2,7 @@ import type { CID } from "multiformats/cid";
 import type { ContentStore } from "@accord/client/content/index.ts";
 import { decodeManifest, MAX_MANIFEST_BYTES, type Manifest } from "@accord/client/manifest/index.ts";
 import { loadSandboxJob } from "@accord/client/job/sandboxJob.ts";
+import { ContentNotFoundError } from "@accord/client/content/index.ts";
 import { validateModule, type SandboxJob } from "@accord/client/sandbox/index.ts";
 import type { ProviderLimits } from "../constants.ts";
 
@@ -21,11 +22,35 @@ export type LoadJobParameters = {
   signal?: AbortSignal;
 };
 
+/**
+ * Bytes of one CID: from the `from` peers first (idle timeout `directFetchTimeoutMs`), then
+ * through the DHT's providers. Content already local never touches the network.
+ */
+async function fetchBytes(p: LoadJobParameters, cid: CID, o: { maxBytes?: number; timeoutMs: number; signal?: AbortSignal }): Promise<Uint8Array> {
+  if (p.from?.length) {
+    try {
+      return await p.content.getBytes(cid, { maxBytes: o.maxBytes, timeoutMs: Math.min(o.timeoutMs, p.limits.directFetchTimeoutMs), from: p.from, signal: o.signal });
+    } catch (err) {
+      if (!(err instanceof ContentNotFoundError) || o.signal?.aborted) throw err;
+    }
+  }
+  return p.content.getBytes(cid, { maxBytes: o.maxBytes, timeoutMs: o.timeoutMs, signal: o.signal });
+}
+
 /** The manifest alone, canonical and within MAX_MANIFEST_BYTES, or InvalidManifestError / ContentNotFoundError. */
 export async function fetchManifest(p: LoadJobParameters): Promise<Manifest> {
-  const bytes = await p.content.getBytes(p.manifestCid, { maxBytes: MAX_MANIFEST_BYTES, timeoutMs: p.limits.manifestFetchTimeoutMs, from: p.from, signal: p.signal });
+  const bytes = await fetchBytes(p, p.manifestCid, { maxBytes: MAX_MANIFEST_BYTES, timeoutMs: p.limits.manifestFetchTimeoutMs, signal: p.signal });
   return decodeManifest(bytes);
 }
+
+/**
+ * Modules already validated, by CID and memory limit: a market posts the same module again
+ * and again, and parsing and instrumenting it was a visible share of the node's CPU per job.
+ * A CID names the bytes, so the answer cannot change; invalid modules are not remembered
+ * (they throw, and the job is declined).
+ */
+const validModules = new Set<string>();
+const MAX_REMEMBERED_MODULES = 1024;
 
 /**
  * Fetches everything a job needs (verified block by block against its CID, within this node's
@@ -34,10 +59,14 @@ export async function fetchManifest(p: LoadJobParameters): Promise<Manifest> {
  */
 export async function loadJob(p: LoadJobParameters, manifest?: Manifest): Promise<LoadedJob> {
   const m = manifest ?? (await fetchManifest(p));
-  const fetchBytes = (cid: CID, o: { signal?: AbortSignal; maxBytes?: number }) =>
-    p.content.getBytes(cid, { maxBytes: o.maxBytes, timeoutMs: p.limits.contentFetchTimeoutMs, from: p.from, signal: o.signal });
-  const job = await loadSandboxJob(m, p.manifestCid, fetchBytes, { signal: p.signal, maxModuleBytes: p.limits.maxModuleBytes, maxInputBytes: p.limits.maxInputBytes });
-  validateModule(job.module, { memoryPages: m.limits.memoryPages });
+  const fetch = (cid: CID, o: { signal?: AbortSignal; maxBytes?: number }) => fetchBytes(p, cid, { maxBytes: o.maxBytes, timeoutMs: p.limits.contentFetchTimeoutMs, signal: o.signal });
+  const job = await loadSandboxJob(m, p.manifestCid, fetch, { signal: p.signal, maxModuleBytes: p.limits.maxModuleBytes, maxInputBytes: p.limits.maxInputBytes });
+  const key = `${m.module} ${m.limits.memoryPages}`;
+  if (!validModules.has(key)) {
+    validateModule(job.module, { memoryPages: m.limits.memoryPages });
+    if (validModules.size >= MAX_REMEMBERED_MODULES) validModules.clear();
+    validModules.add(key);
+  }
   const inputBytes = (job.stdin?.length ?? 0) + Object.values(job.inputs ?? {}).reduce((n, b) => n + b.length, 0);
   return { manifest: m, job, moduleBytes: job.module.length, inputBytes };
 }
