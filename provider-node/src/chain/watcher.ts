@@ -5,6 +5,8 @@ import type { ProviderLimits } from "../constants.ts";
 import type { ChainContext } from "./clients.ts";
 import { isTransientRpcError } from "./rpc.ts";
 
+const LAST_BLOCK_WRITE_INTERVAL_MS = 1_000;
+
 export type WatcherOptions = {
   chain: ChainContext;
   journal: Journal;
@@ -36,12 +38,32 @@ export async function runWatcher(o: WatcherOptions): Promise<void> {
     signal: o.signal,
     onRpcError: o.onRpcError,
   });
-  for await (const batch of batches) {
-    for (const ev of batch.events) o.onEvent(ev);
-    const timestamp = await blockTimestamp(o, batch.toBlock);
-    if (timestamp === undefined) return;
-    o.journal.setLastBlock(batch.toBlock);
-    o.onBlock(batch.toBlock, timestamp);
+  // A replayed range costs only re-reads (the handlers ignore what they have seen), so the last
+  // block is written at most once a second, not after every one-transaction block of a busy chain.
+  let writtenAtMs = 0;
+  let unwritten: bigint | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const write = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (unwritten === undefined) return;
+    o.journal.setLastBlock(unwritten);
+    unwritten = undefined;
+    writtenAtMs = Date.now();
+  };
+  try {
+    for await (const batch of batches) {
+      for (const ev of batch.events) o.onEvent(ev);
+      const timestamp = await blockTimestamp(o, batch.toBlock);
+      if (timestamp === undefined) return;
+      unwritten = batch.toBlock;
+      const wait = writtenAtMs + LAST_BLOCK_WRITE_INTERVAL_MS - Date.now();
+      if (wait <= 0) write();
+      else timer ??= setTimeout(write, wait);
+      o.onBlock(batch.toBlock, timestamp);
+    }
+  } finally {
+    write();
   }
 }
 

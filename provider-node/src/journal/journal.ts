@@ -74,9 +74,12 @@ CREATE INDEX IF NOT EXISTS jobs_by_retention ON jobs(retain_until_ms) WHERE reta
 
 /**
  * The provider's memory across crashes, in SQLite (node:sqlite, no native build). Every write
- * is its own transaction and reaches the disk before the call returns (WAL, synchronous=FULL),
- * so what the journal says before a transaction is sent is still there if the process dies
- * a moment later.
+ * is its own transaction, in the WAL before the call returns, so a process that dies a moment
+ * later finds it. Only a write carrying a salt is also flushed to the disk before it returns
+ * (synchronous=FULL for that transaction, which flushes every earlier one with it): a salt is
+ * the one thing a reveal cannot do without and the chain cannot give back. Every other phase
+ * is re-read from the chain after a restart, so after a power cut the node at worst repeats a
+ * step; fsyncing each of the ~8 writes per job was the largest cost of the journal under load.
  */
 export class Journal {
   readonly path: string;
@@ -87,7 +90,7 @@ export class Journal {
     if (!options.readOnly) mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: options.busyTimeoutMs ?? 5_000 });
     if (!options.readOnly) {
-      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
       this.db.exec(SCHEMA);
     }
   }
@@ -146,8 +149,14 @@ export class Journal {
     if (cols.length === 0) return;
     const sets = cols.map(([k, c]) => (k === "salt" ? `${c} = COALESCE(${c}, ?)` : `${c} = ?`));
     const sql = `UPDATE jobs SET updated_at_ms = ?, ${sets.join(", ")} WHERE job_id = ?`;
-    const res = this.db.prepare(sql).run(Date.now(), ...cols.map(([k, , t]) => toSql(fields[k], t)), jobId.toString());
-    if (Number(res.changes) !== 1) throw new Error(`Journal has no job ${jobId} to update`);
+    const durable = fields.salt !== undefined;
+    if (durable) this.db.exec("PRAGMA synchronous = FULL");
+    try {
+      const res = this.db.prepare(sql).run(Date.now(), ...cols.map(([k, , t]) => toSql(fields[k], t)), jobId.toString());
+      if (Number(res.changes) !== 1) throw new Error(`Journal has no job ${jobId} to update`);
+    } finally {
+      if (durable) this.db.exec("PRAGMA synchronous = NORMAL");
+    }
   }
 
   /** Jobs the node still owes something: bids waiting, runs, commits, reveals, settlements. */
