@@ -10,6 +10,7 @@
  * BENCH_THROUGHPUT_IN_FLIGHT (24 unsettled jobs at most, over all posters).
  */
 import { readFileSync } from "node:fs";
+import { erc20Abi, maxUint256 } from "viem";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +26,8 @@ const WARMUP_S = Number(process.env.BENCH_THROUGHPUT_WARMUP_S ?? 20);
 const WINDOW_S = Number(process.env.BENCH_THROUGHPUT_WINDOW_S ?? 60);
 const POSTERS = Number(process.env.BENCH_THROUGHPUT_POSTERS ?? 1);
 const IN_FLIGHT = Number(process.env.BENCH_THROUGHPUT_IN_FLIGHT ?? 24);
+/** Where daemons write `--cpu-prof` profiles (run the bench itself with `node --cpu-prof` for the poster's). */
+const PROFILE_DIR = process.env.BENCH_THROUGHPUT_PROFILE_DIR;
 const PROVIDERS = 5;
 const REPLICAS = 3;
 const QUORUM = 2;
@@ -58,12 +61,20 @@ async function main() {
     await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey, 10_000n)));
     daemons.push(
       ...(await Promise.all(
-        keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey, env: { ACCORD_LOG_LEVEL: "warn" }, args: ["--limit", "maxConcurrentEvaluations=64"] })),
+        keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey, env: { ACCORD_LOG_LEVEL: "warn", ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) }, args: ["--limit", "maxConcurrentEvaluations=64"] })),
       )),
     );
     const accounts = [...DEV_ROLES.requesters, 12, 13, 14, 15].slice(0, POSTERS);
     posters.push(...accounts.map((i) => net.requester(i)));
     await Promise.all(posters.map((p) => p.getNode()));
+    // A requester posting all day approves the market once (submitJob then uses the allowance)
+    // rather than signing a permit per job.
+    await Promise.all(
+      posters.map(async (p) => {
+        const hash = await p.walletClient!.writeContract({ address: net.deployment.token, abi: erc20Abi, functionName: "approve", args: [net.deployment.jobMarket, maxUint256], account: p.account!, chain: p.chain });
+        await net.publicClient.waitForTransactionReceipt({ hash });
+      }),
+    );
 
     const jobs = new Map<bigint, Job>();
     const submitMs: number[] = [];
@@ -133,6 +144,8 @@ async function main() {
       providers: PROVIDERS,
       posters: POSTERS,
       in_flight: IN_FLIGHT,
+      chain_mode: "automine",
+      payment: "allowance (approved once)",
       window_s: Number(seconds.toFixed(1)),
       warmup_s: WARMUP_S,
       settled_in_window: inWindow.length,
@@ -144,6 +157,9 @@ async function main() {
       posted_to_awarded_p50_ms: Math.round(quantile(succeeded.filter((j) => j.awardedMs).map((j) => j.awardedMs! - j.postedMs), 0.5)),
       awarded_to_settled_p50_ms: Math.round(quantile(succeeded.filter((j) => j.awardedMs).map((j) => j.settledMs! - j.awardedMs!), 0.5)),
       transactions_per_second: Number((txs / seconds).toFixed(1)),
+      // Load-independent figures (others share the machine): CPU and transactions per settled job.
+      transactions_per_job: succeeded.length ? Number((txs / inWindow.length).toFixed(2)) : null,
+      cpu_ms_per_job: Object.fromEntries(Object.keys(pids).map((k) => [k, succeeded.length ? Math.round(((cpu1[k]! - cpu0[k]!) * 1000) / inWindow.length) : null])),
       blocks_in_window: Number(block1 - block0),
       cpu_percent: cpu,
       machine_load_average: (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).map(Number),
