@@ -47,7 +47,7 @@ export const MAX_PATH_BYTES = 4_096;
 
 /**
  * Protocol: the deterministic call-stack budget, in abstract slots. Each call charges its
- * callee's frame estimate (see `frameSlots` in instrument.ts), so deep recursion ends as
+ * callee's frame estimate (see `frameSlots` in instrument/body.ts), so deep recursion ends as
  * `stack_overflow` at the same call on every machine, long before V8's native stack runs out.
  */
 export const STACK_BUDGET_SLOTS = 1_048_576;

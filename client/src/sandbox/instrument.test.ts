@@ -1,6 +1,6 @@
 /** The metering pass: NaN canonicalisation where bits become observable, and exact fuel. */
 import { afterAll, describe, expect, it } from "vitest";
-import { CANON, nanCanonicalisation } from "./instrument.ts";
+import { CANON, nanCanonicalisation } from "./instrument/nan.ts";
 import { createSandboxPool } from "./pool.ts";
 import { job } from "./testing.ts";
 import { Reader } from "./wasm/reader.ts";
