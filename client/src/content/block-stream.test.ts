@@ -1,11 +1,12 @@
 import type { Stream } from "@libp2p/interface";
+import { createServer } from "node:net";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccordNode, type AccordNode } from "../net/node.ts";
-import { BLOCK_STREAM_PROTOCOL } from "./block-stream.ts";
+import { BLOCK_DIRECT_PROTOCOL, BLOCK_STREAM_PROTOCOL } from "./block-stream.ts";
 import { cidOfBytes } from "./cid.ts";
 import { ContentNotFoundError } from "./errors.ts";
 
@@ -43,6 +44,17 @@ async function catAll(node: AccordNode, ...args: Parameters<AccordNode["content"
   } catch (error) {
     return { chunks, error };
   }
+}
+
+/** The block protocols `node` dials, in order. */
+function watchProtocols(node: AccordNode): string[] {
+  const seen: string[] = [];
+  const dialProtocol = node.libp2p.dialProtocol.bind(node.libp2p);
+  node.libp2p.dialProtocol = ((...args: Parameters<typeof dialProtocol>) => {
+    if (args[1] === BLOCK_STREAM_PROTOCOL || args[1] === BLOCK_DIRECT_PROTOCOL) seen.push(args[1] as string);
+    return dialProtocol(...args);
+  }) as typeof node.libp2p.dialProtocol;
+  return seen;
 }
 
 /** Records pause/resume on the block streams `node` dials. */
@@ -135,6 +147,7 @@ describe("streamed fetch over the block stream", () => {
     rotten[0] ^= 0xff;
     await writeFile(await blockFile(join(dir, "liar"), bad), rotten);
 
+    await honest.content.add(data);
     const node = await fetcher();
     const { chunks, error } = await catAll(node, cid, { from: [liar.multiaddrs[0].toString(), honest.multiaddrs[0].toString()] });
     expect(error).toBeUndefined();
@@ -142,11 +155,12 @@ describe("streamed fetch over the block stream", () => {
     expect(await node.content.has(cid)).toBe(true);
   });
 
-  it("pauses the stream while the reader is busy and resumes it, losing and repeating nothing", async () => {
+  it("pauses the libp2p stream while the reader is busy and resumes it, losing and repeating nothing", async () => {
     const data = bytes(12 * MIB, 5);
     const cid = await honest.content.add(data);
-    // A small buffer, so a reader that dawdles over each block makes the stream pause.
-    const node = await fetcher({ blockStreamHighWaterBytes: 256 * 1024 });
+    // A small buffer, so a reader that dawdles over each block makes the stream pause;
+    // no direct channel, so the blocks come over the libp2p stream.
+    const node = await fetcher({ blockStreamHighWaterBytes: 256 * 1024, directBlocks: false });
     const seen = watchBlockStreams(node);
     const parts: Uint8Array[] = [];
     for await (const chunk of node.content.cat(cid, { from: [honest.multiaddrs[0].toString()] })) {
@@ -156,6 +170,121 @@ describe("streamed fetch over the block stream", () => {
     expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
     expect(seen.pauses).toBeGreaterThan(0);
     expect(seen.resumes).toBeGreaterThan(0);
+    expect(await node.content.has(cid)).toBe(true);
+  });
+});
+
+describe("the sealed direct channel", () => {
+  it("carries the blocks instead of the libp2p stream when both peers serve it", async () => {
+    const data = bytes(3 * MIB + 5, 6);
+    const cid = await honest.content.add(data);
+    const node = await fetcher();
+    const dialled = watchProtocols(node);
+    const { chunks, error } = await catAll(node, cid, { from: [honest.multiaddrs[0].toString()] });
+    expect(error).toBeUndefined();
+    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+    expect(dialled).toContain(BLOCK_DIRECT_PROTOCOL);
+    expect(dialled).not.toContain(BLOCK_STREAM_PROTOCOL);
+    expect(await node.content.has(cid)).toBe(true);
+  });
+
+  it("stops at a block that does not match its CID: the reader keeps the verified bytes before it, nothing bad is stored, an honest peer finishes", async () => {
+    const data = bytes(4 * MIB, 7);
+    const cid = await liar.content.add(data);
+    const bad = data.subarray(2 * MIB, 3 * MIB);
+    const rotten = Uint8Array.from(bad);
+    rotten[5] ^= 0x10;
+    await writeFile(await blockFile(join(dir, "liar"), bad), rotten);
+
+    const alone = await fetcher();
+    const dialled = watchProtocols(alone);
+    const failed = await catAll(alone, cid, { from: [liar.multiaddrs[0].toString()], timeoutMs: 1_500 });
+    expect(dialled).toEqual([BLOCK_DIRECT_PROTOCOL]);
+    expect(failed.error).toBeInstanceOf(ContentNotFoundError);
+    expect((failed.error as Error).message).toMatch(new RegExp(`Block ${await cidOfBytes(bad)} from peer \\S*${liar.peerId} does not hash to its CID`));
+    expect(Buffer.concat(failed.chunks).equals(Buffer.from(data.subarray(0, 2 * MIB)))).toBe(true);
+    expect(await alone.helia.blockstore.has(await cidOfBytes(bad))).toBe(false);
+    expect(await alone.content.has(cid)).toBe(false);
+
+    await honest.content.add(data);
+    const node = await fetcher();
+    const { chunks, error } = await catAll(node, cid, { from: [liar.multiaddrs[0].toString(), honest.multiaddrs[0].toString()] });
+    expect(error).toBeUndefined();
+    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it("fails clearly when the peer vanishes mid-file, and never presents the partial copy as complete", async () => {
+    const server = await createAccordNode({ dataDir: join(dir, "vanishing") });
+    const data = bytes(24 * MIB, 8);
+    const cid = await server.content.add(data);
+    const node = await fetcher({ blockStreamHighWaterBytes: 2 * MIB });
+    const parts: Uint8Array[] = [];
+    let error: unknown;
+    try {
+      for await (const chunk of node.content.cat(cid, { from: [server.multiaddrs[0].toString()], timeoutMs: 1_500 })) {
+        parts.push(chunk);
+        if (parts.length === 2) await server.stop();
+      }
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ContentNotFoundError);
+    expect((error as Error).message).toContain(`${server.peerId}`);
+    const got = Buffer.concat(parts);
+    expect(got.length).toBeLessThan(data.length);
+    expect(got.equals(Buffer.from(data.subarray(0, got.length)))).toBe(true);
+    expect(await node.content.has(cid)).toBe(false);
+    await expect(node.content.getBytes(cid, { offline: true })).rejects.toThrow(ContentNotFoundError);
+  });
+
+  it("falls back to the libp2p stream when the peer serves no direct channel", async () => {
+    const server = await createAccordNode({ dataDir: join(dir, "no-direct"), content: { directBlocks: false } });
+    try {
+      const data = bytes(2 * MIB + 3, 9);
+      const cid = await server.content.add(data);
+      const node = await fetcher();
+      const dialled = watchProtocols(node);
+      const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()] });
+      expect(error).toBeUndefined();
+      expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+      expect(dialled).toEqual([BLOCK_DIRECT_PROTOCOL, BLOCK_STREAM_PROTOCOL]);
+      expect(await node.content.has(cid)).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("falls back to the libp2p stream when the direct socket cannot be made", async () => {
+    const server = await createAccordNode({ dataDir: join(dir, "unreachable") });
+    try {
+      const data = bytes(2 * MIB + 4, 10);
+      const cid = await server.content.add(data);
+      // Tickets name a port nobody listens on, as behind a firewall that only lets libp2p in.
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+      server.content.direct!.port = (closed.address() as { port: number }).port;
+      await new Promise<void>((r) => closed.close(() => r()));
+      const node = await fetcher();
+      const dialled = watchProtocols(node);
+      const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()] });
+      expect(error).toBeUndefined();
+      expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+      expect(dialled).toEqual([BLOCK_DIRECT_PROTOCOL, BLOCK_STREAM_PROTOCOL]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("keeps up with a reader that dawdles over each block, losing and repeating nothing", async () => {
+    const data = bytes(12 * MIB, 11);
+    const cid = await honest.content.add(data);
+    const node = await fetcher({ blockStreamHighWaterBytes: 256 * 1024 });
+    const parts: Uint8Array[] = [];
+    for await (const chunk of node.content.cat(cid, { from: [honest.multiaddrs[0].toString()] })) {
+      parts.push(chunk);
+      await sleep(50);
+    }
+    expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
     expect(await node.content.has(cid)).toBe(true);
   });
 });

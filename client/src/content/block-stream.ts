@@ -5,7 +5,8 @@ import type { Blockstore } from "interface-blockstore";
 import { CID } from "multiformats/cid";
 import { createHash } from "node:crypto";
 import { sha256 } from "multiformats/hashes/sha2";
-import { readChunks, writeAll } from "../net/protocol.ts";
+import { dialProtocol, handleProtocol, readChunks, writeAll } from "../net/protocol.ts";
+import { connectSealed, decodeTicket, encodeTicket, RECORD, SealedChannelError, type SealedListener, type SealedReceiver, type SealedSender } from "../net/sealed-channel.ts";
 import { CorruptBlockError } from "./errors.ts";
 
 /**
@@ -17,6 +18,8 @@ import { CorruptBlockError } from "./errors.ts";
  * want/have round trips per block: see docs/PROTOCOL.md for the measurements that chose it.
  */
 export const BLOCK_STREAM_PROTOCOL = "/accord/blocks/1.0.0";
+/** Asks for a sealed direct channel carrying the same block stream (see serveDirect). */
+export const BLOCK_DIRECT_PROTOCOL = "/accord/blocks-direct/1.0.0";
 const LENGTH_BYTES = 4;
 /**
  * Blocks the listener reads from disk ahead of the one it is sending, so the disk and the
@@ -58,34 +61,45 @@ async function readRoot(stream: Stream, signal: AbortSignal): Promise<CID> {
 
 type Upcoming = { cid: CID; read?: Promise<Uint8Array> };
 
+/**
+ * The blocks of the DAG under `root` from `blockstore`, depth-first (each dag-pb node, then
+ * its links in order), reading up to SEND_READ_AHEAD blocks ahead of the one yielded so the
+ * disk and the hash check overlap the network.
+ */
+async function* dagBlocks(blockstore: Blockstore, root: CID, signal: AbortSignal): AsyncGenerator<VerifiedBlock> {
+  // A stack in send order (top = next). Only its top changes: a dag-pb node is replaced
+  // by its links, so reads already started for the entries below stay valid.
+  const pending: Upcoming[] = [{ cid: root }];
+  while (pending.length) {
+    for (let i = pending.length - 1; i >= Math.max(0, pending.length - SEND_READ_AHEAD); i--) {
+      const next = pending[i];
+      if (next.read) continue;
+      next.read = collect(blockstore.get(next.cid, { offline: true, signal } as object));
+      // Awaited in turn below; this only keeps a read abandoned by an error from being unhandled.
+      next.read.catch(() => {});
+    }
+    const { cid, read } = pending.pop()!;
+    const bytes = await read!;
+    yield { cid, bytes };
+    const links = childLinks(cid, bytes);
+    for (let i = links.length - 1; i >= 0; i--) pending.push({ cid: links[i] });
+  }
+}
+
 /** Serves the DAGs in `blockstore` to peers that ask (only blocks this node already holds). */
-export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits): Promise<void> {
+export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits, direct?: SealedListener): Promise<void> {
   await libp2p.handle(
     BLOCK_STREAM_PROTOCOL,
     async (stream) => {
       const stop = new AbortController();
       try {
-        // A stack in send order (top = next). Only its top changes: a dag-pb node is replaced
-        // by its links, so reads already started for the entries below stay valid.
-        const pending: Upcoming[] = [{ cid: await readRoot(stream, AbortSignal.timeout(limits.requestTimeoutMs)) }];
+        const root = await readRoot(stream, AbortSignal.timeout(limits.requestTimeoutMs));
         // The stream's inactivity timeout bounds a reader that stops reading; `stop` ends
         // the reads ahead once the stream is gone.
-        const signal = stop.signal;
-        while (pending.length) {
-          for (let i = pending.length - 1; i >= Math.max(0, pending.length - SEND_READ_AHEAD); i--) {
-            const next = pending[i];
-            if (next.read) continue;
-            next.read = collect(blockstore.get(next.cid, { offline: true, signal } as object));
-            // Awaited in turn below; this only keeps a read abandoned by an error from being unhandled.
-            next.read.catch(() => {});
-          }
-          const { cid, read } = pending.pop()!;
-          const block = await read!;
+        for await (const { bytes } of dagBlocks(blockstore, root, stop.signal)) {
           const header = new Uint8Array(LENGTH_BYTES);
-          new DataView(header.buffer).setUint32(0, block.length);
-          await writeAll(stream, [header, block], signal);
-          const links = childLinks(cid, block);
-          for (let i = links.length - 1; i >= 0; i--) pending.push({ cid: links[i] });
+          new DataView(header.buffer).setUint32(0, bytes.length);
+          await writeAll(stream, [header, bytes], stop.signal);
         }
         await stream.close();
       } catch (err) {
@@ -96,6 +110,49 @@ export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, l
     },
     { maxInboundStreams: limits.maxInboundStreams },
   );
+  if (direct) await serveDirect(libp2p, blockstore, limits, direct);
+}
+
+/**
+ * The direct path: a peer names a root on BLOCK_DIRECT_PROTOCOL (over its authenticated
+ * libp2p connection) and gets a ticket for a sealed channel on which the same blocks, in
+ * the same order, follow one per record. Why: docs/PROTOCOL.md, "Block stream".
+ */
+async function serveDirect(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits, direct: SealedListener): Promise<void> {
+  await handleProtocol(
+    libp2p,
+    BLOCK_DIRECT_PROTOCOL,
+    async (request) => {
+      if (request.length < 1 || request.length !== 1 + request[0]) throw new Error("the request is not a length-prefixed CID");
+      const root = CID.decode(request.subarray(1));
+      const ticket = direct.issue((sender) => void sendDag(sender, blockstore, root));
+      if (!ticket) throw new Error("no sealed channel free; use the block stream");
+      return encodeTicket(direct.port, ticket);
+    },
+    { maxRequestBytes: 256, timeoutMs: limits.requestTimeoutMs, maxInboundStreams: limits.maxInboundStreams },
+  );
+}
+
+async function sendDag(sender: SealedSender, blockstore: Blockstore, root: CID): Promise<void> {
+  const stop = new AbortController();
+  const onClose = () => stop.abort(new Error("the peer closed the sealed channel"));
+  sender.socket.once("close", onClose);
+  try {
+    await sender.send(RECORD.accept, new Uint8Array(0), stop.signal);
+    for await (const { bytes } of dagBlocks(blockstore, root, stop.signal)) await sender.send(RECORD.data, bytes, stop.signal);
+    await sender.end();
+  } catch (err) {
+    if (!stop.signal.aborted) {
+      // Tell the dialer why (a block this node lacks, a rotten copy on its disk), then end.
+      const message = new TextEncoder().encode(String((err as Error)?.message ?? err).slice(0, 1024));
+      await sender.send(RECORD.error, message, stop.signal).catch(() => {});
+      await sender.end().catch(() => {});
+    }
+    sender.socket.destroy();
+  } finally {
+    sender.socket.off("close", onClose);
+    stop.abort();
+  }
 }
 
 /**
@@ -105,12 +162,91 @@ export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, l
  * Flow control reaches the peer: while the consumer holds a block, the stream pauses once
  * `highWaterBytes` are buffered and yamux stops the sender.
  */
-export async function* fetchBlocks(
-  libp2p: Libp2p,
-  peer: PeerId | Multiaddr,
-  root: CID,
-  options: { signal: AbortSignal; maxBlockBytes: number; highWaterBytes?: number },
-): AsyncGenerator<VerifiedBlock> {
+export async function* fetchBlocks(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, options: FetchBlocksOptions): AsyncGenerator<VerifiedBlock> {
+  if (options.direct) {
+    // A channel that cannot be made (an older peer, a firewall, no free channel) is no
+    // fault of the content: the same peer serves it over the libp2p block stream instead.
+    const channel = await openDirect(libp2p, peer, root, options.direct, options).catch((err: unknown) => {
+      if (options.signal.aborted) throw err;
+      options.direct?.onUnavailable?.(err);
+      return undefined;
+    });
+    if (channel) {
+      yield* receiveDirect(channel, root, options);
+      return;
+    }
+  }
+  yield* fetchOverStream(libp2p, peer, root, options);
+}
+
+export type DirectFetchOptions = {
+  /** Asking for a ticket, connecting and being accepted: past this, use the libp2p stream. */
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Told why the direct channel could not be made (the fetch goes on over the libp2p stream). */
+  onUnavailable?: (reason: unknown) => void;
+};
+
+export type FetchBlocksOptions = {
+  signal: AbortSignal;
+  maxBlockBytes: number;
+  highWaterBytes?: number;
+  /** Try a sealed direct channel first (BLOCK_DIRECT_PROTOCOL); without it, the libp2p stream only. */
+  direct?: DirectFetchOptions;
+};
+
+type DirectChannel = { receiver: SealedReceiver; label: string };
+
+/** The IP the libp2p connection reached the peer at, if it is a direct TCP connection. */
+function tcpHost(addr: Multiaddr): string | undefined {
+  const parts = addr.getComponents();
+  if (parts.some((c) => c.name === "p2p-circuit") || !parts.some((c) => c.name === "tcp")) return undefined;
+  return parts.find((c) => c.name === "ip4" || c.name === "ip6")?.value;
+}
+
+async function openDirect(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, direct: DirectFetchOptions, options: FetchBlocksOptions): Promise<DirectChannel> {
+  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(direct.connectTimeoutMs)]);
+  // libp2p checks the peer id a /p2p/ multiaddr names, so the ticket comes from that peer
+  // over noise, and only a holder of its key can open the channel or seal its records.
+  const connection = await libp2p.dial(peer, { signal });
+  const host = tcpHost(connection.remoteAddr);
+  if (!host) throw new SealedChannelError(`the connection to ${connection.remotePeer} (${connection.remoteAddr}) is not direct TCP`);
+  const reply = await dialProtocol(libp2p, connection.remotePeer, BLOCK_DIRECT_PROTOCOL, Buffer.concat([Uint8Array.of(root.bytes.length), root.bytes]), {
+    maxResponseBytes: 128,
+    timeoutMs: direct.connectTimeoutMs,
+    signal,
+  });
+  const { port, ticket } = decodeTicket(reply);
+  const receiver = await connectSealed(host, port, ticket, {
+    signal: options.signal,
+    maxRecordBytes: options.maxBlockBytes,
+    highWaterBytes: options.highWaterBytes ?? 8 * 1024 * 1024,
+    idleTimeoutMs: direct.idleTimeoutMs,
+    connectTimeoutMs: direct.connectTimeoutMs,
+  });
+  return { receiver, label: String(connection.remotePeer) };
+}
+
+/** The same checks as the libp2p block stream, one block per authenticated record. */
+async function* receiveDirect({ receiver, label }: DirectChannel, root: CID, options: FetchBlocksOptions): AsyncGenerator<VerifiedBlock> {
+  const pending = [root];
+  // Leaving the loop (done, a throw, or the consumer stopping) closes the socket.
+  for await (const record of receiver.records) {
+    if (record.type === RECORD.error) throw new Error(`${label} could not send the DAG: ${new TextDecoder().decode(record.payload)}`);
+    if (record.type !== RECORD.data) throw new SealedChannelError(`${label} sent a record of unknown type ${record.type}`);
+    const cid = pending.pop();
+    if (!cid) throw new CorruptBlockError(root.toString(), `peer ${label} (more blocks than the DAG holds)`);
+    if (!matchesCid(cid, record.payload)) throw new CorruptBlockError(cid.toString(), `peer ${label}`);
+    const links = childLinks(cid, record.payload);
+    for (let i = links.length - 1; i >= 0; i--) pending.push(links[i]);
+    yield { cid, bytes: record.payload };
+    if (!pending.length) return;
+  }
+  throw new Error(`${label} ended the sealed channel with ${pending.length} blocks missing`);
+}
+
+/** The DAG over the libp2p block stream (noise + yamux). */
+async function* fetchOverStream(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, options: FetchBlocksOptions): AsyncGenerator<VerifiedBlock> {
   const stream: Stream = await libp2p.dialProtocol(peer, BLOCK_STREAM_PROTOCOL, { signal: options.signal });
   const label = "remotePeer" in stream ? String(stream.remotePeer) : peer.toString();
   let complete = false;

@@ -30,6 +30,22 @@ export const CONTENT_LIMITS = {
   /** Concurrent block streams one connection may open to us, and the time to name the root. */
   blockStreamMaxInboundStreams: 8,
   blockStreamRequestTimeoutMs: 10_000,
+  /**
+   * Move block streams over a sealed direct TCP channel (a ticket handed over the
+   * authenticated libp2p connection, AES-256-GCM records of one block each) when both peers
+   * can; the libp2p block stream stays the fallback. See docs/PROTOCOL.md for why.
+   */
+  directBlocks: true,
+  /** Port of the direct channel's listener, on the libp2p TCP listen host (0: any free port). */
+  directBlocksPort: 0,
+  /** Direct channels (tickets outstanding plus transfers) a node serves at once; more use the libp2p stream. */
+  directBlocksMaxChannels: 32,
+  /** Getting a ticket and opening the channel; slower than this and the fetch uses the libp2p stream. */
+  directBlocksConnectTimeoutMs: 5_000,
+  /** A direct channel with no traffic for this long is closed (as a libp2p stream would be). */
+  directBlocksIdleTimeoutMs: 30_000,
+  /** Unsent bytes the serving side queues on a direct channel before it waits for the socket. */
+  directBlocksSendHighWaterBytes: 4 * 1024 * 1024,
   /** Providers returned by one findProviders call. */
   maxProviders: 20,
 };

@@ -13,6 +13,7 @@ import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { fetchBlocks, serveBlockStream } from "./block-stream.ts";
 import { BlockWrites, fileData, RAW_CODE } from "./file-blocks.ts";
+import { SealedListener } from "../net/sealed-channel.ts";
 import { CID_PROFILE } from "./cid.ts";
 import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
 import { ContentNotFoundError, ContentTooLargeError, InvalidContentPathError, NotAFileError } from "./errors.ts";
@@ -52,13 +53,41 @@ export class ContentStore {
     this.limits = { ...CONTENT_LIMITS, ...limits };
   }
 
-  /** Lets peers fetch whole DAGs this node holds over the block stream. */
-  async serve(): Promise<void> {
-    await serveBlockStream(this.libp2p, this.helia.blockstore, {
-      maxBlockBytes: this.limits.maxBlockBytes,
-      maxInboundStreams: this.limits.blockStreamMaxInboundStreams,
-      requestTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
-    });
+  /** The listener of direct channels, when this node serves them. */
+  direct?: SealedListener;
+
+  /**
+   * Lets peers fetch whole DAGs this node holds over the block stream and, given the host
+   * the node's libp2p TCP listener is on, over sealed direct channels listening there too.
+   */
+  async serve(options: { directHost?: string } = {}): Promise<void> {
+    if (options.directHost !== undefined && this.limits.directBlocks) {
+      const direct = new SealedListener({
+        host: options.directHost,
+        port: this.limits.directBlocksPort,
+        ticketTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
+        maxChannels: this.limits.directBlocksMaxChannels,
+        idleTimeoutMs: this.limits.directBlocksIdleTimeoutMs,
+        highWaterBytes: this.limits.directBlocksSendHighWaterBytes,
+      });
+      await direct.listen();
+      this.direct = direct;
+    }
+    await serveBlockStream(
+      this.libp2p,
+      this.helia.blockstore,
+      {
+        maxBlockBytes: this.limits.maxBlockBytes,
+        maxInboundStreams: this.limits.blockStreamMaxInboundStreams,
+        requestTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
+      },
+      this.direct,
+    );
+  }
+
+  /** Closes the direct channel listener and every channel on it. */
+  async stop(): Promise<void> {
+    await this.direct?.close();
   }
 
   async add(bytes: Uint8Array, options: AddOptions = {}): Promise<CID> {
@@ -185,7 +214,12 @@ export class ContentStore {
       let position = 0;
       let first = true;
       try {
-        for await (const { cid: blockCid, bytes } of fetchBlocks(this.libp2p, target, cid, { signal, maxBlockBytes: this.limits.maxBlockBytes, highWaterBytes: this.limits.blockStreamHighWaterBytes })) {
+        for await (const { cid: blockCid, bytes } of fetchBlocks(this.libp2p, target, cid, {
+          signal,
+          maxBlockBytes: this.limits.maxBlockBytes,
+          highWaterBytes: this.limits.blockStreamHighWaterBytes,
+          direct: this.limits.directBlocks ? { connectTimeoutMs: this.limits.directBlocksConnectTimeoutMs, idleTimeoutMs: this.limits.directBlocksIdleTimeoutMs } : undefined,
+        })) {
           onBlock();
           await writes.add(blockCid, bytes);
           const data = fileData(blockCid, bytes, first);

@@ -8,7 +8,7 @@ import type { Libp2p, PeerId } from "@libp2p/interface";
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT, type SingleKadDHT } from "@libp2p/kad-dht";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
-import type { Multiaddr } from "@multiformats/multiaddr";
+import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { createHeliaLight } from "helia";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -66,6 +66,16 @@ export type AccordNode = {
 };
 
 const ROUTING_TABLE_POLL_MS = 10;
+
+/** The host of the first TCP listen address, where the content store's direct channels listen too. */
+function tcpListenHost(listen: string[]): string | undefined {
+  for (const address of listen) {
+    const parts = multiaddr(address).getComponents();
+    const ip = parts.find((c) => c.name === "ip4" || c.name === "ip6");
+    if (ip?.value !== undefined && parts.some((c) => c.name === "tcp")) return ip.value;
+  }
+  return undefined;
+}
 
 function checkPeerAddress(address: string): string {
   const target = toDialTarget(address);
@@ -214,7 +224,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   rediscover.unref();
 
   const content = new ContentStore(helia as unknown as Helia & { libp2p: Libp2p }, options.content);
-  await content.serve();
+  await content.serve({ directHost: tcpListenHost(options.listen ?? DEFAULT_LISTEN_ADDRS) });
   return {
     peerId: libp2p.peerId,
     get multiaddrs() {
@@ -231,6 +241,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     async stop() {
       clearInterval(rediscover);
       stopped.abort();
+      await content.stop();
       await helia.stop();
       await fsBlocks.close();
       await datastore.close();
