@@ -76,6 +76,14 @@ export const PROVIDER_LIMITS = {
   minWithdrawAmount: 1n,
   /** How often the on-chain addresses are compared with the node's and updated if they moved. */
   addressCheckIntervalMs: 300_000,
+  /**
+   * 1: announce each sealed result in the DHT after committing; 0 (default): don't. Requesters
+   * fetch a result from the provider's registered addresses (on-chain, kept current by the
+   * node) and use the DHT only for providers those addresses do not reach. An announcement is
+   * a lookup plus a provider record written by every close peer: three per 3-replica job were
+   * most of the DHT work of a busy market, for a fallback that finds the same node.
+   */
+  announceResults: 0,
   /** Announcing a sealed result in the DHT; a lonely node must not wait forever. */
   provideTimeoutMs: 10_000,
 

@@ -32,6 +32,8 @@ export type StepContext = {
   /** Multiaddrs of peers likely to hold job content, tried before the DHT. */
   contentPeers: () => string[];
   evaluations: Semaphore;
+  /** Jobs whose reveal phase the chain opened (RevealOpened seen, not settled yet): reveal without reading first. */
+  revealOpen: Set<bigint>;
   /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
   wakeAt: (jobId: bigint, chainTime: number) => void;
   /** Step the job again after `ms` of wall time. */
@@ -134,12 +136,9 @@ async function pushPastDeadline(ctx: StepContext, rec: JobRecord, info: JobInfo,
 }
 
 async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolean> {
-  if (await myReplica(ctx, rec.jobId)) {
-    ctx.journal.update(rec.jobId, { phase: "bid" });
-    return true;
-  }
-  const info = await jobState(ctx, rec.jobId);
-  if (!info || info.state !== "Open") return finish(ctx, rec, "lost", `the job was ${info?.state ?? "gone"} before our bid landed`);
+  // No reads first: the gas estimate is the check. A bid already placed (a restart after the
+  // send) is AlreadyBid, a job no longer open is WrongJobState / BiddingClosed / JobNotFound,
+  // and nothing the contract refuses is ever sent.
   const res = await market(ctx, rec, "bid", [rec.jobId, rec.price!]);
   if (res.ok || res.error === "AlreadyBid") {
     ctx.metrics.bids.inc();
@@ -164,6 +163,9 @@ async function awaitAward(ctx: StepContext, rec: JobRecord): Promise<boolean> {
 }
 
 async function sendCommit(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  // The usual case first, without reads: the estimate refuses a commit already made or out of phase.
+  const first = await market(ctx, rec, "commit", [rec.jobId, rec.commitment!]);
+  if (first.ok || first.error === "AlreadyCommitted") return committed(ctx, rec);
   const replica = await myReplica(ctx, rec.jobId);
   if (replica?.committed) {
     ctx.journal.update(rec.jobId, { phase: "committed" });
@@ -177,50 +179,60 @@ async function sendCommit(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     return false;
   }
   const res = await market(ctx, rec, "commit", [rec.jobId, rec.commitment!]);
-  if (res.ok || res.error === "AlreadyCommitted") {
-    ctx.metrics.commits.inc();
-    ctx.journal.update(rec.jobId, { phase: "committed" });
-    ctx.log.info({ jobId: rec.jobId.toString() }, "committed");
-    if (rec.sealedCid) void provideQuietly(ctx, rec.sealedCid);
-    return true;
-  }
+  if (res.ok || res.error === "AlreadyCommitted") return committed(ctx, rec);
   if (res.error === "DeadlinePassed" || res.error === "WrongJobState" || res.error === "Reverted") return true;
   throw res.err;
 }
 
+function committed(ctx: StepContext, rec: JobRecord): true {
+  ctx.metrics.commits.inc();
+  ctx.journal.update(rec.jobId, { phase: "committed" });
+  ctx.log.info({ jobId: rec.jobId.toString() }, "committed");
+  if (rec.sealedCid && ctx.limits.announceResults) void provideQuietly(ctx, rec.sealedCid);
+  return true;
+}
+
 async function sendReveal(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const reveal = () => market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid!), rec.salt!, cidToHex(rec.sealedCid!)]);
+  const honest = ctx.fault !== "never-reveal" && rec.resultCid !== undefined;
+  // The chain said the phase is open: reveal without reading first (a refusal falls through to the reads).
+  if (honest && ctx.revealOpen.has(rec.jobId)) {
+    const res = await reveal();
+    if (res.ok || res.error === "AlreadyRevealed") return revealed(ctx, rec);
+  }
   const info = await jobState(ctx, rec.jobId);
   if (!info || info.terminal) return finish(ctx, rec, "settled", "the job settled");
-  const mine = await myReplica(ctx, rec.jobId);
-  if (mine?.revealed) {
-    ctx.journal.update(rec.jobId, { phase: "revealed" });
-    return true;
-  }
   const revealable = info.state === "Revealing" || (info.state === "Committing" && ctx.clock.now() >= Number(info.deadline));
   if (!revealable) {
     ctx.wakeAt(rec.jobId, Number(info.deadline));
     return false;
   }
+  if ((await myReplica(ctx, rec.jobId))?.revealed) {
+    ctx.journal.update(rec.jobId, { phase: "revealed" });
+    return true;
+  }
   if (info.state === "Committing" && info.commits < info.quorum) return pushPastDeadline(ctx, rec, info, "claim");
-  if (ctx.fault === "never-reveal" || !rec.resultCid) {
+  if (!honest) {
     ctx.log.warn({ jobId: rec.jobId.toString(), fault: ctx.fault }, "not revealing (fault)");
     if (info.state === "Revealing") ctx.wakeAt(rec.jobId, Number(info.deadline) + ctx.limits.claimGraceSeconds);
     return false;
   }
-  const res = await market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid), rec.salt!, cidToHex(rec.sealedCid!)]);
-  if (res.ok || res.error === "AlreadyRevealed") {
-    ctx.metrics.reveals.inc();
-    ctx.journal.update(rec.jobId, { phase: "revealed", revealedAtMs: Date.now() });
-    if (rec.awardedAtMs) ctx.metrics.awardToReveal.observe((Date.now() - rec.awardedAtMs) / 1000);
-    ctx.log.info({ jobId: rec.jobId.toString(), resultCid: rec.resultCid, sealedResultCid: rec.sealedCid }, "revealed");
-    return true;
-  }
+  const res = await reveal();
+  if (res.ok || res.error === "AlreadyRevealed") return revealed(ctx, rec);
   if (res.error === "DeadlineNotReached" || res.error === "TooFewCommits") {
     ctx.retryIn(rec.jobId, ctx.limits.stepRetryMs);
     return false;
   }
   if (res.error === "DeadlinePassed" || res.error === "WrongJobState" || res.error === "Reverted") return true;
   throw res.err;
+}
+
+function revealed(ctx: StepContext, rec: JobRecord): true {
+  ctx.metrics.reveals.inc();
+  ctx.journal.update(rec.jobId, { phase: "revealed", revealedAtMs: Date.now() });
+  if (rec.awardedAtMs) ctx.metrics.awardToReveal.observe((Date.now() - rec.awardedAtMs) / 1000);
+  ctx.log.info({ jobId: rec.jobId.toString(), resultCid: rec.resultCid, sealedResultCid: rec.sealedCid }, "revealed");
+  return true;
 }
 
 async function awaitSettlement(ctx: StepContext, rec: JobRecord): Promise<boolean> {
