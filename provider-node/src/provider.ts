@@ -149,7 +149,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
         metrics.rpcUp.set(1);
         metrics.lastBlock.set(Number(number));
         lastBlockAtMs = Date.now();
-        clock.observe(timestamp);
+        if (timestamp !== undefined) clock.observe(timestamp);
         driver.tick();
       },
       onRpcError: (err, retryInMs) => onRpcError("follow market events", err, retryInMs),

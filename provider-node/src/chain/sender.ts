@@ -15,6 +15,8 @@ import { explainChainError, ContractRevertedError } from "@accord/client/chain/i
 import { BaseError } from "../errors.ts";
 import { isTransientRpcError } from "./rpc.ts";
 
+const FEE_CACHE_MS = 2_000;
+
 export type TxSenderOptions = {
   client: PublicClient;
   account: PrivateKeyAccount;
@@ -72,6 +74,7 @@ export class TxSender {
   private readonly o: TxSenderOptions;
   private tail: Promise<unknown> = Promise.resolve();
   private nonce: number | undefined;
+  private feeCache: { fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }; atMs: number } | undefined;
   /** Transactions sent, for metrics. */
   sent = 0;
 
@@ -111,7 +114,7 @@ export class TxSender {
         if (explained instanceof ContractRevertedError) throw new NoRetry(explained);
         throw err;
       }
-      const fees = await client.estimateFeesPerGas();
+      const fees = await this.fees();
       this.nonce ??= await client.getTransactionCount({ address: account.address, blockTag: "pending" });
       return [gas, fees, this.nonce] as const;
     });
@@ -136,14 +139,27 @@ export class TxSender {
         // A re-broadcast of bytes the node already holds, or has already mined, is success.
         if (/already known|known transaction|already imported/i.test(message)) return;
         if (/nonce too low/i.test(message) && (await this.mined(hash))) return;
-        // Anything else means this nonce is not ours to use as planned: ask the chain again next time.
+        // Anything else means this nonce (or fee) is not ours to use as planned: ask the chain again next time.
         this.nonce = undefined;
+        this.feeCache = undefined;
         throw new NoRetry(explainChainError(`Sending ${label}`, err));
       }
     });
     this.nonce = nonce + 1;
     this.sent += 1;
     return { hash, raw, nonce };
+  }
+
+  /**
+   * Fee caps, re-read at most every FEE_CACHE_MS: two RPC requests per transaction otherwise.
+   * The cap is twice the estimate (base fee rises at most 12.5 % a block), and a broadcast the
+   * node refuses drops the cache, so a stale value costs at most one retry.
+   */
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    if (this.feeCache && Date.now() - this.feeCache.atMs < FEE_CACHE_MS) return this.feeCache.fees;
+    const fees = await this.o.client.estimateFeesPerGas();
+    this.feeCache = { fees, atMs: Date.now() };
+    return fees;
   }
 
   private async mined(hash: Hex): Promise<boolean> {

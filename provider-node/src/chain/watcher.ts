@@ -6,6 +6,7 @@ import type { ChainContext } from "./clients.ts";
 import { isTransientRpcError } from "./rpc.ts";
 
 const LAST_BLOCK_WRITE_INTERVAL_MS = 1_000;
+const TIMESTAMP_READ_INTERVAL_MS = 1_000;
 
 export type WatcherOptions = {
   chain: ChainContext;
@@ -15,8 +16,8 @@ export type WatcherOptions = {
   fromBlock: bigint;
   /** Handles one event; must record what matters durably before it returns. */
   onEvent: (ev: MarketEvent) => void;
-  /** After each block range: the last block's number and timestamp. */
-  onBlock: (number: bigint, timestamp: bigint) => void;
+  /** After each block range: the last block's number and, when it was read, its timestamp. */
+  onBlock: (number: bigint, timestamp: bigint | undefined) => void;
   onRpcError: (err: Error, retryInMs: number) => void;
   signal: AbortSignal;
 };
@@ -41,6 +42,7 @@ export async function runWatcher(o: WatcherOptions): Promise<void> {
   // A replayed range costs only re-reads (the handlers ignore what they have seen), so the last
   // block is written at most once a second, not after every one-transaction block of a busy chain.
   let writtenAtMs = 0;
+  let timestampReadAtMs = 0;
   let unwritten: bigint | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const write = () => {
@@ -51,11 +53,36 @@ export async function runWatcher(o: WatcherOptions): Promise<void> {
     unwritten = undefined;
     writtenAtMs = Date.now();
   };
+  // The chain's clock matters for deadlines, which pass by the second. On a busy chain with a
+  // block per transaction (automine), reading each batch's block was one request per poll; a
+  // batch with events within a second of the last reading skips it, and a timer reads the last
+  // block once things go quiet (a clock moved by the very last block must still be seen).
+  let latest: bigint | undefined;
+  let clockTimer: ReturnType<typeof setTimeout> | undefined;
+  const readClockLater = (block: bigint) => {
+    clearTimeout(clockTimer);
+    clockTimer = setTimeout(() => {
+      blockTimestamp(o, block)
+        .then((timestamp) => {
+          if (timestamp === undefined || latest !== block) return;
+          timestampReadAtMs = Date.now();
+          o.onBlock(block, timestamp);
+        })
+        .catch((err) => o.onRpcError(err as Error, TIMESTAMP_READ_INTERVAL_MS)); // the next batch reads it again
+    }, TIMESTAMP_READ_INTERVAL_MS);
+    clockTimer.unref();
+  };
   try {
     for await (const batch of batches) {
       for (const ev of batch.events) o.onEvent(ev);
-      const timestamp = await blockTimestamp(o, batch.toBlock);
-      if (timestamp === undefined) return;
+      latest = batch.toBlock;
+      clearTimeout(clockTimer);
+      let timestamp: bigint | undefined;
+      if (batch.events.length === 0 || Date.now() - timestampReadAtMs >= TIMESTAMP_READ_INTERVAL_MS) {
+        timestamp = await blockTimestamp(o, batch.toBlock);
+        if (timestamp === undefined) return;
+        timestampReadAtMs = Date.now();
+      } else readClockLater(batch.toBlock);
       unwritten = batch.toBlock;
       const wait = writtenAtMs + LAST_BLOCK_WRITE_INTERVAL_MS - Date.now();
       if (wait <= 0) write();
@@ -63,6 +90,7 @@ export async function runWatcher(o: WatcherOptions): Promise<void> {
       o.onBlock(batch.toBlock, timestamp);
     }
   } finally {
+    clearTimeout(clockTimer);
     write();
   }
 }
