@@ -3,7 +3,7 @@
  * Only workers call this (pool.ts): the wall-clock backstop needs a thread it can terminate.
  */
 import { NondeterministicFailureError } from "./errors.ts";
-import { FUEL_EXPORT, HOST_OOM, STACK_EXPORT, STACK_OVERFLOWED, START_EXPORT } from "./instrument.ts";
+import { FUEL_EXPORT, HOST_OOM, NAN_DETECTED, STACK_EXPORT, STACK_OVERFLOWED, START_EXPORT } from "./instrument.ts";
 import type { ResultBundle, ResultStatus, SandboxJob, TrapKind } from "./types.ts";
 import { RunEnd } from "./wasi/fs.ts";
 import { WASI_MODULE } from "./wasi/signatures.ts";
@@ -30,9 +30,33 @@ export function trapKindOf(message: string): TrapKind | undefined {
   return TRAP_MESSAGES.find(([text]) => message.includes(text))?.[1];
 }
 
-export type ExecuteOptions = { module: WebAssembly.Module; hasStart: boolean; job: SandboxJob };
+export type ExecuteOptions = {
+  module: WebAssembly.Module;
+  hasStart: boolean;
+  job: SandboxJob;
+  /**
+   * The module instrumented with `nan: "exact"`, for when `module` (optimistic) reports that a
+   * NaN it did not canonicalise may have become observable. Needed only if the module was
+   * instrumented with nanChecks.
+   */
+  exact?: () => Promise<WebAssembly.Module>;
+};
 
-export async function executeModule({ module, hasStart, job }: ExecuteOptions): Promise<ResultBundle> {
+/** Thrown out of a run of an optimistic module to have it repeated with the exact one. */
+class NanDetected extends Error {}
+
+export async function executeModule({ module, hasStart, job, exact }: ExecuteOptions): Promise<ResultBundle> {
+  try {
+    return await run(module, hasStart, job);
+  } catch (err) {
+    if (!(err instanceof NanDetected)) throw err;
+    // The whole run again from the start: nothing of the first one is kept.
+    if (!exact) throw new Error("the optimistic module detected a NaN but no exact module was given: pass ExecuteOptions.exact");
+    return await run(await exact(), hasStart, job);
+  }
+}
+
+async function run(module: WebAssembly.Module, hasStart: boolean, job: SandboxJob): Promise<ResultBundle> {
   let fuel: WebAssembly.Global | undefined;
   const charge = (units: number) => {
     if (!fuel) return;
@@ -70,6 +94,7 @@ function classify(err: unknown, instance: WebAssembly.Instance | undefined): Res
   if (err instanceof WebAssembly.RuntimeError) {
     const exports = instance?.exports as Record<string, WebAssembly.Global> | undefined;
     if (exports) {
+      if (exports[STACK_EXPORT]!.value === NAN_DETECTED) throw new NanDetected();
       if ((exports[FUEL_EXPORT]!.value as bigint) < 0n) return { kind: "trap", trap: "out_of_fuel" };
       const stack = exports[STACK_EXPORT]!.value as number;
       if (stack === STACK_OVERFLOWED) return { kind: "trap", trap: "stack_overflow" };

@@ -1,8 +1,13 @@
 /** The metering pass: NaN canonicalisation where bits become observable, and exact fuel. */
 import { afterAll, describe, expect, it } from "vitest";
+import { encodeResultBundle } from "./bundle.ts";
+import { executeModule } from "./execute.ts";
+import type { NanMode } from "./instrument.ts";
 import { CANON, nanCanonicalisation } from "./instrument/nan.ts";
 import { createSandboxPool } from "./pool.ts";
-import { job } from "./testing.ts";
+import { job, type JobOverrides, text } from "./testing.ts";
+import type { SandboxJob } from "./types.ts";
+import { prepareModule } from "./validate.ts";
 import { Reader } from "./wasm/reader.ts";
 
 const pool = createSandboxPool({ size: 1 });
@@ -78,5 +83,58 @@ describe("fuel", () => {
     expect(short.status).toEqual({ kind: "trap", trap: "out_of_fuel" });
     expect(short.fuelUsed).toBe(12_503);
     expect((await pool.run(job("fuelloop", { limits: { fuel: 12_504 } }))).status).toEqual({ kind: "exit", code: 0 });
+  });
+});
+
+describe("optimistic NaN mode", () => {
+  const compile = (j: SandboxJob, nan: NanMode) => {
+    const { instrumented } = prepareModule(j.module, j.limits, nan);
+    return { module: new WebAssembly.Module(instrumented.bytes as Uint8Array<ArrayBuffer>), hasStart: instrumented.hasStart };
+  };
+  /** Runs `j` in this thread as a worker does (optimistic, exact on NaN_DETECTED) and exact only. */
+  const both = async (j: SandboxJob) => {
+    const exact = compile(j, "exact");
+    let reruns = 0;
+    const fast = await executeModule({ ...compile(j, "optimistic"), job: j, exact: async () => (reruns++, exact.module) });
+    const slow = await executeModule({ ...exact, job: j });
+    return { fast, reruns, same: Buffer.from(encodeResultBundle(fast)).equals(Buffer.from(encodeResultBundle(slow))) };
+  };
+  const hex = (b: Uint8Array) => Buffer.from(b).reverse().toString("hex");
+
+  it("gives the exact mode's bundle byte for byte on every fixture, repeating only runs whose NaNs show", async () => {
+    const jobs: [string, JobOverrides, number][] = [
+      ["echo", { stdin: text("hi\n") }, 0], ["sha256", { args: ["sha256", "/input/d"], inputs: { d: text("abc") } }, 0],
+      ["sort", { inputs: { "data.txt": text("b\na\n") } }, 0], ["clockrand", {}, 0], ["fuelloop", {}, 0],
+      ["loop", { limits: { fuel: 1_000_000 } }, 0], ["traps", { args: ["traps", "conversion"] }, 0],
+      ["nbody", { args: ["nbody", "1000"] }, 0], ["nan", {}, 1], ["nanflow", {}, 1],
+    ];
+    for (const [name, over, reruns] of jobs) {
+      const r = await both(job(name, over));
+      expect(r.same, name).toBe(true);
+      expect(r.reruns, name).toBe(reruns);
+    }
+  });
+
+  it("repeats the run when a stored NaN's bits are read back before any call", async () => {
+    // client/fixtures/wasm/nanwindow.wat: the case is the argument count - 1.
+    const expected = ["7ff8000000000000", "0000000000000000", "000000007ff80000"];
+    for (const [c, want] of expected.entries()) {
+      const r = await both(job("nanwindow", { args: Array(c + 1).fill("x") }));
+      expect(r.fast.status, `case ${c}`).toEqual({ kind: "exit", code: 0 });
+      expect(hex(r.fast.stdout), `case ${c}`).toBe(want);
+      expect([r.same, r.reruns], `case ${c}`).toEqual([true, 1]);
+    }
+  });
+
+  it("ends a run that traps or runs out of fuel with an unchecked NaN in memory exactly as the exact mode does", async () => {
+    const trap = await both(job("nanwindow", { args: Array(4).fill("x") }));
+    expect(trap.fast.status).toEqual({ kind: "trap", trap: "memory_out_of_bounds" });
+    expect([trap.same, trap.reruns]).toEqual([true, 0]);
+    for (const fuel of [1_000, 1_001, 50_000]) {
+      const r = await both(job("nanwindow", { args: Array(5).fill("x"), limits: { fuel } }));
+      expect(r.fast.status).toEqual({ kind: "trap", trap: "out_of_fuel" });
+      expect(r.fast.fuelUsed).toBe(fuel);
+      expect([r.same, r.reruns]).toEqual([true, 0]);
+    }
   });
 });

@@ -7,7 +7,9 @@
  *   global; running out executes `unreachable`, which the runner reports as `out_of_fuel`.
  * - frame.ts: the deterministic call-stack budget (`stack_overflow`).
  * - nan.ts, canonicalise.ts: NaN results the spec leaves unspecified become the canonical
- *   quiet NaN wherever their bits can be observed, so x86 and ARM agree.
+ *   quiet NaN wherever their bits can be observed, so x86 and ARM agree: either right where
+ *   they are made (`nan: "exact"`), or, in the default optimistic module, by detecting that one
+ *   was made and repeating the run with the exact module.
  * - limits.ts: memory and table maxima are lowered to the job's cap, so growth fails (returns
  *   -1) at the same point everywhere.
  *
@@ -19,19 +21,30 @@
 import { MAX_TABLE_ELEMENTS, STACK_BUDGET_SLOTS } from "./constants.ts";
 import { I32, I64 } from "./instrument/abi.ts";
 import { instrumentBody, skipU32 } from "./instrument/body.ts";
+import type { NanMode } from "./instrument/canonicalise.ts";
 import { rewriteLimits } from "./instrument/limits.ts";
 import { EXTERN, type FuncType, type ParsedModule, SECTION, SECTION_ORDER } from "./wasm/module.ts";
 import { Reader, Writer } from "./wasm/reader.ts";
 
-export { FUEL_EXPORT, HOST_OOM, RESERVED_EXPORT_PREFIX, STACK_EXPORT, STACK_OVERFLOWED, START_EXPORT } from "./instrument/abi.ts";
+export type { NanMode } from "./instrument/canonicalise.ts";
+export { FUEL_EXPORT, HOST_OOM, NAN_DETECTED, RESERVED_EXPORT_PREFIX, STACK_EXPORT, STACK_OVERFLOWED, START_EXPORT } from "./instrument/abi.ts";
 import { FUEL_EXPORT, STACK_EXPORT, START_EXPORT } from "./instrument/abi.ts";
 
-export type InstrumentOptions = { memoryPages: number };
+export type InstrumentOptions = {
+  memoryPages: number;
+  /** How NaN canonicalisation is emitted (instrument/canonicalise.ts); both give the same results. */
+  nan?: NanMode;
+};
 
 export type InstrumentedModule = {
   bytes: Uint8Array;
   /** Whether the module had a start function (now exported as START_EXPORT). */
   hasStart: boolean;
+  /**
+   * Whether the module may end a run with NAN_DETECTED in the stack global, after which the
+   * run must be repeated with the module instrumented with `nan: "exact"`.
+   */
+  nanChecks: boolean;
 };
 
 export function instrumentModule(m: ParsedModule, opts: InstrumentOptions): InstrumentedModule {
@@ -50,10 +63,12 @@ export function instrumentModule(m: ParsedModule, opts: InstrumentOptions): Inst
 
   const code = new Writer(m.bytes.length * 2);
   code.u32(m.bodies.length);
+  let nanChecks = false;
   for (let i = 0; i < m.bodies.length; i++) {
     const type = m.types[m.funcTypes[m.importedFuncs + i]!]!;
-    const body = instrumentBody(m, i, type, { fuelGlobal, stackGlobal, blockType: blockTypeFor(type.results), maxArity, memoryPages: opts.memoryPages });
-    code.u32(body.length).bytes(body);
+    const body = instrumentBody(m, i, type, { fuelGlobal, stackGlobal, blockType: blockTypeFor(type.results), maxArity, memoryPages: opts.memoryPages, nan: opts.nan ?? "optimistic" });
+    nanChecks ||= body.nanChecks;
+    code.u32(body.bytes.length).bytes(body.bytes);
   }
 
   const out = new Writer(m.bytes.length * 2 + 256);
@@ -113,7 +128,7 @@ export function instrumentModule(m: ParsedModule, opts: InstrumentOptions): Inst
         emit(s.id, payload);
     }
   }
-  return { bytes: out.finish(), hasStart: m.start !== undefined };
+  return { bytes: out.finish(), hasStart: m.start !== undefined, nanChecks };
 }
 
 function sleb33(v: number): number[] {

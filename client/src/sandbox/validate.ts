@@ -4,7 +4,7 @@ import {
   InvalidJobError, MalformedModuleError, MemoryLimitError, MissingExportError, ModuleTooLargeError,
   UnsupportedFeatureError, UnsupportedImportError,
 } from "./errors.ts";
-import { instrumentModule, type InstrumentedModule, RESERVED_EXPORT_PREFIX } from "./instrument.ts";
+import { instrumentModule, type InstrumentedModule, type NanMode, RESERVED_EXPORT_PREFIX } from "./instrument.ts";
 import { EXTERN, parseModule } from "./wasm/module.ts";
 import { signatureOf, WASI_MODULE, WASI_SIGNATURES } from "./wasi/signatures.ts";
 import type { SandboxLimits } from "./types.ts";
@@ -28,8 +28,11 @@ export function validateModule(bytes: Uint8Array, limits: Pick<SandboxLimits, "m
   return prepareModule(bytes, limits).info;
 }
 
-/** Validation plus the metering pass: what a worker runs. */
-export function prepareModule(bytes: Uint8Array, limits: Pick<SandboxLimits, "memoryPages">): PreparedModule {
+/**
+ * Validation plus the metering pass: what a worker runs. The optimistic module is the fast one;
+ * when a run of it reports NAN_DETECTED, the worker repeats the run with the exact one.
+ */
+export function prepareModule(bytes: Uint8Array, limits: Pick<SandboxLimits, "memoryPages">, nan: NanMode = "optimistic"): PreparedModule {
   if (!(bytes instanceof Uint8Array)) throw new MalformedModuleError("expected a Uint8Array");
   if (bytes.length > MAX_MODULE_BYTES) throw new ModuleTooLargeError(bytes.length, MAX_MODULE_BYTES);
   const m = parseModule(bytes);
@@ -63,7 +66,7 @@ export function prepareModule(bytes: Uint8Array, limits: Pick<SandboxLimits, "me
   if (startType.params.length || startType.results.length) throw new MissingExportError("_start", "a () → () function");
   const reserved = m.exports.find((e) => e.name.startsWith(RESERVED_EXPORT_PREFIX));
   if (reserved) throw new MalformedModuleError(`export "${reserved.name}" uses the sandbox's reserved prefix ${RESERVED_EXPORT_PREFIX}`);
-  const instrumented = instrumentModule(m, { memoryPages: limits.memoryPages });
+  const instrumented = instrumentModule(m, { memoryPages: limits.memoryPages, nan });
   return {
     info: {
       imports: m.imports.map((i) => i.field).sort(),

@@ -10,20 +10,22 @@ import { prepareModule } from "./validate.ts";
 import type { SandboxJob } from "./types.ts";
 
 const COMPILED_CACHE_ENTRIES = 8;
-const cache = new Map<string, { module: WebAssembly.Module; hasStart: boolean }>();
+type Compiled = { module: WebAssembly.Module; hasStart: boolean; nanChecks: boolean; exact?: Promise<WebAssembly.Module> };
+const cache = new Map<string, Compiled>();
 
 export type WorkerRequest = { id: number; job: SandboxJob };
 export type WorkerReply = { id: number; ok: true; bundle: unknown } | { id: number; ok: false; error: SerializedError };
 export type SerializedError = { name: string; message: string; shortMessage?: string; details?: string; fix?: string; stack?: string };
 
-async function compiled(job: SandboxJob) {
+// The WebAssembly API refuses views of shared memory: parse a private copy.
+const ownBytes = (job: SandboxJob) => (job.module.buffer instanceof SharedArrayBuffer ? job.module.slice() : job.module);
+
+async function compiled(job: SandboxJob): Promise<Compiled> {
   const key = `${createHash("sha256").update(job.module).digest("hex")}:${job.limits.memoryPages}`;
   let hit = cache.get(key);
   if (!hit) {
-    // The WebAssembly API refuses views of shared memory: parse a private copy.
-    const bytes = job.module.buffer instanceof SharedArrayBuffer ? job.module.slice() : job.module;
-    const prepared = prepareModule(bytes, job.limits);
-    hit = { module: await WebAssembly.compile(prepared.instrumented.bytes as Uint8Array<ArrayBuffer>), hasStart: prepared.instrumented.hasStart };
+    const { instrumented } = prepareModule(ownBytes(job), job.limits);
+    hit = { module: await WebAssembly.compile(instrumented.bytes as Uint8Array<ArrayBuffer>), hasStart: instrumented.hasStart, nanChecks: instrumented.nanChecks };
     if (cache.size >= COMPILED_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
   } else {
     cache.delete(key); // refresh its place in the LRU order
@@ -34,8 +36,10 @@ async function compiled(job: SandboxJob) {
 
 parentPort!.on("message", async ({ id, job }: WorkerRequest) => {
   try {
-    const { module, hasStart } = await compiled(job);
-    const bundle = await executeModule({ module, hasStart, job });
+    const hit = await compiled(job);
+    // Compiled only when a run of this module first needs it, then kept with the fast one.
+    const exact = () => (hit.exact ??= WebAssembly.compile(prepareModule(ownBytes(job), job.limits, "exact").instrumented.bytes as Uint8Array<ArrayBuffer>));
+    const bundle = await executeModule({ module: hit.module, hasStart: hit.hasStart, job, exact: hit.nanChecks ? exact : undefined });
     const transfer = [bundle.stdout.buffer, bundle.stderr.buffer, ...Object.values(bundle.files).map((f) => f.buffer)] as ArrayBuffer[];
     parentPort!.postMessage({ id, ok: true, bundle } satisfies WorkerReply, transfer);
   } catch (err) {

@@ -9,3 +9,9 @@ export const HOST_OOM = -2;
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
+/**
+ * The stack global's value when an optimistic module (canonicalise.ts) found that a NaN whose
+ * bits it did not canonicalise may have become observable: the run must be repeated with the
+ * exact module. It is never a result.
+ */
+export const NAN_DETECTED = -3;

@@ -5,20 +5,21 @@ import type { FuncType, ParsedModule } from "../wasm/module.ts";
 import { F32, F64, OP, readInstruction, readValtype, V128 } from "../wasm/opcodes.ts";
 import { Reader, Writer } from "../wasm/reader.ts";
 import { I32, I64 } from "./abi.ts";
-import { emitCanonicalise, scratchNeeds } from "./canonicalise.ts";
+import { emitAccumulate, emitCanonicalise, emitNanCheck, exposesBits, isDeferred, isF32, type NanMode, scratchNeeds } from "./canonicalise.ts";
 import { enterFrame, exitFrame, operandGrowth } from "./frame.ts";
 import { BULK_CHARGE, endsSegment, fuelEmitter } from "./fuel.ts";
 import { guardGrow } from "./limits.ts";
 import { nanCanonicalisation } from "./nan.ts";
 
-export type BodyContext = { fuelGlobal: number; stackGlobal: number; blockType: number[]; maxArity: number; memoryPages: number };
+export type BodyContext = { fuelGlobal: number; stackGlobal: number; blockType: number[]; maxArity: number; memoryPages: number; nan: NanMode };
+export type InstrumentedBody = { bytes: Uint8Array; nanChecks: boolean };
 
 export function skipU32(bytes: Uint8Array, pos: number): number {
   while (bytes[pos]! & 0x80) pos++;
   return pos + 1;
 }
 
-export function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: BodyContext): Uint8Array {
+export function instrumentBody(m: ParsedModule, index: number, type: FuncType, ctx: BodyContext): InstrumentedBody {
   const { bytes } = m;
   const body = m.bodies[index]!;
   const where = `function ${m.importedFuncs + index}`;
@@ -66,7 +67,15 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   const scratch = { f32: needs & 1 ? next++ : -1, f64: needs & 2 ? next++ : -1, v128: needs & 4 ? next++ : -1 };
   const countLocal = bulkOps ? next++ : -1;
   const growLocal = bulkOps ? next++ : -1;
+  // Protocol: the frame estimate counts the exact mode's scratch locals in either mode, so
+  // stack_overflow happens at the same call whichever module runs.
   const frameSlots = FRAME_BASE_SLOTS + localCount + pushes + (next - localCount);
+  const optimistic = ctx.nan === "optimistic";
+  const acc = {
+    f32: optimistic && canon.some((c) => isDeferred(c) && isF32(c)) ? next++ : -1,
+    f64: optimistic && canon.some((c) => isDeferred(c) && !isF32(c)) ? next++ : -1,
+  };
+  const nanChecks = acc.f32 >= 0 || acc.f64 >= 0;
   if (frameSlots > STACK_BUDGET_SLOTS) throw new UnsupportedFeatureError(`a frame larger than the call-stack budget (${frameSlots} slots)`, where);
 
   const w = new Writer((body.end - body.start) * 2 + 64);
@@ -75,6 +84,8 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   if (scratch.f64 >= 0) extra.push(F64);
   if (scratch.v128 >= 0) extra.push(V128);
   if (bulkOps) extra.push(I32, I32);
+  if (acc.f32 >= 0) extra.push(F32);
+  if (acc.f64 >= 0) extra.push(F64);
   w.u32(groups + extra.length);
   w.bytes(bytes.subarray(skipU32(bytes, body.start), localsEnd));
   for (const t of extra) w.u32(1).byte(t);
@@ -87,10 +98,18 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
 
   let seg = 0;
   depth = 1;
+  // Whether an accumulator may have taken a value since it was last checked. Control can reach
+  // a loop, else or end from elsewhere, so there it is assumed.
+  let pending = false;
   for (let k = 0; k < ops.length; k++) {
     const op = ops[k]!;
     const start = starts[k]!;
     const end = k + 1 < ops.length ? starts[k + 1]! : body.end;
+    if (op === OP.loop || op === OP.else || op === OP.end) pending = nanChecks;
+    if (pending && exposesBits(op)) {
+      emitNanCheck(w, acc, ctx.stackGlobal);
+      pending = false;
+    }
     fuel.chargeBulk(op);
     if (op === OP.return) {
       w.byte(OP.br).u32(depth - 1); // to the wrapper block, so the exit code runs
@@ -104,12 +123,20 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
     if (op === OP.memory_grow) guardGrow(w, growLocal, countLocal, ctx.memoryPages, ctx.stackGlobal);
     if (op === OP.block || op === OP.loop || op === OP.if) depth++;
     else if (op === OP.end) depth--;
-    emitCanonicalise(w, canon[k]!, scratch);
+    const c = canon[k]!;
+    if (optimistic && isDeferred(c)) {
+      emitAccumulate(w, c, scratch, acc);
+      pending = true;
+    } else {
+      emitCanonicalise(w, c, scratch);
+    }
     if (depth > 0 && endsSegment(op)) fuel.charge(segCost[++seg]!);
   }
-  // The original final `end` closed the wrapper block; give the frame back and close the function.
+  // The original final `end` closed the wrapper block, which every return also leaves; check
+  // before the caller sees the results, give the frame back and close the function.
+  if (nanChecks) emitNanCheck(w, acc, ctx.stackGlobal);
   fuel.save();
   exitFrame(w, ctx.stackGlobal, frameSlots);
   w.byte(0x0b);
-  return w.finish();
+  return { bytes: w.finish(), nanChecks };
 }

@@ -1,11 +1,31 @@
 /**
- * The code emitted where nan.ts decided a NaN result must be canonical: a select replacing any
- * NaN with the canonical quiet NaN (with the sign a neg/abs after the producer gave it).
+ * The code emitted where nan.ts decided a NaN result must be canonical. Two ways, with the
+ * same results:
+ *
+ * - exact: a select right after the producer replaces any NaN with the canonical quiet NaN
+ *   (with the sign a neg/abs after the producer gave it).
+ * - optimistic: the producer's result is only added into an accumulator local (one f32, one
+ *   f64 per function), which stays NaN once any such result was a NaN (an inf + -inf sum may
+ *   also make it NaN; that only costs a rerun). The value itself goes on unchanged. Before
+ *   anything through which a NaN's bits could reach the result or the integer state (and so
+ *   control flow, addresses, traps and fuel), the accumulator is checked; if it is NaN the
+ *   module sets the stack global to NAN_DETECTED and traps, and the runner repeats the whole
+ *   run with the exact module. Until a check fails, no canonicalised value was a NaN, so every
+ *   bit equals the exact run's; between a NaN and the next check, integers and control flow
+ *   cannot depend on it, so a trap or fuel exhaustion there ends the run exactly as the exact
+ *   module would. Arithmetic kernels pay one add per stored value instead of a compare and
+ *   branch on their critical path.
  */
+import { FC } from "../wasm/opcodes.ts";
 import type { Writer } from "../wasm/reader.ts";
+import { NAN_DETECTED } from "./abi.ts";
 import { CANON } from "./nan.ts";
 
+export type NanMode = "optimistic" | "exact";
+
 export type ScratchLocals = { f32: number; f64: number; v128: number };
+/** Accumulator locals of an optimistic body (-1 where none). */
+export type Accumulators = { f32: number; f64: number };
 
 /** Leaves the value on top of the stack canonical: x == x ? x : canonical NaN. */
 export function emitCanonicalise(w: Writer, c: number, s: ScratchLocals): void {
@@ -19,6 +39,42 @@ export function emitCanonicalise(w: Writer, c: number, s: ScratchLocals): void {
     for (let i = 0; i < 16 / lane.length; i++) w.bytes(lane);
     w.byte(0x20).u32(s.v128).byte(0x20).u32(s.v128).byte(0xfd).u32(c === CANON.f32x4 ? 0x41 : 0x47).byte(0xfd).u32(0x52);
   }
+}
+
+/** Whether an optimistic body defers this CANON code to an accumulator (SIMD stays exact). */
+export const isDeferred = (c: number) => c !== CANON.none && c <= CANON.f64neg;
+export const isF32 = (c: number) => c === CANON.f32 || c === CANON.f32neg;
+
+/** acc += value, leaving the value on top of the stack: local.tee t; local.get acc; f.add; local.set acc; local.get t */
+export function emitAccumulate(w: Writer, c: number, s: ScratchLocals, acc: Accumulators): void {
+  const [t, a, add] = isF32(c) ? [s.f32, acc.f32, 0x92] : [s.f64, acc.f64, 0xa0];
+  w.byte(0x22).u32(t).byte(0x20).u32(a).byte(add).byte(0x21).u32(a).byte(0x20).u32(t);
+}
+
+/** if (acc != acc) { stack global = NAN_DETECTED; unreachable }, for each accumulator. */
+export function emitNanCheck(w: Writer, acc: Accumulators, stackGlobal: number): void {
+  for (const [a, ne] of [[acc.f32, 0x5c], [acc.f64, 0x62]] as const) {
+    if (a < 0) continue;
+    w.byte(0x20).u32(a).byte(0x20).u32(a).byte(ne).byte(0x04).byte(0x40);
+    w.byte(0x41).s32(NAN_DETECTED).byte(0x24).u32(stackGlobal).byte(0x00).byte(0x0b);
+  }
+}
+
+/**
+ * Instructions through which a deferred NaN's bits could reach the result, integers or control
+ * flow, so an optimistic body checks its accumulators before them: calls (the callee or the
+ * host sees values and memory; every exit from a function is checked too, for the caller), integer loads (memory may hold a deferred
+ * NaN's bits), float comparisons and float-to-integer conversions (a float loaded from
+ * memory may be made of such bits), and every 0xFC and SIMD instruction (conversions, bulk
+ * memory, v128 loads and lanes: rare enough in float loops not to be worth telling apart).
+ * Float loads, stores, arithmetic, locals, globals and select only move float bits around.
+ */
+export function exposesBits(op: number): boolean {
+  if (op === 0x10 || op === 0x11) return true; // call, call_indirect (returns are checked on the way out)
+  if (op >= 0x28 && op <= 0x35) return op !== 0x2a && op !== 0x2b; // loads other than f32/f64
+  if (op >= 0x5b && op <= 0x66) return true; // float comparisons
+  if ((op >= 0xa8 && op <= 0xab) || (op >= 0xae && op <= 0xb1) || op === 0xbc || op === 0xbd) return true; // trunc, reinterpret to integer
+  return op >= FC; // 0xFC and 0xFD prefixed (FD > FC)
 }
 
 /** Which scratch local kinds a function's CANON codes need: bit 1 f32, 2 f64, 4 v128. */
