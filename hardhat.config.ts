@@ -23,7 +23,7 @@ const config: HardhatUserConfig = {
     profiles: {
       default: {
         ...solc,
-        settings: { optimizer: { enabled: true, runs: 1_000 }, evmVersion: "cancun", viaIR: true },
+        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", viaIR: true },
       },
     },
   },

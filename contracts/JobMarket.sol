@@ -63,46 +63,12 @@ contract JobMarket is JobSettlement {
 
     /// @inheritdoc IJobMarket
     function bid(uint256 jobId, uint256 price) external nonReentrant {
-        (JobRecord storage rec, JobCore memory c) = _load(jobId);
-        if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
-        if (block.timestamp >= c.deadline) revert BiddingClosed(jobId, c.deadline, block.timestamp);
-        uint256 maxPrice = rec.terms.maxPrice;
-        if (price == 0 || price > maxPrice) revert BidPriceOutOfRange(jobId, price, maxPrice);
+        _bid(jobId, price, 0);
+    }
 
-        uint256 collateral = price * c.collateralBps / Limits.BPS;
-        uint256 entry = _checkBidder(c, price, collateral);
-
-        uint256 n = c.bids;
-        uint256 worst;
-        uint256 worstAt;
-        for (uint256 i; i < n; ++i) {
-            uint256 e = rec.entries[i];
-            if (e.provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
-            // Taking every bid that does not beat the current worst keeps the latest of equally bad
-            // bids as the worst, so among equals the earlier bids stay.
-            if (i == 0 || !e.beats(worst)) {
-                worst = e;
-                worstAt = i;
-            }
-        }
-        if (n < c.replicas) {
-            rec.entries[n] = entry;
-            c.bids = uint8(n + 1);
-        } else {
-            if (!entry.beats(worst)) revert BidNotCompetitive(jobId, price, worst.price());
-            // Shift the book so it stays in arrival order, which is what breaks exact ties.
-            for (uint256 i = worstAt; i + 1 < n; ++i) {
-                rec.entries[i] = rec.entries[i + 1];
-            }
-            rec.entries[n - 1] = entry;
-            uint256 freed = worst.price() * c.collateralBps / Limits.BPS;
-            _unlock(worst.provider(), freed);
-            emit BidDisplaced(jobId, worst.provider(), worst.price(), freed);
-        }
-        emit BidPlaced(jobId, msg.sender, price, collateral);
-
-        if (c.awardOnFill && c.bids == c.replicas) _award(jobId, rec, c);
-        else _store(rec, c);
+    /// @inheritdoc IJobMarket
+    function bidAndCommit(uint256 jobId, uint256 price, bytes32 commitment) external nonReentrant {
+        _bid(jobId, price, commitment);
     }
 
     /// @inheritdoc IJobMarket
@@ -126,11 +92,7 @@ contract JobMarket is JobSettlement {
         rec.commitments[i] = commitment;
         c.commitMask |= uint16(bit);
         emit Committed(jobId, msg.sender, commitment);
-        if (c.commitMask == _allBits(c.bids)) {
-            c.state = JobState.Revealing;
-            c.deadline = uint40(block.timestamp + c.revealWindow);
-            emit RevealOpened(jobId, c.deadline);
-        }
+        if (c.commitMask == _allBits(c.bids)) _openRevealNow(jobId, c);
         _store(rec, c);
     }
 
@@ -221,6 +183,62 @@ contract JobMarket is JobSettlement {
     }
 
     // ------------------------------------------------------------------ internal
+
+    /// @dev A bid, carrying a commitment unless `commitment` is 0. Before the award, bit i of
+    /// `commitMask` marks book entry i as committed; the mask and the commitments move with the book,
+    /// so a displaced bid takes its commitment with it and the award finds the winners' ones in place.
+    function _bid(uint256 jobId, uint256 price, bytes32 commitment) private {
+        (JobRecord storage rec, JobCore memory c) = _load(jobId);
+        if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
+        if (block.timestamp >= c.deadline) revert BiddingClosed(jobId, c.deadline, block.timestamp);
+        uint256 maxPrice = rec.terms.maxPrice;
+        if (price == 0 || price > maxPrice) revert BidPriceOutOfRange(jobId, price, maxPrice);
+
+        uint256 collateral = price * c.collateralBps / Limits.BPS;
+        uint256 entry = _checkBidder(c, price, collateral);
+
+        uint256 n = c.bids;
+        uint256 worst;
+        uint256 worstAt;
+        for (uint256 i; i < n; ++i) {
+            uint256 e = rec.entries[i];
+            if (e.provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
+            // Taking every bid that does not beat the current worst keeps the latest of equally bad
+            // bids as the worst, so among equals the earlier bids stay.
+            if (i == 0 || !e.beats(worst)) {
+                worst = e;
+                worstAt = i;
+            }
+        }
+        uint256 at = n;
+        if (n < c.replicas) {
+            c.bids = uint8(n + 1);
+        } else {
+            if (!entry.beats(worst)) revert BidNotCompetitive(jobId, price, worst.price());
+            // Shift the book so it stays in arrival order, which is what breaks exact ties; committed
+            // entries take their commitments along (a displacement is rare, the extra writes are too).
+            uint256 mask = c.commitMask;
+            for (uint256 i = worstAt; i + 1 < n; ++i) {
+                rec.entries[i] = rec.entries[i + 1];
+                if (mask & (1 << (i + 1)) != 0) rec.commitments[i] = rec.commitments[i + 1];
+            }
+            uint256 below = (1 << worstAt) - 1;
+            c.commitMask = uint16((mask & below) | ((mask >> 1) & ~below));
+            at = n - 1;
+            uint256 freed = worst.price() * c.collateralBps / Limits.BPS;
+            _unlock(worst.provider(), freed);
+            emit BidDisplaced(jobId, worst.provider(), worst.price(), freed);
+        }
+        rec.entries[at] = entry;
+        if (commitment != 0) {
+            rec.commitments[at] = commitment;
+            c.commitMask |= uint16(1 << at);
+        }
+        emit BidPlaced(jobId, msg.sender, price, collateral);
+
+        if (c.awardOnFill && c.bids == c.replicas) _award(jobId, rec, c);
+        else _store(rec, c);
+    }
 
     /// @dev Validates the job, takes a record (reusing a finished job's when there is one) and writes it.
     /// The caller moves the escrow in afterwards (value transfer last).

@@ -68,13 +68,28 @@ abstract contract JobSettlement is MarketBase {
         rec.core = c;
     }
 
-    /// @dev Awards the book (>= quorum bids) or expires the job. Writes the core.
+    /// @dev Awards the book (>= quorum bids) or expires the job. Writes the core. Winners that bid with
+    /// `bidAndCommit` are committed from this moment: `Committed` is emitted for them here, after
+    /// `JobAwarded`, so every reader can keep reading it as "an awarded replica committed" whichever
+    /// path it came by; if every winner had committed, the reveal phase opens in the same transaction.
     function _award(uint256 jobId, JobRecord storage rec, JobCore memory c) internal {
         if (c.bids < c.quorum) return _close(jobId, rec, c, JobState.Expired);
         c.state = JobState.Committing;
         c.deadline = uint40(block.timestamp + c.commitWindow);
-        _store(rec, c);
         emit JobAwarded(jobId, c.bids, c.deadline);
+        uint256 mask = c.commitMask;
+        for (uint256 i; mask >> i != 0; ++i) {
+            if (mask & (1 << i) != 0) emit Committed(jobId, rec.entries[i].provider(), rec.commitments[i]);
+        }
+        if (mask == _allBits(c.bids)) _openRevealNow(jobId, c);
+        _store(rec, c);
+    }
+
+    /// @dev The reveal phase opening because every winner committed: it runs from now.
+    function _openRevealNow(uint256 jobId, JobCore memory c) internal {
+        c.state = JobState.Revealing;
+        c.deadline = uint40(block.timestamp + c.revealWindow);
+        emit RevealOpened(jobId, c.deadline);
     }
 
     /// @dev The reveal phase opening at the commit deadline, applied lazily by whoever comes first.

@@ -49,7 +49,10 @@ interface IJobMarket {
     event BidDisplaced(uint256 indexed jobId, address indexed provider, uint256 price, uint256 collateral);
     /// @notice The job was awarded to its `winners` bids (see `getReplicas`); commits are due by `commitDeadline`.
     event JobAwarded(uint256 indexed jobId, uint8 winners, uint64 commitDeadline);
-    /// @notice A winner committed to its result.
+    /// @notice An awarded replica committed to its result. Emitted by `commit`, or at the award (after
+    /// `JobAwarded`, in book order) for each winner that bid with `bidAndCommit`: a commitment carried by
+    /// a bid shows only in the `bidAndCommit` calldata and `getReplicas` until the award, and never in
+    /// this event if the bid is displaced.
     event Committed(uint256 indexed jobId, address indexed provider, bytes32 commitment);
     /// @notice The reveal phase opened (every winner committed, or the commit deadline passed with enough commits).
     event RevealOpened(uint256 indexed jobId, uint64 revealDeadline);
@@ -176,11 +179,21 @@ interface IJobMarket {
     /// then earlier), which is displaced. With a zero bid window, the bid that fills k awards the job.
     function bid(uint256 jobId, uint256 price) external;
 
+    /// @notice `bid` carrying the caller's commitment, for a provider that ran the job before bidding
+    /// (the manifest is public from the post): `commitment = keccak256(abi.encode(jobId, msg.sender,
+    /// resultDigest, salt))`, as for `commit`. The commitment stays with the bid: it leaves with it if
+    /// the bid is displaced, and counts as the replica's commit if the bid is awarded (`Committed` is
+    /// emitted at the award). When every winner committed this way, the award opens the reveal phase
+    /// at once, so with a zero bid window the k-th `bidAndCommit` awards and opens reveal. A zero
+    /// commitment is a plain bid.
+    function bidAndCommit(uint256 jobId, uint256 price, bytes32 commitment) external;
+
     /// @notice After the bid deadline: awards the bids in (>= quorum) or expires the job (< quorum). Anyone.
     function award(uint256 jobId) external;
 
     /// @notice A winner commits `keccak256(abi.encode(jobId, msg.sender, resultDigest, salt))`.
-    /// The last commit opens the reveal phase.
+    /// The last commit opens the reveal phase. A winner that committed with `bidAndCommit` is already
+    /// committed (`AlreadyCommitted`).
     function commit(uint256 jobId, bytes32 commitment) external;
 
     /// @notice A committer reveals its result CID and salt; the contract checks them against its
@@ -217,7 +230,8 @@ interface IJobMarket {
     /// @notice A job's state. Reverts with `JobNotFound` for unknown (or reused) ids.
     function getJob(uint256 jobId) external view returns (JobView memory);
 
-    /// @notice The job's bids (before the award) or replicas (after), in book order.
+    /// @notice The job's bids (before the award) or replicas (after), in book order. Before the award,
+    /// `committed` marks a bid placed with `bidAndCommit`.
     function getReplicas(uint256 jobId) external view returns (ReplicaView[] memory);
 
     /// @notice Escrow currently held for a job (0 when terminal).

@@ -27,6 +27,24 @@ contract HandlerSmokeTest {
         Check.eq(h.violations(), 0, h.lastViolation());
     }
 
+    function test_handlerSettlesAJobOnCommittedBids() public {
+        TestToken token = new TestToken("S", "S", 18, address(this));
+        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
+        JobMarket market = new JobMarket(IERC20(address(token)), address(this), params);
+        MarketHandler h = new MarketHandler(market, token, params.treasury);
+        token.transferOwnership(address(h));
+        h.registerAll();
+        h.post(0, 2, 0, 1e18, 0); // k = 3, quorum 2, award on fill
+        h.bidAndCommit(0, 0, 5, 0);
+        h.bidAndCommit(0, 1, 6, 0);
+        h.bidAndCommit(0, 2, 7, 0); // awards and opens the reveal phase
+        h.reveal(0, uint256(0) << 8 | 1);
+        h.reveal(0, uint256(1) << 8 | 1);
+        h.reveal(0, uint256(2) << 8 | 1);
+        Check.eq(h.settledJobs(), 1, "settled");
+        Check.eq(h.violations(), 0, h.lastViolation());
+    }
+
     function test_drainSettlesAJobItAwardsOnTheWay() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
         Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));

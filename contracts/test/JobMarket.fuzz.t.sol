@@ -122,6 +122,37 @@ contract JobMarketFuzzTest {
         }
     }
 
+    function testFuzz_committedBidsKeepTheirCommitmentsThroughDisplacement(uint80[6] memory prices, uint8 commitBits)
+        public
+    {
+        uint256 id = _post(3, 2, type(uint80).max, 600);
+        for (uint256 i; i < PROVIDERS; ++i) {
+            uint256 price = 1 + uint256(prices[i]) % (type(uint80).max - 1);
+            vm.startPrank(_provider(i));
+            if (commitBits & (1 << i) != 0) {
+                try market.bidAndCommit(id, price, _commitmentOf(id, i)) {} catch {}
+            } else {
+                try market.bid(id, price) {} catch {}
+            }
+            vm.stopPrank();
+        }
+        // Whatever was displaced, each booked bid still carries exactly its own bidder's commitment.
+        ReplicaView[] memory book = market.getReplicas(id);
+        uint256 committed;
+        for (uint256 j; j < book.length; ++j) {
+            uint256 i = uint160(book[j].provider) - 0x2000;
+            bool carries = commitBits & (1 << i) != 0;
+            Check.ok(book[j].committed == carries, "a bid's commit flag moved to another bid");
+            Check.ok(book[j].commitmentOrDigest == (carries ? _commitmentOf(id, i) : bytes32(0)), "a bid carries another's commitment");
+            if (carries) ++committed;
+        }
+        Check.eq(market.getJob(id).commits, committed, "commits counts the committed bids");
+        vm.warp(block.timestamp + 600);
+        market.award(id);
+        JobState expected = committed == book.length ? JobState.Revealing : JobState.Committing;
+        Check.ok(market.getJob(id).state == expected, "the award opens reveal exactly when every winner committed");
+    }
+
     function testFuzz_settlementPaysBidsChargesFeeRefundsTheRest(uint80[3] memory prices, uint16 feeSeed, uint16 ratioSeed, bool dissent)
         public
     {
@@ -197,6 +228,10 @@ contract JobMarketFuzzTest {
         vm.startPrank(p);
         market.bid(id, price);
         vm.stopPrank();
+    }
+
+    function _commitmentOf(uint256 id, uint256 i) internal pure returns (bytes32) {
+        return keccak256(abi.encode(id, _provider(i), keccak256(abi.encode(i)), bytes32(i)));
     }
 
     function _commit(uint256 id, address p, bytes32 commitment) internal {

@@ -48,7 +48,7 @@ contract JobMarketInvariantTest {
             owed += market.escrowOf(ghost.id);
             Check.eq(market.escrowOf(ghost.id), ghost.escrow, "a live job's escrow changed");
             Check.ok(j.reveals <= j.commits, "reveals > commits");
-            Check.ok(j.commits <= j.bids, "commits > awarded replicas");
+            Check.ok(j.commits <= j.bids, "commits > bids (committed bids before the award, committed replicas after)");
             Check.ok(j.bids <= j.replicas, "bids > replicas");
         }
         address[] memory all = handler.actors();

@@ -111,6 +111,20 @@ contract MarketHandler {
         } catch {}
     }
 
+    /// @dev A bid carrying its commitment (the fast path): counts as the replica's commit if awarded.
+    function bidAndCommit(uint256 jobSeed, uint256 pSeed, uint256 priceSeed, uint256 resultSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        uint256 id = _jobs[g].id;
+        try market.getJob(id) returns (JobView memory j) {
+            uint256 price = 1 + priceSeed % j.maxPrice;
+            address p = providers[pSeed % PROVIDERS];
+            bytes32 digest = _digest(resultSeed);
+            bytes32 commitment = keccak256(abi.encode(id, p, digest, _salt(id, p)));
+            if (_act(g, p, abi.encodeCall(IJobMarket.bidAndCommit, (id, price, commitment)))) _committed[id][p] = digest;
+        } catch {}
+    }
+
     function award(uint256 jobSeed) external {
         (bool found, uint256 g) = _pick(jobSeed);
         if (!found) return;
@@ -122,8 +136,7 @@ contract MarketHandler {
         if (!found) return;
         uint256 id = _jobs[g].id;
         address p = _replicaOrAnyone(id, pSeed);
-        // Three possible results, most often the honest one: enough for dissent and no-consensus paths.
-        bytes32 digest = keccak256(abi.encode("result", resultSeed % 5 < 3 ? 0 : resultSeed % 5));
+        bytes32 digest = _digest(resultSeed);
         bytes32 commitment = keccak256(abi.encode(id, p, digest, _salt(id, p)));
         if (_act(g, p, abi.encodeCall(IJobMarket.commit, (id, commitment)))) _committed[id][p] = digest;
     }
@@ -283,6 +296,11 @@ contract MarketHandler {
             } catch {}
         }
         return providers[seed % PROVIDERS];
+    }
+
+    /// @dev Three possible results, most often the honest one: enough for dissent and no-consensus paths.
+    function _digest(uint256 resultSeed) internal pure returns (bytes32) {
+        return keccak256(abi.encode("result", resultSeed % 5 < 3 ? 0 : resultSeed % 5));
     }
 
     function _salt(uint256 id, address p) internal pure returns (bytes32) {

@@ -142,6 +142,16 @@ export async function deployMarket(opts: { decimals?: number; feeBps?: number; m
     return market.write.bid([jobId, price], { account: providers[i] });
   }
 
+  /** Provider i's commitment to `result` for the job (salt fixed per job and provider, as `reveal` expects). */
+  function commitmentFor(jobId: bigint, i: number, result = "result"): Hex {
+    return commitmentOf(jobId, providers[i].address, cidOf(result).digest, saltOf(`${jobId}:${i}`));
+  }
+
+  /** A bid from provider i that carries its commitment to `result` (the one-transaction fast path). */
+  async function bidAndCommit(jobId: bigint, i: number, price: bigint, result = "result") {
+    return market.write.bidAndCommit([jobId, price, commitmentFor(jobId, i, result)], { account: providers[i] });
+  }
+
   async function commit(jobId: bigint, i: number, result = "result") {
     const { digest } = cidOf(result);
     return market.write.commit([jobId, commitmentOf(jobId, providers[i].address, digest, saltOf(`${jobId}:${i}`))], { account: providers[i] });
@@ -158,7 +168,7 @@ export async function deployMarket(opts: { decimals?: number; feeBps?: number; m
   return {
     conn, viem, networkHelpers, publicClient, wallets, token, market, unit, decimals, params,
     requesters, providers, owner: account(ROLE.owner), treasury: account(ROLE.treasury), at,
-    fund, registerAndStake, jobParams, post, bid, commit, reveal, gasOf,
+    fund, registerAndStake, jobParams, post, bid, bidAndCommit, commitmentFor, commit, reveal, gasOf,
   };
 }
 

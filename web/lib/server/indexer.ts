@@ -204,6 +204,8 @@ export class MarketIndex {
         return;
       }
       case "Committed": {
+        // Always after the replica's JobAwarded: a commit, or (bidAndCommit) a commitment carried by
+        // the bid, emitted at the award for each winner; a displaced bid's commitment never shows here.
         const a = ev.args as Required<typeof ev.args>;
         const job = this.jobs.get(a.jobId);
         const r = job?.replicas_.get(a.provider);
