@@ -9,6 +9,7 @@ import * as dagPb from "@ipld/dag-pb";
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import type { Blockstore } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { fetchBlocks, serveBlockStream } from "./block-stream.ts";
@@ -47,8 +48,12 @@ export class ContentStore {
   readonly libp2p: Libp2p;
   readonly limits: ContentLimits;
 
-  constructor(helia: Helia & { libp2p: Libp2p }, limits: Partial<ContentLimits> = {}) {
+  /** The node's own blocks (verified as they are read), without Helia's network layer. */
+  readonly #localBlocks: Blockstore;
+
+  constructor(helia: Helia & { libp2p: Libp2p }, limits: Partial<ContentLimits> = {}, options: { localBlocks?: Blockstore } = {}) {
     this.helia = helia;
+    this.#localBlocks = options.localBlocks ?? helia.blockstore;
     this.libp2p = helia.libp2p;
     this.limits = { ...CONTENT_LIMITS, ...limits };
   }
@@ -73,9 +78,10 @@ export class ContentStore {
       await direct.listen();
       this.direct = direct;
     }
+    // Served blocks are all local: Helia's layer would only add a has() per block before each read.
     await serveBlockStream(
       this.libp2p,
-      this.helia.blockstore,
+      this.#localBlocks,
       {
         maxBlockBytes: this.limits.maxBlockBytes,
         maxInboundStreams: this.limits.blockStreamMaxInboundStreams,
@@ -209,7 +215,9 @@ export class ContentStore {
         // Dialling by peer id needs its addresses in the peer store (else libp2p looks the peer up first).
         if (candidate.multiaddrs.length) await this.libp2p.peerStore.merge(candidate.id, { multiaddrs: candidate.multiaddrs }).catch(() => {});
       } else target = candidate;
-      const writes = new BlockWrites(this.helia.blockstore, this.limits.blockWritesInFlight, signal);
+      // Straight to the node's blockstore: Helia's layer adds a has() per block (a verified
+      // block that is already there is only written again) and a bitswap announcement.
+      const writes = new BlockWrites(this.#localBlocks, this.limits.blockWritesInFlight, signal);
       // Bytes of the file before the current block.
       let position = 0;
       let first = true;

@@ -223,7 +223,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   }, limits.discoverPeersIntervalMs);
   rediscover.unref();
 
-  const content = new ContentStore(helia as unknown as Helia & { libp2p: Libp2p }, options.content);
+  const content = new ContentStore(helia as unknown as Helia & { libp2p: Libp2p }, options.content, { localBlocks: blockstore });
   await content.serve({ directHost: tcpListenHost(options.listen ?? DEFAULT_LISTEN_ADDRS) });
   return {
     peerId: libp2p.peerId,
