@@ -42,50 +42,60 @@ async function* payload(sizeMib: number): AsyncGenerator<Uint8Array> {
 type ChildResult = { bytes: number; ms: number; maxRssMib: number; cpuMs: number };
 type Measured = ChildResult & { senderCpuMs: number };
 
-/** Runs a receiving child; the sender is this process, so its CPU time over the run is the sender's. */
-async function runChild(args: string[]): Promise<Measured> {
-  const before = process.cpuUsage();
-  const result = await runChildOnly(args);
-  const used = process.cpuUsage(before);
-  return { ...result, senderCpuMs: (used.user + used.system) / 1000 };
-}
-
-function runChildOnly(args: string[]): Promise<ChildResult> {
+/**
+ * Runs a receiving child; the sender is this process, so its CPU time from the child's
+ * "start" (sent just before it asks for the bytes, after its own node started) to the
+ * child's result is the sender's: the same window the receiver measures.
+ */
+function runChild(args: string[]): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const child = fork(here, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("message", (m) => resolve(m as ChildResult));
+    let before = process.cpuUsage();
+    child.on("message", (m) => {
+      if (m === "start") {
+        before = process.cpuUsage();
+        return;
+      }
+      const used = process.cpuUsage(before);
+      resolve({ ...(m as ChildResult), senderCpuMs: (used.user + used.system) / 1000 });
+    });
     child.once("exit", (code) => code !== 0 && reject(new Error(`child ${args[0]} exited with ${code}`)));
   });
 }
 
 async function childMain(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
-  const started = performance.now();
-  let cpu0 = process.cpuUsage();
   let bytes = 0;
+  let receive: () => Promise<void>;
+  let stop = async () => {};
   if (mode === "recv-tcp") {
     const [port] = rest;
-    await new Promise<void>((resolve, reject) => {
-      const socket = connect(Number(port), "127.0.0.1");
-      socket.on("data", (d) => (bytes += d.length));
-      socket.on("end", resolve);
-      socket.on("error", reject);
-    });
-  } else if (mode === "recv-content") {
+    receive = () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        socket.on("data", (d) => (bytes += d.length));
+        socket.on("end", resolve);
+        socket.on("error", reject);
+      });
+  } else {
     const [dataDir, addr, cid] = rest;
     const readAhead = process.env.BENCH_P2P_READ_AHEAD;
     const node = await createAccordNode({ dataDir, content: readAhead ? { blockReadAhead: Number(readAhead) } : {} });
-    const t0 = performance.now();
-    cpu0 = process.cpuUsage();
-    for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr] })) bytes += chunk.length;
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    await node.stop();
-    process.send!({ bytes, ms, maxRssMib: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000 });
-    return;
+    // cat returns once the last block is verified and written to the blockstore.
+    receive = async () => {
+      for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr] })) bytes += chunk.length;
+    };
+    stop = () => node.stop();
   }
+  // From the request to the last byte (stored and verified, for content), on both sides.
+  process.send!("start");
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await receive();
+  const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  process.send!({ bytes, ms: performance.now() - started, maxRssMib: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000 });
+  await stop();
+  process.send!({ bytes, ms, maxRssMib: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 async function rawTcp(sizeMib: number): Promise<Measured> {
