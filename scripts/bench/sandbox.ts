@@ -5,7 +5,8 @@
 //   in-memory WASI, in a worker of its own that gets the job the same way (a postMessage of the
 //   same shared job), so both sides pay the same hand-off and the ratio is metering alone;
 // - metered/plain in one thread (no workers): the CPU time of the run itself, the figure that
-//   least depends on machine load;
+//   least depends on machine load; also the exact-NaN module alone (what a job whose NaNs show
+//   runs again after its optimistic run, see docs/PROTOCOL.md "Floating point");
 // - native: gcc -O2 of the same C source.
 // Jobs are made with shareJob, so the 64 MiB input is shared with the workers, not copied per
 // run; "metered, cloned" is the pool with a plain (structured-cloned) job, for comparison.
@@ -111,7 +112,8 @@ async function main() {
       const prepared = prepareModule(bytes, job.limits);
       const meteredModule = await WebAssembly.compile(prepared.instrumented.bytes as Uint8Array<ArrayBuffer>);
       // As a worker does: the exact module only if a run reports a NaN it must canonicalise.
-      const exact = async () => WebAssembly.compile(prepareModule(bytes, job.limits, "exact").instrumented.bytes as Uint8Array<ArrayBuffer>);
+      const exactModule = await WebAssembly.compile(prepareModule(bytes, job.limits, "exact").instrumented.bytes as Uint8Array<ArrayBuffer>);
+      const exact = async () => exactModule;
 
       const warm = await pool.run(job); // fills the worker's compiled-module cache
       const expected = decode(warm.stdout);
@@ -119,12 +121,13 @@ async function main() {
       if (decode(await plainInWorker(c.name, job)) !== expected) throw new Error(`${c.name}: plain run disagrees with the sandbox`);
       if (execFileSync(native, c.nativeArgs, { encoding: "utf8" }) !== expected) throw new Error(`${c.name}: native run disagrees with the sandbox`);
 
-      const t: Record<string, [number, number][]> = { metered: [], plain: [], cloned: [], meteredThread: [], plainThread: [], native: [] };
+      const t: Record<string, [number, number][]> = { metered: [], plain: [], cloned: [], meteredThread: [], exactThread: [], plainThread: [], native: [] };
       for (let i = 0; i < RUNS; i++) {
         t.metered!.push(await measure(() => pool.run(job)));
         t.plain!.push(await measure(() => plainInWorker(c.name, job)));
         t.cloned!.push(await measure(() => pool.run(cloned)));
         t.meteredThread!.push(await measure(() => executeModule({ module: meteredModule, hasStart: prepared.instrumented.hasStart, job, exact }), true));
+        t.exactThread!.push(await measure(() => executeModule({ module: exactModule, hasStart: prepared.instrumented.hasStart, job }), true));
         t.plainThread!.push(await measure(() => plainRun(plainModule, job), true));
         t.native!.push(await measure(async () => execFileSync(native, c.nativeArgs)));
       }
@@ -134,7 +137,7 @@ async function main() {
         case: c.name,
         metered_wall_ms: wall("metered"), plain_wall_ms: wall("plain"), metered_cpu_ms: cpu("metered"), plain_cpu_ms: cpu("plain"),
         metered_cloned_wall_ms: wall("cloned"), metered_cloned_cpu_ms: cpu("cloned"),
-        thread_metered_cpu_ms: cpu("meteredThread"), thread_plain_cpu_ms: cpu("plainThread"),
+        thread_metered_cpu_ms: cpu("meteredThread"), thread_exact_nan_cpu_ms: cpu("exactThread"), thread_plain_cpu_ms: cpu("plainThread"),
         native_wall_ms: wall("native"), fuel: warm.fuelUsed,
       });
     }
@@ -153,6 +156,7 @@ async function main() {
     "metered/plain wall": ratio(r, "metered_wall_ms", "plain_wall_ms").toFixed(3),
     "metered/plain cpu": ratio(r, "metered_cpu_ms", "plain_cpu_ms").toFixed(3),
     "in-thread cpu ratio": ratio(r, "thread_metered_cpu_ms", "thread_plain_cpu_ms").toFixed(3),
+    "exact-NaN in-thread ratio": ratio(r, "thread_exact_nan_cpu_ms", "thread_plain_cpu_ms").toFixed(3),
     "cloned-input metered ms wall/cpu": `${n(r, "metered_cloned_wall_ms").toFixed(0)} / ${n(r, "metered_cloned_cpu_ms").toFixed(0)}`,
     "metered/native wall": ratio(r, "metered_wall_ms", "native_wall_ms").toFixed(3),
   })));
