@@ -101,6 +101,25 @@ abstract contract MarketBase is IJobMarket, Ownable2Step, ReentrancyGuardTransie
         _token.safeTransfer(msg.sender, amount);
     }
 
+    // ------------------------------------------------------------------ batching
+
+    /// @inheritdoc IJobMarket
+    function tryMulticall(bytes[] calldata data) external returns (bool[] memory ok, bytes[] memory results) {
+        // Not nonReentrant itself: each item enters through its own guarded entry point, which must
+        // find the guard open. A batch started from inside a guarded call (a token hook re-entering
+        // mid-transfer) is refused whole rather than left to fail item by item.
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
+        uint256 n = data.length;
+        ok = new bool[](n);
+        results = new bytes[](n);
+        for (uint256 i; i < n; ++i) {
+            // delegatecall to this contract: the item runs as if called directly, msg.sender included,
+            // and a reverting item rolls back only its own frame. No function is payable, so there
+            // is no msg.value to count twice.
+            (ok[i], results[i]) = address(this).delegatecall(data[i]);
+        }
+    }
+
     // ------------------------------------------------------------------ owner
 
     /// @inheritdoc IJobMarket

@@ -214,6 +214,17 @@ interface IJobMarket {
     /// @return amount What was sent.
     function withdraw() external returns (uint256 amount);
 
+    // ------------------------------------------------------------------ batching
+
+    /// @notice Runs each of `data` (ABI-encoded calls of this contract's functions) as if the caller had
+    /// sent it alone, in order, in one transaction, and never reverts because an item did: a lost bid
+    /// does not sink the other bids and reveals of a provider's batch. Each item keeps every check it
+    /// has on its own (msg.sender is the caller; each goes through the reentrancy guard). Refused with
+    /// `ReentrancyGuardReentrantCall` when entered from inside another market call.
+    /// @return ok Whether item i succeeded (a failed item changed nothing).
+    /// @return results Item i's return data, or its revert data (decode with the ABI's errors).
+    function tryMulticall(bytes[] calldata data) external returns (bool[] memory ok, bytes[] memory results);
+
     // ------------------------------------------------------------------ owner
 
     /// @notice Sets the owner parameters. Running jobs keep the fee and collateral ratio they were posted with.

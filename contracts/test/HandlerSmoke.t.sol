@@ -45,6 +45,19 @@ contract HandlerSmokeTest {
         Check.eq(h.violations(), 0, h.lastViolation());
     }
 
+    function test_handlerSettlesAOneReplicaJobInOneBatch() public {
+        TestToken token = new TestToken("S", "S", 18, address(this));
+        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
+        JobMarket market = new JobMarket(IERC20(address(token)), address(this), params);
+        MarketHandler h = new MarketHandler(market, token, params.treasury);
+        token.transferOwnership(address(h));
+        h.registerAll();
+        h.post(0, 0, 0, 1e18, 0); // k = 1, award on fill
+        h.batchBidAndReveal(0, 0, 5, 0); // bidAndCommit awards and opens reveal; the reveal settles
+        Check.eq(h.settledJobs(), 1, "settled");
+        Check.eq(h.violations(), 0, h.lastViolation());
+    }
+
     function test_drainSettlesAJobItAwardsOnTheWay() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
         Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));

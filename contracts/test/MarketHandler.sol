@@ -125,6 +125,34 @@ contract MarketHandler {
         } catch {}
     }
 
+    /// @dev One provider's batch through tryMulticall on one job: a committed bid and a reveal. On a
+    /// k = 1 job the bid awards and opens reveal, so the reveal settles it in the same transaction;
+    /// otherwise one or both items fail, and a failed item must change nothing.
+    function batchBidAndReveal(uint256 jobSeed, uint256 pSeed, uint256 priceSeed, uint256 resultSeed) external {
+        (bool found, uint256 g) = _pick(jobSeed);
+        if (!found) return;
+        uint256 id = _jobs[g].id;
+        try market.getJob(id) returns (JobView memory j) {
+            address p = providers[pSeed % PROVIDERS];
+            bytes32 digest = _committed[id][p];
+            bytes32 fresh = _digest(resultSeed);
+            bytes[] memory items = new bytes[](2);
+            items[0] = abi.encodeCall(
+                IJobMarket.bidAndCommit, (id, 1 + priceSeed % j.maxPrice, keccak256(abi.encode(id, p, fresh, _salt(id, p))))
+            );
+            bytes32 revealed = digest == 0 ? fresh : digest;
+            bytes memory cid = abi.encodePacked(hex"01551220", revealed);
+            items[1] = abi.encodeCall(IJobMarket.reveal, (id, cid, _salt(id, p), cid));
+            (bool ok, bytes memory ret) = _actReturning(g, p, abi.encodeCall(IJobMarket.tryMulticall, (items)));
+            if (!ok) {
+                _violate("tryMulticall reverted");
+                return;
+            }
+            (bool[] memory oks,) = abi.decode(ret, (bool[], bytes[]));
+            if (oks[0]) _committed[id][p] = fresh;
+        } catch {}
+    }
+
     function award(uint256 jobSeed) external {
         (bool found, uint256 g) = _pick(jobSeed);
         if (!found) return;
@@ -310,12 +338,16 @@ contract MarketHandler {
     /// @dev Calls the market as `sender` on behalf of job `g`, and if that call ended the job,
     /// checks that the escrow was split exactly: paid + fee + refunded == escrow.
     function _act(uint256 g, address sender, bytes memory data) internal returns (bool ok) {
+        (ok,) = _actReturning(g, sender, data);
+    }
+
+    function _actReturning(uint256 g, address sender, bytes memory data) internal returns (bool ok, bytes memory ret) {
         Ghost memory job = _jobs[g];
         (uint256 earnings, uint256 staked) = _providerTotals();
         uint256 requesterBefore = market.withdrawable(job.requester);
         uint256 treasuryBefore = market.withdrawable(treasury);
         vm.startPrank(sender);
-        (ok,) = address(market).call(data);
+        (ok, ret) = address(market).call(data);
         vm.stopPrank();
         if (ok && !job.terminal) {
             try market.getJob(job.id) returns (JobView memory j) {
