@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { followMarketEvents, type MarketEvent } from "@accord/client/chain/index.ts";
+import type { MarketEvent } from "@accord/client/chain/index.ts";
+import { followWatchedEvents } from "./follow.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { ChainContext } from "./clients.ts";
@@ -31,13 +32,15 @@ export type WatcherOptions = {
 export async function runWatcher(o: WatcherOptions): Promise<void> {
   const last = o.journal.lastBlock();
   const fromBlock = last === undefined ? o.fromBlock : last + 1n;
-  const batches = followMarketEvents(o.chain.client, {
+  const batches = followWatchedEvents(o.chain.client, {
     address: o.chain.market,
     fromBlock,
     confirmations: o.limits.confirmations,
     pollIntervalMs: o.limits.pollIntervalMs,
     signal: o.signal,
     onRpcError: o.onRpcError,
+    retryMinMs: o.limits.rpcRetryMinMs,
+    retryMaxMs: o.limits.rpcRetryMaxMs,
   });
   // A replayed range costs only re-reads (the handlers ignore what they have seen), so the last
   // block is written at most once a second, not after every one-transaction block of a busy chain.
