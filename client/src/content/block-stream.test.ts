@@ -213,6 +213,26 @@ describe("the sealed direct channel", () => {
     expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
   });
 
+  it("never sends a block its own disk rotted: the serving node checks each block it reads and says why it stopped", async () => {
+    const server = await createAccordNode({ dataDir: join(dir, "rotten-disk") });
+    try {
+      const data = bytes(3 * MIB, 12);
+      const cid = await server.content.add(data);
+      const bad = data.subarray(MIB, 2 * MIB);
+      const rotten = Uint8Array.from(bad);
+      rotten[7] ^= 0x04;
+      await writeFile(await blockFile(join(dir, "rotten-disk"), bad), rotten);
+      const node = await fetcher();
+      const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()], timeoutMs: 1_500 });
+      expect(error).toBeInstanceOf(ContentNotFoundError);
+      expect((error as Error).message).toMatch(new RegExp(`${server.peerId} could not send the DAG: Block ${await cidOfBytes(bad)} from the local store does not hash to its CID`));
+      expect(Buffer.concat(chunks).equals(Buffer.from(data.subarray(0, MIB)))).toBe(true);
+      expect(await node.content.has(cid)).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("fails clearly when the peer vanishes mid-file, and never presents the partial copy as complete", async () => {
     const server = await createAccordNode({ dataDir: join(dir, "vanishing") });
     const data = bytes(24 * MIB, 8);

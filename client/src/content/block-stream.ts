@@ -8,6 +8,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { dialProtocol, handleProtocol, readChunks, writeAll } from "../net/protocol.ts";
 import { connectSealed, decodeTicket, encodeTicket, RECORD, SealedChannelError, type SealedListener, type SealedReceiver, type SealedSender } from "../net/sealed-channel.ts";
 import { CorruptBlockError } from "./errors.ts";
+import { RAW_CODE } from "./file-blocks.ts";
 
 /**
  * Accord's block stream: the dialer names a root CID (one length byte, the binary CID); the listener sends every block of the
@@ -61,12 +62,50 @@ async function readRoot(stream: Stream, signal: AbortSignal): Promise<CID> {
 
 type Upcoming = { cid: CID; read?: Promise<Uint8Array> };
 
+/** Reads one local block; `release` hands back its buffer once the block was sent. */
+export type LocalBlockReader = { read(cid: CID, signal: AbortSignal): Promise<Uint8Array>; release?(bytes: Uint8Array): void };
+
+function blockstoreReader(blockstore: Blockstore): LocalBlockReader {
+  return { read: (cid, signal) => collect(blockstore.get(cid, { offline: true, signal } as object)) };
+}
+
 /**
- * The blocks of the DAG under `root` from `blockstore`, depth-first (each dag-pb node, then
- * its links in order), reading up to SEND_READ_AHEAD blocks ahead of the one yielded so the
- * disk and the hash check overlap the network.
+ * Reads raw leaves into a few reused buffers (dag-pb nodes get their own: the CIDs of their
+ * links are views of their bytes and outlive the send), checking each against its CID
+ * unless `verify` is off, as the node's VerifyingBlockstore would.
  */
-async function* dagBlocks(blockstore: Blockstore, root: CID, signal: AbortSignal): AsyncGenerator<VerifiedBlock> {
+export function pooledReader(readInto: (cid: CID, into: Uint8Array) => Promise<Uint8Array>, blockstore: Blockstore, verify: boolean, bufferBytes: number): LocalBlockReader {
+  const free: Uint8Array[] = [];
+  const owned = new WeakSet<ArrayBufferLike>();
+  return {
+    async read(cid, signal) {
+      signal.throwIfAborted();
+      if (cid.code !== RAW_CODE) return collect(blockstore.get(cid, { offline: true, signal } as object));
+      const into = free.pop() ?? Buffer.allocUnsafeSlow(bufferBytes);
+      owned.add(into.buffer);
+      let bytes: Uint8Array;
+      try {
+        bytes = await readInto(cid, into);
+      } catch (err) {
+        free.push(into);
+        throw err;
+      }
+      if (bytes.buffer !== into.buffer) free.push(into);
+      if (verify && !matchesCid(cid, bytes)) throw new CorruptBlockError(cid.toString(), "the local store");
+      return bytes;
+    },
+    release(bytes) {
+      if (owned.has(bytes.buffer) && free.length <= SEND_READ_AHEAD + 1) free.push(new Uint8Array(bytes.buffer, 0, bufferBytes));
+    },
+  };
+}
+
+/**
+ * The blocks of the DAG under `root`, depth-first (each dag-pb node, then its links in
+ * order), reading up to SEND_READ_AHEAD blocks ahead of the one yielded so the disk and the
+ * hash check overlap the network.
+ */
+async function* dagBlocks(reader: LocalBlockReader, root: CID, signal: AbortSignal): AsyncGenerator<VerifiedBlock> {
   // A stack in send order (top = next). Only its top changes: a dag-pb node is replaced
   // by its links, so reads already started for the entries below stay valid.
   const pending: Upcoming[] = [{ cid: root }];
@@ -74,20 +113,21 @@ async function* dagBlocks(blockstore: Blockstore, root: CID, signal: AbortSignal
     for (let i = pending.length - 1; i >= Math.max(0, pending.length - SEND_READ_AHEAD); i--) {
       const next = pending[i];
       if (next.read) continue;
-      next.read = collect(blockstore.get(next.cid, { offline: true, signal } as object));
+      next.read = reader.read(next.cid, signal);
       // Awaited in turn below; this only keeps a read abandoned by an error from being unhandled.
       next.read.catch(() => {});
     }
     const { cid, read } = pending.pop()!;
     const bytes = await read!;
-    yield { cid, bytes };
     const links = childLinks(cid, bytes);
+    yield { cid, bytes };
     for (let i = links.length - 1; i >= 0; i--) pending.push({ cid: links[i] });
   }
 }
 
 /** Serves the DAGs in `blockstore` to peers that ask (only blocks this node already holds). */
-export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits, direct?: SealedListener): Promise<void> {
+export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits, direct?: SealedListener, directReader?: LocalBlockReader): Promise<void> {
+  const reader = blockstoreReader(blockstore);
   await libp2p.handle(
     BLOCK_STREAM_PROTOCOL,
     async (stream) => {
@@ -96,7 +136,7 @@ export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, l
         const root = await readRoot(stream, AbortSignal.timeout(limits.requestTimeoutMs));
         // The stream's inactivity timeout bounds a reader that stops reading; `stop` ends
         // the reads ahead once the stream is gone.
-        for await (const { bytes } of dagBlocks(blockstore, root, stop.signal)) {
+        for await (const { bytes } of dagBlocks(reader, root, stop.signal)) {
           const header = new Uint8Array(LENGTH_BYTES);
           new DataView(header.buffer).setUint32(0, bytes.length);
           await writeAll(stream, [header, bytes], stop.signal);
@@ -110,7 +150,8 @@ export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, l
     },
     { maxInboundStreams: limits.maxInboundStreams },
   );
-  if (direct) await serveDirect(libp2p, blockstore, limits, direct);
+  // Direct records are sealed (copied) before send() returns, so their reads may reuse buffers.
+  if (direct) await serveDirect(libp2p, directReader ?? reader, limits, direct);
 }
 
 /**
@@ -118,14 +159,14 @@ export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, l
  * libp2p connection) and gets a ticket for a sealed channel on which the same blocks, in
  * the same order, follow one per record. Why: docs/PROTOCOL.md, "Block stream".
  */
-async function serveDirect(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits, direct: SealedListener): Promise<void> {
+async function serveDirect(libp2p: Libp2p, reader: LocalBlockReader, limits: BlockStreamLimits, direct: SealedListener): Promise<void> {
   await handleProtocol(
     libp2p,
     BLOCK_DIRECT_PROTOCOL,
     async (request) => {
       if (request.length < 1 || request.length !== 1 + request[0]) throw new Error("the request is not a length-prefixed CID");
       const root = CID.decode(request.subarray(1));
-      const ticket = direct.issue((sender) => void sendDag(sender, blockstore, root));
+      const ticket = direct.issue((sender) => void sendDag(sender, reader, root));
       if (!ticket) throw new Error("no sealed channel free; use the block stream");
       return encodeTicket(direct.port, ticket);
     },
@@ -133,13 +174,16 @@ async function serveDirect(libp2p: Libp2p, blockstore: Blockstore, limits: Block
   );
 }
 
-async function sendDag(sender: SealedSender, blockstore: Blockstore, root: CID): Promise<void> {
+async function sendDag(sender: SealedSender, reader: LocalBlockReader, root: CID): Promise<void> {
   const stop = new AbortController();
   const onClose = () => stop.abort(new Error("the peer closed the sealed channel"));
   sender.socket.once("close", onClose);
   try {
     await sender.send(RECORD.accept, new Uint8Array(0), stop.signal);
-    for await (const { bytes } of dagBlocks(blockstore, root, stop.signal)) await sender.send(RECORD.data, bytes, stop.signal);
+    for await (const { bytes } of dagBlocks(reader, root, stop.signal)) {
+      await sender.send(RECORD.data, bytes, stop.signal);
+      reader.release?.(bytes);
+    }
     await sender.end();
   } catch (err) {
     if (!stop.signal.aborted) {

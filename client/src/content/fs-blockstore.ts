@@ -3,7 +3,7 @@ import { FsBlockstore } from "blockstore-fs";
 import { NotFoundError, PutFailedError } from "interface-store";
 import type { CID } from "multiformats/cid";
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs";
+import { close, mkdir, open, read, readFile, rename, unlink, writeFile } from "node:fs";
 import { join } from "node:path";
 
 type Sharding = { encode(key: CID): { dir: string; file: string } };
@@ -36,6 +36,30 @@ export class BlockFiles extends FsBlockstore {
       throw new NotFoundError(String(err));
     }
     yield bytes;
+  }
+
+  /**
+   * A block read into `into` (the bytes are a view of it), or into a new buffer if it does
+   * not fit: a sender that reuses a few buffers allocates nothing per block, so V8 does not
+   * run a full collection every ~30 blocks for the external memory.
+   */
+  async readInto(key: CID, into: Uint8Array): Promise<Uint8Array> {
+    const { dir, file } = this.#shard(key);
+    const path = join(this.path, dir, file);
+    let fd: number;
+    try {
+      fd = await new Promise<number>((resolve, reject) => open(path, "r", (err, fd) => (err ? reject(err) : resolve(fd))));
+    } catch (err) {
+      throw new NotFoundError(String(err));
+    }
+    try {
+      const n = await new Promise<number>((resolve, reject) => read(fd, into, 0, into.length, 0, (err, n) => (err ? reject(err) : resolve(n))));
+      if (n < into.length) return into.subarray(0, n);
+    } finally {
+      close(fd, () => {});
+    }
+    for await (const bytes of this.get(key)) return bytes;
+    throw new NotFoundError(`block ${key} is empty`);
   }
 
   override async put(key: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {

@@ -12,7 +12,7 @@ import { join, relative, sep } from "node:path";
 import type { Blockstore } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { fetchBlocks, serveBlockStream } from "./block-stream.ts";
+import { fetchBlocks, pooledReader, serveBlockStream } from "./block-stream.ts";
 import { BlockWrites, fileData, RAW_CODE } from "./file-blocks.ts";
 import { SealedListener } from "../net/sealed-channel.ts";
 import { CID_PROFILE } from "./cid.ts";
@@ -35,6 +35,11 @@ export type GetOptions = AbortOptions & {
   length?: number;
 };
 
+/** Reads a local block into a given buffer (see BlockFiles.readInto); `verify` as the node's blockstore does. */
+export type LocalReadInto = { read: (cid: CID, into: Uint8Array) => Promise<Uint8Array>; verify: boolean };
+/** Room for a 1 MiB leaf (DESIGN.md's chunk) and the byte that shows the file ended. */
+const POOLED_READ_BYTES = 1024 * 1024 + 4096;
+
 export type ProviderInfo = { id: PeerId; multiaddrs: Multiaddr[] };
 export type DirectoryEntry = { name: string; cid: CID; size: bigint };
 
@@ -50,10 +55,12 @@ export class ContentStore {
 
   /** The node's own blocks (verified as they are read), without Helia's network layer. */
   readonly #localBlocks: Blockstore;
+  readonly #readInto?: LocalReadInto;
 
-  constructor(helia: Helia & { libp2p: Libp2p }, limits: Partial<ContentLimits> = {}, options: { localBlocks?: Blockstore } = {}) {
+  constructor(helia: Helia & { libp2p: Libp2p }, limits: Partial<ContentLimits> = {}, options: { localBlocks?: Blockstore; readInto?: LocalReadInto } = {}) {
     this.helia = helia;
     this.#localBlocks = options.localBlocks ?? helia.blockstore;
+    this.#readInto = options.readInto;
     this.libp2p = helia.libp2p;
     this.limits = { ...CONTENT_LIMITS, ...limits };
   }
@@ -88,6 +95,7 @@ export class ContentStore {
         requestTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
       },
       this.direct,
+      this.#readInto ? pooledReader(this.#readInto.read, this.#localBlocks, this.#readInto.verify, POOLED_READ_BYTES) : undefined,
     );
   }
 

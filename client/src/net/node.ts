@@ -223,7 +223,10 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   }, limits.discoverPeersIntervalMs);
   rediscover.unref();
 
-  const content = new ContentStore(helia as unknown as Helia & { libp2p: Libp2p }, options.content, { localBlocks: blockstore });
+  const content = new ContentStore(helia as unknown as Helia & { libp2p: Libp2p }, options.content, {
+    localBlocks: blockstore,
+    readInto: { read: (cid, into) => fsBlocks.readInto(cid, into), verify: options.verifyLocalBlocks !== false },
+  });
   await content.serve({ directHost: tcpListenHost(options.listen ?? DEFAULT_LISTEN_ADDRS) });
   return {
     peerId: libp2p.peerId,
