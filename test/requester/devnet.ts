@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, http, type NonceManager, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { startChain, type Chain } from "../../scripts/devnet/chain.ts";
@@ -21,7 +21,7 @@ export type Devnet = {
   dir: string;
   publicClient: PublicClient;
   /** A requester client for dev account `index` (default the first requester), with its own content node. */
-  requester(index?: number): AccordClient;
+  requester(index?: number, account?: { nonceManager?: NonceManager }): AccordClient;
   stop(): Promise<void>;
 };
 
@@ -42,11 +42,11 @@ export async function startDevnet(parameters: DeployAccordParameters["parameters
       deployment,
       dir,
       publicClient,
-      requester(index = DEV_ROLES.requesters[0]) {
+      requester(index = DEV_ROLES.requesters[0], accountOptions = {}) {
         const client = createAccordClient({
           chain: hardhat,
           transport: http(chain.rpcUrl),
-          account: privateKeyToAccount(DEV_ACCOUNTS[index]!.privateKey),
+          account: privateKeyToAccount(DEV_ACCOUNTS[index]!.privateKey, accountOptions),
           deployment,
           node: { dataDir: join(dir, `requester-${index}-${clients.length}`) },
           resultKey: generateResultKey(),
