@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, zeroAddress, type Hex } from "viem";
+import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, zeroAddress, type Address, type Hex } from "viem";
 import { jobMarketAbi, reentrantTokenAbi } from "../../client/src/generated/abi.ts";
-import { cidOf, eventsOf, revertOf, saltOf, State } from "./market.ts";
+import { cidOf, eventsOf, revertOf, saltOf, State, type Deployed } from "./market.ts";
 import { useMarket } from "./setup.ts";
 
 const call = (functionName: string, args: readonly unknown[] = []) => encodeFunctionData({ abi: jobMarketAbi, functionName: functionName as never, args: args as never });
@@ -9,6 +9,11 @@ const errorOf = (data: Hex) => {
   const e = decodeErrorResult({ abi: [...jobMarketAbi, ...reentrantTokenAbi], data });
   return { name: e.errorName, args: e.args ?? [] };
 };
+
+/** What tryMulticall would return if `account` sent `items` to `market` now. */
+async function simulateBatch(m: Deployed, market: Address, items: Hex[], account: Deployed["owner"]) {
+  return m.publicClient.simulateContract({ address: market, abi: jobMarketAbi, functionName: "tryMulticall", args: [items], account });
+}
 
 describe("JobMarket tryMulticall", () => {
   const ctx = useMarket({ providers: 4 });
@@ -26,7 +31,7 @@ describe("JobMarket tryMulticall", () => {
       call("bidAndCommit", [c, 2n * m.unit, m.commitmentFor(c, 0)]),
       call("getJob", [a]),
     ];
-    const { result } = await m.market.simulate.tryMulticall([data], { account: p });
+    const { result } = await simulateBatch(m, m.market.address, data, p);
     const [ok, results] = result;
     expect(ok).toEqual([true, false, true, true]);
     expect(errorOf(results[1])).toEqual({ name: "WrongJobState", args: [b, State.Committing, State.Open] });
@@ -40,7 +45,7 @@ describe("JobMarket tryMulticall", () => {
     expect(events.filter((e) => e.eventName === "BidPlaced").map((e) => [e.args.jobId, e.args.provider])).toEqual([[a, p.address], [c, p.address]]);
     expect((await m.market.read.getProvider([p.address])).locked).toBe(3n * m.unit);
     // The same batch again: every bid item now fails (already awarded), nothing changes, the call succeeds.
-    const again = await m.market.simulate.tryMulticall([data.slice(0, 3)], { account: p });
+    const again = await simulateBatch(m, m.market.address, data.slice(0, 3), p);
     expect(again.result[0]).toEqual([false, false, false]);
     // Reveals of both jobs in one transaction; each settles its job.
     const reveal = (jobId: bigint) => call("reveal", [jobId, cidOf("result").cid, saltOf(`${jobId}:0`), cidOf("sealed", true).cid]);
@@ -52,7 +57,7 @@ describe("JobMarket tryMulticall", () => {
     const { m } = ctx;
     const next = { ...m.params, protocolFeeBps: 200 };
     const data = [call("setParameters", [next])];
-    const stranger = await m.market.simulate.tryMulticall([data], { account: m.requesters[0] });
+    const stranger = await simulateBatch(m, m.market.address, data, m.requesters[0]);
     expect(stranger.result[0]).toEqual([false]);
     expect(errorOf(stranger.result[1][0])).toEqual({ name: "OwnableUnauthorizedAccount", args: [m.requesters[0].address] });
     await m.market.write.tryMulticall([data], { account: m.owner });
@@ -65,7 +70,7 @@ describe("JobMarket tryMulticall", () => {
     const params = m.jobParams({ replicas: 1, quorum: 1 });
     // postJob writes the job record, then pulls the escrow: with no allowance the pull fails.
     const before = await m.token.read.balanceOf([m.market.address]);
-    const { result } = await m.market.simulate.tryMulticall([[call("postJob", [params])]], { account: requester });
+    const { result } = await simulateBatch(m, m.market.address, [call("postJob", [params])], requester);
     expect(result[0]).toEqual([false]);
     const hash = await m.market.write.tryMulticall([[call("postJob", [params])]], { account: requester });
     expect(await eventsOf(m, hash)).toEqual([]);
@@ -89,7 +94,7 @@ describe("JobMarket tryMulticall", () => {
     const withdraw = call("withdraw");
     // An item's transfer re-enters withdraw(): the guard stops it, the item fails, nothing moved.
     await hostile.write.arm([market.address, withdraw]);
-    const batch = await market.simulate.tryMulticall([[withdraw]], { account: requester });
+    const batch = await simulateBatch(m, market.address, [withdraw], requester);
     expect(batch.result[0]).toEqual([false]);
     expect(errorOf(batch.result[1][0])).toEqual({ name: "ReentrancyGuardReentrantCall", args: [] });
     await market.write.tryMulticall([[withdraw]], { account: requester });
