@@ -9,6 +9,13 @@ import { TransactionRevertedError } from "../errors.ts";
 export const RECEIPT_TIMEOUT_MS = 120_000;
 /** Gas added to 130 % of the estimate, for state that changes between the estimate and the block. */
 export const GAS_HEADROOM = 10_000n;
+/**
+ * More for a post: estimated while a finished job's record was free (rewriting ~8 slots at 5,000
+ * gas) and mined after another post of the same block took it, it writes fresh slots (22,100
+ * each, ~140k more than the ~60k estimate). Seen with several posts per block (interval mining,
+ * concurrent posts). A limit costs nothing unused: only the gas used is paid.
+ */
+export const POST_GAS_HEADROOM = 200_000n;
 
 export type MarketWrite = {
   /** Says what failed, in words: "Posting the job". */
@@ -40,7 +47,8 @@ export async function writeMarket(client: AccordClient, w: MarketWrite): Promise
     // free to reuse, and mined after someone else took it, writes fresh slots (22,100 gas each,
     // not 5,000) and ran out of gas in a burst of posts; so leave headroom as the provider does.
     const gas = await client.publicClient.estimateContractGas(request);
-    hash = await client.walletClient.writeContract({ ...request, gas: (gas * 13n) / 10n + GAS_HEADROOM });
+    const headroom = w.functionName.startsWith("postJob") ? POST_GAS_HEADROOM : GAS_HEADROOM;
+    hash = await client.walletClient.writeContract({ ...request, gas: (gas * 13n) / 10n + headroom });
   } catch (err) {
     throw explainChainError(w.action, err);
   }
