@@ -175,12 +175,16 @@ export class TxSender {
     let rebroadcastAt = Date.now() + this.o.receiptTimeoutMs;
     for (;;) {
       signal?.throwIfAborted();
+      let failed = false;
       try {
         const receipt = await this.o.client.getTransactionReceipt({ hash });
         if (receipt) return receipt;
       } catch (err) {
         if (!isTransientRpcError(err) && !/not found|could not be found/i.test(String((err as Error).message))) throw explainChainError(`Waiting for ${label}`, err);
-        if (isTransientRpcError(err)) this.o.onRetry?.(`receipt of ${label}`, err, backoff);
+        if (isTransientRpcError(err)) {
+          failed = true;
+          this.o.onRetry?.(`receipt of ${label}`, err, backoff);
+        }
       }
       // Mined is "has a receipt"; a nonce used without our receipt means ours can never be mined.
       const used = await this.o.client.getTransactionCount({ address: this.address, blockTag: "latest" }).catch(() => undefined);
@@ -193,8 +197,10 @@ export class TxSender {
         await this.o.client.sendRawTransaction({ serializedTransaction: raw }).catch(() => {});
         rebroadcastAt = Date.now() + this.o.receiptTimeoutMs;
       }
-      await sleep(backoff, undefined, { signal });
-      backoff = Math.min(backoff * 2, this.o.retryMaxMs);
+      // A healthy RPC that has no receipt yet is asked again at the short interval: backing off to
+      // 10 s there made every transaction on a chain with 1 s blocks take 2-8 s to be seen.
+      await sleep(failed ? backoff : this.o.retryMinMs, undefined, { signal });
+      backoff = failed ? Math.min(backoff * 2, this.o.retryMaxMs) : this.o.retryMinMs;
     }
   }
 
