@@ -20,7 +20,8 @@ import { RAW_CODE } from "./file-blocks.ts";
  */
 export const BLOCK_STREAM_PROTOCOL = "/accord/blocks/1.0.0";
 /** Asks for a sealed direct channel carrying the same block stream (see serveDirect). */
-export const BLOCK_DIRECT_PROTOCOL = "/accord/blocks-direct/1.0.0";
+// 2.0.0: records are authenticated, not encrypted (1.0.0 peers fall back to the block stream).
+export const BLOCK_DIRECT_PROTOCOL = "/accord/blocks-direct/2.0.0";
 const LENGTH_BYTES = 4;
 /**
  * Blocks the listener reads from disk ahead of the one it is sending, so the disk and the
@@ -28,6 +29,11 @@ const LENGTH_BYTES = 4;
  * blockStreamMaxInboundStreams, bounds what a listener holds.
  */
 const SEND_READ_AHEAD = 4;
+/**
+ * Read buffers a pooled reader keeps for reuse: the blocks read ahead, the one being sent,
+ * and the ones a direct channel's socket still holds (its 4 MiB queue, plus one).
+ */
+const POOLED_BUFFERS = SEND_READ_AHEAD + 8;
 
 export type BlockStreamLimits = { maxBlockBytes: number; maxInboundStreams: number; requestTimeoutMs: number };
 export type VerifiedBlock = { cid: CID; bytes: Uint8Array };
@@ -95,7 +101,7 @@ export function pooledReader(readInto: (cid: CID, into: Uint8Array) => Promise<U
       return bytes;
     },
     release(bytes) {
-      if (owned.has(bytes.buffer) && free.length <= SEND_READ_AHEAD + 1) free.push(new Uint8Array(bytes.buffer, 0, bufferBytes));
+      if (owned.has(bytes.buffer) && free.length < POOLED_BUFFERS) free.push(new Uint8Array(bytes.buffer, 0, bufferBytes));
     },
   };
 }
@@ -150,7 +156,7 @@ export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, l
     },
     { maxInboundStreams: limits.maxInboundStreams },
   );
-  // Direct records are sealed (copied) before send() returns, so their reads may reuse buffers.
+  // A direct channel hands a read buffer back only once its socket wrote it, so it may pool them.
   if (direct) await serveDirect(libp2p, directReader ?? reader, limits, direct);
 }
 
@@ -181,8 +187,8 @@ async function sendDag(sender: SealedSender, reader: LocalBlockReader, root: CID
   try {
     await sender.send(RECORD.accept, new Uint8Array(0), stop.signal);
     for await (const { bytes } of dagBlocks(reader, root, stop.signal)) {
-      await sender.send(RECORD.data, bytes, stop.signal);
-      reader.release?.(bytes);
+      // The socket writes these very bytes: the buffer goes back to the pool once it has.
+      await sender.send(RECORD.data, bytes, stop.signal, reader.release && (() => reader.release!(bytes)));
     }
     await sender.end();
   } catch (err) {

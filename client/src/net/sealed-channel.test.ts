@@ -56,6 +56,12 @@ describe("sealed records", () => {
     expect(() => feed(new RecordOpener(key, 1024), wire(sealRecord(newTicket().key, 0, RECORD.data, payload)))).toThrow(/failed authentication/);
   });
 
+  it("carry the payload as is (blocks are public and checked against their CIDs), under a tag that covers it", () => {
+    const [header, body, tag] = sealRecord(key, 0, RECORD.data, payload);
+    expect(body).toBe(payload);
+    expect(header.length + tag.length).toBe(5 + 16);
+  });
+
   it("refuse a record over the limit before reading it", () => {
     expect(() => feed(new RecordOpener(key, 8), wire(sealRecord(key, 0, RECORD.data, payload)))).toThrow(/over the 8-byte limit/);
   });
@@ -100,7 +106,7 @@ describe("sealed channels", () => {
 
   it("stop the sender while the receiver holds records, and lose nothing when it reads on", async () => {
     const l = await listener();
-    const record = Buffer.alloc(256 * 1024, 3);
+    const size = 256 * 1024;
     let sent = 0;
     let sender: SealedSender | undefined;
     const ticket = l.issue((s) => {
@@ -109,6 +115,8 @@ describe("sealed channels", () => {
         const signal = new AbortController().signal;
         await s.send(RECORD.accept, new Uint8Array(0), signal);
         for (let i = 0; i < 256; i++) {
+          // Its own buffer each: the socket writes the payload itself, later.
+          const record = Buffer.alloc(size, 3);
           record[0] = i;
           await s.send(RECORD.data, record, signal);
           sent++;
@@ -124,9 +132,35 @@ describe("sealed channels", () => {
     let i = 0;
     for await (const r of receiver.records) {
       expect(r.payload[0]).toBe(i++ & 0xff);
-      expect(r.payload.length).toBe(record.length);
+      expect(r.payload.length).toBe(size);
     }
     expect(i).toBe(256);
+  });
+
+  it("write the caller's buffer itself and say when it may be reused", async () => {
+    const l = await listener();
+    const payload = Buffer.from("a block, written without a copy");
+    const events: string[] = [];
+    const ticket = l.issue((s) => {
+      void (async () => {
+        const signal = new AbortController().signal;
+        await s.send(RECORD.accept, new Uint8Array(0), signal);
+        await new Promise<void>((written) =>
+          s.send(RECORD.data, payload, signal, () => {
+            events.push("written");
+            // Reusing it now changes nothing on the wire.
+            payload.fill(0);
+            written();
+          }),
+        );
+        await s.end();
+      })();
+    })!;
+    const receiver = await connectSealed("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal });
+    const got = [];
+    for await (const r of receiver.records) got.push(new TextDecoder().decode(r.payload));
+    expect(events).toEqual(["written"]);
+    expect(got).toEqual(["a block, written without a copy"]);
   });
 
   it("issue no ticket past maxChannels", async () => {

@@ -2,20 +2,28 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { createServer, connect, type Server, type Socket } from "node:net";
 
 /**
- * A sealed bulk channel: a plain TCP socket whose records are AES-256-GCM sealed with a
- * fresh key that the two peers agreed over their authenticated libp2p connection (the
- * listener makes a ticket, an id and a key, and hands it over noise to the peer it
- * authenticated). Only that peer can prove it holds the key when it connects, and only the
- * listener can seal records the dialer accepts, so the bytes still come from the peer id
- * the dialer asked and nobody on the path can read, change, reorder, drop or inject one.
+ * A sealed bulk channel: a plain TCP socket whose records are authenticated (AES-256-GCM
+ * with the record as associated data, i.e. GMAC) under a fresh key that the two peers
+ * agreed over their authenticated libp2p connection (the listener makes a ticket, an id and
+ * a key, and hands it over noise to the peer it authenticated). Only that peer can prove it
+ * holds the key when it connects, and only the listener can make records the dialer
+ * accepts, so the bytes still come from the peer id the dialer asked and nobody on the path
+ * can change, reorder, drop or inject one.
+ *
+ * Records are not encrypted: they carry blocks of public content (anyone who knows a CID may
+ * fetch it from any peer, and every block is checked against its CID on arrival), and a
+ * cipher's output buffer per record plus its pass over the bytes were a fifth of the
+ * sender's CPU per MiB. Results are sealed to their requester before they are blocks. The
+ * argument is in docs/PROTOCOL.md ("Direct block channel").
  *
  * Why not the libp2p stream: on loopback a bare noise+yamux stream costs 7-9 ms of CPU per
  * MiB on each side (libp2p's stream machinery, 64 KiB noise messages, copies), against
- * ~2 ms for a plain socket; see docs/PROTOCOL.md. Here a record is one block (≤ 2 MiB) sealed
- * in one call, and the dialer reads each record straight into one reused buffer.
+ * ~2 ms for a plain socket; see docs/PROTOCOL.md. Here a record is one block (≤ 2 MiB): the
+ * sender writes the block's own buffer, and the dialer reads each record straight into the
+ * buffer it then hashes, stores and hands on.
  *
- * Record: type (1 byte) | payload length (4 bytes, big-endian) | ciphertext | 16-byte tag,
- * the 5-byte header as associated data, nonce = direction (4 bytes) | record index (8 bytes, BE).
+ * Record: type (1 byte) | payload length (4 bytes, big-endian) | payload | 16-byte tag, the
+ * tag over header and payload, nonce = direction (4 bytes) | record index (8 bytes, BE).
  */
 export const RECORD_HEADER_BYTES = 5;
 export const RECORD_TAG_BYTES = 16;
@@ -25,7 +33,7 @@ const CIPHER = "aes-256-gcm";
 /** Nonce directions: records the listener sends, and the dialer's proof of the key. */
 const FROM_LISTENER = 0;
 const FROM_DIALER = 1;
-const HELLO_AAD = new TextEncoder().encode("accord/sealed-channel/v1 hello");
+const HELLO_AAD = new TextEncoder().encode("accord/sealed-channel/v2 hello");
 const HELLO_BYTES = ID_BYTES + RECORD_TAG_BYTES;
 
 /** Record types. `accept` opens the channel; `error` carries a UTF-8 message and ends it. */
@@ -85,29 +93,39 @@ function helloValid(ticket: SealedTicket, tag: Uint8Array): boolean {
   }
 }
 
-/** Seals one record: the three buffers to write (header, ciphertext, tag). */
-export function sealRecord(key: Uint8Array, index: number, type: number, payload: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
-  const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-  header[0] = type;
-  header.writeUInt32BE(payload.length, 1);
+/** The tag of one record: GMAC over its header and payload (nothing to encrypt, so no output buffer). */
+function recordTag(key: Uint8Array, index: number, header: Uint8Array, payload: Uint8Array): Buffer {
   const c = createCipheriv(CIPHER, key, nonce(FROM_LISTENER, index));
   c.setAAD(header);
-  const body = c.update(payload);
+  c.setAAD(payload);
   c.final();
-  return [header, body, c.getAuthTag()];
+  return c.getAuthTag();
+}
+
+function recordHeader(type: number, length: number): Buffer {
+  const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+  header[0] = type;
+  header.writeUInt32BE(length, 1);
+  return header;
+}
+
+/** Seals one record: the three buffers to write (header, the payload itself, tag). */
+export function sealRecord(key: Uint8Array, index: number, type: number, payload: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
+  const header = recordHeader(type, payload.length);
+  return [header, payload, recordTag(key, index, header, payload)];
 }
 
 /**
- * Opens sealed records as their bytes arrive, each read straight into a reused buffer
- * (one copy fewer than a socket's 64 KiB reads joined up). Feed it through `buffer()` /
- * `filled(n)`; it returns each record once its tag checked out, and throws at the first
- * that does not.
+ * Opens sealed records as their bytes arrive, each read straight into a buffer of its own
+ * (the payload handed on is a view of it: no copy, and no 64 KiB reads to join up). Feed it
+ * through `buffer()` / `filled(n)`; it returns each record once its tag checked out, and
+ * throws at the first that does not.
  */
 export class RecordOpener {
   readonly #key: Uint8Array;
   readonly #maxPayload: number;
   readonly #header = Buffer.alloc(RECORD_HEADER_BYTES);
-  #body: Buffer;
+  #body: Buffer = Buffer.alloc(0);
   #fill = 0;
   /** Payload length of the record being read, or -1 while its header is. */
   #length = -1;
@@ -116,12 +134,11 @@ export class RecordOpener {
   constructor(key: Uint8Array, maxPayloadBytes: number) {
     this.#key = key;
     this.#maxPayload = maxPayloadBytes;
-    this.#body = Buffer.allocUnsafe(Math.min(maxPayloadBytes, 1024 * 1024) + RECORD_TAG_BYTES);
   }
 
   /** Where the next bytes go: never past the end of the current header or record. */
   buffer(): Uint8Array {
-    return this.#length < 0 ? this.#header.subarray(this.#fill) : this.#body.subarray(this.#fill, this.#length + RECORD_TAG_BYTES);
+    return this.#length < 0 ? this.#header.subarray(this.#fill) : this.#body.subarray(this.#fill);
   }
 
   /** `n` bytes were written into the last buffer(); a record, when that completed one. */
@@ -131,7 +148,8 @@ export class RecordOpener {
       if (this.#fill < RECORD_HEADER_BYTES) return undefined;
       const length = this.#header.readUInt32BE(1);
       if (length > this.#maxPayload) throw new SealedChannelError(`a ${length}-byte record, over the ${this.#maxPayload}-byte limit`);
-      if (this.#body.length < length + RECORD_TAG_BYTES) this.#body = Buffer.allocUnsafe(length + RECORD_TAG_BYTES);
+      // A buffer per record: the consumer keeps the payload (the reader, the disk write).
+      this.#body = Buffer.allocUnsafeSlow(length + RECORD_TAG_BYTES);
       this.#length = length;
       this.#fill = 0;
     }
@@ -141,10 +159,11 @@ export class RecordOpener {
 
   #open(): SealedRecord {
     const length = this.#length;
+    const payload = this.#body.subarray(0, length);
     const d = createDecipheriv(CIPHER, this.#key, nonce(FROM_LISTENER, this.#index++));
     d.setAAD(this.#header);
+    d.setAAD(payload);
     d.setAuthTag(this.#body.subarray(length, length + RECORD_TAG_BYTES));
-    const payload = d.update(this.#body.subarray(0, length));
     try {
       d.final();
     } catch {
@@ -152,6 +171,7 @@ export class RecordOpener {
     }
     this.#length = -1;
     this.#fill = 0;
+    this.#body = Buffer.alloc(0);
     return { type: this.#header[0], payload };
   }
 }
@@ -169,8 +189,12 @@ export class SealedSender {
     this.#highWaterBytes = highWaterBytes;
   }
 
-  /** Queues one record; waits while more than the high-water mark is still unsent. */
-  async send(type: number, payload: Uint8Array, signal: AbortSignal): Promise<void> {
+  /**
+   * Queues one record; waits while more than the high-water mark is still unsent. The
+   * socket writes `payload` itself, not a copy: it must not change until `onWritten` runs
+   * (after the kernel took it, or the channel failed).
+   */
+  async send(type: number, payload: Uint8Array, signal: AbortSignal, onWritten?: () => void): Promise<void> {
     signal.throwIfAborted();
     if (this.socket.destroyed) throw new SealedChannelError("the peer closed the sealed channel");
     const [header, body, tag] = sealRecord(this.#key, this.#index++, type, payload);
@@ -178,7 +202,7 @@ export class SealedSender {
     this.socket.cork();
     this.socket.write(header);
     this.socket.write(body);
-    this.socket.write(tag);
+    this.socket.write(tag, onWritten && (() => onWritten()));
     this.socket.uncork();
     if (this.socket.writableLength > this.#highWaterBytes) await drained(this.socket, signal);
   }
