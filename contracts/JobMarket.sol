@@ -173,15 +173,6 @@ contract JobMarket is JobSettlement {
         return _escrow(c.replicas, rec.terms.maxPrice, rec.terms.feeBps);
     }
 
-    /// @inheritdoc IJobMarket
-    function computeCommitment(uint256 jobId, address provider, bytes32 resultDigest, bytes32 salt)
-        external
-        pure
-        returns (bytes32)
-    {
-        return keccak256(abi.encode(jobId, provider, resultDigest, salt));
-    }
-
     // ------------------------------------------------------------------ internal
 
     /// @dev A bid, carrying a commitment unless `commitment` is 0. Before the award, bit i of
@@ -249,16 +240,26 @@ contract JobMarket is JobSettlement {
         bool awardOnFill = p.bidWindow == 0;
         uint40 bidDeadline = uint40(block.timestamp + (awardOnFill ? cfg.fillTimeout : p.bidWindow));
 
+        // Records are reused round-robin: the cursor's record is taken if its job has ended, and the
+        // cursor moves on either way. Settlement then writes nothing global (a free list would cost
+        // every settlement a write of its head); a record still live at the cursor costs one fresh
+        // record, and the ring grows to fit the jobs that are live at once.
         uint32 index;
         uint32 generation;
-        if (cfg.freeHead != 0) {
-            index = cfg.freeHead;
-            JobCore storage old = _records[index].core;
-            cfg.freeHead = old.nextFree;
-            generation = old.generation + 1;
-        } else {
+        uint32 at = cfg.cursor;
+        if (at != 0) {
+            JobCore storage old = _records[at].core;
+            cfg.cursor = at == cfg.records ? 1 : at + 1;
+            // A record whose generation is exhausted retires, so a job id is never issued twice.
+            if (old.state >= JobState.Succeeded && old.generation != type(uint32).max) {
+                index = at;
+                generation = old.generation + 1;
+            }
+        }
+        if (index == 0) {
             index = ++cfg.records;
             generation = 1;
+            if (at == 0) cfg.cursor = 1;
         }
         _config = cfg;
 
@@ -276,8 +277,7 @@ contract JobMarket is JobSettlement {
             minReputation: p.minReputation,
             commitWindow: uint24(p.commitWindow),
             revealWindow: uint24(p.revealWindow),
-            generation: generation,
-            nextFree: 0
+            generation: generation
         });
         rec.terms = JobTerms({requester: msg.sender, maxPrice: uint80(p.maxPrice), feeBps: cfg.protocolFeeBps});
         jobId = (uint256(generation) << 32) | index;

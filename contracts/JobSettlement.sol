@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MarketBase} from "./MarketBase.sol";
 import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {JobState, Parameters, ReplicaOutcome} from "./types/MarketTypes.sol";
-import {Config, JobCore, JobRecord, JobTerms, ProviderHot, ProviderRecord} from "./types/Storage.sol";
+import {JobCore, JobRecord, JobTerms, ProviderHot, ProviderRecord} from "./types/Storage.sol";
 import {BidEntry} from "./libraries/BidEntry.sol";
 import {Limits} from "./libraries/Limits.sol";
 
@@ -103,7 +103,7 @@ abstract contract JobSettlement is MarketBase {
     }
 
     /// @dev Ends a job. `target` is Succeeded for a settlement (which becomes NoConsensus without a
-    /// quorum), or Failed, Cancelled, Expired. Credits everyone, frees the record, writes the core.
+    /// quorum), or Failed, Cancelled, Expired. Credits everyone and writes the core; a terminal record is reusable.
     function _close(uint256 jobId, JobRecord storage rec, JobCore memory c, JobState target) internal {
         JobTerms memory t = rec.terms;
         uint256 escrow = _escrow(c.replicas, t.maxPrice, t.feeBps);
@@ -127,10 +127,14 @@ abstract contract JobSettlement is MarketBase {
         // Checked arithmetic: paid + fee can never exceed the escrow (each price <= maxPrice).
         uint256 refunded = escrow - sum.paid - fee;
         if (refunded + sum.slashed != 0) _credits[t.requester] += refunded + sum.slashed;
-        if (fee != 0) _credits[_treasury] += fee;
+        if (fee != 0) {
+            // Beyond 96 bits of accrued fees, the treasury is credited like anyone else.
+            uint256 fees = _treasury.fees + fee;
+            if (fees <= type(uint96).max) _treasury.fees = uint96(fees);
+            else _credits[_treasury.account] += fee;
+        }
 
-        c.state = target;
-        _free(uint32(jobId), c);
+        c.state = target; // the record is free for reuse from here (see _post)
         _store(rec, c);
         emit JobSettled(jobId, target, consensus, sum.paid, fee, refunded, sum.slashed);
     }
@@ -205,15 +209,6 @@ abstract contract JobSettlement is MarketBase {
         sum.paid += paid;
         sum.slashed += slashed;
         emit ReplicaSettled(jobId, provider, outcome, paid, slashed);
-    }
-
-    /// @dev Puts a terminal job's record on the free list, unless its generation is exhausted (then
-    /// the record retires, so a job id is never issued twice).
-    function _free(uint32 index, JobCore memory c) private {
-        if (c.generation == type(uint32).max) return;
-        Config storage cfg = _config;
-        c.nextFree = cfg.freeHead;
-        cfg.freeHead = index;
     }
 
     function _escrow(uint256 replicas, uint256 maxPrice, uint256 feeBps) internal pure returns (uint256) {

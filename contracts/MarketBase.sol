@@ -8,7 +8,7 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {Parameters, ProviderView} from "./types/MarketTypes.sol";
-import {Config, ProviderBond, ProviderHot, ProviderRecord} from "./types/Storage.sol";
+import {Config, ProviderBond, ProviderHot, ProviderRecord, Treasury} from "./types/Storage.sol";
 import {Limits} from "./libraries/Limits.sol";
 
 /// @notice Providers (registration, stake, unbonding, reputation), credited balances and owner
@@ -18,7 +18,7 @@ abstract contract MarketBase is IJobMarket, Ownable2Step, ReentrancyGuardTransie
 
     IERC20 internal immutable _token;
     Config internal _config;
-    address internal _treasury;
+    Treasury internal _treasury;
     mapping(address provider => ProviderRecord) internal _providers;
     /// Refunds, slashed collateral and fees credited to requesters and the treasury.
     mapping(address account => uint256) internal _credits;
@@ -93,10 +93,12 @@ abstract contract MarketBase is IJobMarket, Ownable2Step, ReentrancyGuardTransie
     function withdraw() external nonReentrant returns (uint256 amount) {
         ProviderHot storage h = _providers[msg.sender].hot;
         uint256 earnings = h.earnings;
-        amount = _credits[msg.sender] + earnings;
+        uint256 fees = _feesOf(msg.sender);
+        amount = _credits[msg.sender] + earnings + fees;
         if (amount == 0) revert NothingToWithdraw(msg.sender);
         _credits[msg.sender] = 0;
         if (earnings != 0) h.earnings = 0;
+        if (fees != 0) _treasury.fees = 0;
         emit Withdrawn(msg.sender, amount);
         _token.safeTransfer(msg.sender, amount);
     }
@@ -148,7 +150,13 @@ abstract contract MarketBase is IJobMarket, Ownable2Step, ReentrancyGuardTransie
         c.collateralRatioBps = q.collateralRatioBps;
         c.fillTimeout = q.fillTimeout;
         _config = c;
-        _treasury = q.treasury;
+        // Fees accrued so far belong to the treasury that earned them.
+        uint256 fees = _treasury.fees;
+        if (fees != 0) {
+            _credits[_treasury.account] += fees;
+            _treasury.fees = 0;
+        }
+        _treasury.account = q.treasury;
         emit ParametersChanged(q);
     }
 
@@ -162,7 +170,7 @@ abstract contract MarketBase is IJobMarket, Ownable2Step, ReentrancyGuardTransie
     /// @inheritdoc IJobMarket
     function parameters() external view returns (Parameters memory) {
         Config memory c = _config;
-        return Parameters(c.minStake, c.unbondingDelay, c.protocolFeeBps, c.collateralRatioBps, c.fillTimeout, _treasury);
+        return Parameters(c.minStake, c.unbondingDelay, c.protocolFeeBps, c.collateralRatioBps, c.fillTimeout, _treasury.account);
     }
 
     /// @inheritdoc IJobMarket
@@ -187,13 +195,13 @@ abstract contract MarketBase is IJobMarket, Ownable2Step, ReentrancyGuardTransie
     }
 
     /// @inheritdoc IJobMarket
-    function reputationScore(address provider) external view returns (uint256) {
-        return _score(_providers[provider].hot);
+    function withdrawable(address account) external view returns (uint256) {
+        return _credits[account] + _providers[account].hot.earnings + _feesOf(account);
     }
 
-    /// @inheritdoc IJobMarket
-    function withdrawable(address account) external view returns (uint256) {
-        return _credits[account] + _providers[account].hot.earnings;
+    /// @dev Protocol fees accrued to `account` if it is the treasury, else 0.
+    function _feesOf(address account) private view returns (uint256) {
+        return account == _treasury.account ? _treasury.fees : 0;
     }
 
     // ------------------------------------------------------------------ internal

@@ -251,15 +251,6 @@ interface IJobMarket {
     /// @notice A provider's record (registered == false for strangers).
     function getProvider(address provider) external view returns (ProviderView memory);
 
-    /// @notice Reputation score in basis points: (agreed + 1) * 10_000 / (awarded + 2).
-    function reputationScore(address provider) external view returns (uint256);
-
     /// @notice What `withdraw` would send `account` now.
     function withdrawable(address account) external view returns (uint256);
-
-    /// @notice The commitment a provider must submit: keccak256(abi.encode(jobId, provider, resultDigest, salt)).
-    function computeCommitment(uint256 jobId, address provider, bytes32 resultDigest, bytes32 salt)
-        external
-        pure
-        returns (bytes32);
 }

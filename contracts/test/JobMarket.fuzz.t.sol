@@ -67,14 +67,14 @@ contract JobMarketFuzzTest {
         address b = _provider(1);
         _bid(id, a, 1e18);
         _bid(id, b, 1e18);
-        _commit(id, a, market.computeCommitment(id, a, digest, salt));
+        _commit(id, a, _commitment(id, a, digest, salt));
         // b copies a's commitment: it can never open it, with a's salt or any other.
-        _commit(id, b, market.computeCommitment(id, a, digest, salt));
+        _commit(id, b, _commitment(id, a, digest, salt));
         bytes memory cid = abi.encodePacked(hex"01551220", digest);
         vm.startPrank(a);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.CommitmentMismatch.selector, id, a, market.computeCommitment(id, a, digest, salt), market.computeCommitment(id, a, digest, otherSalt)
+                IJobMarket.CommitmentMismatch.selector, id, a, _commitment(id, a, digest, salt), _commitment(id, a, digest, otherSalt)
             )
         );
         market.reveal(id, cid, otherSalt, cid);
@@ -83,7 +83,7 @@ contract JobMarketFuzzTest {
         vm.startPrank(b);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.CommitmentMismatch.selector, id, b, market.computeCommitment(id, a, digest, salt), market.computeCommitment(id, b, digest, salt)
+                IJobMarket.CommitmentMismatch.selector, id, b, _commitment(id, a, digest, salt), _commitment(id, b, digest, salt)
             )
         );
         market.reveal(id, cid, salt, cid);
@@ -168,7 +168,7 @@ contract JobMarketFuzzTest {
         }
         for (uint256 i; i < 3; ++i) {
             bytes32 digest = dissent && i == 2 ? keccak256("bad") : good;
-            _commit(id, _provider(i), market.computeCommitment(id, _provider(i), digest, bytes32(i)));
+            _commit(id, _provider(i), _commitment(id, _provider(i), digest, bytes32(i)));
         }
         for (uint256 i; i < 3; ++i) {
             bytes32 digest = dissent && i == 2 ? keccak256("bad") : good;
@@ -228,6 +228,11 @@ contract JobMarketFuzzTest {
         vm.startPrank(p);
         market.bid(id, price);
         vm.stopPrank();
+    }
+
+    /// @dev The commitment formula reveal checks (docs/PROTOCOL.md, Commit).
+    function _commitment(uint256 id, address p, bytes32 digest, bytes32 salt) internal pure returns (bytes32) {
+        return keccak256(abi.encode(id, p, digest, salt));
     }
 
     function _commitmentOf(uint256 id, uint256 i) internal pure returns (bytes32) {

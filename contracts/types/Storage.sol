@@ -19,8 +19,7 @@ struct JobCore {
     uint16 minReputation;
     uint24 commitWindow;
     uint24 revealWindow;
-    uint32 generation;
-    uint32 nextFree; // free-list link, meaningful only once terminal
+    uint32 generation; // of the job in this record; 32 bits of the slot are unused
 }
 
 /// @dev Slot 1 of a job record: read by bids (price cap) and settlement (256 bits).
@@ -46,7 +45,7 @@ struct Config {
     uint16 protocolFeeBps;
     uint16 collateralRatioBps;
     uint32 fillTimeout;
-    uint32 freeHead; // first reusable record, 0 when none
+    uint32 cursor; // next record to consider for reuse (round-robin over 1..records), 0 before the first
     uint32 records; // records ever allocated
 }
 
@@ -74,4 +73,11 @@ struct ProviderRecord {
     uint96 askPrice;
     bytes peerId;
     string[] multiaddrs;
+}
+
+/// @dev The treasury and the fees it has accrued, in one slot: a settlement adds its fee here (one
+/// slot read and written) instead of reading the treasury's address and then its credit slot.
+struct Treasury {
+    address account;
+    uint96 fees; // credited to `account`, paid out by its `withdraw`
 }

@@ -125,6 +125,23 @@ for (const decimals of [6, 18]) {
       expect(third & 0xffffffffn).toBe(2n);
     });
 
+    it("reuses records round-robin: a live record at the cursor is skipped for a fresh one", async () => {
+      const { m } = ctx;
+      const record = (id: bigint) => id & 0xffffffffn;
+      const [a, b] = [await m.post(), await m.post()]; // records 1 and 2
+      await m.market.write.cancel([b], { account: m.requesters[0] });
+      // The cursor is at record 1, still live: the post takes record 3 and moves the cursor on to 2.
+      const c = await m.post();
+      expect([record(a), record(b), record(c)]).toEqual([1n, 2n, 3n]);
+      // Record 2 ended: reused. Record 3 (live) at the cursor: a fresh record 4, cursor wraps to 1.
+      expect(record(await m.post())).toBe(2n);
+      expect(record(await m.post())).toBe(4n);
+      await m.market.write.cancel([a], { account: m.requesters[0] });
+      const again = await m.post();
+      expect([record(again), again >> 32n]).toEqual([1n, 2n]);
+      expect((await m.market.read.getJob([c])).state).toBe(State.Open);
+    });
+
     it("pays everyone out through withdraw and nothing twice", async () => {
       const { m } = ctx;
       const jobId = await m.post({ replicas: 1, quorum: 1 });

@@ -82,12 +82,12 @@ describe("JobMarket providers", () => {
 
   it("scores reputation as (agreed + 1) * 10_000 / (awarded + 2)", async () => {
     const { m } = ctx;
-    expect(await m.market.read.reputationScore([m.providers[0].address])).toBe(5_000n);
+    expect((await m.market.read.getProvider([m.providers[0].address])).score).toBe(5_000);
     const jobId = await m.post({ replicas: 1, quorum: 1 });
     await m.bid(jobId, 0, m.unit);
     await m.commit(jobId, 0);
     await m.reveal(jobId, 0);
-    expect(await m.market.read.reputationScore([m.providers[0].address])).toBe(6_666n);
+    expect((await m.market.read.getProvider([m.providers[0].address])).score).toBe(6_666);
     const p = await m.market.read.getProvider([m.providers[0].address]);
     expect([p.awarded, p.agreed, p.dissented, p.missed, p.earnings]).toEqual([1, 1, 0, 0, m.unit]);
   });
