@@ -219,12 +219,16 @@ export class Requester {
     if (p.rawManifest) bytes = p.rawManifest;
     else bytes = encodeManifest(await this.manifestFor(p));
     const cid = await this.node.content.add(bytes);
-    const hash = await this.wallet.writeContract({
+    const call = {
       address: this.deployment.jobMarket,
       abi: jobMarketAbi,
       functionName: "postJob",
       args: [{ manifestCid: cidToHex(cid), replicas: p.replicas, quorum: p.quorum, maxPrice: p.maxPrice ?? 10_000n, bidWindow: p.bidWindow ?? 0, commitWindow: p.commitWindow ?? 120, revealWindow: p.revealWindow ?? 120, minReputation: 0 }],
-    });
+    } as const;
+    // Headroom as the SDK gives (client/src/actions/submitJob.ts): posts estimated at once can find
+    // the record at the market's reuse cursor taken by the time they are mined, and pay fresh slots.
+    const gas = (await this.client.estimateContractGas({ ...call, account: this.account })) + 200_000n;
+    const hash = await this.wallet.writeContract({ ...call, gas });
     const receipt = await this.client.waitForTransactionReceipt({ hash });
     const posted = parseEventLogs({ abi: jobMarketAbi, logs: receipt.logs, eventName: "JobPosted" })[0]!;
     return posted.args.jobId;
