@@ -48,8 +48,22 @@ export const PROVIDER_LIMITS = {
   /** Share of the commit window the node plans to use, leaving the rest for fetch and the commit tx. */
   commitWindowShare: 0.5,
 
+  /**
+   * Jobs whose fuel budget is at most this are run before the bid and bid with `bidAndCommit`
+   * (the bid carries the commitment: 2k + 1 transactions per job instead of 3k + 1, and no
+   * commit round trip after the award). Above it the node bids first and runs only once
+   * awarded, since a provider that loses the auction ran the job for nothing. 0: never.
+   */
+  bidAndCommitMaxFuel: 100_000_000,
+
   /** A run that failed without a result (crash, backstop, fetch) is tried this many times in all. */
   maxRunAttempts: 2,
+  /**
+   * A job waiting for an event (its award after our bid, its settlement after our reveal) reads
+   * the chain itself after this long, in case the event never reached the node; reading right
+   * after each bid and reveal was ~4 of the ~10 reads per job of every node.
+   */
+  eventFallbackMs: 30_000,
   /** Waiting before retrying a step that failed for a passing reason (RPC down, content not found yet). */
   stepRetryMs: 1_000,
 

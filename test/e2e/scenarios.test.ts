@@ -31,6 +31,12 @@ import { checkConservation, drainMarket, readLedger, settleEverything, type Ledg
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
 const LIMITS = { fuel: 50_000_000, memoryPages: 64, wallClockMs: 10_000 };
+/**
+ * Above the daemons' bidAndCommitMaxFuel (100M by default): they bid first and run only once
+ * awarded, the two-phase path, where "after the award, before the commit" exists. LIMITS jobs
+ * take the committed-bid path.
+ */
+const HEAVY_LIMITS = { ...LIMITS, fuel: 200_000_000 };
 const DATA = "pear\napple\nfig\n";
 const SORTED = "apple\nfig\npear\n";
 const BID_WINDOW_S = 30;
@@ -184,7 +190,7 @@ describe("a requester that goes offline while its job runs", { timeout: 90_000 }
 
 describe("providers killed mid-job", { timeout: 120_000 }, () => {
   it("one killed after the award, before it commits: the others' quorum settles it and it loses its collateral", async () => {
-    const { posted, winners } = await postAndFreezeAtAward(sortJob({ quorum: 2 }));
+    const { posted, winners } = await postAndFreezeAtAward(sortJob({ quorum: 2, limits: HEAVY_LIMITS }));
     const victim = winners[0]!;
     await victim.kill("SIGKILL");
     thaw();
@@ -202,7 +208,7 @@ describe("providers killed mid-job", { timeout: 120_000 }, () => {
   });
 
   it("one killed after it commits: the others reveal, the job settles at the reveal deadline, and it loses its collateral", async () => {
-    const { posted, winners } = await postAndFreezeAtAward(sortJob({ quorum: 2 }));
+    const { posted, winners } = await postAndFreezeAtAward(sortJob({ quorum: 2, limits: HEAVY_LIMITS }));
     const victim = winners[0]!;
     // Only the victim runs, so the reveal phase cannot open before it is dead.
     victim.process.kill("SIGCONT");
@@ -222,7 +228,7 @@ describe("providers killed mid-job", { timeout: 120_000 }, () => {
 
   it("a 2-of-2 job with one winner killed fails and refunds the requester in full, plus the victim's collateral", async () => {
     const before = await readLedger(ctx());
-    const { posted, winners } = await postAndFreezeAtAward(sortJob({ replicas: 2, quorum: 2 }));
+    const { posted, winners } = await postAndFreezeAtAward(sortJob({ replicas: 2, quorum: 2, limits: HEAVY_LIMITS }));
     const [victim, survivor] = winners as [ProviderProcess, ProviderProcess];
     await victim.kill("SIGKILL");
     thaw();

@@ -23,6 +23,8 @@ let client: AccordClient;
 let cliEnv: Record<string, string>;
 let work: string;
 const daemons: ProviderProcess[] = [];
+/** Posts the 1-of-1 job; the wrong-result daemon denies it. */
+const ONE_OF_ONE_REQUESTER = DEV_ROLES.requesters[2]!;
 
 beforeAll(async () => {
   net = await startDevnet({ collateralRatioBps: 10_000 });
@@ -30,7 +32,9 @@ beforeAll(async () => {
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
   daemons.push(
     ...(await Promise.all(
-      keys.map((k, i) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey, args: i === 2 ? ["--fault", "wrong-result"] : [] })),
+      // The wrong-result daemon never bids for the 1-of-1 test's requester: the first bid wins a
+      // 1-of-1 job, and which daemon bids first is a race.
+      keys.map((k, i) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey, args: i === 2 ? ["--fault", "wrong-result", "--deny-requesters", DEV_ACCOUNTS[ONE_OF_ONE_REQUESTER]!.address] : [] })),
     )),
   );
   client = net.requester();
@@ -53,11 +57,16 @@ describe("the SDK with provider daemons", () => {
   it("gets a verified 1-of-1 result", async () => {
     const module = new Uint8Array(await readFile(join(FIXTURES, "sort.wasm")));
     const spec = { module, inputs: { "data.txt": new TextEncoder().encode(DATA) }, limits: LIMITS };
-    const dry = await dryRun(client, spec);
-    const posted = await submitJob(client, { ...spec, replicas: 1, maxPrice: 500_000n });
-    const r = await waitForResult(client, { jobId: posted.jobId, fromBlock: posted.blockNumber, timeoutMs: 60_000 });
-    expect(r.resultCid).toBe(dry.resultCid.toString());
-    expect(new TextDecoder().decode(r.files["sorted.txt"])).toBe("apple\nfig\npear\n");
+    const honestOnly = net.requester(ONE_OF_ONE_REQUESTER);
+    try {
+      const dry = await dryRun(honestOnly, spec);
+      const posted = await submitJob(honestOnly, { ...spec, replicas: 1, maxPrice: 500_000n });
+      const r = await waitForResult(honestOnly, { jobId: posted.jobId, fromBlock: posted.blockNumber, timeoutMs: 60_000 });
+      expect(r.resultCid).toBe(dry.resultCid.toString());
+      expect(new TextDecoder().decode(r.files["sorted.txt"])).toBe("apple\nfig\npear\n");
+    } finally {
+      await honestOnly.close();
+    }
   });
 
   it("gets the 2-of-3 consensus past a provider that returns a wrong result", async () => {

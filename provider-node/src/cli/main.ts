@@ -58,6 +58,7 @@ export function buildProgram(): Command {
     .option("--bootstrap <multiaddr>", "peer to join the network through, repeatable (ACCORD_BOOTSTRAP)", collect)
     .option("--metrics-port <port>", "port of /metrics and /health on 127.0.0.1; 0 any, -1 none (ACCORD_METRICS_PORT; default 9464)")
     .option("--workers <n>", "sandbox workers, jobs run at once (ACCORD_WORKERS)")
+    .option("--bid-and-commit-max-fuel <fuel>", "run jobs with at most this fuel budget before bidding and bid with the commitment; 0 never (ACCORD_BID_AND_COMMIT_MAX_FUEL; default 100000000)")
     .option("--price-per-giga-fuel <units>", "token units per 1e9 fuel of a job's budget (ACCORD_PRICE_PER_GIGA_FUEL)")
     .option("--price-per-memory-mib <units>", "token units per MiB of job memory (ACCORD_PRICE_PER_MEMORY_MIB)")
     .option("--price-per-input-mib <units>", "token units per MiB of module and inputs (ACCORD_PRICE_PER_INPUT_MIB)")

@@ -104,6 +104,7 @@ const SETTINGS: Record<string, Setting> = {
   allowRequesters: { env: "ACCORD_ALLOW_REQUESTERS", parse: addresses },
   denyRequesters: { env: "ACCORD_DENY_REQUESTERS", parse: addresses },
   workers: { env: "ACCORD_WORKERS", parse: int },
+  bidAndCommitMaxFuel: { env: "ACCORD_BID_AND_COMMIT_MAX_FUEL", parse: int },
   fromBlock: { env: "ACCORD_FROM_BLOCK", parse: big },
   fault: { env: "ACCORD_FAULT", parse: (v, n) => parseFault(str(v, n)) },
   logLevel: { env: "ACCORD_LOG_LEVEL", parse: str },
@@ -159,6 +160,7 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
 
   const limits = parseLimits(file.limits, env, flags.limit, configFile);
   if (values.workers !== undefined) limits.workers = values.workers as number;
+  if (values.bidAndCommitMaxFuel !== undefined) limits.bidAndCommitMaxFuel = values.bidAndCommitMaxFuel as number;
 
   const dataDir = resolve(String(values.dataDir ?? dirname(configFile)));
   const keyFile = resolve(String(values.keyFile ?? join(dataDir, KEY_FILE_NAME)));

@@ -24,7 +24,7 @@ export class ChainClock {
   }
 }
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -46,6 +46,8 @@ export class JobDriver {
       ...options,
       evaluations: new Semaphore(Math.max(1, options.limits.maxConcurrentEvaluations)),
       revealOpen: new Set(),
+      awardSeen: new Set(),
+      displaced: new Set(),
       wakeAt: (jobId, chainTime) => {
         const prev = this.wakeTimes.get(jobId);
         if (prev === undefined || chainTime < prev) this.wakeTimes.set(jobId, chainTime);
@@ -141,6 +143,7 @@ export class JobDriver {
       }
       case "BidDisplaced":
         if (mine) {
+          this.ctx.displaced.add(jobId);
           const rec = journal.get(jobId);
           if (rec && (rec.phase === "bid" || rec.phase === "bidding")) {
             journal.update(jobId, { phase: "lost", reason: `outbid: displaced at price ${args.price}` });
@@ -158,10 +161,15 @@ export class JobDriver {
         return;
       case "JobSettled":
         this.ctx.revealOpen.delete(jobId);
+        this.ctx.awardSeen.delete(jobId);
+        this.ctx.displaced.delete(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
       case "JobAwarded":
-        if (journal.get(jobId)) this.poke(jobId);
+        if (journal.get(jobId)) {
+          this.ctx.awardSeen.add(jobId);
+          this.poke(jobId);
+        }
         return;
       default:
       // Other providers' bids, commits and reveals change nothing a step of ours waits for (the

@@ -7,8 +7,9 @@ import { InvalidCidError } from "@accord/client/content/cid.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import { CAPACITY_PHASES } from "../journal/phases.ts";
 import { decideBid, precheck, type BidJob } from "../market/policy.ts";
-import { fetchManifest, loadJob } from "../work/load.ts";
-import type { StepContext } from "./steps.ts";
+import { executeAndSeal } from "../work/execute.ts";
+import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
+import { journalCommitment, type StepContext } from "./steps.ts";
 
 /** Errors that mean "this job is bad", not "try again": they decline the job with their message. */
 function isJobProblem(err: unknown): boolean {
@@ -76,7 +77,8 @@ export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolea
   }
 
   // From here to the journal write there is no await, so concurrent evaluations see each other's reservations.
-  const queued = ctx.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase));
+  // A job already run for a committed bid holds no sandbox time any more.
+  const queued = ctx.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
   const decision = decideBid(
     job,
     loaded.manifest,
@@ -86,7 +88,36 @@ export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolea
   );
   if (!decision.bid) return decline(ctx, rec, ruleOf(decision.reason), decision.reason);
   ctx.journal.update(rec.jobId, { phase: "bidding", price: decision.price, estRunMs: decision.estRunMs });
+  if (speculates(ctx, loaded.manifest.limits.fuel)) await runBeforeBid(ctx, rec, loaded, signal);
   return true;
+}
+
+/**
+ * Whether to run the job before bidding and bid with the commitment. The faults that act
+ * between the award and the commit need the two-phase path to be observable.
+ */
+function speculates(ctx: StepContext, fuel: number): boolean {
+  return fuel <= ctx.limits.bidAndCommitMaxFuel && ctx.fault !== "copy-commit" && ctx.fault !== "silent-after-award";
+}
+
+/**
+ * The speculative run: salt, result and commitment are journalled (fsynced) while the phase
+ * stays "bidding", so the bid that follows (now or after a restart) is a bidAndCommit with this
+ * commitment and a restart can still reveal. A run that fails leaves a plain bid: the winner
+ * runs again after the award, with the retries and deadline checks of that path.
+ */
+async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob, signal: AbortSignal): Promise<void> {
+  try {
+    const result = await executeAndSeal({ pool: ctx.pool, content: ctx.content, jobId: rec.jobId, manifest: loaded.manifest, job: loaded.job, fault: ctx.fault, signal });
+    ctx.metrics.runs.inc({ status: result.status.kind });
+    ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
+    ctx.metrics.fuel.inc(result.fuelUsed);
+    journalCommitment(ctx, { ...rec, phase: "bidding" }, result, "bidding");
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    ctx.metrics.runErrors.inc();
+    ctx.log.warn({ jobId: rec.jobId.toString(), err: (err as Error).message }, "the run before the bid failed; bidding without a commitment");
+  }
 }
 
 /** Collateral of bids this node is about to send but the chain does not show yet. */

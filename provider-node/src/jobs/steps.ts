@@ -34,6 +34,10 @@ export type StepContext = {
   evaluations: Semaphore;
   /** Jobs whose reveal phase the chain opened (RevealOpened seen, not settled yet): reveal without reading first. */
   revealOpen: Set<bigint>;
+  /** Jobs whose JobAwarded this node saw (not settled yet). */
+  awardSeen: Set<bigint>;
+  /** Jobs where this node saw its own bid displaced. */
+  displaced: Set<bigint>;
   /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
   wakeAt: (jobId: bigint, chainTime: number) => void;
   /** Step the job again after `ms` of wall time. */
@@ -92,7 +96,7 @@ export async function myReplica(ctx: StepContext, jobId: bigint) {
  * Sends a market transaction for a job. Returns the contract's refusal (custom error name)
  * instead of throwing it, since a refusal is usually news about the job ("AlreadyCommitted").
  */
-export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
+export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
   try {
     await ctx.chain.sender.send({ address: ctx.chain.market, abi: jobMarketAbi, functionName, args: args as never, label: `${functionName} job ${rec.jobId}`, signal: ctx.signal });
     ctx.metrics.txs.inc({ function: functionName });
@@ -138,25 +142,45 @@ async function pushPastDeadline(ctx: StepContext, rec: JobRecord, info: JobInfo,
 async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   // No reads first: the gas estimate is the check. A bid already placed (a restart after the
   // send) is AlreadyBid, a job no longer open is WrongJobState / BiddingClosed / JobNotFound,
-  // and nothing the contract refuses is ever sent.
-  const res = await market(ctx, rec, "bid", [rec.jobId, rec.price!]);
+  // and nothing the contract refuses is ever sent. A commitment in the journal was written
+  // before any bid was sent, so the bid that is in (AlreadyBid) carries it.
+  const committedBid = rec.commitment !== undefined;
+  const res = committedBid ? await market(ctx, rec, "bidAndCommit", [rec.jobId, rec.price!, rec.commitment!]) : await market(ctx, rec, "bid", [rec.jobId, rec.price!]);
   if (res.ok || res.error === "AlreadyBid") {
     ctx.metrics.bids.inc();
     ctx.journal.update(rec.jobId, { phase: "bid" });
-    ctx.log.info({ jobId: rec.jobId.toString(), price: rec.price!.toString() }, "bid placed");
-    return true;
+    ctx.log.info({ jobId: rec.jobId.toString(), price: rec.price!.toString(), committed: committedBid }, "bid placed");
+    if (ctx.awardSeen.has(rec.jobId)) return true;
+    // JobAwarded (or BidDisplaced) wakes the job; the chain is read only if neither comes.
+    ctx.retryIn(rec.jobId, ctx.limits.eventFallbackMs);
+    return false;
   }
   if (res.error === "Reverted") return true;
   return finish(ctx, rec, "lost", `the market refused the bid: ${res.err.message.split("\n")[0]}`);
 }
 
 async function awaitAward(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  if (ctx.awardSeen.has(rec.jobId) && !ctx.displaced.has(rec.jobId)) {
+    // The award makes every bid left in the book a winner, and ours was never pushed out: no
+    // reads. A bid that carried the commitment is the replica's commit.
+    ctx.metrics.wins.inc();
+    ctx.log.info({ jobId: rec.jobId.toString() }, "won a replica");
+    if (rec.commitment !== undefined) return committed(ctx, rec, { awardedAtMs: Date.now() });
+    ctx.journal.update(rec.jobId, { phase: "awarded", awardedAtMs: Date.now() });
+    return true;
+  }
   const info = await jobState(ctx, rec.jobId);
   if (!info) return finish(ctx, rec, "lost", "the job is gone");
   if (info.state === "Open") return pushPastDeadline(ctx, rec, info, "award");
   if (info.state === "Cancelled" || info.state === "Expired") return finish(ctx, rec, "lost", `the job was ${info.state}`);
-  if (!(await myReplica(ctx, rec.jobId))) return finish(ctx, rec, "lost", "another provider won");
+  const replica = await myReplica(ctx, rec.jobId);
+  if (!replica) return finish(ctx, rec, "lost", "another provider won");
   ctx.metrics.wins.inc();
+  if (replica.committed && rec.commitment !== undefined) {
+    // Our bid carried the commitment: the award made it the replica's commit.
+    ctx.log.info({ jobId: rec.jobId.toString() }, "won a replica");
+    return committed(ctx, rec, { awardedAtMs: Date.now() });
+  }
   ctx.journal.update(rec.jobId, { phase: "awarded", awardedAtMs: Date.now() });
   ctx.log.info({ jobId: rec.jobId.toString() }, "won a replica");
   return true;
@@ -184,9 +208,9 @@ async function sendCommit(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   throw res.err;
 }
 
-function committed(ctx: StepContext, rec: JobRecord): true {
+function committed(ctx: StepContext, rec: JobRecord, extra: { awardedAtMs?: number } = {}): true {
   ctx.metrics.commits.inc();
-  ctx.journal.update(rec.jobId, { phase: "committed" });
+  ctx.journal.update(rec.jobId, { phase: "committed", ...extra });
   ctx.log.info({ jobId: rec.jobId.toString() }, "committed");
   if (rec.sealedCid && ctx.limits.announceResults) void provideQuietly(ctx, rec.sealedCid);
   return true;
@@ -227,12 +251,14 @@ async function sendReveal(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   throw res.err;
 }
 
-function revealed(ctx: StepContext, rec: JobRecord): true {
+function revealed(ctx: StepContext, rec: JobRecord): false {
   ctx.metrics.reveals.inc();
   ctx.journal.update(rec.jobId, { phase: "revealed", revealedAtMs: Date.now() });
   if (rec.awardedAtMs) ctx.metrics.awardToReveal.observe((Date.now() - rec.awardedAtMs) / 1000);
   ctx.log.info({ jobId: rec.jobId.toString(), resultCid: rec.resultCid, sealedResultCid: rec.sealedCid }, "revealed");
-  return true;
+  // ReplicaSettled / JobSettled finish the job; the chain is read only if neither comes.
+  ctx.retryIn(rec.jobId, ctx.limits.eventFallbackMs);
+  return false;
 }
 
 async function awaitSettlement(ctx: StepContext, rec: JobRecord): Promise<boolean> {
@@ -241,11 +267,15 @@ async function awaitSettlement(ctx: StepContext, rec: JobRecord): Promise<boolea
   return pushPastDeadline(ctx, rec, info, info.state === "Revealing" ? "finalize" : "claim");
 }
 
-/** Prepares the commit: a fresh salt, journalled with the result before any transaction. */
-export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { resultCid: string; sealedCid: string; fuelUsed: number }): void {
-  const salt = randomSalt();
+/**
+ * Prepares the commit: a salt, journalled (fsynced) with the result before any transaction
+ * carries the commitment. A salt already journalled is kept (the journal never replaces one),
+ * so the commitment is always the one its salt opens.
+ */
+export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { resultCid: string; sealedCid: string; fuelUsed: number }, phase: "committing" | "bidding" = "committing"): void {
+  const salt = rec.salt ?? randomSalt();
   const commitment = computeCommitment(rec.jobId, ctx.me, cidDigest(parseCid(result.resultCid)), salt);
-  ctx.journal.update(rec.jobId, { phase: "committing", salt, commitment, resultCid: result.resultCid, sealedCid: result.sealedCid, fuelUsed: result.fuelUsed });
+  ctx.journal.update(rec.jobId, { phase, salt, commitment, resultCid: result.resultCid, sealedCid: result.sealedCid, fuelUsed: result.fuelUsed });
 }
 
 async function provideQuietly(ctx: StepContext, cid: string): Promise<void> {
