@@ -67,6 +67,15 @@ export const PROVIDER_LIMITS = {
   /** Waiting before retrying a step that failed for a passing reason (RPC down, content not found yet). */
   stepRetryMs: 1_000,
 
+  /**
+   * Market calls (bids, commits, reveals, claims) of all jobs that arrive within this long of the
+   * last transaction go out together in one `tryMulticall` transaction: one signature, estimate,
+   * broadcast and receipt instead of one per call. A call waits at most this long.
+   */
+  txBatchIntervalMs: 200,
+  /** Most market calls in one transaction. */
+  txBatchMaxCalls: 32,
+
   /** Transactions: waiting for a receipt before asking again. */
   txReceiptTimeoutMs: 60_000,
   /** Back-off bounds while the RPC refuses or drops requests; sends are retried, never lost. */

@@ -4,6 +4,7 @@ import type { Hex } from "viem";
 import { readDeployment } from "@accord/client/deployments.ts";
 import { explainChainError } from "@accord/client/chain/index.ts";
 import type { ProviderLimits } from "../constants.ts";
+import { TxBatcher } from "./batcher.ts";
 import { TxSender } from "./sender.ts";
 
 export type ChainContext = {
@@ -14,6 +15,8 @@ export type ChainContext = {
   /** Block where the market was deployed, when known: the first block a new provider follows. */
   startBlock?: bigint;
   sender: TxSender;
+  /** The market calls of the daemon's jobs, batched into one transaction per tick. */
+  batcher: TxBatcher;
 };
 
 export type ConnectParameters = {
@@ -58,5 +61,6 @@ export async function connectChain(p: ConnectParameters): Promise<ChainContext> 
     onRetry: p.onRetry,
     signal: p.signal,
   });
-  return { client, account, chainId, market, startBlock, sender };
+  const batcher = new TxBatcher({ client, sender, market, me: account.address, intervalMs: p.limits.txBatchIntervalMs, maxCalls: p.limits.txBatchMaxCalls, signal: p.signal });
+  return { client, account, chainId, market, startBlock, sender, batcher };
 }

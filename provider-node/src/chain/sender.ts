@@ -16,6 +16,8 @@ import { BaseError } from "../errors.ts";
 import { isTransientRpcError } from "./rpc.ts";
 
 const FEE_CACHE_MS = 2_000;
+/** A transaction without a receipt this long is checked for a nonce taken by another one. */
+const NONCE_CHECK_MS = 2_000;
 
 export type TxSenderOptions = {
   client: PublicClient;
@@ -96,6 +98,11 @@ export class TxSender {
     return receipt;
   }
 
+  /** Resolves once every transaction handed to `send` so far was signed and broadcast (or failed to be). */
+  async idle(): Promise<void> {
+    await this.tail;
+  }
+
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => {});
@@ -173,6 +180,7 @@ export class TxSender {
   private async waitForReceipt(hash: Hex, raw: Hex, nonce: number, label: string, signal: AbortSignal | undefined): Promise<TransactionReceipt> {
     let backoff = this.o.retryMinMs;
     let rebroadcastAt = Date.now() + this.o.receiptTimeoutMs;
+    let nonceCheckAt = Date.now() + NONCE_CHECK_MS;
     for (;;) {
       signal?.throwIfAborted();
       let failed = false;
@@ -187,10 +195,14 @@ export class TxSender {
         }
       }
       // Mined is "has a receipt"; a nonce used without our receipt means ours can never be mined.
-      const used = await this.o.client.getTransactionCount({ address: this.address, blockTag: "latest" }).catch(() => undefined);
-      if (used !== undefined && used > nonce && !(await this.mined(hash))) {
-        if (this.nonce !== undefined && this.nonce <= used) this.nonce = undefined;
-        throw new TransactionDroppedError(label, hash, nonce);
+      // Asked only once the receipt is late: on every poll it doubled the RPC requests of a wait.
+      if (Date.now() >= nonceCheckAt) {
+        nonceCheckAt = Date.now() + NONCE_CHECK_MS;
+        const used = await this.o.client.getTransactionCount({ address: this.address, blockTag: "latest" }).catch(() => undefined);
+        if (used !== undefined && used > nonce && !(await this.mined(hash))) {
+          if (this.nonce !== undefined && this.nonce <= used) this.nonce = undefined;
+          throw new TransactionDroppedError(label, hash, nonce);
+        }
       }
       if (Date.now() > rebroadcastAt) {
         // A node that restarted or evicted it has forgotten the transaction: same bytes again.

@@ -6,7 +6,6 @@ import { cidDigest, parseCid } from "@accord/client/content/cid.ts";
 import type { ContentStore } from "@accord/client/content/index.ts";
 import type { SandboxPool } from "@accord/client/sandbox/index.ts";
 import type { ChainContext } from "../chain/clients.ts";
-import { TransactionRevertedError } from "../chain/sender.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { Fault } from "../faults.ts";
 import type { JobRecord, Journal } from "../journal/journal.ts";
@@ -98,13 +97,12 @@ export async function myReplica(ctx: StepContext, jobId: bigint) {
  */
 export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
   try {
-    await ctx.chain.sender.send({ address: ctx.chain.market, abi: jobMarketAbi, functionName, args: args as never, label: `${functionName} job ${rec.jobId}`, signal: ctx.signal });
-    ctx.metrics.txs.inc({ function: functionName });
-    return { ok: true };
+    const res = await ctx.chain.batcher.call({ functionName, args, label: `${functionName} job ${rec.jobId}` });
+    if (res.ok) ctx.metrics.txs.inc({ function: functionName });
+    else ctx.metrics.txErrors.inc({ function: functionName });
+    return res;
   } catch (err) {
     ctx.metrics.txErrors.inc({ function: functionName });
-    if (err instanceof ContractRevertedError) return { ok: false, error: err.errorName, err };
-    if (err instanceof TransactionRevertedError) return { ok: false, error: "Reverted", err };
     throw err;
   }
 }
