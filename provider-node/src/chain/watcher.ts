@@ -1,10 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { MarketEvent } from "@accord/client/chain/index.ts";
-import { followWatchedEvents } from "./follow.ts";
+import { followMarketEvents, type MarketEvent, type MarketEventName } from "@accord/client/chain/index.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { ChainContext } from "./clients.ts";
 import { isTransientRpcError } from "./rpc.ts";
+
+/**
+ * The events a provider acts on. Other providers' bids, commits and reveals (9 of the ~17 events
+ * of a 3-replica job) wake nothing (see JobDriver.onEvent), so the node asks the RPC for these
+ * alone.
+ */
+export const WATCHED_EVENTS: readonly MarketEventName[] = ["JobPosted", "BidDisplaced", "JobAwarded", "RevealOpened", "ReplicaSettled", "JobSettled"];
 
 const LAST_BLOCK_WRITE_INTERVAL_MS = 1_000;
 const TIMESTAMP_READ_INTERVAL_MS = 1_000;
@@ -32,7 +38,7 @@ export type WatcherOptions = {
 export async function runWatcher(o: WatcherOptions): Promise<void> {
   const last = o.journal.lastBlock();
   const fromBlock = last === undefined ? o.fromBlock : last + 1n;
-  const batches = followWatchedEvents(o.chain.client, {
+  const batches = followMarketEvents(o.chain.client, {
     address: o.chain.market,
     fromBlock,
     confirmations: o.limits.confirmations,
@@ -41,6 +47,7 @@ export async function runWatcher(o: WatcherOptions): Promise<void> {
     onRpcError: o.onRpcError,
     retryMinMs: o.limits.rpcRetryMinMs,
     retryMaxMs: o.limits.rpcRetryMaxMs,
+    events: WATCHED_EVENTS,
   });
   // A replayed range costs only re-reads (the handlers ignore what they have seen), so the last
   // block is written at most once a second, not after every one-transaction block of a busy chain.
