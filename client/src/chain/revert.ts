@@ -89,16 +89,20 @@ export function explainChainError(action: string, err: unknown): BaseError {
     // A raw eth_estimateGas (no ABI at hand, as the provider's sender sends) leaves the revert
     // undecoded; without this a refusal like BidNotCompetitive looked like an outage and was retried.
     const raw = revertData(err);
-    if (raw) {
-      try {
-        const decoded = decodeErrorResult({ abi: jobMarketAbi, data: raw });
-        return new ContractRevertedError(action, decoded.errorName, decoded.args ?? [], err);
-      } catch {
-        /* not one of the market's errors */
-      }
-    }
+    const decoded = raw && decodeRevert(action, raw, err);
+    if (decoded) return decoded;
   }
   return new ChainRequestError(action, err);
+}
+
+/** Revert bytes as the market's custom error, or undefined when they are not one of its errors. */
+export function decodeRevert(action: string, data: Hex, cause?: unknown): ContractRevertedError | undefined {
+  try {
+    const decoded = decodeErrorResult({ abi: jobMarketAbi, data });
+    return new ContractRevertedError(action, decoded.errorName, decoded.args ?? [], cause);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The revert bytes a node attached to an error (`data`, or `data.data` as Hardhat and geth send them). */

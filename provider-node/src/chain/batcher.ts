@@ -1,6 +1,6 @@
-import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
+import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { ContractRevertedError, explainChainError } from "@accord/client/chain/index.ts";
+import { ContractRevertedError, decodeRevert, explainChainError } from "@accord/client/chain/index.ts";
 import { TransactionRevertedError, type TxSender } from "./sender.ts";
 
 /** The market calls a daemon makes for its jobs; each names the job as its first argument. */
@@ -147,12 +147,8 @@ export class TxBatcher {
 }
 
 function refusal(call: MarketCall, data: Hex): CallOutcome {
-  try {
-    const decoded = decodeErrorResult({ abi: jobMarketAbi, data });
-    return { ok: false, error: decoded.errorName, err: new ContractRevertedError(`Sending ${call.label}`, decoded.errorName, (decoded.args ?? []) as readonly unknown[], undefined) };
-  } catch {
-    return { ok: false, error: "Reverted", err: new ContractRevertedError(`Sending ${call.label}`, "Reverted", [data], undefined) };
-  }
+  const err = decodeRevert(`Sending ${call.label}`, data) ?? new ContractRevertedError(`Sending ${call.label}`, "Reverted", [data], undefined);
+  return { ok: false, error: err.errorName, err };
 }
 
 /** Whether the receipt holds the call's event: indexed job id first, then (for a provider's own calls) its address. */
