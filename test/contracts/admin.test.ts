@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeFunctionData, zeroAddress } from "viem";
-import { jobMarketAbi, reentrantTokenAbi } from "../../client/src/generated/abi.ts";
 import { computeCommitment } from "../../client/src/chain/commitment.ts";
-import { commitmentOf, eventsOf, revertOf, saltOf } from "./market.ts";
+import { commitmentOf, eventsOf, reentrantMarket, revertOf, saltOf } from "./market.ts";
 import { useMarket } from "./setup.ts";
 
 describe("JobMarket owner, construction and hostile tokens", () => {
@@ -78,15 +77,7 @@ describe("JobMarket owner, construction and hostile tokens", () => {
 
   it("blocks a token that re-enters the market during a transfer", async () => {
     const { m } = ctx;
-    const hostile = m.at((await m.viem.deployContract("ReentrantToken", [])).address, reentrantTokenAbi);
-    const market = m.at((await m.viem.deployContract("JobMarket", [hostile.address, m.owner.address, m.params] as never)).address, jobMarketAbi);
-    const requester = m.requesters[0];
-    const params = m.jobParams({ replicas: 1, quorum: 1 });
-    const escrow = params.maxPrice + params.maxPrice / 100n;
-    await hostile.write.mint([requester.address, 2n * escrow]);
-    await hostile.write.approve([market.address, 2n * escrow], { account: requester });
-    await market.write.postJob([params], { account: requester });
-    await market.write.cancel([(1n << 32n) | 1n], { account: requester });
+    const { hostile, market, requester, params, escrow } = await reentrantMarket(m);
     // On the payout transfer the token calls withdraw() again: the guard stops the second entry.
     await hostile.write.arm([market.address, encodeFunctionData({ abi: market.abi, functionName: "withdraw" })]);
     expect(await revertOf(market.write.withdraw({ account: requester }))).toEqual({ name: "ReentrancyGuardReentrantCall", args: [] });

@@ -198,3 +198,21 @@ export async function eventsOf(m: Deployed, hash: Hex) {
 export async function marketBalance(m: Deployed): Promise<bigint> {
   return m.token.read.balanceOf([m.market.address]);
 }
+
+/**
+ * A market on the re-entrant token (contracts/mocks/ReentrantToken.sol) where the first requester
+ * has a cancelled job's refund (`escrow`) to withdraw and enough approved to post one more job:
+ * arm the token and a payout or a post re-enters the market.
+ */
+export async function reentrantMarket(m: Deployed) {
+  const hostile = m.at((await m.viem.deployContract("ReentrantToken", [])).address, reentrantTokenAbi);
+  const market = m.at((await m.viem.deployContract("JobMarket", [hostile.address, m.owner.address, m.params] as never)).address, jobMarketAbi);
+  const requester = m.requesters[0];
+  const params = m.jobParams({ replicas: 1, quorum: 1 });
+  const escrow = params.maxPrice + params.maxPrice / 100n;
+  await hostile.write.mint([requester.address, 2n * escrow]);
+  await hostile.write.approve([market.address, 2n * escrow], { account: requester });
+  await market.write.postJob([params], { account: requester });
+  await market.write.cancel([(1n << 32n) | 1n], { account: requester });
+  return { hostile, market, requester, params, escrow };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, zeroAddress, type Address, type Hex } from "viem";
 import { jobMarketAbi, reentrantTokenAbi } from "../../client/src/generated/abi.ts";
-import { cidOf, eventsOf, revertOf, saltOf, State, type Deployed } from "./market.ts";
+import { cidOf, eventsOf, reentrantMarket, revertOf, saltOf, State, type Deployed } from "./market.ts";
 import { useMarket } from "./setup.ts";
 
 const call = (functionName: string, args: readonly unknown[] = []) => encodeFunctionData({ abi: jobMarketAbi, functionName: functionName as never, args: args as never });
@@ -82,15 +82,7 @@ describe("JobMarket tryMulticall", () => {
 
   it("holds the reentrancy guard per item and refuses a batch entered from inside a market call", async () => {
     const { m } = ctx;
-    const hostile = m.at((await m.viem.deployContract("ReentrantToken", [])).address, reentrantTokenAbi);
-    const market = m.at((await m.viem.deployContract("JobMarket", [hostile.address, m.owner.address, m.params] as never)).address, jobMarketAbi);
-    const requester = m.requesters[0];
-    const params = m.jobParams({ replicas: 1, quorum: 1 });
-    const escrow = params.maxPrice + params.maxPrice / 100n;
-    await hostile.write.mint([requester.address, 2n * escrow]);
-    await hostile.write.approve([market.address, 2n * escrow], { account: requester });
-    await market.write.postJob([params], { account: requester });
-    await market.write.cancel([(1n << 32n) | 1n], { account: requester });
+    const { hostile, market, requester, escrow } = await reentrantMarket(m);
     const withdraw = call("withdraw");
     // An item's transfer re-enters withdraw(): the guard stops it, the item fails, nothing moved.
     await hostile.write.arm([market.address, withdraw]);
