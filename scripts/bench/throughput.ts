@@ -7,11 +7,12 @@
  * process used in the window. Prints a table and writes bench/results/throughput.json.
  *
  * BENCH_THROUGHPUT_WARMUP_S (20), BENCH_THROUGHPUT_WINDOW_S (60), BENCH_THROUGHPUT_POSTERS (1),
- * BENCH_THROUGHPUT_IN_FLIGHT (24 unsettled jobs at most, over all posters),
+ * BENCH_THROUGHPUT_IN_FLIGHT (unsettled jobs at most, over all posters: 24 on automine, 96 on
+ * interval mining, where a job takes ~3 blocks from post to settlement),
  * BENCH_THROUGHPUT_BLOCK_MS (0: automine, a block per transaction; else interval mining, a block
  * every so many ms like an L2, which is the realistic cost per transaction),
- * BENCH_THROUGHPUT_POST_CONCURRENCY (submitJob calls in flight per poster: 1 on automine, 8 on
- * interval mining, where one post waits a block).
+ * BENCH_THROUGHPUT_POST_CONCURRENCY (submitJob calls in flight per poster: 1 on automine, 24 on
+ * interval mining, where one post waits a block or two).
  */
 import { readFileSync } from "node:fs";
 import { erc20Abi, maxUint256, nonceManager } from "viem";
@@ -30,17 +31,21 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const WARMUP_S = Number(process.env.BENCH_THROUGHPUT_WARMUP_S ?? 20);
 const WINDOW_S = Number(process.env.BENCH_THROUGHPUT_WINDOW_S ?? 60);
 const POSTERS = Number(process.env.BENCH_THROUGHPUT_POSTERS ?? 1);
-const IN_FLIGHT_DEFAULT = Number(process.env.BENCH_THROUGHPUT_BLOCK_MS ?? 0) > 0 ? 64 : 24;
+const IN_FLIGHT_DEFAULT = Number(process.env.BENCH_THROUGHPUT_BLOCK_MS ?? 0) > 0 ? 96 : 24;
 const IN_FLIGHT = Number(process.env.BENCH_THROUGHPUT_IN_FLIGHT ?? IN_FLIGHT_DEFAULT);
 /** Where daemons write `--cpu-prof` profiles (run the bench itself with `node --cpu-prof` for the poster's). */
 const PROFILE_DIR = process.env.BENCH_THROUGHPUT_PROFILE_DIR;
 const BLOCK_MS = Number(process.env.BENCH_THROUGHPUT_BLOCK_MS ?? 0);
-const POST_CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_POST_CONCURRENCY ?? (BLOCK_MS > 0 ? 8 : 1));
+// A post waits ~2 blocks for its receipt on interval mining: 8 in flight capped posting at ~4 jobs/s.
+const POST_CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_POST_CONCURRENCY ?? (BLOCK_MS > 0 ? 24 : 1));
 const CHAIN_MODE = BLOCK_MS > 0 ? `interval mining, ${BLOCK_MS} ms blocks` : "automine";
 const PROVIDERS = 5;
 // The jobs are 10M-fuel echo runs (milliseconds each): the time-based capacity check is the one
 // that binds; the default cap of 4 queued jobs per worker, a bound for big jobs, would cap the market.
-const DAEMON_ARGS = ["--limit", "maxConcurrentEvaluations=64", "--limit", "maxQueuedJobsPerWorker=32"];
+// Evaluations stay at the default (8): with 64, a block of ~10 posts made every daemon open ~20
+// fetches at once to the one requester, whose answers then came after the direct-fetch timeout
+// (3 s), and each fetch fell back to the DHT and bitswap, ~10x the CPU per job on every node.
+const DAEMON_ARGS = ["--limit", "maxQueuedJobsPerWorker=32"];
 const REPLICAS = 3;
 const QUORUM = 2;
 const TARGET_JOBS_PER_SECOND = 10;

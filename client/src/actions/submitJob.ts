@@ -10,6 +10,7 @@ import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
 import { InsufficientBalanceError, InvalidJobParametersError } from "./errors.ts";
 import { escrowFor } from "./estimateCost.ts";
 import { prepareJob, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
+import { manifestNeedsAnnouncement } from "./internal/announce.ts";
 import { formatAmount, getTokenInfo } from "./internal/token.ts";
 import { abortable, waitMined, writeMarket } from "./internal/transact.ts";
 
@@ -45,6 +46,12 @@ export type SubmitJobParameters = JobSpec & {
   revealWindow?: number;
   /** Lowest provider reputation, basis points (0..10_000). */
   minReputation?: number;
+  /**
+   * Announce the manifest in the DHT: "auto" (default) only while some registered provider is
+   * not connected to this node (connected ones fetch the job straight from it, see
+   * docs/PROTOCOL.md "Provider node"); true always; false never (providers must reach this node).
+   */
+  announce?: "auto" | boolean;
   /** How the escrow reaches the market: "auto" (default) uses an existing allowance, else a permit, else approve. */
   payment?: "auto" | "permit" | "approve";
   onProgress?: (p: SubmitJobProgress) => void;
@@ -125,8 +132,13 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
     onUpload: (u) => onProgress?.({ step: "upload", ...u }),
   });
   onProgress?.({ step: "manifest", manifestCid: prepared.manifestCid.toString(), bytes: prepared.manifestBytes.length });
-  // Providers connected to us fetch over bitswap at once; the DHT record serves the others.
-  for (const cid of [prepared.manifestCid]) node.content.provide(cid, { signal }).catch(() => {});
+  // Providers connected to us fetch the job from us directly; the DHT record serves the others.
+  const announce = parameters.announce ?? "auto";
+  if (announce === true) node.content.provide(prepared.manifestCid, { signal }).catch(() => {});
+  else if (announce === "auto")
+    manifestNeedsAnnouncement(client, client.publicClient, client.deployment, node, signal)
+      .then((needed) => (needed ? node.content.provide(prepared.manifestCid, { signal }) : undefined))
+      .catch(() => {});
 
   const [params, tokenInfo, balance, allowance] = await abortable(reads, signal);
   const { escrow } = escrowFor(parameters.replicas, parameters.maxPrice, params.protocolFeeBps);
