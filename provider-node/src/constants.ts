@@ -64,6 +64,13 @@ export const PROVIDER_LIMITS = {
    * after each bid and reveal was ~4 of the ~10 reads per job of every node.
    */
   eventFallbackMs: 30_000,
+  /**
+   * Evaluations share one read of this node's provider record (registration, reputation, free
+   * stake) while it is younger than this; each read it for itself (an eth_call per job).
+   */
+  ownRecordMaxAgeMs: 1_000,
+  /** The market's collateral ratio (set by its admin, snapshotted by each job) is re-read after this long. */
+  marketParametersMaxAgeMs: 60_000,
   /** Waiting before retrying a step that failed for a passing reason (RPC down, content not found yet). */
   stepRetryMs: 1_000,
 

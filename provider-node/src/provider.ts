@@ -142,7 +142,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       journal,
       limits,
       fromBlock: config.fromBlock ?? chain.startBlock ?? (await chain.client.getBlockNumber()),
-      onEvent: (ev) => driver.onEvent(ev),
+      onEvent: (ev, live) => driver.onEvent(ev, live),
       onBlock: (number, timestamp) => {
         if (!rpcUp) log.info({ block: number.toString() }, "chain RPC reachable again");
         rpcUp = true;

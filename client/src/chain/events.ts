@@ -89,7 +89,8 @@ export type FollowMarketEventsParameters = {
   events?: readonly MarketEventName[];
 };
 
-export type MarketEventBatch = { fromBlock: bigint; toBlock: bigint; events: MarketEvent[] };
+/** A block range and its events; `head` is the chain's head (less confirmations) when the range was read. */
+export type MarketEventBatch = { fromBlock: bigint; toBlock: bigint; head: bigint; events: MarketEvent[] };
 
 /**
  * Follows the JobMarket from `fromBlock` for as long as `signal` allows, yielding every block range
@@ -110,7 +111,7 @@ export async function* followMarketEvents(client: PublicClient, p: FollowMarketE
       if (head >= next) {
         const to = head - next + 1n > LOG_RANGE_BLOCKS ? next + LOG_RANGE_BLOCKS - 1n : head;
         const events = await getMarketEvents(client, { address: p.address, fromBlock: next, toBlock: to, events: p.events, signal: p.signal });
-        batch = { fromBlock: next, toBlock: to, events };
+        batch = { fromBlock: next, toBlock: to, head, events };
       }
       backoff = retryMinMs;
     } catch (err) {

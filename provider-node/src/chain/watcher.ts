@@ -21,8 +21,11 @@ export type WatcherOptions = {
   limits: ProviderLimits;
   /** Where to start when the journal has no last block. */
   fromBlock: bigint;
-  /** Handles one event; must record what matters durably before it returns. */
-  onEvent: (ev: MarketEvent) => void;
+  /**
+   * Handles one event; must record what matters durably before it returns. `live`: the range
+   * holding it reached the chain's head, so the event is news (not catching up after a restart).
+   */
+  onEvent: (ev: MarketEvent, live: boolean) => void;
   /** After each block range: the last block's number and, when it was read, its timestamp. */
   onBlock: (number: bigint, timestamp: bigint | undefined) => void;
   onRpcError: (err: Error, retryInMs: number) => void;
@@ -84,7 +87,8 @@ export async function runWatcher(o: WatcherOptions): Promise<void> {
   };
   try {
     for await (const batch of batches) {
-      for (const ev of batch.events) o.onEvent(ev);
+      const live = batch.toBlock >= batch.head;
+      for (const ev of batch.events) o.onEvent(ev, live);
       latest = batch.toBlock;
       clearTimeout(clockTimer);
       let timestamp: bigint | undefined;

@@ -6,6 +6,7 @@ import type { JobRecord, Journal } from "../journal/journal.ts";
 import { TERMINAL_PHASES } from "../journal/phases.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
 import { isTransientRpcError } from "../chain/rpc.ts";
+import { CachedReads } from "../chain/reads.ts";
 import { runStep, type StepContext } from "./steps.ts";
 
 /** The chain's clock as last seen, advanced by wall time since (blocks come when they come). */
@@ -24,7 +25,7 @@ export class ChainClock {
   }
 }
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "reads"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -48,6 +49,8 @@ export class JobDriver {
       revealOpen: new Set(),
       awardSeen: new Set(),
       displaced: new Set(),
+      posted: new Map(),
+      reads: new CachedReads(options.chain, options.me, { ownMaxAgeMs: options.limits.ownRecordMaxAgeMs, parametersMaxAgeMs: options.limits.marketParametersMaxAgeMs }),
       wakeAt: (jobId, chainTime) => {
         const prev = this.wakeTimes.get(jobId);
         if (prev === undefined || chainTime < prev) this.wakeTimes.set(jobId, chainTime);
@@ -119,8 +122,12 @@ export class JobDriver {
     return jobs.length;
   }
 
-  /** Records what an event means for us; the chain state the steps read does the rest. */
-  onEvent(ev: MarketEvent): void {
+  /**
+   * Records what an event means for us; the chain state the steps read does the rest. A live
+   * JobPosted (not one replayed while catching up, whose job may have moved on) also hands its
+   * terms to the evaluation, which then reads nothing of the job.
+   */
+  onEvent(ev: MarketEvent, live = false): void {
     const { journal, metrics, me, log } = this.o;
     const args = ev.args as Record<string, unknown>;
     const jobId = args.jobId as bigint | undefined;
@@ -137,6 +144,14 @@ export class JobDriver {
         }
         if (journal.insert(jobId, { phase: "evaluating", manifestCid, requester: args.requester as Address })) {
           metrics.jobsSeen.inc();
+          if (live)
+            this.ctx.posted.set(jobId, {
+              requester: args.requester as Address,
+              maxPrice: args.maxPrice as bigint,
+              minReputation: Number(args.minReputation),
+              bidDeadline: Number(args.bidDeadline),
+              commitWindow: Number(args.commitWindow),
+            });
           this.poke(jobId);
         }
         return;
@@ -196,7 +211,7 @@ export class JobDriver {
   }
 
   private updateGauge(): void {
-    this.o.metrics.jobsInFlight.set(this.o.journal.active().length);
+    this.o.metrics.jobsInFlight.set(this.o.journal.countActive());
   }
 
   /** Waits for the steps in progress (they stop at the next safe point once the signal aborts). */

@@ -1,5 +1,5 @@
 import { parseCid } from "@accord/client/content/cid.ts";
-import { readJob, readProvider, ContractRevertedError } from "@accord/client/chain/index.ts";
+import { readJob, ContractRevertedError } from "@accord/client/chain/index.ts";
 import { ContentNotFoundError, ContentTooLargeError } from "@accord/client/content/index.ts";
 import { InvalidManifestError } from "@accord/client/manifest/index.ts";
 import { InvalidModuleError, InvalidJobError } from "@accord/client/sandbox/index.ts";
@@ -37,25 +37,40 @@ function decline(ctx: StepContext, rec: JobRecord, rule: string, reason: string)
  * step) or "declined" with the reason in the journal and the log.
  */
 export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolean> {
-  const { chain, policy } = ctx;
-  let info;
   try {
-    info = await readJob(chain.client, chain.market, rec.jobId);
-  } catch (err) {
-    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return decline(ctx, rec, "gone", "the job no longer exists");
-    throw err;
+    return await evaluateJob(ctx, rec);
+  } finally {
+    ctx.posted.delete(rec.jobId);
   }
-  if (info.state !== "Open") return decline(ctx, rec, "closed", `the job is ${info.state}, no longer taking bids`);
-  const me = await readProvider(chain.client, chain.market, ctx.me);
+}
+
+async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const { chain, policy } = ctx;
+  const posted = ctx.posted.get(rec.jobId);
+  let job: BidJob;
+  if (posted) {
+    // Just posted (a live event): open, with the terms the event carries.
+    job = { ...posted, collateralRatioBps: await ctx.reads.collateralRatioBps() };
+  } else {
+    let info;
+    try {
+      info = await readJob(chain.client, chain.market, rec.jobId);
+    } catch (err) {
+      if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return decline(ctx, rec, "gone", "the job no longer exists");
+      throw err;
+    }
+    if (info.state !== "Open") return decline(ctx, rec, "closed", `the job is ${info.state}, no longer taking bids`);
+    job = {
+      requester: info.requester,
+      maxPrice: info.maxPrice,
+      minReputation: info.minReputation,
+      bidDeadline: Number(info.deadline),
+      commitWindow: info.commitWindow,
+      collateralRatioBps: info.collateralRatioBps,
+    };
+  }
+  const { info: me, readAtMs } = await ctx.reads.ownRecord();
   if (!me.registered) return decline(ctx, rec, "unregistered", "this node is not registered (run `accord-provider register`)");
-  const job: BidJob = {
-    requester: info.requester,
-    maxPrice: info.maxPrice,
-    minReputation: info.minReputation,
-    bidDeadline: Number(info.deadline),
-    commitWindow: info.commitWindow,
-    collateralRatioBps: info.collateralRatioBps,
-  };
   const early = precheck(job, { chainNow: ctx.clock.now(), reputation: me.score }, policy);
   if (early) return decline(ctx, rec, "precheck", early);
 
@@ -76,14 +91,17 @@ export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolea
     throw err;
   }
 
+  // The k bids came in while we fetched: the job is no longer ours to win.
+  if (ctx.awardSeen.has(rec.jobId)) return decline(ctx, rec, "closed", "the job was awarded before this node could bid");
   // From here to the journal write there is no await, so concurrent evaluations see each other's reservations.
+  const active = ctx.journal.active();
   // A job already run for a committed bid holds no sandbox time any more.
-  const queued = ctx.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
+  const queued = active.filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
   const decision = decideBid(
     job,
     loaded.manifest,
     { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes },
-    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(ctx, job.collateralRatioBps), queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
+    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(active, readAtMs, job.collateralRatioBps), queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
     policy,
   );
   if (!decision.bid) return decline(ctx, rec, ruleOf(decision.reason), decision.reason);
@@ -120,11 +138,13 @@ async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob,
   }
 }
 
-/** Collateral of bids this node is about to send but the chain does not show yet. */
-function reservedCollateral(ctx: StepContext, ratioBps: number): bigint {
-  return ctx.journal
-    .active()
-    .filter((r) => r.phase === "bidding")
+/**
+ * Collateral of bids the provider record read at `readAtMs` does not show: those about to be
+ * sent, and those sent since the read (the record is shared for ownRecordMaxAgeMs).
+ */
+function reservedCollateral(active: readonly JobRecord[], readAtMs: number, ratioBps: number): bigint {
+  return active
+    .filter((r) => r.phase === "bidding" || (r.phase === "bid" && r.updatedAtMs >= readAtMs))
     .reduce((n, r) => n + ((r.price ?? 0n) * BigInt(ratioBps)) / 10_000n, 0n);
 }
 

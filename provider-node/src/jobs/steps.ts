@@ -6,6 +6,7 @@ import { cidDigest, parseCid } from "@accord/client/content/cid.ts";
 import type { ContentStore } from "@accord/client/content/index.ts";
 import type { SandboxPool } from "@accord/client/sandbox/index.ts";
 import type { ChainContext } from "../chain/clients.ts";
+import type { CachedReads } from "../chain/reads.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { Fault } from "../faults.ts";
 import type { JobRecord, Journal } from "../journal/journal.ts";
@@ -14,6 +15,9 @@ import type { ProviderMetrics } from "../metrics/metrics.ts";
 import type { ChainClock, Semaphore } from "./driver.ts";
 import { evaluate } from "./evaluate.ts";
 import { runReplica } from "./run.ts";
+
+/** A job's terms as its JobPosted event gave them. */
+export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number };
 
 export type StepContext = {
   chain: ChainContext;
@@ -37,6 +41,10 @@ export type StepContext = {
   awardSeen: Set<bigint>;
   /** Jobs where this node saw its own bid displaced. */
   displaced: Set<bigint>;
+  /** What a live JobPosted said about jobs not evaluated yet (the chain state at the post, no read needed). */
+  posted: Map<bigint, PostedJob>;
+  /** This node's provider record and the market's collateral ratio, shared by evaluations. */
+  reads: CachedReads;
   /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
   wakeAt: (jobId: bigint, chainTime: number) => void;
   /** Step the job again after `ms` of wall time. */

@@ -58,6 +58,7 @@ describe("Journal", () => {
     j.insert(3n, { phase: "settled", retainUntilMs: 1_000 });
     j.insert(4n, { phase: "settled", retainUntilMs: 5_000 });
     expect(j.active().map((r) => r.jobId)).toEqual([2n]);
+    expect(j.countActive()).toBe(1);
     expect(j.expiredRetention(2_000).map((r) => r.jobId)).toEqual([3n]);
     expect(j.countByPhase()).toEqual({ declined: 1, revealed: 1, settled: 2 });
     j.close();

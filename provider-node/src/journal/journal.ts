@@ -166,6 +166,12 @@ export class Journal {
     return rows.map(fromRow);
   }
 
+  /** How many jobs are active, without reading them (the in-flight gauge, after every step). */
+  countActive(): number {
+    const marks = ACTIVE_PHASES.map(() => "?").join(", ");
+    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE phase IN (${marks})`).get(...ACTIVE_PHASES) as { n: number }).n);
+  }
+
   /** Settled jobs whose sealed result is due to be unpinned. */
   expiredRetention(nowMs: number): JobRecord[] {
     const rows = this.db.prepare("SELECT * FROM jobs WHERE retain_until_ms IS NOT NULL AND retain_until_ms <= ?").all(nowMs) as Row[];
