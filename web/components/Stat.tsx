@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
 
-export function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
+export function Stat({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: ReactNode; testId?: string }) {
   return (
-    <div className="stat">
+    <div className="stat" data-testid={testId}>
       <div className="stat-label">{label}</div>
       <div className="stat-value">{value}</div>
       {hint && <div className="stat-hint">{hint}</div>}

@@ -1,12 +1,16 @@
 // End to end, in Debian's chromium: a local chain, three real provider nodes (one told to return a
 // wrong result), the built web app. A requester posts a job through the form with the built-in
 // development wallet, watches it settle, decrypts and downloads the result, and every page opens.
+// Then the funds: cancel a job, withdraw the refund, claim a job nobody took past its deadline,
+// and a refused action explained.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { advanceTime, chainOf } from "./chain.ts";
 import { buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
 
@@ -154,6 +158,131 @@ describe("marketplace web app", () => {
 
     expect(consoleErrors).toEqual([]);
   }, 180_000);
+
+  describe("a requester's funds", () => {
+    /** Dev account #1, the development wallet's default: the requester the page signs for. */
+    let me: ReturnType<typeof chainOf>;
+    let actions: BrowserContext;
+
+    /** A page in a context of its own whose development wallet is connected (as account #1). */
+    async function openConnected(path: string, waitFor: string): Promise<Page> {
+      const page = await actions.newPage();
+      page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${path}: ${m.text()} ${m.location().url ?? ""}`.trimEnd()));
+      page.on("pageerror", (e) => consoleErrors.push(`${path}: ${e.message}`));
+      await page.goto(`${web.url}${path}`);
+      await page.getByText(waitFor, { exact: false }).first().waitFor({ timeout: 30_000 });
+      await connect(page);
+      return page;
+    }
+
+    async function connect(page: Page) {
+      const button = page.getByTestId("wallet-button");
+      // The connection persists per context: connect once, later pages reconnect by themselves.
+      if (!(await actions.storageState()).origins.some((o) => o.localStorage.some((l) => l.name === "accord.devWallet" && l.value.includes('"connected":true')))) {
+        await button.click();
+        await page.getByTestId("connect-dev").click();
+      }
+      await button.filter({ hasText: "0x7099" }).waitFor();
+    }
+
+    /** An amount as the page shows it, in base units (the Amount component's title). */
+    async function shownUnits(page: Page, testId: string): Promise<bigint> {
+      const title = await page.getByTestId(testId).locator(".amount").getAttribute("title");
+      return BigInt(title!.split(" ")[0]!);
+    }
+
+    beforeAll(async () => {
+      me = chainOf(devnet, 1);
+      actions = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      consoleErrors.length = 0;
+    });
+
+    afterAll(async () => {
+      await actions?.close().catch(() => {});
+    });
+
+    it("cancels an open job, sees the refund become withdrawable, and withdraws it to the wallet", async () => {
+      const { jobId: id, escrow } = await me.postUnbiddableJob({ bidWindowS: 3600 });
+      const withdrawableBefore = await me.withdrawable();
+
+      const page = await openConnected(`/jobs/${id}`, "Open for bids");
+      await page.getByTestId("cancel-job").click();
+      await page.getByTestId("tx-confirmed").waitFor({ timeout: 30_000 });
+      // The page refreshed from the chain: the job is cancelled and the buttons are gone.
+      await page.locator(".page-head").getByText("Cancelled").waitFor();
+      await page.getByTestId("cancel-job").waitFor({ state: "detached" });
+      expect(await me.withdrawable()).toBe(withdrawableBefore + escrow);
+      await shot(page, "job-cancelled");
+      await page.close();
+
+      const account = await openConnected("/me", "My jobs");
+      await account.getByTestId("withdraw-button").filter({ hasText: /^Withdraw \d/ }).waitFor();
+      expect(await shownUnits(account, "stat-withdrawable")).toBe(withdrawableBefore + escrow);
+      const balanceBefore = await me.balance();
+      expect(await shownUnits(account, "stat-balance")).toBe(balanceBefore);
+
+      await account.getByTestId("withdraw-button").click();
+      await account.getByTestId("tx-confirmed").waitFor({ timeout: 30_000 });
+      expect(await me.withdrawable()).toBe(0n);
+      expect(await me.balance()).toBe(balanceBefore + withdrawableBefore + escrow);
+      // The page follows: nothing left to withdraw, and the balance shows the tokens.
+      await account.getByTestId("withdraw-button").and(account.locator(":disabled")).waitFor();
+      await account.getByTestId("stat-balance").locator(`[title="${balanceBefore + withdrawableBefore + escrow} base units"]`).waitFor();
+      expect(await shownUnits(account, "stat-withdrawable")).toBe(0n);
+      await shot(account, "withdrawn");
+      await account.close();
+      expect(consoleErrors).toEqual([]);
+    }, 120_000);
+
+    it("claims a job no provider took once its bid deadline has passed, refunding the escrow", async () => {
+      const bidWindowS = 120;
+      const { jobId: id, escrow } = await me.postUnbiddableJob({ bidWindowS });
+      const page = await openConnected(`/jobs/${id}`, "Open for bids");
+      // The actions card is drawn from the chain's answer; before the deadline it offers cancel only.
+      await page.getByTestId("cancel-job").waitFor();
+      expect(await page.getByTestId("claim-job").count()).toBe(0);
+
+      await advanceTime(devnet, bidWindowS);
+      const claim = page.getByTestId("claim-job");
+      await claim.filter({ hasText: "expire the job and refund the escrow" }).waitFor({ timeout: 30_000 });
+      const withdrawableBefore = await me.withdrawable();
+      await claim.click();
+      await page.getByTestId("tx-confirmed").waitFor({ timeout: 30_000 });
+      await page.locator(".page-head").getByText("Expired").waitFor();
+      await page.locator('[data-phase="settlement"][data-status="failed"]').waitFor();
+      await claim.waitFor({ state: "detached" });
+      expect(await me.withdrawable()).toBe(withdrawableBefore + escrow);
+      await shot(page, "job-claimed");
+      await page.close();
+      expect(consoleErrors).toEqual([]);
+    }, 120_000);
+
+    it("explains a refused action in words and refreshes the page", async () => {
+      const { jobId: id } = await me.postUnbiddableJob({ bidWindowS: 3600 });
+      const page = await actions.newPage();
+      // A tab that stopped following the chain (asleep, offline): it still offers to cancel a job
+      // the requester has meanwhile cancelled elsewhere, and the contract refuses.
+      await page.route("**/api/events", (route) => route.abort());
+      await page.goto(`${web.url}/jobs/${id}`);
+      await connect(page);
+      await page.getByTestId("cancel-job").waitFor();
+      await me.cancel(id);
+      // The server has seen the cancel (so a refetch tells the truth); the tab has not.
+      while ((await (await fetch(`${web.url}/api/jobs/${id}`)).json()).state !== "Cancelled") await sleep(100);
+      expect(await page.locator(".page-head").getByText("Open for bids").count()).toBe(1);
+
+      await page.getByTestId("cancel-job").click();
+      const notice = page.getByTestId("job-actions").getByRole("alert");
+      await notice.getByText("The job was not cancelled").waitFor({ timeout: 30_000 });
+      await notice.getByText("This job can no longer be cancelled: it is cancelled now, and only a job still open for bids can be.").waitFor();
+      await notice.getByText(/^What to do: .*withdraw it from My jobs & earnings/).waitFor();
+      await notice.getByText(/WrongJobState\(/).waitFor();
+      // The refusal refetched the job, though the tab hears no blocks.
+      await page.locator(".page-head").getByText("Cancelled").waitFor();
+      await shot(page, "job-action-refused");
+      await page.close();
+    }, 60_000);
+  });
 
   it("explains an unknown job instead of failing", async () => {
     const page = await context.newPage();

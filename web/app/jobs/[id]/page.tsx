@@ -3,6 +3,7 @@ import { use } from "react";
 import { Address } from "@/components/Address.tsx";
 import { Amount } from "@/components/Amount.tsx";
 import { Card } from "@/components/Card.tsx";
+import { JobActions } from "@/components/JobActions.tsx";
 import { JobPhases } from "@/components/JobPhases.tsx";
 import { ResultPanel } from "@/components/ResultPanel.tsx";
 import { OutcomeBadge, StateBadge } from "@/components/StateBadge.tsx";
@@ -31,6 +32,7 @@ function Job({ job }: { job: JobDetail }) {
   const s = job.settlement;
   return (
     <>
+      <JobActions job={job} />
       <div className="grid-2">
         <Card title="Progress" id="progress">
           <JobPhases job={job} />

@@ -1,0 +1,103 @@
+import { jobMarketAbi } from "@accord/client/abi";
+import { JOB_STATES } from "@accord/client/chain/constants.ts";
+import { ContractRevertedError, explainChainError } from "@accord/client/chain/revert.ts";
+import { BaseError } from "@accord/client/errors.ts";
+import type { Address, Hash } from "viem";
+import type { Config } from "wagmi";
+import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+
+/** The market calls the web app sends on a user's behalf besides posting. */
+export type MarketCall = { functionName: "cancel"; args: readonly [bigint] } | { functionName: "claim"; args: readonly [bigint] } | { functionName: "withdraw"; args: readonly [] };
+
+export type TxStep = "simulate" | "sign" | "confirm";
+export const TX_STEP_LABEL: Record<TxStep, string> = {
+  simulate: "Checking with the chain…",
+  sign: "Sign the transaction in your wallet…",
+  confirm: "Waiting for the transaction to be mined…",
+};
+
+const ACTION: Record<MarketCall["functionName"], string> = { cancel: "Cancelling the job", claim: "Claiming the job", withdraw: "Withdrawing" };
+
+const STATE_TEXT: Record<string, string> = {
+  Open: "open for bids",
+  Committing: "awarded and running",
+  Revealing: "in its reveal phase",
+  Succeeded: "settled (quorum agreed)",
+  NoConsensus: "settled without consensus",
+  Failed: "failed (too few commits)",
+  Cancelled: "cancelled",
+  Expired: "expired unfilled",
+};
+const stateText = (v: unknown) => STATE_TEXT[JOB_STATES[Number(v)] ?? ""] ?? `in state ${String(v)}`;
+const REFUND_HINT = "If it ended without paying anyone, the escrow is credited to the requester: withdraw it from My jobs & earnings.";
+
+/** A market call the contract refused, told in the web app's words; `details` keeps the decoded error. */
+export class MarketActionError extends BaseError {
+  override name = "MarketActionError";
+  readonly errorName?: string;
+  constructor(message: string, fix: string, cause: BaseError) {
+    super(message, { fix, details: cause.shortMessage, cause });
+    this.errorName = cause instanceof ContractRevertedError ? cause.errorName : undefined;
+  }
+}
+
+/**
+ * The sentence a user of the page needs for a refusal. The client library's fixes speak to CLI
+ * users (`accord job status`); here the same errors point at what the page offers.
+ */
+export function explainMarketError(call: MarketCall, err: unknown): BaseError {
+  const base = explainChainError(ACTION[call.functionName], err);
+  if (!(base instanceof ContractRevertedError)) return base;
+  const a = base.args;
+  const own = (message: string, fix: string) => new MarketActionError(message, fix, base);
+  switch (base.errorName) {
+    case "WrongJobState":
+      if (call.functionName === "cancel") return own(`This job can no longer be cancelled: it is ${stateText(a[1])} now, and only a job still open for bids can be.`, `Look at the job as it is now (the page has refreshed). ${REFUND_HINT}`);
+      break;
+    case "NotRequester":
+      return own(`Only the account that posted this job (${String(a[2])}) can cancel it; you are connected as ${String(a[1])}.`, "Switch your wallet to the requester's account and try again.");
+    case "JobTerminal":
+      return own(`There is nothing left to claim: the job is already ${stateText(a[1])}.`, `Nothing to do; the page has refreshed. ${REFUND_HINT}`);
+    case "DeadlineNotReached":
+      return own(`The job's current deadline has not passed yet (${Number(a[1]) - Number(a[2])} s to go by the chain's clock).`, "Wait for the deadline: until then the providers may still act. The claim button shows once it has passed.");
+    case "JobNotFound":
+      return own("This job has ended and its record was reused by a later job, so nothing can be done to it any more.", "Nothing to do; its history stays on this page.");
+    case "NothingToWithdraw":
+      return own("Nothing is credited to this account in the market.", "Refunds, slashed collateral and earnings appear here once a job settles; then withdraw them.");
+  }
+  return base;
+}
+
+export type SendMarketCallArgs = { wagmi: Config; app: { jobMarket: Address }; account: Address; call: MarketCall; onStep: (s: TxStep) => void };
+
+/**
+ * Simulates the call first, so a refusal is told before the wallet asks for a signature, then
+ * has the connected wallet sign and send it (as posting does) and waits for it to be mined.
+ */
+export async function sendMarketCall({ wagmi, app, account, call, onStep }: SendMarketCallArgs): Promise<{ hash: Hash; blockNumber: bigint }> {
+  const market = { address: app.jobMarket, abi: jobMarketAbi, account } as const;
+  let hash: Hash;
+  try {
+    onStep("simulate");
+    // One branch per signature: the typed request of one does not fit the other's writeContract.
+    // The request goes without `account`: given an address, wagmi would send eth_sendTransaction
+    // over RPC instead of having the connected wallet sign (as in posting).
+    if (call.functionName === "withdraw") {
+      const { account: _, ...request } = (await simulateContract(wagmi, { ...market, functionName: "withdraw" })).request;
+      onStep("sign");
+      hash = await writeContract(wagmi, request);
+    } else {
+      const { account: _, ...request } = (await simulateContract(wagmi, { ...market, functionName: call.functionName, args: call.args })).request;
+      onStep("sign");
+      hash = await writeContract(wagmi, request);
+    }
+  } catch (err) {
+    throw explainMarketError(call, err);
+  }
+  onStep("confirm");
+  const receipt = await waitForTransactionReceipt(wagmi, { hash });
+  if (receipt.status !== "success") {
+    throw new BaseError(`The transaction ${hash} was mined but reverted: the job changed between the check and the transaction.`, { fix: "Look at the page as it is now, then try again if the action still shows." });
+  }
+  return { hash, blockNumber: receipt.blockNumber };
+}
