@@ -20,6 +20,13 @@ type Sharding = { encode(key: CID): { dir: string; file: string } };
  */
 export class BlockFiles extends FsBlockstore {
   readonly #dirs = new Set<string>();
+  /**
+   * Temporary names: random per store (two processes on one directory never collide), then
+   * a counter (two fetches of one block never write the same file). A randomBytes() per block
+   * showed in the receiver's profile (~30 ms of its main thread per 256 MiB).
+   */
+  readonly #temporaryPrefix = randomBytes(6).toString("hex");
+  #temporaries = 0;
 
   #shard(key: CID): { dir: string; file: string } {
     // Private in the typings only; the same sharding the parent uses.
@@ -67,8 +74,7 @@ export class BlockFiles extends FsBlockstore {
     options?.signal?.throwIfAborted();
     const { dir, file } = this.#shard(key);
     const path = join(this.path, dir, file);
-    // Unique, so two fetches of one block never write the same temporary file.
-    const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+    const temporary = `${path}.${this.#temporaryPrefix}${(this.#temporaries++).toString(36)}.tmp`;
     try {
       if (!this.#dirs.has(dir)) {
         await new Promise<void>((resolve, reject) => mkdir(join(this.path, dir), { recursive: true }, (err) => (err ? reject(err) : resolve())));

@@ -1,0 +1,51 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BlockFiles } from "./fs-blockstore.ts";
+import { RAW_CODE } from "./file-blocks.ts";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "accord-blockfiles-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function block(seed: number): Promise<{ cid: CID; bytes: Uint8Array }> {
+  const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31 + seed) & 0xff);
+  return { cid: CID.createV1(RAW_CODE, await sha256.digest(bytes)), bytes };
+}
+
+async function files(): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+}
+
+describe("BlockFiles", () => {
+  it("stores one block written by several puts at once, and leaves no temporary file", async () => {
+    const store = new BlockFiles(dir);
+    await store.open();
+    const { cid, bytes } = await block(1);
+    // Each put needs a temporary name of its own: a shared one would be renamed away under the others.
+    await Promise.all(Array.from({ length: 8 }, () => store.put(cid, bytes)));
+    expect(await files()).toHaveLength(1);
+    expect(Buffer.from(await store.readInto(cid, new Uint8Array(bytes.length + 1))).equals(Buffer.from(bytes))).toBe(true);
+    await store.close();
+  });
+
+  it("keeps temporary names apart between two stores on one directory", async () => {
+    const a = new BlockFiles(dir);
+    const b = new BlockFiles(dir);
+    await a.open();
+    await b.open();
+    const { cid, bytes } = await block(2);
+    await Promise.all([a.put(cid, bytes), b.put(cid, bytes), a.put(cid, bytes), b.put(cid, bytes)]);
+    expect(await files()).toHaveLength(1);
+    const reopened = new BlockFiles(dir);
+    await reopened.open();
+    expect(await reopened.has(cid)).toBe(true);
+  });
+});
