@@ -8,8 +8,12 @@
  *  - peak RSS of the receiving process while it moves 1 GiB through the content layer.
  * Receivers run as child processes, so their memory is measured alone.
  * Writes bench/results/p2p.json. Sizes can be overridden: BENCH_P2P_SIZES_MIB=64,256 BENCH_P2P_BIG_MIB=1024.
+ * For iterating on transfers: BENCH_P2P_DHT=0 skips the DHT part (the results then lack it);
+ * BENCH_P2P_VERBOSE=1 prints, per transfer, each thread's CPU (main, V8's GC workers, libuv's
+ * fs pool), the receiver's page faults and its time to the first byte.
  */
 import { fork } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, connect } from "node:net";
@@ -39,8 +43,37 @@ async function* payload(sizeMib: number): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** cpuMs: the receiving child's CPU time (user + system) while it moved the bytes. */
-type ChildResult = { bytes: number; ms: number; maxRssMib: number; cpuMs: number };
+/**
+ * cpuMs: the receiving child's CPU time (user + system) while it moved the bytes; sysMs its
+ * system part (socket reads, page faults, and for content the block files' page cache).
+ */
+type ChildResult = { bytes: number; ms: number; maxRssMib: number; cpuMs: number; sysMs: number };
+
+const VERBOSE = Boolean(process.env.BENCH_P2P_VERBOSE);
+
+/** CPU ticks (user, system; 10 ms each) of every thread of this process, by name and id. */
+function threadTicks(): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const task of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(`${stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))}#${task}`, [Number(fields[11]), Number(fields[12])]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+function threadsSince(before: Map<string, [number, number]>): string {
+  const used: string[] = [];
+  for (const [name, [user, sys]] of threadTicks()) {
+    const [u0, s0] = before.get(name) ?? [0, 0];
+    if (user - u0 + sys - s0 > 0) used.push(`${name} ${(user - u0) * 10}+${(sys - s0) * 10}`);
+  }
+  return `${used.join(", ")} (user+sys ms)`;
+}
 type Measured = ChildResult & { senderCpuMs: number };
 
 /**
@@ -52,21 +85,28 @@ function runChild(args: string[]): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const child = fork(here, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let before = process.cpuUsage();
+    let threads = threadTicks();
     child.on("message", (m) => {
       if (m === "start") {
         before = process.cpuUsage();
+        threads = threadTicks();
         return;
       }
       const used = process.cpuUsage(before);
+      if (VERBOSE) console.error(`  sender threads: ${threadsSince(threads)}`);
       resolve({ ...(m as ChildResult), senderCpuMs: (used.user + used.system) / 1000 });
     });
     child.once("exit", (code) => code !== 0 && reject(new Error(`child ${args[0]} exited with ${code}`)));
   });
 }
 
+const cpuMs = (cpu: NodeJS.CpuUsage) => (cpu.user + cpu.system) / 1000;
+
 async function childMain(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
   let bytes = 0;
+  let t0 = 0;
+  let cpu0 = process.cpuUsage();
   let receive: () => Promise<void>;
   let stop = async () => {};
   if (mode === "recv-tcp") {
@@ -84,19 +124,29 @@ async function childMain(): Promise<void> {
     const node = await createAccordNode({ dataDir, content: readAhead ? { blockReadAhead: Number(readAhead) } : {} });
     // cat returns once the last block is verified and written to the blockstore.
     receive = async () => {
-      for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr] })) bytes += chunk.length;
+      for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr] })) {
+        if (VERBOSE && bytes === 0) console.error(`  first byte after ${(performance.now() - t0).toFixed(0)} ms, ${cpuMs(process.cpuUsage(cpu0)).toFixed(0)} ms of CPU`);
+        bytes += chunk.length;
+      }
     };
     stop = () => node.stop();
   }
   // From the request to the last byte (stored and verified, for content), on both sides.
   process.send!("start");
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const threads = threadTicks();
+  const faults = process.resourceUsage().minorPageFault;
+  t0 = performance.now();
+  cpu0 = process.cpuUsage();
   await receive();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  if (VERBOSE) {
+    const mib = bytes / MIB;
+    console.error(`${mode} ${mib} MiB: ${(cpu.user / 1000 / mib).toFixed(2)} user + ${(cpu.system / 1000 / mib).toFixed(2)} sys ms/MiB, ${((process.resourceUsage().minorPageFault - faults) / mib).toFixed(0)} page faults/MiB`);
+    console.error(`  receiver threads: ${threadsSince(threads)}`);
+  }
   await stop();
-  process.send!({ bytes, ms, maxRssMib: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000 });
+  process.send!({ bytes, ms, maxRssMib: process.resourceUsage().maxRSS / 1024, cpuMs: cpuMs(cpu), sysMs: cpu.system / 1000 });
 }
 
 async function rawTcp(sizeMib: number): Promise<Measured> {
@@ -179,11 +229,14 @@ async function main(): Promise<void> {
         json[`tcp_recv_cpu_ms_per_mib_${size}mib`] = tcp.cpuMs / size;
         json[`tcp_send_cpu_ms_per_mib_${size}mib`] = tcp.senderCpuMs / size;
         json[`content_recv_cpu_ms_per_mib_${size}mib`] = cnt.cpuMs / size;
+        // The system part: for content mostly the block files' page cache, which costs what the machine makes it cost.
+        json[`tcp_recv_sys_cpu_ms_per_mib_${size}mib`] = tcp.sysMs / size;
+        json[`content_recv_sys_cpu_ms_per_mib_${size}mib`] = cnt.sysMs / size;
         json[`content_send_cpu_ms_per_mib_${size}mib`] = cnt.senderCpuMs / size;
         rows.push([`raw TCP ${size} MiB`, `${mibps(tcp).toFixed(0)} MiB/s`]);
         console.log(`raw TCP ${size} MiB: ${mibps(tcp).toFixed(0)} MiB/s; content: ${mibps(cnt).toFixed(0)} MiB/s`);
         rows.push([`content ${size} MiB`, `${mibps(cnt).toFixed(0)} MiB/s (${(100 * json[`content_over_tcp_${size}mib`]).toFixed(1)} % of TCP)`]);
-        rows.push([`  CPU ms per MiB`, `content: receiver ${(cnt.cpuMs / size).toFixed(1)}, sender ${(cnt.senderCpuMs / size).toFixed(1)}; TCP: receiver ${(tcp.cpuMs / size).toFixed(1)}, sender ${(tcp.senderCpuMs / size).toFixed(1)}`]);
+        rows.push([`  CPU ms per MiB`, `content: receiver ${(cnt.cpuMs / size).toFixed(1)} (sys ${(cnt.sysMs / size).toFixed(1)}), sender ${(cnt.senderCpuMs / size).toFixed(1)}; TCP: receiver ${(tcp.cpuMs / size).toFixed(1)} (sys ${(tcp.sysMs / size).toFixed(1)}), sender ${(tcp.senderCpuMs / size).toFixed(1)}`]);
       }
       const big = await content(sender, dir, BIG_MIB);
       if (big.bytes !== BIG_MIB * MIB) throw new Error(`short transfer of ${BIG_MIB} MiB: ${big.bytes}`);
@@ -194,12 +247,14 @@ async function main(): Promise<void> {
     } finally {
       await sender.stop();
     }
-    const { latencies: lat, misses } = await dhtLatency(dir);
-    json.find_providers_misses = misses;
-    json.find_providers_median_ms = quantile(lat, 0.5);
-    json.find_providers_p95_ms = quantile(lat, 0.95);
-    json.find_providers_lookups = lat.length;
-    rows.push([`findProviders, ${DHT_NODES} nodes`, `median ${json.find_providers_median_ms.toFixed(1)} ms, p95 ${json.find_providers_p95_ms.toFixed(1)} ms (${lat.length} lookups, ${misses} missed)`]);
+    if (process.env.BENCH_P2P_DHT !== "0") {
+      const { latencies: lat, misses } = await dhtLatency(dir);
+      json.find_providers_misses = misses;
+      json.find_providers_median_ms = quantile(lat, 0.5);
+      json.find_providers_p95_ms = quantile(lat, 0.95);
+      json.find_providers_lookups = lat.length;
+      rows.push([`findProviders, ${DHT_NODES} nodes`, `median ${json.find_providers_median_ms.toFixed(1)} ms, p95 ${json.find_providers_p95_ms.toFixed(1)} ms (${lat.length} lookups, ${misses} missed)`]);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   }
