@@ -70,6 +70,11 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
     async commit(jobId: bigint, commitment: Hex) {
       await mined(await wallet.writeContract({ address: market, abi: jobMarketAbi, functionName: "commit", args: [jobId, commitment] }));
     },
+    /** Collateral the job's bids (or awarded replicas) hold locked. */
+    async collateralOf(jobId: bigint): Promise<bigint> {
+      const replicas = await pub.readContract({ address: market, abi: jobMarketAbi, functionName: "getReplicas", args: [jobId] });
+      return replicas.reduce((sum, r) => sum + r.collateral, 0n);
+    },
     getJob: (jobId: bigint) => pub.readContract({ address: market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] }),
     async cancel(jobId: bigint) {
       await mined(await wallet.writeContract({ address: market, abi: jobMarketAbi, functionName: "cancel", args: [jobId] }));

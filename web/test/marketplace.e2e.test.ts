@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advanceTime, chainOf } from "./chain.ts";
 import { buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
@@ -253,6 +254,32 @@ describe("marketplace web app", () => {
       await claim.waitFor({ state: "detached" });
       expect(await me.withdrawable()).toBe(withdrawableBefore + escrow);
       await shot(page, "job-claimed");
+      await page.close();
+      expect(consoleErrors).toEqual([]);
+    }, 120_000);
+
+    it("claims an awarded job whose providers never committed, crediting the escrow and their collateral", async () => {
+      // Two providers with no node behind them win the job and vanish.
+      const gone = [chainOf(devnet, 7), chainOf(devnet, 8)];
+      for (const p of gone) await p.registerProvider(parseUnits("100", 6));
+      const { jobId: id, escrow } = await me.postJob({ bidWindowS: 0, replicas: 2, quorum: 2 });
+      for (const p of gone) await p.bid(id, 900_000n); // the second fills the book and awards the job
+      const collateral = await me.collateralOf(id);
+      expect(collateral).toBeGreaterThan(0n);
+
+      const page = await openConnected(`/jobs/${id}`, "Running");
+      await page.locator('[data-phase="award"][data-status="done"]').waitFor();
+
+      await advanceTime(devnet, 60); // the commit window
+      const claim = page.getByTestId("claim-job");
+      await claim.filter({ hasText: "fail the job and refund the escrow" }).waitFor({ timeout: 30_000 });
+      const withdrawableBefore = await me.withdrawable();
+      await claim.click();
+      await page.getByTestId("tx-confirmed").waitFor({ timeout: 30_000 });
+      await page.locator(".page-head").getByText("Failed").waitFor();
+      await page.getByText("Missed commit").first().waitFor();
+      expect(await me.withdrawable()).toBe(withdrawableBefore + escrow + collateral);
+      await shot(page, "job-claimed-failed");
       await page.close();
       expect(consoleErrors).toEqual([]);
     }, 120_000);
