@@ -69,7 +69,8 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       if (rpcUp) log.warn({ what, err: (err as Error).message.split("\n")[0], retryInMs }, "chain RPC unreachable; retrying");
       rpcUp = false;
     };
-    const chain = await connectChain({ rpcUrl: config.rpcUrl, privateKey: config.privateKey, market: config.market, limits, onRetry: onRpcError, signal });
+    // Salts reach the disk before any batch that may carry their commitments (one fsync a batch).
+    const chain = await connectChain({ rpcUrl: config.rpcUrl, privateKey: config.privateKey, market: config.market, limits, onRetry: onRpcError, beforeSend: () => journal.flush(), signal });
     metrics.rpcUp.set(1);
 
     // Registered providers' peer ids, so that job content is asked of the other peers (requesters) first.

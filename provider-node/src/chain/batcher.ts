@@ -20,6 +20,11 @@ export type TxBatcherOptions = {
   intervalMs: number;
   /** Most calls in one transaction. */
   maxCalls: number;
+  /**
+   * Called before each batch is simulated and sent (the journal's flush, so every salt whose
+   * commitment a call carries is on the disk first); a throw fails the batch's calls.
+   */
+  beforeSend?: () => void;
   signal?: AbortSignal;
 };
 
@@ -78,6 +83,14 @@ export class TxBatcher {
     this.preparing = true;
     this.lastFlushMs = Date.now();
     const batch = this.queue.splice(0, this.o.maxCalls);
+    try {
+      this.o.beforeSend?.();
+    } catch (err) {
+      for (const e of batch) e.reject(err);
+      this.preparing = false;
+      this.schedule();
+      return;
+    }
     try {
       // Only the preparation holds the next batch back; receipts are awaited alongside.
       await this.send(batch);

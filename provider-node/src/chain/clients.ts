@@ -25,6 +25,8 @@ export type ConnectParameters = {
   market?: Address;
   limits: ProviderLimits;
   onRetry?: (what: string, err: unknown, retryInMs: number) => void;
+  /** Run before each batch of market calls is sent (see TxBatcherOptions.beforeSend). */
+  beforeSend?: () => void;
   signal?: AbortSignal;
 };
 
@@ -61,6 +63,6 @@ export async function connectChain(p: ConnectParameters): Promise<ChainContext> 
     onRetry: p.onRetry,
     signal: p.signal,
   });
-  const batcher = new TxBatcher({ client, sender, market, me: account.address, intervalMs: p.limits.txBatchIntervalMs, maxCalls: p.limits.txBatchMaxCalls, signal: p.signal });
+  const batcher = new TxBatcher({ client, sender, market, me: account.address, intervalMs: p.limits.txBatchIntervalMs, maxCalls: p.limits.txBatchMaxCalls, beforeSend: p.beforeSend, signal: p.signal });
   return { client, account, chainId, market, startBlock, sender, batcher };
 }

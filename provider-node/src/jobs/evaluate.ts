@@ -119,7 +119,7 @@ function speculates(ctx: StepContext, fuel: number): boolean {
 }
 
 /**
- * The speculative run: salt, result and commitment are journalled (fsynced) while the phase
+ * The speculative run: salt, result and commitment are journalled (flushed before the bid is sent) while the phase
  * stays "bidding", so the bid that follows (now or after a restart) is a bidAndCommit with this
  * commitment and a restart can still reveal. A run that fails leaves a plain bid: the winner
  * runs again after the award, with the retries and deadline checks of that path.

@@ -274,7 +274,7 @@ async function awaitSettlement(ctx: StepContext, rec: JobRecord): Promise<boolea
 }
 
 /**
- * Prepares the commit: a salt, journalled (fsynced) with the result before any transaction
+ * Prepares the commit: a salt, journalled with the result (and on the disk, see Journal.flush) before any transaction
  * carries the commitment. A salt already journalled is kept (the journal never replaces one),
  * so the commitment is always the one its salt opens.
  */

@@ -83,4 +83,16 @@ describe("Journal", () => {
     expect(() => j.update(99n, { phase: "bid" })).toThrow(/no job 99/);
     j.close();
   });
+
+  it("flushes to the disk only when a salt was written since the last flush", () => {
+    const j = new Journal(tempJournal());
+    j.insert(1n, { phase: "evaluating" });
+    j.update(1n, { phase: "bidding", price: 5n });
+    expect(j.flush()).toBe(false);
+    j.update(1n, { salt: "0x01", commitment: "0x02" });
+    expect(j.flush()).toBe(true);
+    expect(j.flush()).toBe(false);
+    expect(j.get(1n)!.salt).toBe("0x01");
+    j.close();
+  });
 });

@@ -75,15 +75,19 @@ CREATE INDEX IF NOT EXISTS jobs_by_retention ON jobs(retain_until_ms) WHERE reta
 /**
  * The provider's memory across crashes, in SQLite (node:sqlite, no native build). Every write
  * is its own transaction, in the WAL before the call returns, so a process that dies a moment
- * later finds it. Only a write carrying a salt is also flushed to the disk before it returns
- * (synchronous=FULL for that transaction, which flushes every earlier one with it): a salt is
- * the one thing a reveal cannot do without and the chain cannot give back. Every other phase
- * is re-read from the chain after a restart, so after a power cut the node at worst repeats a
- * step; fsyncing each of the ~8 writes per job was the largest cost of the journal under load.
+ * later finds it. A salt must also be on the disk before any transaction carries its
+ * commitment: it is the one thing a reveal cannot do without and the chain cannot give back.
+ * `flush()` does that for every salt written so far (one write at synchronous=FULL, which
+ * flushes every earlier one with it); the transaction batcher calls it before each batch it
+ * sends, so one fsync covers all the commitments of a batch, where an fsync per salt written
+ * was the largest cost of the journal under load. Every other phase is re-read from the chain
+ * after a restart, so after a power cut the node at worst repeats a step.
  */
 export class Journal {
   readonly path: string;
   private readonly db: DatabaseSync;
+  /** A salt was written since the last flush. */
+  private unflushedSalt = false;
 
   constructor(path: string, options: { busyTimeoutMs?: number; readOnly?: boolean } = {}) {
     this.path = path;
@@ -149,14 +153,25 @@ export class Journal {
     if (cols.length === 0) return;
     const sets = cols.map(([k, c]) => (k === "salt" ? `${c} = COALESCE(${c}, ?)` : `${c} = ?`));
     const sql = `UPDATE jobs SET updated_at_ms = ?, ${sets.join(", ")} WHERE job_id = ?`;
-    const durable = fields.salt !== undefined;
-    if (durable) this.db.exec("PRAGMA synchronous = FULL");
+    const res = this.db.prepare(sql).run(Date.now(), ...cols.map(([k, , t]) => toSql(fields[k], t)), jobId.toString());
+    if (Number(res.changes) !== 1) throw new Error(`Journal has no job ${jobId} to update`);
+    if (fields.salt !== undefined) this.unflushedSalt = true;
+  }
+
+  /**
+   * Puts every write so far on the disk if a salt is among those that are not yet. Call before
+   * sending a transaction that may carry a commitment. Returns whether it had to.
+   */
+  flush(): boolean {
+    if (!this.unflushedSalt) return false;
+    this.db.exec("PRAGMA synchronous = FULL");
     try {
-      const res = this.db.prepare(sql).run(Date.now(), ...cols.map(([k, , t]) => toSql(fields[k], t)), jobId.toString());
-      if (Number(res.changes) !== 1) throw new Error(`Journal has no job ${jobId} to update`);
+      this.setMeta("flushed_at_ms", String(Date.now()));
     } finally {
-      if (durable) this.db.exec("PRAGMA synchronous = NORMAL");
+      this.db.exec("PRAGMA synchronous = NORMAL");
     }
+    this.unflushedSalt = false;
+    return true;
   }
 
   /** Jobs the node still owes something: bids waiting, runs, commits, reveals, settlements. */
