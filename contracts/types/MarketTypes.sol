@@ -76,6 +76,8 @@ struct JobView {
     uint8 replicas;
     uint8 quorum;
     uint8 bids;
+    /// Replicas holding a commitment. While Open this includes bids placed with `bidAndCommit`, which
+    /// become commits of awarded replicas (and emit `Committed`) only at the award.
     uint8 commits;
     uint8 reveals;
     bool awardOnFill;
