@@ -23,6 +23,7 @@ export {
   type SubmitJobProgress,
   type SubmitJobReturnType,
 } from "./submitJob.ts";
+export { MAX_JOBS_PER_SUBMIT, submitJobs, type SubmitJobsErrorType, type SubmitJobsItem, type SubmitJobsParameters, type SubmitJobsReturnType } from "./submitJobs.ts";
 export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./waitForResult.ts";
 export { DEADLINE_CHECK_INTERVAL_MS, watchJob, type DeadlinePassedEvent, type WatchJobErrorType, type WatchJobEvent, type WatchJobParameters, type WatchJobReturnType } from "./watchJob.ts";
 export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./withdraw.ts";

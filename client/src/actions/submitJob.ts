@@ -78,8 +78,9 @@ export type SubmitJobErrorType =
   | ContractRevertedError;
 
 
-function checkJobParameters(p: SubmitJobParameters): number {
-  const bad = (field: string, problem: string, fix: string) => new InvalidJobParametersError(field, problem, fix);
+/** Checks a job's parameters against the contract's bounds; returns the quorum. `at` prefixes the field ("jobs[2]."). */
+export function checkJobParameters(p: SubmitJobParameters, at = ""): number {
+  const bad = (field: string, problem: string, fix: string) => new InvalidJobParametersError(at + field, problem, fix);
   const k = p.replicas;
   if (!Number.isInteger(k) || k < 1 || k > MAX_REPLICAS) throw bad("replicas", `${k} is not between 1 and ${MAX_REPLICAS}`, "Ask for between 1 and 16 replicas.");
   const m = p.quorum ?? Math.floor(k / 2) + 1;
@@ -152,16 +153,7 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
       balanceUnits: balance,
     });
 
-  const jobParams = {
-    manifestCid: cidToHex(prepared.manifestCid),
-    replicas: parameters.replicas,
-    quorum,
-    maxPrice: parameters.maxPrice,
-    bidWindow: parameters.bidWindow ?? DEFAULT_BID_WINDOW_S,
-    commitWindow: parameters.commitWindow ?? DEFAULT_COMMIT_WINDOW_S,
-    revealWindow: parameters.revealWindow ?? DEFAULT_REVEAL_WINDOW_S,
-    minReputation: parameters.minReputation ?? 0,
-  };
+  const jobParams = postJobArgument(parameters, prepared.manifestCid, quorum);
   const payment = parameters.payment ?? "auto";
   let posted: Awaited<ReturnType<typeof writeMarket>>;
   if (allowance >= escrow && payment === "auto") {
@@ -196,6 +188,20 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
     blockNumber: posted.receipt.blockNumber,
     escrow,
     bidDeadline: BigInt(ev.args.bidDeadline),
+  };
+}
+
+/** The JobParams struct postJob takes, with the defaults filled in. */
+export function postJobArgument(p: SubmitJobParameters, manifestCid: CID, quorum: number) {
+  return {
+    manifestCid: cidToHex(manifestCid),
+    replicas: p.replicas,
+    quorum,
+    maxPrice: p.maxPrice,
+    bidWindow: p.bidWindow ?? DEFAULT_BID_WINDOW_S,
+    commitWindow: p.commitWindow ?? DEFAULT_COMMIT_WINDOW_S,
+    revealWindow: p.revealWindow ?? DEFAULT_REVEAL_WINDOW_S,
+    minReputation: p.minReputation ?? 0,
   };
 }
 

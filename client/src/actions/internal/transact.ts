@@ -22,6 +22,8 @@ export type MarketWrite = {
   action: string;
   functionName: string;
   args: readonly unknown[];
+  /** Gas added to 130 % of the estimate (GAS_HEADROOM, or POST_GAS_HEADROOM for a post). */
+  gasHeadroom?: bigint;
   signal?: AbortSignal;
 };
 
@@ -47,7 +49,7 @@ export async function writeMarket(client: AccordClient, w: MarketWrite): Promise
     // free to reuse, and mined after someone else took it, writes fresh slots (22,100 gas each,
     // not 5,000) and ran out of gas in a burst of posts; so leave headroom as the provider does.
     const gas = await client.publicClient.estimateContractGas(request);
-    const headroom = w.functionName.startsWith("postJob") ? POST_GAS_HEADROOM : GAS_HEADROOM;
+    const headroom = w.gasHeadroom ?? (w.functionName.startsWith("postJob") ? POST_GAS_HEADROOM : GAS_HEADROOM);
     hash = await client.walletClient.writeContract({ ...request, gas: (gas * 13n) / 10n + headroom });
   } catch (err) {
     throw explainChainError(w.action, err);
