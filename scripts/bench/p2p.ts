@@ -7,6 +7,10 @@
  *  - DHT findProviders latency among 20 nodes (median, p95);
  *  - peak RSS of the receiving process while it moves 1 GiB through the content layer.
  * Receivers run as child processes, so their memory is measured alone.
+ * The sender is one long-lived node, as a provider serving results is: before measuring, one
+ * untimed transfer of each kind (BENCH_P2P_WARMUP_MIB, 16; 0 skips it) compiles its hot paths,
+ * so the first measured size does not pay the sender's JIT warm-up that the others do not.
+ * Every receiver is a fresh process, cold alike for TCP and content.
  * Writes bench/results/p2p.json. Sizes can be overridden: BENCH_P2P_SIZES_MIB=64,256 BENCH_P2P_BIG_MIB=1024.
  * For iterating on transfers: BENCH_P2P_DHT=0 skips the DHT part (the results then lack it);
  * BENCH_P2P_VERBOSE=1 prints, per transfer, each thread's CPU (main, V8's GC workers, libuv's
@@ -26,6 +30,7 @@ import { createAccordNode, type AccordNode } from "../../client/src/net/node.ts"
 const MIB = 1024 * 1024;
 const SIZES_MIB = (process.env.BENCH_P2P_SIZES_MIB ?? "64,256").split(",").map(Number);
 const BIG_MIB = Number(process.env.BENCH_P2P_BIG_MIB ?? 1024);
+const WARMUP_MIB = Number(process.env.BENCH_P2P_WARMUP_MIB ?? 16);
 const DHT_NODES = 20;
 const DHT_LOOKUPS = 40;
 const here = fileURLToPath(import.meta.url);
@@ -218,6 +223,10 @@ async function main(): Promise<void> {
   try {
     const sender = await createAccordNode({ dataDir: join(dir, "sender") });
     try {
+      if (WARMUP_MIB > 0) {
+        await rawTcp(WARMUP_MIB);
+        await content(sender, dir, WARMUP_MIB);
+      }
       for (const size of SIZES_MIB) {
         const tcp = await rawTcp(size);
         const cnt = await content(sender, dir, size);
