@@ -114,7 +114,9 @@ export class TxSender {
     const [gas, fees, nonce] = await this.retrying(`prepare ${label}`, signal, async () => {
       let gas: bigint;
       try {
-        gas = await client.estimateGas({ account: account.address, to, data });
+        // On the last block, as the batch simulation is: on interval mining a "pending" estimate made
+        // the node build a block from its whole mempool for every transaction.
+        gas = await client.estimateGas({ account: account.address, to, data, blockTag: "latest" });
       } catch (err) {
         const explained = explainChainError(`Sending ${label}`, err);
         // A revert is the contract's answer, not an outage: report it, do not retry.

@@ -48,7 +48,9 @@ export async function writeMarket(client: AccordClient, w: MarketWrite): Promise
     // The estimate is for the state it ran on. A post estimated while a finished job's record was
     // free to reuse, and mined after someone else took it, writes fresh slots (22,100 gas each,
     // not 5,000) and ran out of gas in a burst of posts; so leave headroom as the provider does.
-    const gas = await client.publicClient.estimateContractGas(request);
+    // On the last block: a "pending" estimate (the default) on a chain mining by interval made
+    // the node build a block from its whole mempool for every estimate.
+    const gas = await client.publicClient.estimateContractGas({ ...request, blockTag: "latest" });
     const headroom = w.gasHeadroom ?? (w.functionName.startsWith("postJob") ? POST_GAS_HEADROOM : GAS_HEADROOM);
     hash = await client.walletClient.writeContract({ ...request, gas: (gas * 13n) / 10n + headroom });
   } catch (err) {
