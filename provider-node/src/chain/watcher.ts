@@ -85,9 +85,12 @@ export async function runWatcher(o: WatcherOptions): Promise<void> {
     }, TIMESTAMP_READ_INTERVAL_MS);
     clockTimer.unref();
   };
+  let catchingUp = true;
   try {
     for await (const batch of batches) {
-      const live = batch.toBlock >= batch.head;
+      // The first range after a start holds whatever happened while the node was down.
+      const live = !catchingUp && batch.toBlock >= batch.head;
+      catchingUp = false;
       for (const ev of batch.events) o.onEvent(ev, live);
       latest = batch.toBlock;
       clearTimeout(clockTimer);
