@@ -134,6 +134,25 @@ describe("submitJob → waitForResult", () => {
   });
 });
 
+describe("one requester posting several jobs at once", () => {
+  it("posts each with its own permit, none failing on another's permit nonce, and cancels them all", async () => {
+    only();
+    const before = await getBalance(client);
+    // Blocks every 500 ms, so each post is still pending while the next signs its permit (on
+    // automine each is mined the moment it is sent, and the race never shows).
+    await net.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
+    await net.publicClient.request({ method: "evm_setIntervalMining" as never, params: [500] as never });
+    const posted = await Promise.all([1, 2, 3].map((n) => submitJob(client, { ...job({ nonce: `concurrent-${n}` }), replicas: 1, payment: "permit" }))).finally(async () => {
+      await net.publicClient.request({ method: "evm_setIntervalMining" as never, params: [0] as never });
+      await net.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
+    });
+    expect(new Set(posted.map((p) => p.jobId)).size).toBe(3);
+    for (const p of posted) expect((await cancelJob(client, { jobId: p.jobId })).refunded).toBe(p.escrow);
+    const after = await getBalance(client);
+    expect(after.wallet + after.withdrawable).toBe(before.wallet + before.withdrawable);
+  });
+});
+
 describe("jobs that get no bids", () => {
   it("explains that the price is below every ask, and that the reputation is out of reach", async () => {
     only();

@@ -161,8 +161,10 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
     posted = await writeMarket(client, { action: "Posting the job", functionName: "postJob", args: [jobParams], signal });
   } else if (payment !== "approve" && (await supportsPermit(client, owner))) {
     onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "permit" });
-    const permit = await signPermit(client, owner, escrow, signal);
-    posted = await writeMarket(client, { action: "Posting the job with a permit", functionName: "postJobWithPermit", args: [jobParams, permit], signal });
+    posted = await inPermitTurn(`${client.chain.id}:${token}:${owner}`.toLowerCase(), async () => {
+      const permit = await signPermit(client, owner, escrow, signal);
+      return writeMarket(client, { action: "Posting the job with a permit", functionName: "postJobWithPermit", args: [jobParams, permit], signal });
+    });
   } else {
     onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "approve" });
     let hash: Hash;
@@ -203,6 +205,23 @@ export function postJobArgument(p: SubmitJobParameters, manifestCid: CID, quorum
     revealWindow: p.revealWindow ?? DEFAULT_REVEAL_WINDOW_S,
     minReputation: p.minReputation ?? 0,
   };
+}
+
+/**
+ * A permit signs the token's current nonce for its owner, which only moves when the post is
+ * mined: two posts signing at once would sign the same nonce and the second would revert. So
+ * one owner's permit posts take turns, each until mined, in this process (any client).
+ */
+const permitTurns = new Map<string, Promise<unknown>>();
+async function inPermitTurn<T>(key: string, post: () => Promise<T>): Promise<T> {
+  const run = (permitTurns.get(key) ?? Promise.resolve()).then(post);
+  const done = run.catch(() => {});
+  permitTurns.set(key, done);
+  try {
+    return await run;
+  } finally {
+    if (permitTurns.get(key) === done) permitTurns.delete(key);
+  }
 }
 
 async function supportsPermit(client: AccordClient, owner: Address): Promise<boolean> {
