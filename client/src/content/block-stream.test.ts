@@ -189,6 +189,38 @@ describe("the sealed direct channel", () => {
     expect(await node.content.has(cid)).toBe(true);
   });
 
+  it("is not asked for a single-block file (a raw-leaf root): that goes over the libp2p block stream with no ticket issued", async () => {
+    const data = bytes(300, 16);
+    const cid = await honest.content.add(data);
+    expect(cid.code).toBe(0x55);
+    const node = await fetcher();
+    const dialled = watchProtocols(node);
+    const direct = honest.content.direct!;
+    const issue = direct.issue.bind(direct);
+    let tickets = 0;
+    direct.issue = (onOpen) => {
+      tickets++;
+      return issue(onOpen);
+    };
+    try {
+      const { chunks, error } = await catAll(node, cid, { from: [honest.multiaddrs[0].toString()] });
+      expect(error).toBeUndefined();
+      expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+      expect(dialled).toEqual([BLOCK_STREAM_PROTOCOL]);
+      expect(tickets).toBe(0);
+      // A file of two chunks still takes the direct channel.
+      const big = bytes(MIB + 1, 17);
+      const bigCid = await honest.content.add(big);
+      const again = await catAll(node, bigCid, { from: [honest.multiaddrs[0].toString()] });
+      expect(again.error).toBeUndefined();
+      expect(Buffer.concat(again.chunks).equals(Buffer.from(big))).toBe(true);
+      expect(dialled).toEqual([BLOCK_STREAM_PROTOCOL, BLOCK_DIRECT_PROTOCOL]);
+      expect(tickets).toBe(1);
+    } finally {
+      direct.issue = issue;
+    }
+  });
+
   it("stops at a block that does not match its CID: the reader keeps the verified bytes before it, nothing bad is stored, an honest peer finishes", async () => {
     const data = bytes(4 * MIB, 7);
     const cid = await liar.content.add(data);

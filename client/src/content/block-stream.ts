@@ -213,7 +213,7 @@ async function sendDag(sender: SealedSender, reader: LocalBlockReader, root: CID
  * `highWaterBytes` are buffered and yamux stops the sender.
  */
 export async function* fetchBlocks(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, options: FetchBlocksOptions): AsyncGenerator<VerifiedBlock> {
-  if (options.direct) {
+  if (options.direct && !isSingleBlock(root)) {
     // A channel that cannot be made (an older peer, a firewall, no free channel) is no
     // fault of the content: the same peer serves it over the libp2p block stream instead.
     const channel = await openDirect(libp2p, peer, root, options.direct, options).catch((err: unknown) => {
@@ -229,6 +229,16 @@ export async function* fetchBlocks(libp2p: Libp2p, peer: PeerId | Multiaddr, roo
   yield* fetchOverStream(libp2p, peer, root, options);
 }
 
+/**
+ * A raw-leaf root is the whole DAG: one block of at most maxBlockBytes (a file of up to one
+ * chunk). A direct channel costs a ticket exchange, a TCP connection and its hello before
+ * the first byte, which for a block of a few hundred bytes (a manifest, a stdin) was most of
+ * what serving it cost; the libp2p stream rides the connection the fetch already has.
+ */
+export function isSingleBlock(root: CID): boolean {
+  return root.code === RAW_CODE;
+}
+
 export type DirectFetchOptions = {
   /** Asking for a ticket, connecting and being accepted: past this, use the libp2p stream. */
   connectTimeoutMs: number;
@@ -241,7 +251,10 @@ export type FetchBlocksOptions = {
   signal: AbortSignal;
   maxBlockBytes: number;
   highWaterBytes?: number;
-  /** Try a sealed direct channel first (BLOCK_DIRECT_PROTOCOL); without it, the libp2p stream only. */
+  /**
+   * Try a sealed direct channel first (BLOCK_DIRECT_PROTOCOL) for a DAG of more than one
+   * block; without it, and for a single-block root, the libp2p stream only.
+   */
   direct?: DirectFetchOptions;
 };
 
