@@ -80,3 +80,13 @@ export class UnknownFaultError extends BaseError {
     super(`"${fault}" is not a fault this node can simulate.`, { fix: `Pass one of: ${known.join(", ")} (for tests and demos only).` });
   }
 }
+
+/** A run repeated to seal a committed result (after a restart) gave another result than the one committed. */
+export class ResultNotReproducedError extends BaseError {
+  override name = "ResultNotReproducedError";
+  constructor(jobId: bigint, committed: string, got: string) {
+    super(`Job ${jobId}: the run repeated after a restart gave result ${got}, not the committed ${committed}; the node cannot seal what it committed to.`, {
+      fix: "The sandbox should be deterministic: report this with the job's manifest. The replica will be slashed for a missed reveal.",
+    });
+  }
+}

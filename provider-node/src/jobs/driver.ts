@@ -25,7 +25,7 @@ export class ChainClock {
   }
 }
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "reads"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "unsealed" | "reads"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -50,6 +50,7 @@ export class JobDriver {
       awardSeen: new Set(),
       displaced: new Set(),
       posted: new Map(),
+      unsealed: new Map(),
       reads: new CachedReads(options.chain, options.me, { ownMaxAgeMs: options.limits.ownRecordMaxAgeMs, parametersMaxAgeMs: options.limits.marketParametersMaxAgeMs }),
       wakeAt: (jobId, chainTime) => {
         const prev = this.wakeTimes.get(jobId);
@@ -159,6 +160,7 @@ export class JobDriver {
       case "BidDisplaced":
         if (mine) {
           this.ctx.displaced.add(jobId);
+          this.ctx.unsealed.delete(jobId);
           const rec = journal.get(jobId);
           if (rec && (rec.phase === "bid" || rec.phase === "bidding")) {
             journal.update(jobId, { phase: "lost", reason: `outbid: displaced at price ${args.price}` });
@@ -178,6 +180,7 @@ export class JobDriver {
         this.ctx.revealOpen.delete(jobId);
         this.ctx.awardSeen.delete(jobId);
         this.ctx.displaced.delete(jobId);
+        this.ctx.unsealed.delete(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
       case "JobAwarded":

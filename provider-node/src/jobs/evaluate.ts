@@ -7,7 +7,7 @@ import { InvalidCidError } from "@accord/client/content/cid.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import { CAPACITY_PHASES } from "../journal/phases.ts";
 import { decideBid, precheck, type BidJob } from "../market/policy.ts";
-import { executeAndSeal } from "../work/execute.ts";
+import { executeJob } from "../work/execute.ts";
 import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
 import { journalCommitment, type StepContext } from "./steps.ts";
 
@@ -126,10 +126,12 @@ function speculates(ctx: StepContext, fuel: number): boolean {
  */
 async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob, signal: AbortSignal): Promise<void> {
   try {
-    const result = await executeAndSeal({ pool: ctx.pool, content: ctx.content, jobId: rec.jobId, manifest: loaded.manifest, job: loaded.job, fault: ctx.fault, signal });
+    // Not sealed: most committed bids lose the auction. The winners seal at the reveal (ensureSealed).
+    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, fault: ctx.fault, signal });
     ctx.metrics.runs.inc({ status: result.status.kind });
     ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
     ctx.metrics.fuel.inc(result.fuelUsed);
+    ctx.unsealed.set(rec.jobId, { plaintext: result.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey });
     journalCommitment(ctx, { ...rec, phase: "bidding" }, result, "bidding");
   } catch (err) {
     if (ctx.signal.aborted) throw err;

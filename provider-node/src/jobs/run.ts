@@ -2,7 +2,7 @@ import { randomSalt, readReplicas } from "@accord/client/chain/index.ts";
 import { parseCid } from "@accord/client/content/cid.ts";
 import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutError, SandboxBusyError } from "@accord/client/sandbox/index.ts";
 import type { JobRecord } from "../journal/journal.ts";
-import { executeAndSeal } from "../work/execute.ts";
+import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
 import { finish, jobState, journalCommitment, myReplica, type StepContext } from "./steps.ts";
 
@@ -41,11 +41,13 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(msLeft)]);
   try {
     const loaded = await loadJob({ content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal });
-    const result = await executeAndSeal({ pool: ctx.pool, content: ctx.content, jobId: rec.jobId, manifest: loaded.manifest, job: loaded.job, fault: ctx.fault, signal });
+    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, fault: ctx.fault, signal });
+    // An awarded replica: sealed at once, the sealed CID journalled with the commitment.
+    const sealedCid = await sealAndStore({ content: ctx.content, jobId: rec.jobId, plaintext: result.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey, signal });
     ctx.metrics.runs.inc({ status: result.status.kind });
     ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
     ctx.metrics.fuel.inc(result.fuelUsed);
-    journalCommitment(ctx, rec, result);
+    journalCommitment(ctx, rec, { ...result, sealedCid });
     attempts.delete(rec.jobId);
     log.info({ resultCid: result.resultCid, fuelUsed: result.fuelUsed, runMs: Math.round(result.runMs), status: result.status }, "ran the job");
     return true;

@@ -15,6 +15,8 @@ import type { ProviderMetrics } from "../metrics/metrics.ts";
 import type { ChainClock, Semaphore } from "./driver.ts";
 import { evaluate } from "./evaluate.ts";
 import { runReplica } from "./run.ts";
+import { ensureSealed } from "./seal.ts";
+import { ResultNotReproducedError } from "../errors.ts";
 
 /** A job's terms as its JobPosted event gave them. */
 export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number };
@@ -41,6 +43,8 @@ export type StepContext = {
   awardSeen: Set<bigint>;
   /** Jobs where this node saw its own bid displaced. */
   displaced: Set<bigint>;
+  /** Plaintext results of committed bids not sealed yet (see ensureSealed), by job; lost on a restart. */
+  unsealed: Map<bigint, { plaintext: Uint8Array; recipientPublicKey: string }>;
   /** What a live JobPosted said about jobs not evaluated yet (the chain state at the post, no read needed). */
   posted: Map<bigint, PostedJob>;
   /** This node's provider record and the market's collateral ratio, shared by evaluations. */
@@ -118,6 +122,7 @@ export async function market(ctx: StepContext, rec: JobRecord, functionName: "bi
 /** Marks a job finished for us: settled (it ran its course) or lost (we never won it). */
 function finish(ctx: StepContext, rec: JobRecord, phase: "settled" | "lost" | "failed", reason: string): false {
   const retainUntilMs = rec.sealedCid ? Date.now() + ctx.limits.resultRetentionMs : undefined;
+  ctx.unsealed.delete(rec.jobId);
   ctx.journal.update(rec.jobId, { phase, reason, retainUntilMs });
   if (phase === "lost") ctx.metrics.lost.inc();
   ctx.log.info({ jobId: rec.jobId.toString(), phase, reason }, "job finished for this node");
@@ -218,12 +223,29 @@ function committed(ctx: StepContext, rec: JobRecord, extra: { awardedAtMs?: numb
   ctx.metrics.commits.inc();
   ctx.journal.update(rec.jobId, { phase: "committed", ...extra });
   ctx.log.info({ jobId: rec.jobId.toString() }, "committed");
+  // A committed bid's result is sealed at the reveal (ensureSealed), and announced then.
   if (rec.sealedCid && ctx.limits.announceResults) void provideQuietly(ctx, rec.sealedCid);
   return true;
 }
 
 async function sendReveal(ctx: StepContext, rec: JobRecord): Promise<boolean> {
-  const reveal = () => market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid!), rec.salt!, cidToHex(rec.sealedCid!)]);
+  try {
+    return await revealStep(ctx, rec);
+  } catch (err) {
+    if (!(err instanceof ResultNotReproducedError)) throw err;
+    ctx.log.error({ jobId: rec.jobId.toString(), err }, "cannot reveal: the committed result could not be reproduced to seal it");
+    return finish(ctx, rec, "failed", err.shortMessage);
+  }
+}
+
+async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  // Sealed only now, when the reveal is due: a committed bid that lost the auction never seals.
+  const reveal = async () => {
+    const sealed = await ensureSealed(ctx, rec);
+    if (sealed !== rec && ctx.limits.announceResults) void provideQuietly(ctx, sealed.sealedCid!);
+    rec = sealed;
+    return market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid!), rec.salt!, cidToHex(rec.sealedCid!)]);
+  };
   const honest = ctx.fault !== "never-reveal" && rec.resultCid !== undefined;
   // The chain said the phase is open: reveal without reading first (a refusal falls through to the reads).
   if (honest && ctx.revealOpen.has(rec.jobId)) {
@@ -278,7 +300,7 @@ async function awaitSettlement(ctx: StepContext, rec: JobRecord): Promise<boolea
  * carries the commitment. A salt already journalled is kept (the journal never replaces one),
  * so the commitment is always the one its salt opens.
  */
-export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { resultCid: string; sealedCid: string; fuelUsed: number }, phase: "committing" | "bidding" = "committing"): void {
+export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { resultCid: string; sealedCid?: string; fuelUsed: number }, phase: "committing" | "bidding" = "committing"): void {
   const salt = rec.salt ?? randomSalt();
   const commitment = computeCommitment(rec.jobId, ctx.me, cidDigest(parseCid(result.resultCid)), salt);
   ctx.journal.update(rec.jobId, { phase, salt, commitment, resultCid: result.resultCid, sealedCid: result.sealedCid, fuelUsed: result.fuelUsed });

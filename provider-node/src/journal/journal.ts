@@ -20,6 +20,7 @@ export type JobRecord = {
   /** Written before the commit transaction is sent, never overwritten after. */
   salt?: Hex;
   resultCid?: string;
+  /** The envelope sealed to the requester; for a committed bid written only once the node won and its reveal is due. */
   sealedCid?: string;
   commitment?: Hex;
   fuelUsed?: number;

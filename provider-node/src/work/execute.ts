@@ -1,5 +1,6 @@
 import { encodeResultBundle, type ResultBundle, type SandboxPool } from "@accord/client/sandbox/index.ts";
 import { sealResult } from "@accord/client/seal/index.ts";
+import { cidOfBytes } from "@accord/client/content/cid.ts";
 import type { ContentStore } from "@accord/client/content/index.ts";
 import type { Manifest } from "@accord/client/manifest/index.ts";
 import type { SandboxJob } from "@accord/client/sandbox/index.ts";
@@ -7,9 +8,7 @@ import type { Fault } from "../faults.ts";
 
 export type ExecuteParameters = {
   pool: SandboxPool;
-  content: ContentStore;
   jobId: bigint;
-  manifest: Manifest;
   job: SandboxJob;
   fault?: Fault;
   signal?: AbortSignal;
@@ -18,26 +17,38 @@ export type ExecuteParameters = {
 export type ExecuteResult = {
   /** CID of the plaintext result bundle: what the provider commits to. */
   resultCid: string;
-  /** CID of the bundle sealed to the requester, pinned in this node's content store. */
-  sealedCid: string;
+  /** The plaintext result bundle. Never enters the content store (every block there is served to whoever asks). */
+  plaintext: Uint8Array;
   fuelUsed: number;
   runMs: number;
   status: ResultBundle["status"];
 };
 
-/**
- * Runs the job and delivers the result: the plaintext bundle's CID is what the quorum compares;
- * only the sealed bundle (readable by the requester alone) enters the content store, because
- * every block there is served to whoever asks for its CID, and the result CID goes on-chain.
- */
-export async function executeAndSeal(p: ExecuteParameters): Promise<ExecuteResult> {
+export type SealParameters = {
+  content: ContentStore;
+  jobId: bigint;
+  plaintext: Uint8Array;
+  recipientPublicKey: Manifest["resultPublicKey"];
+  signal?: AbortSignal;
+};
+
+/** Runs the job: the plaintext bundle and its CID, which is what the quorum compares. */
+export async function executeJob(p: ExecuteParameters): Promise<ExecuteResult> {
   const started = performance.now();
   const bundle = await p.pool.run(p.job, { signal: p.signal });
   const runMs = performance.now() - started;
-  const honest = encodeResultBundle(bundle);
-  const plaintext = p.fault === "wrong-result" ? encodeResultBundle({ ...bundle, stdout: Buffer.concat([bundle.stdout, Buffer.from("\n[wrong-result fault]\n")]) }) : honest;
-  const { envelope, resultCid } = await sealResult({ plaintext, recipientPublicKey: p.manifest.resultPublicKey, jobId: p.jobId });
+  const plaintext = encodeResultBundle(p.fault === "wrong-result" ? { ...bundle, stdout: Buffer.concat([bundle.stdout, Buffer.from("\n[wrong-result fault]\n")]) } : bundle);
+  const resultCid = await cidOfBytes(plaintext);
+  return { resultCid: resultCid.toString(), plaintext, fuelUsed: bundle.fuelUsed, runMs, status: bundle.status };
+}
+
+/**
+ * Seals the plaintext bundle to the requester and pins the envelope: only the sealed bundle
+ * (readable by the requester alone) enters the content store. Returns the sealed CID, what the
+ * reveal names. A fresh ephemeral key each time, so each seal of the same bundle has a new CID.
+ */
+export async function sealAndStore(p: SealParameters): Promise<string> {
+  const { envelope } = await sealResult({ plaintext: p.plaintext, recipientPublicKey: p.recipientPublicKey, jobId: p.jobId });
   p.signal?.throwIfAborted();
-  const sealed = await p.content.add(envelope, { pin: true, signal: p.signal });
-  return { resultCid: resultCid.toString(), sealedCid: sealed.toString(), fuelUsed: bundle.fuelUsed, runMs, status: bundle.status };
+  return (await p.content.add(envelope, { pin: true, signal: p.signal })).toString();
 }

@@ -1,0 +1,98 @@
+// When a committed bid's result is sealed to the requester, on a real chain with provider
+// daemons as child processes. One 4-of-5 job, quorum 3, light enough for committed bids; each
+// daemon asks a different price, so the auction's winners are known:
+//  - E asks the most and loses: it ran the job for its committed bid, and never seals the result;
+//  - D (silent-after-award) wins and never commits, so the reveal phase opens only at the commit
+//    deadline, and the winners wait, committed, with nothing sealed yet;
+//  - C is killed there: restarted, with the plaintext gone from memory, it runs the job again,
+//    seals, and reveals a sealed CID the requester opens to the agreed result.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { hexToCid } from "../../client/src/chain/index.ts";
+import { Journal } from "../../provider-node/src/journal/journal.ts";
+import { settleEverything } from "../e2e/conservation.ts";
+import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+
+const COMMIT_WINDOW_S = 120;
+const A = 0, C = 2, D = 3, E = 4;
+let t: TestChain;
+let requester: Requester;
+const p: ProviderProcess[] = [];
+let jobId: bigint;
+
+const keys = PROVIDER_KEYS.slice(0, 5);
+// Lower asks win the reverse auction: D, A, B, C win, E loses.
+const MIN_PRICES = ["2000", "3000", "4000", "1000", "5000"];
+const start = (i: number, dataDir?: string) =>
+  spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, privateKey: keys[i]!.privateKey, dataDir, env: { ACCORD_MIN_PRICE: MIN_PRICES[i]! }, args: i === D ? ["--fault", "silent-after-award"] : [] });
+const ofJob = (msg: string) => (l: Record<string, unknown>) => l.msg === msg && l.jobId === jobId.toString();
+const journalOf = (x: ProviderProcess) => {
+  const j = new Journal(join(x.dataDir, "journal.sqlite"), { readOnly: true });
+  try {
+    return j.get(jobId)!;
+  } finally {
+    j.close();
+  }
+};
+
+beforeAll(async () => {
+  t = await startTestChain();
+  await Promise.all(keys.map((k) => registerProvider(t.rpcUrl, t.deployment.jobMarket, k.privateKey)));
+  p.push(...(await Promise.all(keys.map((_, i) => start(i)))));
+  requester = await Requester.create(t);
+  await requester.connect(p.flatMap((x) => x.info.multiaddrs));
+});
+
+afterAll(async () => {
+  await Promise.all(p.map((x) => x.kill()));
+  await requester?.stop();
+  await t?.stop();
+});
+
+describe("sealing committed results", { timeout: 180_000 }, () => {
+  it("a committed bid that loses the auction is never sealed", async () => {
+    jobId = await requester.postJob({ replicas: 4, quorum: 3, bidWindow: 30, commitWindow: COMMIT_WINDOW_S, stdin: new TextEncoder().encode("seal me late") });
+    await Promise.all(p.slice(0, 4).map((x) => x.waitForLog(ofJob("bid placed"))));
+    // E bids last or is displaced: either way it ends the job lost.
+    await p[E]!.waitForLog((l) => l.jobId === jobId.toString() && (l.msg === "job finished for this node" || l.msg === "bid displaced by a better one"));
+    await t.increaseTime(31); // bidding over: a live provider awards the job
+    await Promise.all([0, 1, 2].map((i) => p[i]!.waitForLog(ofJob("committed"))));
+
+    const loser = journalOf(p[E]!);
+    expect(loser.phase).toBe("lost");
+    expect(loser.resultCid).toBeTruthy(); // it ran the job for its committed bid
+    expect(loser.sealedCid).toBeUndefined();
+    expect(p[E]!.logs.some(ofJob("revealed"))).toBe(false);
+  });
+
+  it("a winner killed after the award and before its reveal runs the job again, seals and reveals", async () => {
+    await p[C]!.kill("SIGKILL");
+    const before = journalOf(p[C]!);
+    expect(before.phase).toBe("committed");
+    expect(before.resultCid).toBeTruthy();
+    expect(before.salt).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(before.sealedCid).toBeUndefined(); // the reveal phase is not open yet: nothing sealed
+
+    await t.increaseTime(COMMIT_WINDOW_S + 1); // D never committed: the reveal phase opens at the deadline
+    await Promise.all([p[A]!.waitForLog(ofJob("revealed")), p[1]!.waitForLog(ofJob("revealed"))]);
+    p[C] = await start(C, p[C]!.dataDir);
+    await p[C].waitForLog(ofJob("ran the job again to seal the committed result"));
+    await p[C].waitForLog(ofJob("revealed"));
+    const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed"]);
+    expect(info.state).toBe("Succeeded");
+
+    const after = journalOf(p[C]);
+    expect(after.resultCid).toBe(before.resultCid);
+    const { replicas, reveals } = await requester.outcome(jobId);
+    expect(replicas.get(p[C].info.address.toLowerCase())).toMatchObject({ outcome: 0 }); // Agreed
+    const reveal = reveals.find((r) => r.provider.toLowerCase() === p[C]!.info.address.toLowerCase())!;
+    expect(hexToCid(reveal.sealedResultCid).toString()).toBe(after.sealedCid);
+    await requester.connect(p[C].info.multiaddrs);
+    const bundle = await requester.fetchResult(jobId, reveal);
+    expect(new TextDecoder().decode(bundle.stdout)).toBe("seal me late");
+  });
+
+  it("leaves every token accounted for, and nothing locked past the deadlines", async () => {
+    await settleEverything({ client: t.client, deployment: t.deployment, rpcUrl: t.rpcUrl });
+  });
+});
