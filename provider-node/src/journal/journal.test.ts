@@ -95,4 +95,21 @@ describe("Journal", () => {
     expect(j.get(1n)!.salt).toBe("0x01");
     j.close();
   });
+
+  it("reuses its prepared statements across jobs and column sets without mixing up their values", () => {
+    const j = new Journal(tempJournal());
+    for (const id of [1n, 2n, 3n]) j.insert(id, { phase: "evaluating", manifestCid: `bafy${id}` });
+    for (const id of [1n, 2n, 3n]) j.update(id, { phase: "bidding", price: id * 10n });
+    j.update(2n, { phase: "bidding", salt: "0x02", commitment: "0x22", resultCid: "bafr2" });
+    j.update(3n, { phase: "bidding", salt: "0x03", commitment: "0x33", resultCid: "bafr3" });
+    j.update(2n, { phase: "committed", salt: "0xff", commitment: "0x22", resultCid: "bafr2" }); // the salt stays
+    j.update(1n, { phase: "lost", reason: "outbid" });
+    expect(j.get(1n)).toMatchObject({ phase: "lost", price: 10n, reason: "outbid", manifestCid: "bafy1" });
+    expect(j.get(1n)!.salt).toBeUndefined();
+    expect(j.get(2n)).toMatchObject({ phase: "committed", price: 20n, salt: "0x02", commitment: "0x22" });
+    expect(j.get(3n)).toMatchObject({ phase: "bidding", price: 30n, salt: "0x03", resultCid: "bafr3" });
+    expect(j.active().map((r) => r.jobId).sort()).toEqual([2n, 3n]);
+    expect(j.countActive()).toBe(2);
+    j.close();
+  });
 });

@@ -1,4 +1,4 @@
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Address, Hex } from "viem";
@@ -89,6 +89,12 @@ export class Journal {
   private readonly db: DatabaseSync;
   /** A salt was written since the last flush. */
   private unflushedSalt = false;
+  /**
+   * Prepared statements by SQL text: compiling the statement again on every call was most of the
+   * CPU of a get or update, and the job driver does several per step. The texts are few (one per
+   * set of columns an update writes).
+   */
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(path: string, options: { busyTimeoutMs?: number; readOnly?: boolean } = {}) {
     this.path = path;
@@ -100,6 +106,15 @@ export class Journal {
     }
   }
 
+  private prepare(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   /** Claims the journal for this process; refuses while another live process holds it. */
   lock(pid = process.pid): void {
     const holder = Number(this.getMeta("daemon_pid") ?? 0);
@@ -108,16 +123,16 @@ export class Journal {
   }
 
   unlock(pid = process.pid): void {
-    if (Number(this.getMeta("daemon_pid") ?? 0) === pid) this.db.prepare("DELETE FROM meta WHERE key = 'daemon_pid'").run();
+    if (Number(this.getMeta("daemon_pid") ?? 0) === pid) this.prepare("DELETE FROM meta WHERE key = 'daemon_pid'").run();
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    const row = this.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+    this.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
   /** The last block whose events were all handled; the watcher resumes after it. */
@@ -131,7 +146,7 @@ export class Journal {
   }
 
   get(jobId: bigint): JobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM jobs WHERE job_id = ?").get(jobId.toString()) as Row | undefined;
+    const row = this.prepare("SELECT * FROM jobs WHERE job_id = ?").get(jobId.toString()) as Row | undefined;
     return row && fromRow(row);
   }
 
@@ -144,7 +159,7 @@ export class Journal {
     const cols = COLUMNS.filter(([k]) => fields[k] !== undefined);
     const sql = `INSERT INTO jobs (job_id, created_at_ms, updated_at_ms${cols.map(([, c]) => `, ${c}`).join("")})
       VALUES (?, ?, ?${cols.map(() => ", ?").join("")}) ON CONFLICT(job_id) DO NOTHING`;
-    const res = this.db.prepare(sql).run(jobId.toString(), now, now, ...cols.map(([k, , t]) => toSql(fields[k], t)));
+    const res = this.prepare(sql).run(jobId.toString(), now, now, ...cols.map(([k, , t]) => toSql(fields[k], t)));
     return Number(res.changes) === 1;
   }
 
@@ -154,7 +169,7 @@ export class Journal {
     if (cols.length === 0) return;
     const sets = cols.map(([k, c]) => (k === "salt" ? `${c} = COALESCE(${c}, ?)` : `${c} = ?`));
     const sql = `UPDATE jobs SET updated_at_ms = ?, ${sets.join(", ")} WHERE job_id = ?`;
-    const res = this.db.prepare(sql).run(Date.now(), ...cols.map(([k, , t]) => toSql(fields[k], t)), jobId.toString());
+    const res = this.prepare(sql).run(Date.now(), ...cols.map(([k, , t]) => toSql(fields[k], t)), jobId.toString());
     if (Number(res.changes) !== 1) throw new Error(`Journal has no job ${jobId} to update`);
     if (fields.salt !== undefined) this.unflushedSalt = true;
   }
@@ -178,30 +193,30 @@ export class Journal {
   /** Jobs the node still owes something: bids waiting, runs, commits, reveals, settlements. */
   active(): JobRecord[] {
     const marks = ACTIVE_PHASES.map(() => "?").join(", ");
-    const rows = this.db.prepare(`SELECT * FROM jobs WHERE phase IN (${marks}) ORDER BY created_at_ms`).all(...ACTIVE_PHASES) as Row[];
+    const rows = this.prepare(`SELECT * FROM jobs WHERE phase IN (${marks}) ORDER BY created_at_ms`).all(...ACTIVE_PHASES) as Row[];
     return rows.map(fromRow);
   }
 
   /** How many jobs are active, without reading them (the in-flight gauge, after every step). */
   countActive(): number {
     const marks = ACTIVE_PHASES.map(() => "?").join(", ");
-    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE phase IN (${marks})`).get(...ACTIVE_PHASES) as { n: number }).n);
+    return Number((this.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE phase IN (${marks})`).get(...ACTIVE_PHASES) as { n: number }).n);
   }
 
   /** Settled jobs whose sealed result is due to be unpinned. */
   expiredRetention(nowMs: number): JobRecord[] {
-    const rows = this.db.prepare("SELECT * FROM jobs WHERE retain_until_ms IS NOT NULL AND retain_until_ms <= ?").all(nowMs) as Row[];
+    const rows = this.prepare("SELECT * FROM jobs WHERE retain_until_ms IS NOT NULL AND retain_until_ms <= ?").all(nowMs) as Row[];
     return rows.map(fromRow);
   }
 
   countByPhase(): Record<string, number> {
-    const rows = this.db.prepare("SELECT phase, COUNT(*) AS n FROM jobs GROUP BY phase").all() as Array<{ phase: string; n: number }>;
+    const rows = this.prepare("SELECT phase, COUNT(*) AS n FROM jobs GROUP BY phase").all() as Array<{ phase: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.phase, Number(r.n)]));
   }
 
   /** The most recent jobs, newest first, for `status`. */
   recent(limit: number): JobRecord[] {
-    return (this.db.prepare("SELECT * FROM jobs ORDER BY updated_at_ms DESC LIMIT ?").all(limit) as Row[]).map(fromRow);
+    return (this.prepare("SELECT * FROM jobs ORDER BY updated_at_ms DESC LIMIT ?").all(limit) as Row[]).map(fromRow);
   }
 
   close(): void {
