@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { PublicClient } from "viem";
+import { encodeErrorResult, encodeFunctionResult, type Hex, type PublicClient } from "viem";
+import { jobMarketAbi } from "@accord/client/abi";
+import { ContractRevertedError } from "@accord/client/chain/index.ts";
 import { TxBatcher } from "./batcher.ts";
 import type { TxSender } from "./sender.ts";
 
@@ -36,5 +38,34 @@ describe("TxBatcher", () => {
     failFlush = true;
     await expect(batcher.call({ functionName: "bidAndCommit", args: [2n, 5n, commitment], label: "bidAndCommit job 2" })).rejects.toThrow("disk full");
     expect(order).toEqual(["flush", "send bidAndCommit", "flush"]);
+  });
+
+  it("answers a call the batch simulation refuses with the market's custom error and its arguments, and sends the rest", async () => {
+    const sent: string[] = [];
+    const sender = {
+      send: async (p: { functionName: string }) => {
+        sent.push(p.functionName);
+        return { status: "success", logs: [] };
+      },
+      idle: async () => {},
+    } as unknown as TxSender;
+    const closed = encodeErrorResult({ abi: jobMarketAbi, errorName: "BiddingClosed", args: [7n, 100n, 101n] });
+    const unknown = "0xdeadbeef00" as Hex;
+    const client = {
+      call: async () => ({ data: encodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", result: [[false, true, false], [closed, "0x", unknown]] }) }),
+    } as unknown as PublicClient;
+    const batcher = new TxBatcher({ client, sender, market, me, intervalMs: 5, maxCalls: 32 });
+    const [refused, passed, odd] = await Promise.all([
+      batcher.call({ functionName: "bid", args: [7n, 5n], label: "bid job 7" }),
+      batcher.call({ functionName: "bid", args: [8n, 5n], label: "bid job 8" }),
+      batcher.call({ functionName: "bid", args: [9n, 5n], label: "bid job 9" }),
+    ]);
+    expect(refused).toMatchObject({ ok: false, error: "BiddingClosed" });
+    const err = (refused as { err: Error }).err as ContractRevertedError;
+    expect(err).toBeInstanceOf(ContractRevertedError);
+    expect(err.args).toEqual([7n, 100n, 101n]);
+    expect(passed).toEqual({ ok: true });
+    expect(odd).toMatchObject({ ok: false, error: "Reverted" });
+    expect(sent).toEqual(["bid"]);
   });
 });
