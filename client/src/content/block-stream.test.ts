@@ -4,11 +4,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAccordNode, type AccordNode } from "../net/node.ts";
 import { BLOCK_DIRECT_PROTOCOL, BLOCK_STREAM_PROTOCOL } from "./block-stream.ts";
 import { cidOfBytes } from "./cid.ts";
 import { ContentNotFoundError } from "./errors.ts";
+import { BlockFiles } from "./fs-blockstore.ts";
 
 const MIB = 1024 * 1024;
 /** No two 1 MiB blocks equal, so none is deduplicated and each travels. */
@@ -106,6 +107,30 @@ describe("streamed fetch over the block stream", () => {
     // Every block was stored as it passed; the local copy reads back through the verifying store.
     expect(await node.content.has(cid)).toBe(true);
     expect(Buffer.from(await node.content.getBytes(cid, { offline: true })).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it("reads a small block it serves from disk once for several peers, and still refuses to serve one that rotted before that read", async () => {
+    const data = bytes(400, 18);
+    const cid = await honest.content.add(data);
+    const reads = vi.spyOn(BlockFiles.prototype, "get");
+    try {
+      for (const node of [await fetcher(), await fetcher(), await fetcher()]) {
+        expect(Buffer.from(await node.content.getBytes(cid, { from: [honest.multiaddrs[0].toString()] })).equals(Buffer.from(data))).toBe(true);
+      }
+      expect(reads.mock.calls.filter(([key]) => key.toString() === cid.toString())).toHaveLength(1);
+    } finally {
+      reads.mockRestore();
+    }
+
+    const other = bytes(500, 19);
+    const otherCid = await honest.content.add(other);
+    const rotten = Uint8Array.from(other);
+    rotten[3] ^= 1;
+    await writeFile(await blockFile(join(dir, "honest"), other), rotten);
+    const node = await fetcher();
+    const { error } = await catAll(node, otherCid, { from: [honest.multiaddrs[0].toString()], timeoutMs: 1_000 });
+    expect(error).toBeInstanceOf(ContentNotFoundError);
+    expect(await node.content.has(otherCid)).toBe(false);
   });
 
   it("serves a range across a block boundary without fetching the rest", async () => {

@@ -35,7 +35,15 @@ const SEND_READ_AHEAD = 4;
  */
 const POOLED_BUFFERS = SEND_READ_AHEAD + 8;
 
-export type BlockStreamLimits = { maxBlockBytes: number; maxInboundStreams: number; requestTimeoutMs: number };
+export type BlockStreamLimits = {
+  maxBlockBytes: number;
+  maxInboundStreams: number;
+  requestTimeoutMs: number;
+  /** Small blocks served over the block stream kept in memory after their verified read (0: none). */
+  servedBlockCacheBytes?: number;
+  /** Only blocks up to this size are kept. */
+  servedBlockCacheMaxBlockBytes?: number;
+};
 export type VerifiedBlock = { cid: CID; bytes: Uint8Array };
 
 async function collect(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
@@ -73,6 +81,55 @@ export type LocalBlockReader = { read(cid: CID, signal: AbortSignal): Promise<Ui
 
 function blockstoreReader(blockstore: Blockstore): LocalBlockReader {
   return { read: (cid, signal) => collect(blockstore.get(cid, { offline: true, signal } as object)) };
+}
+
+/**
+ * Keeps small blocks `reader` read (and so checked against their CIDs) in memory, the most
+ * recently used up to `maxBytes`, and shares a read still under way: a requester's manifest
+ * and stdin (a few hundred bytes each) are fetched by every provider that looks at the job,
+ * usually at once, and each fetch was a file read and a hash. The bytes are never changed
+ * after the read (the block stream writes them as they are), so a copy in memory stays the
+ * block its CID names.
+ */
+export function cachingReader(reader: LocalBlockReader, maxBytes: number, maxBlockBytes: number): LocalBlockReader {
+  if (maxBytes <= 0) return reader;
+  const blocks = new Map<string, Promise<Uint8Array>>();
+  const sizes = new Map<string, number>();
+  let held = 0;
+  const drop = (key: string) => {
+    held -= sizes.get(key) ?? 0;
+    sizes.delete(key);
+    blocks.delete(key);
+  };
+  return {
+    read(cid, signal) {
+      signal.throwIfAborted();
+      const key = cid.toString();
+      const known = blocks.get(key);
+      if (known) {
+        // Most recently used last, so the first entry is the one to drop.
+        blocks.delete(key);
+        blocks.set(key, known);
+        return known;
+      }
+      // Not tied to one request's signal: other requests may wait on the same read.
+      const read = reader.read(cid, new AbortController().signal);
+      blocks.set(key, read);
+      read.then(
+        (bytes) => {
+          if (blocks.get(key) !== read) return;
+          if (bytes.length > maxBlockBytes || bytes.length > maxBytes) return void blocks.delete(key);
+          sizes.set(key, bytes.length);
+          held += bytes.length;
+          while (held > maxBytes) drop(blocks.keys().next().value!);
+        },
+        () => {
+          if (blocks.get(key) === read) blocks.delete(key);
+        },
+      );
+      return read;
+    },
+  };
 }
 
 /**
@@ -133,7 +190,7 @@ async function* dagBlocks(reader: LocalBlockReader, root: CID, signal: AbortSign
 
 /** Serves the DAGs in `blockstore` to peers that ask (only blocks this node already holds). */
 export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, limits: BlockStreamLimits, direct?: SealedListener, directReader?: LocalBlockReader): Promise<void> {
-  const reader = blockstoreReader(blockstore);
+  const reader = cachingReader(blockstoreReader(blockstore), limits.servedBlockCacheBytes ?? 0, limits.servedBlockCacheMaxBlockBytes ?? 0);
   await libp2p.handle(
     BLOCK_STREAM_PROTOCOL,
     async (stream) => {

@@ -46,6 +46,13 @@ export const CONTENT_LIMITS = {
   directBlocksIdleTimeoutMs: 30_000,
   /** Unsent bytes the serving side queues on a direct channel before it waits for the socket. */
   directBlocksSendHighWaterBytes: 4 * 1024 * 1024,
+  /**
+   * Blocks served over the block stream that are kept in memory after their read from disk
+   * (verified then), most recently used first: every provider that looks at a job fetches
+   * its manifest and stdin, usually at once. Only blocks up to servedBlockCacheMaxBlockBytes.
+   */
+  servedBlockCacheBytes: 4 * 1024 * 1024,
+  servedBlockCacheMaxBlockBytes: 64 * 1024,
   /** Providers returned by one findProviders call. */
   maxProviders: 20,
 };

@@ -93,6 +93,8 @@ export class ContentStore {
         maxBlockBytes: this.limits.maxBlockBytes,
         maxInboundStreams: this.limits.blockStreamMaxInboundStreams,
         requestTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
+        servedBlockCacheBytes: this.limits.servedBlockCacheBytes,
+        servedBlockCacheMaxBlockBytes: this.limits.servedBlockCacheMaxBlockBytes,
       },
       this.direct,
       this.#readInto ? pooledReader(this.#readInto.read, this.#localBlocks, this.#readInto.verify, POOLED_READ_BYTES) : undefined,
