@@ -3,15 +3,14 @@ import type { CID } from "multiformats/cid";
 import { AccountRequiredError, ResultKeyRequiredError, type AccordClient } from "../client.ts";
 import { cidToHex } from "../chain/cidBytes.ts";
 import { permitArgument, permitNoncesAbi, permitTypedData } from "../chain/permit.ts";
-import { readParameters } from "../chain/market.ts";
 import { explainChainError, type ChainRequestError, type ContractRevertedError } from "../chain/revert.ts";
 import { jobMarketAbi } from "../generated/abi.ts";
 import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
 import { InsufficientBalanceError, InvalidJobParametersError } from "./errors.ts";
 import { escrowFor } from "./estimateCost.ts";
 import { prepareJob, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
-import { manifestNeedsAnnouncement } from "./internal/announce.ts";
-import { formatAmount, getTokenInfo } from "./internal/token.ts";
+import { announceManifests } from "./internal/announce.ts";
+import { readEscrowTerms, requireBalance } from "./internal/escrowTerms.ts";
 import { abortable, waitMined, writeMarket } from "./internal/transact.ts";
 
 /** Contract bounds (docs/PROTOCOL.md, "Parameters and bounds"), checked before any transaction. */
@@ -116,15 +115,7 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
   const token = client.deployment.token;
 
   // Chain reads run while the content is added: they do not depend on each other.
-  const reads = Promise.all([
-    readParameters(client.publicClient, market),
-    getTokenInfo(client),
-    client.publicClient.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [owner] }),
-    client.publicClient.readContract({ address: token, abi: erc20Abi, functionName: "allowance", args: [owner, market] }),
-  ]).catch((err) => {
-    throw explainChainError("Reading the escrow terms and your balance", err);
-  });
-  reads.catch(() => {}); // observed below; keeps an early upload failure from leaving it unhandled
+  const reads = readEscrowTerms(client, owner);
 
   const node = await client.getNode({ signal });
   const prepared = await prepareJob(parameters, client.resultKey.publicKeyHex, {
@@ -134,24 +125,11 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
   });
   onProgress?.({ step: "manifest", manifestCid: prepared.manifestCid.toString(), bytes: prepared.manifestBytes.length });
   // Providers connected to us fetch the job from us directly; the DHT record serves the others.
-  const announce = parameters.announce ?? "auto";
-  if (announce === true) node.content.provide(prepared.manifestCid, { signal }).catch(() => {});
-  else if (announce === "auto")
-    manifestNeedsAnnouncement(client, client.publicClient, client.deployment, node, signal)
-      .then((needed) => (needed ? node.content.provide(prepared.manifestCid, { signal }) : undefined))
-      .catch(() => {});
+  announceManifests(client, node, [prepared.manifestCid], parameters.announce ?? "auto", signal);
 
   const [params, tokenInfo, balance, allowance] = await abortable(reads, signal);
   const { escrow } = escrowFor(parameters.replicas, parameters.maxPrice, params.protocolFeeBps);
-  if (balance < escrow)
-    throw new InsufficientBalanceError({
-      needed: formatAmount(escrow, tokenInfo.decimals),
-      balance: formatAmount(balance, tokenInfo.decimals),
-      symbol: tokenInfo.symbol,
-      account: owner,
-      neededUnits: escrow,
-      balanceUnits: balance,
-    });
+  requireBalance(owner, escrow, balance, tokenInfo);
 
   const jobParams = postJobArgument(parameters, prepared.manifestCid, quorum);
   const payment = parameters.payment ?? "auto";

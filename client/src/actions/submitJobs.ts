@@ -1,14 +1,13 @@
 import { decodeFunctionResult, encodeFunctionData, erc20Abi, parseEventLogs, type Address, type Hash, type Hex } from "viem";
 import { AccountRequiredError, ResultKeyRequiredError, type AccordClient } from "../client.ts";
-import { readParameters } from "../chain/market.ts";
 import { ContractRevertedError, decodeRevert, explainChainError, type ChainRequestError } from "../chain/revert.ts";
 import { jobMarketAbi } from "../generated/abi.ts";
 import type { InvalidManifestError } from "../manifest/index.ts";
 import { InsufficientBalanceError, InvalidJobParametersError, TransactionRevertedError } from "./errors.ts";
 import { escrowFor } from "./estimateCost.ts";
-import { manifestNeedsAnnouncement } from "./internal/announce.ts";
+import { announceManifests } from "./internal/announce.ts";
+import { readEscrowTerms, requireBalance } from "./internal/escrowTerms.ts";
 import { prepareJob, type PreparedJob } from "./internal/prepareJob.ts";
-import { formatAmount, getTokenInfo } from "./internal/token.ts";
 import { abortable, POST_GAS_HEADROOM, waitMined, writeMarket } from "./internal/transact.ts";
 import { checkJobParameters, postJobArgument, type SubmitJobParameters, type SubmitJobReturnType } from "./submitJob.ts";
 
@@ -69,39 +68,17 @@ export async function submitJobs(client: AccordClient, parameters: SubmitJobsPar
   const market = client.deployment.jobMarket;
   const token = client.deployment.token;
 
-  const reads = Promise.all([
-    readParameters(client.publicClient, market),
-    getTokenInfo(client),
-    client.publicClient.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [owner] }),
-    client.publicClient.readContract({ address: token, abi: erc20Abi, functionName: "allowance", args: [owner, market] }),
-  ]).catch((err) => {
-    throw explainChainError("Reading the escrow terms and your balance", err);
-  });
-  reads.catch(() => {});
+  const reads = readEscrowTerms(client, owner);
 
   const node = await client.getNode({ signal });
   const prepared: PreparedJob[] = [];
   for (const job of jobs) prepared.push(await prepareJob(job, client.resultKey.publicKeyHex, { store: node.content, signal }));
-  const announce = parameters.announce ?? "auto";
-  const provideAll = () => Promise.all(prepared.map((p) => node.content.provide(p.manifestCid, { signal }).catch(() => {})));
-  if (announce === true) void provideAll();
-  else if (announce === "auto")
-    manifestNeedsAnnouncement(client, client.publicClient, client.deployment, node, signal)
-      .then((needed) => (needed ? provideAll() : undefined))
-      .catch(() => {});
+  announceManifests(client, node, prepared.map((p) => p.manifestCid), parameters.announce ?? "auto", signal);
 
   const [params, tokenInfo, balance, allowance] = await abortable(reads, signal);
   const escrows = jobs.map((job) => escrowFor(job.replicas, job.maxPrice, params.protocolFeeBps).escrow);
   const total = escrows.reduce((a, b) => a + b, 0n);
-  if (balance < total)
-    throw new InsufficientBalanceError({
-      needed: formatAmount(total, tokenInfo.decimals),
-      balance: formatAmount(balance, tokenInfo.decimals),
-      symbol: tokenInfo.symbol,
-      account: owner,
-      neededUnits: total,
-      balanceUnits: balance,
-    });
+  requireBalance(owner, total, balance, tokenInfo);
   if (allowance < total) {
     let hash: Hash;
     try {

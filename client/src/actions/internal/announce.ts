@@ -1,4 +1,6 @@
 import type { PublicClient } from "viem";
+import type { CID } from "multiformats/cid";
+import type { AccordClient } from "../../client.ts";
 import type { Deployment } from "../../deployments.ts";
 import { readProvider } from "../../chain/market.ts";
 import type { AccordNode } from "../../net/node.ts";
@@ -50,4 +52,15 @@ export async function manifestNeedsAnnouncement(key: object, publicClient: Publi
   const connected = new Set(node.libp2p.getConnections().filter((c) => c.status === "open").map((c) => c.remotePeer.toString()));
   for (const id of registered) if (!connected.has(id)) return true;
   return false;
+}
+
+/**
+ * Announces manifests in the DHT as `announce` says: always, never, or ("auto") only while
+ * manifestNeedsAnnouncement. Never waited for and never fails a post: an announcement only
+ * helps providers that are not connected to us find the job.
+ */
+export function announceManifests(client: AccordClient, node: AccordNode, cids: readonly CID[], announce: "auto" | boolean, signal?: AbortSignal): void {
+  if (announce === false) return;
+  const needed = announce === true ? Promise.resolve(true) : manifestNeedsAnnouncement(client, client.publicClient, client.deployment, node, signal);
+  needed.then((yes) => (yes ? Promise.all(cids.map((cid) => node.content.provide(cid, { signal }).catch(() => {}))) : undefined)).catch(() => {});
 }
