@@ -1,6 +1,6 @@
 import { decodeFunctionResult, encodeFunctionData, erc20Abi, parseEventLogs, type Address, type Hash, type Hex } from "viem";
 import { AccountRequiredError, ResultKeyRequiredError, type AccordClient } from "../client.ts";
-import { ContractRevertedError, decodeRevert, explainChainError, type ChainRequestError } from "../chain/revert.ts";
+import { ContractRevertedError, explainChainError, revertedWith, type ChainRequestError } from "../chain/revert.ts";
 import { jobMarketAbi } from "../generated/abi.ts";
 import type { InvalidManifestError } from "../manifest/index.ts";
 import { InsufficientBalanceError, InvalidJobParametersError, TransactionRevertedError } from "./errors.ts";
@@ -99,7 +99,7 @@ export async function submitJobs(client: AccordClient, parameters: SubmitJobsPar
     throw explainChainError(`Checking the ${jobs.length} posts`, err);
   }
   const results: Array<SubmitJobsItem | undefined> = jobs.map((_, i) =>
-    flags[i] ? undefined : { ok: false, error: decodeRevert(`Posting jobs[${i}]`, returns[i]!) ?? new ContractRevertedError(`Posting jobs[${i}]`, "Reverted", [returns[i]!], undefined) },
+    flags[i] ? undefined : { ok: false, error: revertedWith(`Posting jobs[${i}]`, returns[i]!) },
   );
   const passing = jobs.map((_, i) => i).filter((i) => flags[i]);
   if (passing.length === 0) return { results: results as SubmitJobsItem[] };

@@ -21,5 +21,5 @@ export {
   type ProviderInfo,
   type ReplicaInfo,
 } from "./market.ts";
-export { ChainRequestError, ContractRevertedError, decodeRevert, explainChainError } from "./revert.ts";
+export { ChainRequestError, ContractRevertedError, decodeRevert, explainChainError, revertedWith } from "./revert.ts";
 export { permitArgument, permitNoncesAbi, permitTypedData, type PermitRequest } from "./permit.ts";

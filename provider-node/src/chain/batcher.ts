@@ -1,6 +1,6 @@
-import { decodeAbiParameters, decodeFunctionResult, encodeFunctionData, toFunctionSelector, type AbiParameter, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
+import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { ContractRevertedError, decodeRevert, explainChainError } from "@accord/client/chain/index.ts";
+import { ContractRevertedError, explainChainError, revertedWith } from "@accord/client/chain/index.ts";
 import { TransactionRevertedError, type TxSender } from "./sender.ts";
 
 /** The market calls a daemon makes for its jobs; each names the job as its first argument. */
@@ -159,20 +159,8 @@ export class TxBatcher {
   }
 }
 
-/**
- * The market's custom errors by selector, hashed once. viem's decodeErrorResult hashes the
- * signature of every error in the ABI (49) to find the one, ~0.3 ms per refused call, and a
- * losing bidder's refusals came to ~1 % of a daemon's CPU.
- */
-type MarketError = { type: "error"; name: string; inputs: readonly AbiParameter[] };
-const MARKET_ERRORS = new Map<string, MarketError>(
-  (jobMarketAbi as readonly { type: string }[]).filter((x): x is MarketError => x.type === "error").map((e) => [toFunctionSelector(e as never), e]), // viem hashes an error's signature as a function's
-
-);
-
 function refusal(call: MarketCall, data: Hex): CallOutcome {
-  const action = `Sending ${call.label}`;
-  const err = knownMarketError(action, data) ?? decodeRevert(action, data) ?? new ContractRevertedError(action, "Reverted", [data], undefined);
+  const err = revertedWith(`Sending ${call.label}`, data);
   return { ok: false, error: err.errorName, err };
 }
 
@@ -183,14 +171,4 @@ function inReceipt(receipt: TransactionReceipt, market: Address, me: Address, ca
   return receipt.logs.some(
     (l) => l.address.toLowerCase() === market.toLowerCase() && l.topics[1]?.toLowerCase() === jobTopic && (!PER_PROVIDER.has(call.functionName) || l.topics[2]?.toLowerCase() === meTopic),
   );
-}
-
-function knownMarketError(action: string, data: Hex): ContractRevertedError | undefined {
-  const item = MARKET_ERRORS.get(data.slice(0, 10).toLowerCase());
-  if (!item) return undefined;
-  try {
-    return new ContractRevertedError(action, item.name, decodeAbiParameters(item.inputs, `0x${data.slice(10)}`), undefined);
-  } catch {
-    return undefined; // malformed arguments: decodeRevert has the last word
-  }
 }
