@@ -39,7 +39,7 @@ describe("BlockFiles", () => {
   it("writes a block of several write pieces whole, in order", async () => {
     const store = new BlockFiles(dir);
     await store.open();
-    // Four full 256 KiB pieces and a short fifth; each piece's bytes differ, so a piece written twice or out of place shows.
+    // Sixteen full 64 KiB pieces and a short last one; each 4 KiB differs, so a piece written twice or out of place shows.
     const { cid, bytes } = await block(3, 1024 * 1024 + 1);
     await store.put(cid, bytes);
     const back = await store.readInto(cid, new Uint8Array(bytes.length + 1));

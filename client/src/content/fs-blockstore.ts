@@ -13,10 +13,10 @@ type Sharding = { encode(key: CID): { dir: string; file: string } };
  * lets the kernel (ext4 with large folios, Linux 6.16+) put it in 1 MiB page-cache folios,
  * and on a VM whose free memory is handed back to the host (virtio free page reporting)
  * those come from memory the host must supply again: 3-4 ms of system time per MiB after
- * the first ~150 MiB, against 0.4-0.7 in 256 KiB writes (docs/PROTOCOL.md, "Block files").
- * Elsewhere it costs three more syscalls per MiB.
+ * the first ~150 MiB, against 0.4-0.6 in 64 KiB writes (256 KiB ones hit the same wall a
+ * little later; docs/PROTOCOL.md, "Block files"). Elsewhere it costs 15 more syscalls per MiB.
  */
-const WRITE_PIECE_BYTES = 256 * 1024;
+const WRITE_PIECE_BYTES = 64 * 1024;
 
 /**
  * blockstore-fs, with leaner reads and writes of one block. Each fs step is a trip to
