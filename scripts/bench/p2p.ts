@@ -127,9 +127,11 @@ async function childMain(): Promise<void> {
     const [dataDir, addr, cid] = rest;
     const readAhead = process.env.BENCH_P2P_READ_AHEAD;
     const node = await createAccordNode({ dataDir, content: readAhead ? { blockReadAhead: Number(readAhead) } : {} });
-    // cat returns once the last block is verified and written to the blockstore.
+    // cat returns once the last block is verified and written to the blockstore. The reader
+    // is done with each chunk before it asks for the next, as getBytes and a reader writing
+    // the bytes out are, so it lets the store reuse their buffers (reuseChunks).
     receive = async () => {
-      for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr] })) {
+      for await (const chunk of node.content.cat(CID.parse(cid), { from: [addr], reuseChunks: true })) {
         if (VERBOSE && bytes === 0) console.error(`  first byte after ${(performance.now() - t0).toFixed(0)} ms, ${cpuMs(process.cpuUsage(cpu0)).toFixed(0)} ms of CPU`);
         bytes += chunk.length;
       }

@@ -313,6 +313,8 @@ export type FetchBlocksOptions = {
    * block; without it, and for a single-block root, the libp2p stream only.
    */
   direct?: DirectFetchOptions;
+  /** Gives the buffer each block is received into (by default a fresh one per block). */
+  allocate?: (bytes: number) => Buffer;
 };
 
 type DirectChannel = { receiver: SealedReceiver; label: string };
@@ -343,6 +345,7 @@ async function openDirect(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, d
     highWaterBytes: options.highWaterBytes ?? 8 * 1024 * 1024,
     idleTimeoutMs: direct.idleTimeoutMs,
     connectTimeoutMs: direct.connectTimeoutMs,
+    allocate: options.allocate,
   });
   return { receiver, label: String(connection.remotePeer) };
 }
@@ -393,7 +396,7 @@ async function* fetchOverStream(libp2p: Libp2p, peer: PeerId | Multiaddr, root: 
           const expected = pending.at(-1);
           if (!expected) throw new CorruptBlockError(root.toString(), `peer ${label} (more blocks than the DAG holds)`);
           if (length > options.maxBlockBytes) throw new CorruptBlockError(expected.toString(), `peer ${label} (a ${length}-byte block)`);
-          block = Buffer.allocUnsafe(length);
+          block = options.allocate ? options.allocate(length) : Buffer.allocUnsafe(length);
           blockFill = 0;
         }
         const take = Math.min(block.length - blockFill, chunk.length);

@@ -40,16 +40,22 @@ export class BlockWrites {
     this.#options = { signal };
   }
 
-  async add(cid: CID, bytes: Uint8Array): Promise<void> {
+  /** Starts writing a block; `onSettled` runs once the write no longer uses `bytes`, done or failed. */
+  async add(cid: CID, bytes: Uint8Array, onSettled?: () => void): Promise<void> {
     while (this.#inFlight.size >= this.#max) await Promise.race(this.#inFlight);
-    if (this.#error) throw this.#error;
+    if (this.#error) {
+      onSettled?.();
+      throw this.#error;
+    }
     const write: Promise<void> = Promise.resolve(this.#blockstore.put(cid, bytes, this.#options)).then(
       () => {
         this.#inFlight.delete(write);
+        onSettled?.();
       },
       (err: unknown) => {
         this.#error ??= err;
         this.#inFlight.delete(write);
+        onSettled?.();
       },
     );
     this.#inFlight.add(write);

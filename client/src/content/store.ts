@@ -14,6 +14,7 @@ import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { fetchBlocks, pooledReader, serveBlockStream } from "./block-stream.ts";
 import { BlockWrites, fileData, RAW_CODE } from "./file-blocks.ts";
+import { ReceiveBuffers } from "./receive-buffers.ts";
 import { SealedListener } from "../net/sealed-channel.ts";
 import { CID_PROFILE } from "./cid.ts";
 import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
@@ -33,12 +34,23 @@ export type GetOptions = AbortOptions & {
   timeoutMs?: number;
   offset?: number;
   length?: number;
+  /**
+   * Each chunk `cat` yields stays valid only until the next is asked for: its buffer may then
+   * receive a later block. For readers that use each chunk before the next (write it out,
+   * hash it, copy it); it spares a fresh buffer per block and the full garbage collections
+   * those set off (see ReceiveBuffers). Copy what you keep.
+   */
+  reuseChunks?: boolean;
 };
 
 /** Reads a local block into a given buffer (see BlockFiles.readInto); `verify` as the node's blockstore does. */
 export type LocalReadInto = { read: (cid: CID, into: Uint8Array) => Promise<Uint8Array>; verify: boolean };
 /** Room for a 1 MiB leaf (DESIGN.md's chunk) and the byte that shows the file ended. */
 const POOLED_READ_BYTES = 1024 * 1024 + 4096;
+/** Room for a 1 MiB leaf and a direct record's tag. */
+const RECEIVE_BUFFER_BYTES = 1024 * 1024 + 64;
+/** Blocks below this get buffers of their own: dag-pb nodes of DESIGN.md's profile are a few KiB. */
+const RECEIVE_BUFFER_MIN_BYTES = 64 * 1024;
 
 export type ProviderInfo = { id: PeerId; multiaddrs: Multiaddr[] };
 export type DirectoryEntry = { name: string; cid: CID; size: bigint };
@@ -217,6 +229,11 @@ export class ContentStore {
       ? options.from.map((a) => (typeof a === "string" ? toMultiaddr(a) : a))
       : this.providersAsFound(cid, { signal, limit: this.limits.maxProviders });
     const end = range.length === undefined ? Infinity : range.offset + range.length;
+    // Blocks being written, queued on the socket, and the one the reader holds, plus a few.
+    const buffers = options.reuseChunks
+      ? new ReceiveBuffers(RECEIVE_BUFFER_BYTES, RECEIVE_BUFFER_MIN_BYTES, this.limits.blockWritesInFlight + Math.ceil(this.limits.blockStreamHighWaterBytes / RECEIVE_BUFFER_BYTES) + 4)
+      : undefined;
+    const allocate = buffers && ((bytes: number) => buffers.allocate(bytes));
     for await (const candidate of targets) {
       if ("multiaddrs" in candidate && candidate.id.equals(this.libp2p.peerId)) continue;
       let target: PeerId | Multiaddr;
@@ -237,9 +254,12 @@ export class ContentStore {
           maxBlockBytes: this.limits.maxBlockBytes,
           highWaterBytes: this.limits.blockStreamHighWaterBytes,
           direct: this.limits.directBlocks ? { connectTimeoutMs: this.limits.directBlocksConnectTimeoutMs, idleTimeoutMs: this.limits.directBlocksIdleTimeoutMs } : undefined,
+          allocate,
         })) {
           onBlock();
-          await writes.add(blockCid, bytes);
+          // A raw leaf's buffer is reused once the disk has it and the reader asked for the next chunk.
+          const reused = blockCid.code === RAW_CODE && buffers?.hold(bytes, 2) === true;
+          await writes.add(blockCid, bytes, reused ? () => buffers!.release(bytes) : undefined);
           const data = fileData(blockCid, bytes, first);
           first = false;
           const from = Math.max(range.offset + range.delivered - position, 0);
@@ -249,6 +269,7 @@ export class ContentStore {
             range.delivered += to - from;
             yield data.subarray(from, to);
           }
+          if (reused) buffers!.release(bytes);
           // The rest of the DAG is not wanted; leaving the loop closes the stream.
           if (position >= end) break;
         }
@@ -265,17 +286,26 @@ export class ContentStore {
     }
   }
 
-  /** A file's bytes in one buffer, refusing more than `maxBytes`. */
+  /**
+   * A file's bytes in one buffer, refusing more than `maxBytes`. The chunks are copied into
+   * a buffer that doubles as needed (so the blocks' own buffers are reused, and a file of
+   * one chunk is one exact-size copy), trimmed at the end if over a MiB is spare.
+   */
   async getBytes(cid: CID, options: GetOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
     const maxBytes = options.maxBytes ?? this.limits.maxGetBytes;
-    const parts: Uint8Array[] = [];
+    let out = Buffer.alloc(0);
     let total = 0;
-    for await (const chunk of this.cat(cid, options)) {
+    for await (const chunk of this.cat(cid, { ...options, reuseChunks: true })) {
+      if (total + chunk.length > maxBytes) throw new ContentTooLargeError(cid.toString(), maxBytes);
+      if (total + chunk.length > out.length) {
+        const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(total + chunk.length, 2 * out.length)));
+        grown.set(out.subarray(0, total));
+        out = grown;
+      }
+      out.set(chunk, total);
       total += chunk.length;
-      if (total > maxBytes) throw new ContentTooLargeError(cid.toString(), maxBytes);
-      parts.push(chunk);
     }
-    return Buffer.concat(parts);
+    return out.length - total > 1024 * 1024 ? Buffer.from(out.subarray(0, total)) : out.subarray(0, total);
   }
 
   /** The entries of a UnixFS directory. */

@@ -131,9 +131,13 @@ export class RecordOpener {
   #length = -1;
   #index = 0;
 
-  constructor(key: Uint8Array, maxPayloadBytes: number) {
+  readonly #allocate: (bytes: number) => Buffer;
+
+  /** `allocate` gives each record's buffer (payload and tag); by default a fresh one. */
+  constructor(key: Uint8Array, maxPayloadBytes: number, allocate: (bytes: number) => Buffer = Buffer.allocUnsafeSlow) {
     this.#key = key;
     this.#maxPayload = maxPayloadBytes;
+    this.#allocate = allocate;
   }
 
   /** Where the next bytes go: never past the end of the current header or record. */
@@ -149,7 +153,7 @@ export class RecordOpener {
       const length = this.#header.readUInt32BE(1);
       if (length > this.#maxPayload) throw new SealedChannelError(`a ${length}-byte record, over the ${this.#maxPayload}-byte limit`);
       // A buffer per record: the consumer keeps the payload (the reader, the disk write).
-      this.#body = Buffer.allocUnsafeSlow(length + RECORD_TAG_BYTES);
+      this.#body = this.#allocate(length + RECORD_TAG_BYTES);
       this.#length = length;
       this.#fill = 0;
     }
@@ -334,9 +338,9 @@ export async function connectSealed(
   host: string,
   port: number,
   ticket: SealedTicket,
-  options: { signal: AbortSignal; maxRecordBytes: number; highWaterBytes: number; idleTimeoutMs: number; connectTimeoutMs: number },
+  options: { signal: AbortSignal; maxRecordBytes: number; highWaterBytes: number; idleTimeoutMs: number; connectTimeoutMs: number; allocate?: (bytes: number) => Buffer },
 ): Promise<SealedReceiver> {
-  const opener = new RecordOpener(ticket.key, options.maxRecordBytes);
+  const opener = new RecordOpener(ticket.key, options.maxRecordBytes, options.allocate);
   const queue: SealedRecord[] = [];
   let queued = 0;
   let paused = false;
