@@ -36,6 +36,7 @@ const BENCHES: Bench[] = [
       { key: "content_over_tcp_64mib_min", label: "  lowest of the 3 paired runs, 64 MiB", unit: "×" },
       { key: "content_over_tcp_256mib", label: "content / raw TCP throughput, 256 MiB (medians of 3 runs each)", unit: "×", target: { op: ">=", value: 0.5 } },
       { key: "content_over_tcp_256mib_min", label: "  lowest of the 3 paired runs, 256 MiB", unit: "×" },
+      { key: "content_cold_mib_per_s_64mib", label: "content 64 MiB, a fresh node's first fetch (dial included)", unit: "MiB/s" },
       { key: "find_providers_median_ms", label: "DHT findProviders median, 20 nodes", unit: "ms", target: { op: "<", value: 100 } },
       { key: "find_providers_p95_ms", label: "DHT findProviders p95, 20 nodes", unit: "ms" },
       { key: "peak_rss_mib_1gib", label: "peak RSS moving 1 GiB", unit: "MiB" },
