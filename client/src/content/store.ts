@@ -4,16 +4,16 @@ import type { KadDHT } from "@libp2p/kad-dht";
 import { peerIdFromCID } from "@libp2p/peer-id";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { exporter } from "ipfs-unixfs-exporter";
-import { importByteStream, importBytes, importer, type ImportCandidate } from "ipfs-unixfs-importer";
+import { importByteStream, importBytes, importer } from "ipfs-unixfs-importer";
 import * as dagPb from "@ipld/dag-pb";
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { stat } from "node:fs/promises";
 import type { Blockstore } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { fetchBlocks, pooledReader, serveBlockStream } from "./block-stream.ts";
 import { BlockWrites, fileData, RAW_CODE } from "./file-blocks.ts";
+import { abortable, walk } from "./import-sources.ts";
 import { ReceiveBuffers } from "./receive-buffers.ts";
 import { SealedListener } from "../net/sealed-channel.ts";
 import { CID_PROFILE } from "./cid.ts";
@@ -190,7 +190,7 @@ export class ContentStore {
       const opts = {
         signal,
         offline: options.offline,
-        providers: options.from?.map((a) => (typeof a === "string" ? toMultiaddr(a) : a)),
+        providers: (options.from && peerAddrs(options.from)),
         blockReadConcurrency: this.limits.blockReadAhead,
         offset,
         length,
@@ -226,7 +226,7 @@ export class ContentStore {
     // Providers are tried as the DHT finds them: waiting for the whole lookup (up to its
     // timeout when fewer than `maxProviders` exist, the usual case) held every fetch ~10 s.
     const targets: AsyncIterable<PeerId | Multiaddr | ProviderInfo> | Array<PeerId | Multiaddr> = options.from?.length
-      ? options.from.map((a) => (typeof a === "string" ? toMultiaddr(a) : a))
+      ? peerAddrs(options.from)
       : this.providersAsFound(cid, { signal, limit: this.limits.maxProviders });
     const end = range.length === undefined ? Infinity : range.offset + range.length;
     // Blocks being written, queued on the socket, and the one the reader holds, plus a few.
@@ -311,7 +311,7 @@ export class ContentStore {
   /** The entries of a UnixFS directory. */
   async ls(cid: CID, options: GetOptions = {}): Promise<DirectoryEntry[]> {
     const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? this.limits.getTimeoutMs), ...(options.signal ? [options.signal] : [])]);
-    const opts = { signal, offline: options.offline, providers: options.from?.map((a) => (typeof a === "string" ? toMultiaddr(a) : a)) };
+    const opts = { signal, offline: options.offline, providers: (options.from && peerAddrs(options.from)) };
     const entry = await exporter(cid, this.helia.blockstore, opts);
     if (entry.type !== "directory") throw new NotAFileError(cid.toString(), `${entry.type} (not a directory)`);
     const out: DirectoryEntry[] = [];
@@ -415,14 +415,6 @@ export class ContentStore {
   }
 }
 
-/** The importer takes no signal, so the source checks it between chunks. */
-async function* abortable<T>(source: AsyncIterable<T> | Iterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
-  for await (const item of source) {
-    signal?.throwIfAborted();
-    yield item;
-  }
-}
-
 async function drain(it: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of it);
 }
@@ -433,19 +425,9 @@ async function collectBytes(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Ar
   return Buffer.concat(parts);
 }
 
-async function* walk(root: string, dir = root): AsyncGenerator<ImportCandidate> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  if (dir !== root && entries.length === 0) yield { path: relative(root, dir).split(sep).join("/") };
-  for (const e of entries) {
-    const abs = join(dir, e.name);
-    if (e.isDirectory()) yield* walk(root, abs);
-    else if (e.isFile()) yield { path: relative(root, abs).split(sep).join("/"), content: createReadStream(abs, { highWaterMark: 1024 * 1024 }) };
-    else throw new InvalidContentPathError(abs, "only regular files and directories can be added");
-  }
-}
-
-function toMultiaddr(a: string): Multiaddr {
-  return multiaddr(a);
+/** The `from` peers as multiaddrs. */
+function peerAddrs(from: Array<Multiaddr | string>): Multiaddr[] {
+  return from.map((a) => (typeof a === "string" ? multiaddr(a) : a));
 }
 
 type StreamRange = { offset: number; length?: number; delivered: number; done: boolean };
