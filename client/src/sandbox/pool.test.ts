@@ -1,11 +1,37 @@
 /** Determinism across runs and pools, and survival under hostile load. */
 import { afterAll, describe, expect, it } from "vitest";
 import { resultCid } from "./bundle.ts";
-import { SandboxBusyError, SandboxClosedError, UnsupportedImportError, WallClockTimeoutError } from "./errors.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { SandboxBusyError, SandboxClosedError, SandboxCrashedError, UnsupportedImportError, WallClockTimeoutError } from "./errors.ts";
 import { shareJob } from "./job.ts";
 import { createSandboxPool } from "./pool.ts";
 import { job, str, text } from "./testing.ts";
 import type { SandboxJob } from "./types.ts";
+
+/** Pids of this process's sandbox children that are running a job's worker (from /proc). */
+function sandboxProcesses(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${name}/cmdline`, "utf8").includes("sandbox-process")) pids.push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+async function waitFor<T extends unknown[]>(f: () => T): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = f();
+    if (v.length) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("no sandbox process appeared in 5 s");
+}
 
 const poolA = createSandboxPool({ size: 2 });
 const poolB = createSandboxPool({ size: 1 });
@@ -63,6 +89,25 @@ describe("sandbox pool", () => {
     expect(bad.reason).toBeInstanceOf(UnsupportedImportError);
     const honest = await poolA.run(job("sha256", { args: ["sha256", "/input/x"], inputs: { x: text("abc") } }));
     expect(str(honest.stdout)).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+  });
+
+  it("contains a sandbox process that aborts, as V8 does at a heap limit: the job fails, the pool goes on", async () => {
+    const others = sandboxProcesses(); // the other pools' processes
+    const pool = createSandboxPool({ size: 1 });
+    try {
+      const running = pool.run(job("loop", { limits: { fuel: Number.MAX_SAFE_INTEGER } }));
+      const [pid] = await waitFor(() => sandboxProcesses().filter((p) => !others.includes(p)));
+      process.kill(pid!, "SIGABRT");
+      const err = await running.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SandboxCrashedError);
+      expect((err as Error).message).toContain("SIGABRT");
+      expect(process.exitCode ?? 0).toBe(0);
+      const after = await pool.run(job("echo", { stdin: text("still here") }));
+      expect(str(after.stdout)).toBe("still here");
+      expect(sandboxProcesses()).not.toContain(pid);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("ends a run past the wall-clock backstop with an error, not a result, and recovers", async () => {

@@ -1,22 +1,30 @@
 /**
- * A pool of worker threads that run sandbox jobs. Each worker runs one job at a time; jobs
- * beyond the pool wait in a bounded queue. A wall-clock timer terminates a worker that runs
- * past the job's backstop, and a worker that dies for any reason is replaced, so a hostile
- * module can cost at most its own job.
+ * A pool of sandbox processes that run jobs. Each is a child process holding one worker thread
+ * (sandbox-process.ts) and runs one job at a time; jobs beyond the pool wait in a bounded
+ * queue. A wall-clock timer kills a process that runs past the job's backstop, and a process
+ * that dies for any reason (V8 aborting it at its heap limit included) is replaced, so a
+ * hostile module can cost at most its own job, never the process that holds the pool.
+ *
+ * Processes are started with the pool, not with its first job, so the first run does not pay
+ * for a Node start; they load the sandbox through Node's compile cache, so a fresh process is
+ * ready in well under 100 ms.
  */
-import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { type ChildProcess, fork } from "node:child_process";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
 import { BaseError } from "../errors.ts";
 import { DEFAULT_MAX_QUEUED_JOBS, DEFAULT_POOL_SIZE_FN, WORKER_HEAP_OVERHEAD_MB, WORKER_STACK_MB } from "./constants.ts";
 import * as errors from "./errors.ts";
 import { SandboxBusyError, SandboxClosedError, SandboxCrashedError, WallClockTimeoutError } from "./errors.ts";
 import { checkJob } from "./job.ts";
 import type { ResultBundle, SandboxJob } from "./types.ts";
-import type { SerializedError, WorkerReply } from "./worker.ts";
+import type { SerializedError, WorkerReply, WorkerRequest } from "./worker.ts";
 
 export type SandboxPoolOptions = {
-  /** Worker threads; default: available cores minus one, at least one. */
+  /** Sandbox processes; default: available cores minus one, at least one. */
   size?: number;
+  /** Processes started at once and kept ready (at most `size`); default `size`. */
+  warm?: number;
   /** Jobs allowed to wait for a worker; default DEFAULT_MAX_QUEUED_JOBS. */
   maxQueued?: number;
 };
@@ -30,7 +38,11 @@ export type SandboxPool = {
 };
 
 type Task = { job: SandboxJob; signal?: AbortSignal; resolve: (b: ResultBundle) => void; reject: (e: unknown) => void; onAbort?: () => void };
-type Slot = { worker: Worker; task?: Task; timer?: ReturnType<typeof setTimeout> };
+type Slot = { child: ChildProcess; task?: Task; timer?: ReturnType<typeof setTimeout>; stderr: string };
+
+/** The end of a dead process's stderr is kept for the crash error (e.g. V8's "Reached heap limit"). */
+const STDERR_TAIL_CHARS = 2_048;
+const PROCESS_ENTRY = new URL("./sandbox-process.ts", import.meta.url);
 
 const ERROR_CLASSES = new Map<string, typeof BaseError>(
   Object.values(errors).filter((c): c is typeof BaseError => typeof c === "function" && c.prototype instanceof BaseError).map((c) => [c.name, c]),
@@ -44,21 +56,50 @@ function revive(e: SerializedError): Error {
   return err;
 }
 
+/**
+ * The job as plain bytes: a SharedArrayBuffer cannot cross into another process, so shared
+ * bytes (shareJob) are copied here, once per run, as the IPC channel copies everything else.
+ */
+function portable(job: SandboxJob): SandboxJob {
+  const own = (b: Uint8Array) => (b.buffer instanceof SharedArrayBuffer ? b.slice() : b);
+  const inputs = job.inputs && Object.fromEntries(Object.entries(job.inputs).map(([path, data]) => [path, own(data)]));
+  return { ...job, module: own(job.module), stdin: job.stdin && own(job.stdin), seed: own(job.seed), inputs };
+}
+
+function startProcess(): ChildProcess {
+  return fork(PROCESS_ENTRY, [], {
+    // The parent's flags (an inspector, a test runner's loaders) are not the sandbox's.
+    execArgv: [],
+    serialization: "advanced",
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    env: {
+      ...process.env,
+      ACCORD_SANDBOX_STACK_MB: String(WORKER_STACK_MB),
+      ACCORD_SANDBOX_HEAP_MB: String(WORKER_HEAP_OVERHEAD_MB),
+      // Parsing the sandbox's TypeScript is most of a cold process's start (~150 of ~200 ms).
+      ...(process.env.NODE_DISABLE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "accord-node-compile-cache") }),
+    },
+  });
+}
+
 export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool {
   const size = options.size ?? DEFAULT_POOL_SIZE_FN(availableParallelism());
   const maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED_JOBS;
   if (!Number.isSafeInteger(size) || size < 1) throw new errors.InvalidJobError(`pool size ${size} is not a positive integer`, "Pass size >= 1 or leave it out.");
+  const warm = Math.min(size, options.warm ?? size);
   const slots: Slot[] = [];
   const queue: Task[] = [];
   let nextId = 1;
   let closed = false;
 
   const spawn = (): Slot => {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-      resourceLimits: { stackSizeMb: WORKER_STACK_MB, maxOldGenerationSizeMb: WORKER_HEAP_OVERHEAD_MB },
+    const child = startProcess();
+    const slot: Slot = { child, stderr: "" };
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (chunk: string) => {
+      slot.stderr = (slot.stderr + chunk).slice(-STDERR_TAIL_CHARS);
     });
-    const slot: Slot = { worker };
-    worker.on("message", (reply: WorkerReply) => {
+    child.on("message", (reply: WorkerReply) => {
       const task = slot.task;
       if (!task) return;
       finish(slot);
@@ -66,27 +107,45 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
       else task.reject(revive(reply.error));
       pump();
     });
-    worker.on("error", (err) => fail(slot, new SandboxCrashedError(err.message, err)));
-    worker.on("exit", (code) => fail(slot, new SandboxCrashedError(`the worker exited with code ${code}`)));
+    child.on("error", (err) => fail(slot, new SandboxCrashedError(err.message, err)));
+    child.on("exit", (code, signal) => {
+      const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const tail = slot.stderr.trim().split("\n").filter(Boolean).slice(-3).join(" / ");
+      fail(slot, new SandboxCrashedError(`the sandbox process ${why}${tail ? `: ${tail}` : ""}`));
+    });
+    idle(slot);
     return slot;
+  };
+
+  // An idle process must not keep its owner alive (a CLI that forgets close() still exits);
+  // one running a job must, as any pending work does.
+  const idle = (slot: Slot) => {
+    slot.child.unref();
+    (slot.child.channel as { unref?: () => void } | undefined)?.unref?.();
+  };
+  const busy = (slot: Slot) => {
+    slot.child.ref();
+    (slot.child.channel as { ref?: () => void } | undefined)?.ref?.();
   };
 
   const finish = (slot: Slot) => {
     clearTimeout(slot.timer);
     if (slot.task?.onAbort) slot.task.signal?.removeEventListener("abort", slot.task.onAbort);
     slot.task = undefined;
+    idle(slot);
   };
 
-  /** Takes a worker out of the pool for good, failing its job with `err`. */
+  /** Takes a process out of the pool for good, failing its job with `err`. */
   const fail = (slot: Slot, err: unknown) => {
     const i = slots.indexOf(slot);
     if (i < 0) return;
     slots.splice(i, 1);
     const task = slot.task;
     finish(slot);
-    slot.worker.removeAllListeners("exit");
-    void slot.worker.terminate();
+    slot.child.removeAllListeners("exit");
+    slot.child.kill("SIGKILL");
     task?.reject(err);
+    if (!closed && slots.length < warm) slots.push(spawn());
     pump();
   };
 
@@ -98,15 +157,20 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
       const task = queue.shift()!;
       slot.task = task;
       const s = slot;
+      busy(s);
       s.timer = setTimeout(() => fail(s, new WallClockTimeoutError(task.job.limits.wallClockMs)), task.job.limits.wallClockMs);
       if (task.signal) {
         task.signal.removeEventListener("abort", task.onAbort!);
         task.onAbort = () => fail(s, task.signal!.reason);
         task.signal.addEventListener("abort", task.onAbort, { once: true });
       }
-      s.worker.postMessage({ id: nextId++, job: task.job });
+      s.child.send({ id: nextId++, job: portable(task.job) } satisfies WorkerRequest, (err) => {
+        if (err) fail(s, new SandboxCrashedError(`the job could not be handed to the sandbox process: ${err.message}`, err));
+      });
     }
   };
+
+  for (let i = 0; i < warm; i++) slots.push(spawn());
 
   return {
     size,
@@ -133,12 +197,19 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
       closed = true;
       for (const task of queue.splice(0)) task.reject(new SandboxClosedError());
       const all = slots.splice(0);
-      for (const slot of all) {
-        slot.worker.removeAllListeners("exit");
-        slot.task?.reject(new SandboxClosedError());
-        finish(slot);
-      }
-      await Promise.all(all.map((s) => s.worker.terminate()));
+      await Promise.all(
+        all.map((slot) => {
+          slot.child.removeAllListeners("exit");
+          slot.task?.reject(new SandboxClosedError());
+          finish(slot);
+          if (slot.child.exitCode !== null || slot.child.signalCode !== null) return;
+          busy(slot); // an unreferenced process's exit would not be waited for
+          return new Promise<void>((done) => {
+            slot.child.once("exit", () => done());
+            slot.child.kill("SIGKILL");
+          });
+        }),
+      );
     },
   };
 }

@@ -4,10 +4,15 @@
  * compiles it once per worker.
  */
 import { createHash } from "node:crypto";
+import { flushCompileCache } from "node:module";
 import { parentPort } from "node:worker_threads";
 import { executeModule } from "./execute.ts";
 import { prepareModule } from "./validate.ts";
 import type { SandboxJob } from "./types.ts";
+
+// Everything this thread needs is loaded: keep its compiled form for the next process (the
+// pool kills processes, so Node's write at exit never happens).
+flushCompileCache();
 
 const COMPILED_CACHE_ENTRIES = 8;
 type Compiled = { module: WebAssembly.Module; hasStart: boolean; nanChecks: boolean; exact?: Promise<WebAssembly.Module> };
