@@ -3,7 +3,6 @@ import type { AccordClient } from "../client.ts";
 import { getMarketEvents } from "../chain/events.ts";
 import type { ChainRequestError } from "../chain/revert.ts";
 import { applyJobEvent, newHistory, toJobEvent, type JobHistory } from "./internal/jobEvents.ts";
-import { getContractEventsChunked } from "./internal/logs.ts";
 
 /** Jobs returned when the caller sets no limit. */
 export const DEFAULT_LIST_JOBS_LIMIT = 50;
@@ -27,12 +26,12 @@ export async function listJobs(client: AccordClient, parameters: ListJobsParamet
   const { signal } = parameters;
   const requester = parameters.requester === undefined ? client.account?.address : parameters.requester ?? undefined;
   const toBlock = await client.publicClient.getBlockNumber({ cacheTime: 0 });
-  const posted = await getContractEventsChunked(client.publicClient, client.deployment, {
-    eventName: "JobPosted",
-    args: requester ? { requester } : undefined,
-    fromBlock: parameters.fromBlock,
+  const posted = await getMarketEvents(client.publicClient, {
+    address: client.deployment.jobMarket,
+    fromBlock: parameters.fromBlock ?? BigInt(client.deployment.startBlock),
     toBlock,
     signal,
+    ...(requester ? { events: ["JobPosted"], args: { requester } } : { events: ["JobPosted"] }),
   });
   const newest = posted.slice(-(parameters.limit ?? DEFAULT_LIST_JOBS_LIMIT));
   if (newest.length === 0) return [];
@@ -41,7 +40,7 @@ export async function listJobs(client: AccordClient, parameters: ListJobsParamet
     const ev = toJobEvent(p);
     if (ev?.type === "posted") jobs.set(ev.jobId, newHistory(ev));
   }
-  const events = await getMarketEvents(client.publicClient, { address: client.deployment.jobMarket, fromBlock: newest[0].blockNumber!, toBlock, signal });
+  const events = await getMarketEvents(client.publicClient, { address: client.deployment.jobMarket, fromBlock: newest[0].blockNumber, toBlock, signal });
   for (const raw of events) {
     const ev = toJobEvent(raw);
     if (!ev || ev.type === "posted") continue;

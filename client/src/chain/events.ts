@@ -1,78 +1,73 @@
-import { decodeEventLog, formatLog, toEventSelector, type AbiEvent, type Address, type Hex, type Log, type ParseEventLogsReturnType, type PublicClient, type RpcLog } from "viem";
+import { encodeEventTopics, numberToHex, pad, parseEventLogs, toEventSelector, type Address, type ContractEventArgs, type ContractEventName, type Hex, type LogTopic, type ParseEventLogsReturnType, type PublicClient } from "viem";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jobMarketAbi } from "../generated/abi.ts";
 import { LOG_RANGE_BLOCKS, POLL_INTERVAL_MS, RPC_RETRY_MAX_MS, RPC_RETRY_MIN_MS } from "./constants.ts";
 import { explainChainError } from "./revert.ts";
 
-/** Any JobMarket event, decoded and typed from the generated ABI. */
-export type MarketEvent = ParseEventLogsReturnType<typeof jobMarketAbi>[number];
-export type MarketEventName = MarketEvent["eventName"];
+export type MarketEventName = ContractEventName<typeof jobMarketAbi>;
+/** A JobMarket event (of the named kinds), decoded and typed from the generated ABI. */
+export type MarketEvent<N extends MarketEventName = MarketEventName> = Extract<ParseEventLogsReturnType<typeof jobMarketAbi, MarketEventName, true>[number], { eventName: N }>;
 
-// Decoding by a selector table: viem's parseEventLogs hashes every ABI event for every log,
-// which was a visible share of a busy provider daemon's CPU.
-const EVENT_BY_SELECTOR = new Map<Hex, AbiEvent>(
-  jobMarketAbi.filter((x) => x.type === "event").map((e) => [toEventSelector(e as AbiEvent), e as AbiEvent]),
-);
+const SELECTORS = new Map<MarketEventName, Hex>(jobMarketAbi.filter((x) => x.type === "event").map((e) => [e.name, toEventSelector(e)]));
 
-function decodeMarketLog(log: Log): MarketEvent | undefined {
-  const abiEvent = EVENT_BY_SELECTOR.get(log.topics[0] as Hex);
-  if (!abiEvent) return undefined;
-  try {
-    const { eventName, args } = decodeEventLog({ abi: [abiEvent], data: log.data, topics: log.topics as [Hex, ...Hex[]] });
-    return { ...log, eventName, args } as unknown as MarketEvent;
-  } catch {
-    return undefined; // not the market's shape (another contract cannot log at this address)
-  }
-}
-
-/** The topic filter asking the RPC for these events only. */
-function topicsFor(events: readonly MarketEventName[] | undefined): [Hex[]] | undefined {
-  if (!events) return undefined;
-  return [[...EVENT_BY_SELECTOR].filter(([, e]) => events.includes(e.name as MarketEventName)).map(([selector]) => selector)];
-}
-
-export type GetMarketEventsParameters = {
+export type GetMarketEventsParameters<N extends MarketEventName = MarketEventName> = {
   address: Address;
   fromBlock: bigint;
   toBlock: bigint;
-  /** Only events of this job (every job event has `jobId` as its first indexed argument). */
+  /** Only events of this job, filtered by the RPC (every job event indexes `jobId` first). */
   jobId?: bigint;
-  /** Only these events, filtered by the RPC (all of them when absent). */
-  events?: readonly MarketEventName[];
   signal?: AbortSignal;
-};
+} & (
+  | {
+      /** Only these events, filtered by the RPC (all of them when absent). */
+      events?: readonly N[];
+      args?: undefined;
+    }
+  | {
+      events: readonly [N];
+      /** Indexed arguments the event must carry, filtered by the RPC: `{ requester }` for JobPosted. */
+      args: ContractEventArgs<typeof jobMarketAbi, N>;
+    }
+);
 
-/** JobMarket events in a block range, in chain order, fetched in ranges public RPCs accept. */
-export async function getMarketEvents(client: PublicClient, p: GetMarketEventsParameters): Promise<MarketEvent[]> {
-  const topics = topicsFor(p.events);
-  const out: MarketEvent[] = [];
+/** The topic filter asking the RPC for these events only. */
+function topicsFor(p: GetMarketEventsParameters<MarketEventName>): LogTopic[] {
+  if (p.args) return encodeEventTopics({ abi: jobMarketAbi, eventName: p.events[0], args: p.args });
+  const names = p.events ? p.events.map((name) => SELECTORS.get(name)!) : null;
+  return p.jobId === undefined ? [names] : [names, pad(numberToHex(p.jobId), { size: 32 })];
+}
+
+/**
+ * JobMarket events in a block range, in chain order, asked for in ranges public RPCs accept
+ * and filtered by the RPC on event kind, job id or indexed arguments. The one reader of the
+ * market's log: everything that follows jobs or providers reads through it.
+ */
+export async function getMarketEvents<N extends MarketEventName = MarketEventName>(client: PublicClient, p: GetMarketEventsParameters<N>): Promise<MarketEvent<N>[]> {
+  const topics = topicsFor(p as GetMarketEventsParameters<MarketEventName>);
+  const wanted = (ev: MarketEvent): ev is MarketEvent<N> =>
+    (!p.events || (p.events as readonly MarketEventName[]).includes(ev.eventName)) && (p.jobId === undefined || jobIdOf(ev) === p.jobId);
+  const out: MarketEvent<N>[] = [];
   for (let from = p.fromBlock; from <= p.toBlock; from += LOG_RANGE_BLOCKS) {
     p.signal?.throwIfAborted();
     const to = from + LOG_RANGE_BLOCKS - 1n < p.toBlock ? from + LOG_RANGE_BLOCKS - 1n : p.toBlock;
-    let logs: RpcLog[];
+    let logs;
     try {
-      logs = await client.request({
-        method: "eth_getLogs",
-        params: [{ address: p.address, topics, fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }],
-      } as never);
+      logs = await client.request({ method: "eth_getLogs", params: [{ address: p.address, topics, fromBlock: numberToHex(from), toBlock: numberToHex(to) }] });
     } catch (err) {
       throw explainChainError(`Reading JobMarket events in blocks ${from}..${to}`, err);
     }
-    for (const raw of logs) {
-      const ev = decodeMarketLog(formatLog(raw));
-      if (ev && (p.jobId === undefined || jobIdOf(ev) === p.jobId)) out.push(ev);
-    }
+    // strict: a log that does not decode is not the market's shape (no other contract logs at its address).
+    for (const ev of parseEventLogs({ abi: jobMarketAbi, logs, strict: true })) if (wanted(ev)) out.push(ev);
   }
   return out;
 }
 
 /** The job an event is about, if it is a job event. */
 export function jobIdOf(ev: MarketEvent): bigint | undefined {
-  const args = ev.args as { jobId?: bigint };
-  return args.jobId;
+  return "jobId" in ev.args ? ev.args.jobId : undefined;
 }
 
-export type FollowMarketEventsParameters = {
+export type FollowMarketEventsParameters<N extends MarketEventName = MarketEventName> = {
   address: Address;
   /** First block to read. */
   fromBlock: bigint;
@@ -86,18 +81,18 @@ export type FollowMarketEventsParameters = {
   retryMinMs?: number;
   retryMaxMs?: number;
   /** Only these events (all of them when absent); ranges without them are still yielded. */
-  events?: readonly MarketEventName[];
+  events?: readonly N[];
 };
 
 /** A block range and its events; `head` is the chain's head (less confirmations) when the range was read. */
-export type MarketEventBatch = { fromBlock: bigint; toBlock: bigint; head: bigint; events: MarketEvent[] };
+export type MarketEventBatch<N extends MarketEventName = MarketEventName> = { fromBlock: bigint; toBlock: bigint; head: bigint; events: MarketEvent<N>[] };
 
 /**
  * Follows the JobMarket from `fromBlock` for as long as `signal` allows, yielding every block range
  * exactly once and in order (even ranges with no events, so callers can record the last block they
  * processed and resume after a restart). An RPC outage delays it; it never loses events.
  */
-export async function* followMarketEvents(client: PublicClient, p: FollowMarketEventsParameters): AsyncGenerator<MarketEventBatch> {
+export async function* followMarketEvents<N extends MarketEventName = MarketEventName>(client: PublicClient, p: FollowMarketEventsParameters<N>): AsyncGenerator<MarketEventBatch<N>> {
   const poll = p.pollIntervalMs ?? POLL_INTERVAL_MS;
   const confirmations = BigInt(p.confirmations ?? 0);
   let next = p.fromBlock;
@@ -105,12 +100,12 @@ export async function* followMarketEvents(client: PublicClient, p: FollowMarketE
   const retryMaxMs = p.retryMaxMs ?? RPC_RETRY_MAX_MS;
   let backoff = retryMinMs;
   while (!p.signal?.aborted) {
-    let batch: MarketEventBatch | undefined;
+    let batch: MarketEventBatch<N> | undefined;
     try {
       const head = (await client.getBlockNumber({ cacheTime: 0 })) - confirmations;
       if (head >= next) {
         const to = head - next + 1n > LOG_RANGE_BLOCKS ? next + LOG_RANGE_BLOCKS - 1n : head;
-        const events = await getMarketEvents(client, { address: p.address, fromBlock: next, toBlock: to, events: p.events, signal: p.signal });
+        const events = await getMarketEvents<N>(client, { address: p.address, fromBlock: next, toBlock: to, events: p.events, signal: p.signal });
         batch = { fromBlock: next, toBlock: to, head, events };
       }
       backoff = retryMinMs;
