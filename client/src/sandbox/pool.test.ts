@@ -1,7 +1,8 @@
 /** Determinism across runs and pools, and survival under hostile load. */
 import { afterAll, describe, expect, it } from "vitest";
 import { resultCid } from "./bundle.ts";
-import { readdirSync, readFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { SandboxBusyError, SandboxClosedError, SandboxCrashedError, UnsupportedImportError, WallClockTimeoutError } from "./errors.ts";
 import { shareJob } from "./job.ts";
 import { createSandboxPool } from "./pool.ts";
@@ -89,6 +90,31 @@ describe("sandbox pool", () => {
     expect(bad.reason).toBeInstanceOf(UnsupportedImportError);
     const honest = await poolA.run(job("sha256", { args: ["sha256", "/input/x"], inputs: { x: text("abc") } }));
     expect(str(honest.stdout)).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+  });
+
+  it("moves large inputs and outputs through files, and leaves none behind", async () => {
+    const shm = () => (existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((n) => n.startsWith("accord-sandbox-")) : []);
+    const before = shm();
+    const pool = createSandboxPool({ size: 1 });
+    const input = randomBytes(3 * 1_048_576 + 5); // past FILE_BYTES_MIN, and not a multiple of anything
+    const want = `${createHash("sha256").update(input).digest("hex")}\n`;
+    try {
+      const big = job("sha256", { args: ["sha256", "/input/x"], inputs: { x: input }, limits: { fuel: 2_000_000_000 } });
+      for (const j of [big, shareJob(big)]) {
+        for (let i = 0; i < 2; i++) expect(str((await pool.run(j)).stdout)).toBe(want);
+      }
+      const flood = await pool.run(job("flood", { limits: { stdoutBytes: 2 * 1_048_576, fuel: 2_000_000_000 } }));
+      expect(flood.status).toEqual({ kind: "limit", limit: "stdout" });
+      expect(flood.stdout.length).toBe(2 * 1_048_576);
+      const lines = str(flood.stdout).split("\n").slice(0, -1); // the last line is cut at the cap
+      expect(lines.every((l, i) => l === `line ${i} of an endless flood`)).toBe(true);
+      const dir = shm().filter((n) => !before.includes(n));
+      expect(dir).toHaveLength(1);
+      expect(readdirSync(`/dev/shm/${dir[0]}`).filter((n) => !n.startsWith("shared-"))).toEqual([]); // per-run files are gone after each run
+    } finally {
+      await pool.close();
+    }
+    expect(shm().filter((n) => !before.includes(n))).toEqual([]);
   });
 
   it("contains a sandbox process that aborts, as V8 does at a heap limit: the job fails, the pool goes on", async () => {

@@ -10,6 +10,7 @@
  * ready in well under 100 ms.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BaseError } from "../errors.ts";
@@ -18,6 +19,7 @@ import * as errors from "./errors.ts";
 import { SandboxBusyError, SandboxClosedError, SandboxCrashedError, WallClockTimeoutError } from "./errors.ts";
 import { checkJob } from "./job.ts";
 import type { ResultBundle, SandboxJob } from "./types.ts";
+import { packBytes, removeFiles, SharedFiles, transportDir, unpackBytes } from "./transport.ts";
 import type { SerializedError, WorkerReply, WorkerRequest } from "./worker.ts";
 
 export type SandboxPoolOptions = {
@@ -38,7 +40,7 @@ export type SandboxPool = {
 };
 
 type Task = { job: SandboxJob; signal?: AbortSignal; resolve: (b: ResultBundle) => void; reject: (e: unknown) => void; onAbort?: () => void };
-type Slot = { child: ChildProcess; task?: Task; timer?: ReturnType<typeof setTimeout>; stderr: string };
+type Slot = { child: ChildProcess; task?: Task; timer?: ReturnType<typeof setTimeout>; stderr: string; files: string[] };
 
 /** The end of a dead process's stderr is kept for the crash error (e.g. V8's "Reached heap limit"). */
 const STDERR_TAIL_CHARS = 2_048;
@@ -54,16 +56,6 @@ function revive(e: SerializedError): Error {
   const err: Error = cls ? Object.create(cls.prototype) : new Error(e.message);
   Object.assign(err, { name: e.name, message: e.message, shortMessage: e.shortMessage, details: e.details, fix: e.fix, stack: e.stack });
   return err;
-}
-
-/**
- * The job as plain bytes: a SharedArrayBuffer cannot cross into another process, so shared
- * bytes (shareJob) are copied here, once per run, as the IPC channel copies everything else.
- */
-function portable(job: SandboxJob): SandboxJob {
-  const own = (b: Uint8Array) => (b.buffer instanceof SharedArrayBuffer ? b.slice() : b);
-  const inputs = job.inputs && Object.fromEntries(Object.entries(job.inputs).map(([path, data]) => [path, own(data)]));
-  return { ...job, module: own(job.module), stdin: job.stdin && own(job.stdin), seed: own(job.seed), inputs };
 }
 
 function startProcess(): ChildProcess {
@@ -89,12 +81,14 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
   const warm = Math.min(size, options.warm ?? size);
   const slots: Slot[] = [];
   const queue: Task[] = [];
+  const dir = transportDir();
+  const shared = new SharedFiles();
   let nextId = 1;
   let closed = false;
 
   const spawn = (): Slot => {
     const child = startProcess();
-    const slot: Slot = { child, stderr: "" };
+    const slot: Slot = { child, stderr: "", files: [] };
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (chunk: string) => {
       slot.stderr = (slot.stderr + chunk).slice(-STDERR_TAIL_CHARS);
@@ -103,8 +97,14 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
       const task = slot.task;
       if (!task) return;
       finish(slot);
-      if (reply.ok) task.resolve(reply.bundle as ResultBundle);
-      else task.reject(revive(reply.error));
+      if (!reply.ok) task.reject(revive(reply.error));
+      else {
+        try {
+          task.resolve(unpackBytes(reply.bundle as ResultBundle, { remove: true }));
+        } catch (err) {
+          task.reject(new SandboxCrashedError(`the result could not be read back: ${(err as Error).message}`, err));
+        }
+      }
       pump();
     });
     child.on("error", (err) => fail(slot, new SandboxCrashedError(err.message, err)));
@@ -130,6 +130,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
 
   const finish = (slot: Slot) => {
     clearTimeout(slot.timer);
+    removeFiles(slot.files);
     if (slot.task?.onAbort) slot.task.signal?.removeEventListener("abort", slot.task.onAbort);
     slot.task = undefined;
     idle(slot);
@@ -164,7 +165,17 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
         task.onAbort = () => fail(s, task.signal!.reason);
         task.signal.addEventListener("abort", task.onAbort, { once: true });
       }
-      s.child.send({ id: nextId++, job: portable(task.job) } satisfies WorkerRequest, (err) => {
+      const id = nextId++;
+      let request: WorkerRequest;
+      try {
+        request = { id, dir, job: packBytes(task.job, dir, s.files, `q${id}`, shared) };
+      } catch (err) {
+        // The job never reached the process, which stays usable.
+        finish(s);
+        task.reject(new SandboxCrashedError(`the job's bytes could not be written to ${dir}: ${(err as Error).message}`, err));
+        continue;
+      }
+      s.child.send(request, (err) => {
         if (err) fail(s, new SandboxCrashedError(`the job could not be handed to the sandbox process: ${err.message}`, err));
       });
     }
@@ -210,6 +221,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
           });
         }),
       );
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { flushCompileCache } from "node:module";
 import { parentPort } from "node:worker_threads";
 import { executeModule } from "./execute.ts";
+import { Arena, packBytes, unpackBytes } from "./transport.ts";
 import { prepareModule } from "./validate.ts";
 import type { SandboxJob } from "./types.ts";
 
@@ -17,8 +18,12 @@ flushCompileCache();
 const COMPILED_CACHE_ENTRIES = 8;
 type Compiled = { module: WebAssembly.Module; hasStart: boolean; nanChecks: boolean; exact?: Promise<WebAssembly.Module> };
 const cache = new Map<string, Compiled>();
+/** Job bytes up to this size are read into memory kept for the next job (see Arena). */
+const ARENA_MAX_BYTES = 256 * 1_048_576;
+const arena = new Arena(ARENA_MAX_BYTES);
 
-export type WorkerRequest = { id: number; job: SandboxJob };
+/** `job`'s large byte arrays arrive as files in `dir`, where large result bytes go back (transport.ts). */
+export type WorkerRequest = { id: number; dir: string; job: SandboxJob };
 export type WorkerReply = { id: number; ok: true; bundle: unknown } | { id: number; ok: false; error: SerializedError };
 export type SerializedError = { name: string; message: string; shortMessage?: string; details?: string; fix?: string; stack?: string };
 
@@ -39,19 +44,23 @@ async function compiled(job: SandboxJob): Promise<Compiled> {
   return hit;
 }
 
-parentPort!.on("message", async ({ id, job }: WorkerRequest) => {
+parentPort!.on("message", async ({ id, dir, job: packed }: WorkerRequest) => {
   try {
+    const job = unpackBytes(packed, { arena });
     const hit = await compiled(job);
     // Compiled only when a run of this module first needs it, then kept with the fast one.
     const exact = () => (hit.exact ??= WebAssembly.compile(prepareModule(ownBytes(job), job.limits, "exact").instrumented.bytes as Uint8Array<ArrayBuffer>));
     const bundle = await executeModule({ module: hit.module, hasStart: hit.hasStart, job, exact: hit.nanChecks ? exact : undefined });
-    const transfer = [bundle.stdout.buffer, bundle.stderr.buffer, ...Object.values(bundle.files).map((f) => f.buffer)] as ArrayBuffer[];
-    parentPort!.postMessage({ id, ok: true, bundle } satisfies WorkerReply, transfer);
+    const reply = packBytes(bundle, dir, [], `r${id}`);
+    const transfer = [reply.stdout, reply.stderr, ...Object.values(reply.files)].flatMap((b) => (b instanceof Uint8Array ? [b.buffer as ArrayBuffer] : []));
+    parentPort!.postMessage({ id, ok: true, bundle: reply } satisfies WorkerReply, transfer);
   } catch (err) {
     const e = err as Error & Partial<SerializedError>;
     parentPort!.postMessage({
       id, ok: false,
       error: { name: e?.name ?? "Error", message: String(e?.message ?? err), shortMessage: e?.shortMessage, details: e?.details, fix: e?.fix, stack: e?.stack },
     } satisfies WorkerReply);
+  } finally {
+    arena.endJob();
   }
 });
