@@ -93,7 +93,7 @@ describe("sandbox pool", () => {
   });
 
   it("moves large inputs and outputs through files, and leaves none behind", async () => {
-    const shm = () => (existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((n) => n.startsWith("accord-sandbox-")) : []);
+    const shm = () => (existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((n) => n.startsWith(`accord-sandbox-${process.pid}-`)) : []);
     const before = shm();
     const pool = createSandboxPool({ size: 1 });
     const input = randomBytes(3 * 1_048_576 + 5); // past FILE_BYTES_MIN, and not a multiple of anything

@@ -1,6 +1,6 @@
 /**
- * A pool of sandbox processes that run jobs. Each is a child process holding one worker thread
- * (sandbox-process.ts) and runs one job at a time; jobs beyond the pool wait in a bounded
+ * A pool of sandbox processes that run jobs. Each is a child process (sandbox-process.ts) and
+ * runs one job at a time; jobs beyond the pool wait in a bounded
  * queue. A wall-clock timer kills a process that runs past the job's backstop, and a process
  * that dies for any reason (V8 aborting it at its heap limit included) is replaced, so a
  * hostile module can cost at most its own job, never the process that holds the pool.
@@ -9,10 +9,11 @@
  * for a Node start; they load the sandbox through Node's compile cache, so a fresh process is
  * ready in well under 100 ms.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { BaseError } from "../errors.ts";
 import { DEFAULT_MAX_QUEUED_JOBS, DEFAULT_POOL_SIZE_FN, WORKER_HEAP_OVERHEAD_MB, WORKER_STACK_MB } from "./constants.ts";
 import * as errors from "./errors.ts";
@@ -20,7 +21,7 @@ import { SandboxBusyError, SandboxClosedError, SandboxCrashedError, WallClockTim
 import { checkJob } from "./job.ts";
 import type { ResultBundle, SandboxJob } from "./types.ts";
 import { packBytes, removeFiles, SharedFiles, transportDir, unpackBytes } from "./transport.ts";
-import type { SerializedError, WorkerReply, WorkerRequest } from "./worker.ts";
+import type { ProcessReply, ProcessRequest, SerializedError } from "./sandbox-process.ts";
 
 export type SandboxPoolOptions = {
   /** Sandbox processes; default: available cores minus one, at least one. */
@@ -50,7 +51,7 @@ const ERROR_CLASSES = new Map<string, typeof BaseError>(
   Object.values(errors).filter((c): c is typeof BaseError => typeof c === "function" && c.prototype instanceof BaseError).map((c) => [c.name, c]),
 );
 
-/** Rebuilds an error thrown in a worker as the same class, so `instanceof` works across threads. */
+/** Rebuilds an error thrown in a sandbox process as the same class, so `instanceof` works across processes. */
 function revive(e: SerializedError): Error {
   const cls = ERROR_CLASSES.get(e.name);
   const err: Error = cls ? Object.create(cls.prototype) : new Error(e.message);
@@ -58,20 +59,34 @@ function revive(e: SerializedError): Error {
   return err;
 }
 
+/** Exit code of the start-up shell when the stack limit cannot be raised (EX_CONFIG). */
+const EXIT_NO_STACK = 78;
+/** Native stack the process gets beyond what V8 may use, for Node's own frames below V8's. */
+const STACK_HEADROOM_KB = 8_192;
+
+/**
+ * Starts a sandbox process. A process's main thread gets the OS's stack limit (8 MiB by default)
+ * while the deterministic stack budget needs ~40 MiB, so a shell raises the limit (`ulimit -s`)
+ * and then becomes Node, with V8 told how much of it to use. That costs a shell's exec (~1 ms),
+ * where a worker thread given the stack inside the process cost a second isolate's start
+ * (50-150 ms, as much as the process itself).
+ */
 function startProcess(): ChildProcess {
-  return fork(PROCESS_ENTRY, [], {
-    // The parent's flags (an inspector, a test runner's loaders) are not the sandbox's.
-    execArgv: [],
-    serialization: "advanced",
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    env: {
-      ...process.env,
-      ACCORD_SANDBOX_STACK_MB: String(WORKER_STACK_MB),
-      ACCORD_SANDBOX_HEAP_MB: String(WORKER_HEAP_OVERHEAD_MB),
-      // Parsing the sandbox's TypeScript is most of a cold process's start (~150 of ~200 ms).
-      ...(process.env.NODE_DISABLE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "accord-node-compile-cache") }),
+  const v8StackKb = WORKER_STACK_MB * 1_024;
+  return spawn(
+    "/bin/sh",
+    ["-c", `ulimit -s "$1" 2>/dev/null || exit ${EXIT_NO_STACK}; shift; exec "$@"`, "sh", String(v8StackKb + STACK_HEADROOM_KB),
+      process.execPath, `--stack-size=${v8StackKb}`, `--max-old-space-size=${WORKER_HEAP_OVERHEAD_MB}`, fileURLToPath(PROCESS_ENTRY)],
+    {
+      serialization: "advanced",
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      env: {
+        ...process.env,
+        // Parsing the sandbox's TypeScript is most of a cold process's start (~150 of ~200 ms).
+        ...(process.env.NODE_DISABLE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "accord-node-compile-cache") }),
+      },
     },
-  });
+  );
 }
 
 export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool {
@@ -93,7 +108,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
     child.stderr!.on("data", (chunk: string) => {
       slot.stderr = (slot.stderr + chunk).slice(-STDERR_TAIL_CHARS);
     });
-    child.on("message", (reply: WorkerReply) => {
+    child.on("message", (reply: ProcessReply) => {
       const task = slot.task;
       if (!task) return;
       finish(slot);
@@ -109,7 +124,9 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
     });
     child.on("error", (err) => fail(slot, new SandboxCrashedError(err.message, err)));
     child.on("exit", (code, signal) => {
-      const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const why = signal ? `was killed by ${signal}`
+        : code === EXIT_NO_STACK ? `could not start: the stack limit cannot be raised to ${WORKER_STACK_MB * 1_024 + STACK_HEADROOM_KB} KiB (raise the hard limit, e.g. \`ulimit -Hs unlimited\`, for the user running Accord)`
+        : `exited with code ${code}`;
       const tail = slot.stderr.trim().split("\n").filter(Boolean).slice(-3).join(" / ");
       fail(slot, new SandboxCrashedError(`the sandbox process ${why}${tail ? `: ${tail}` : ""}`));
     });
@@ -166,7 +183,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
         task.signal.addEventListener("abort", task.onAbort, { once: true });
       }
       const id = nextId++;
-      let request: WorkerRequest;
+      let request: ProcessRequest;
       try {
         request = { id, dir, job: packBytes(task.job, dir, s.files, `q${id}`, shared) };
       } catch (err) {

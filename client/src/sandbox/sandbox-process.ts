@@ -1,43 +1,73 @@
 /**
- * The entry of a sandbox child process (see pool.ts). It holds one worker thread (worker.ts)
- * and relays jobs and replies between it and the pool over the IPC channel.
+ * A sandbox process (see pool.ts): validates, instruments and runs one job at a time, on its
+ * main thread. Compiled modules are cached by content hash and memory cap, so a provider
+ * running many jobs of one module compiles it once per process.
  *
- * Why a process and a thread: a worker thread's heap limit does not protect the process that
- * holds it (V8 aborts the whole process when any isolate reaches its limit, nodejs/node#47224),
- * so untrusted code must live in a process of its own, whose death the pool sees as an exit.
- * The thread is kept because only a thread can be given the large native stack the
- * deterministic stack budget needs (a process's main thread gets the OS default, 8 MiB).
- *
- * This file imports nothing of the sandbox: the child's main thread stays small, and a hostile
- * job can only ever abort this process, never the pool's.
+ * Why a process: a worker thread's heap limit does not protect the process that holds it (V8
+ * aborts the whole process when any isolate reaches its limit, nodejs/node#47224), so untrusted
+ * code lives in a process of its own, whose death the pool sees as an exit. The pool starts it
+ * with the native stack and V8 flags the deterministic stack budget needs.
  */
-import { Worker } from "node:worker_threads";
+import { createHash } from "node:crypto";
+import { flushCompileCache } from "node:module";
+import { executeModule } from "./execute.ts";
+import { Arena, packBytes, unpackBytes } from "./transport.ts";
+import { prepareModule } from "./validate.ts";
+import type { SandboxJob } from "./types.ts";
 
-const stackSizeMb = Number(process.env.ACCORD_SANDBOX_STACK_MB);
-const heapMb = Number(process.env.ACCORD_SANDBOX_HEAP_MB);
+// Everything this process needs is loaded: keep its compiled form for the next one (the pool
+// kills processes, so Node's write at exit never happens).
+flushCompileCache();
 
-const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-  resourceLimits: { stackSizeMb, maxOldGenerationSizeMb: heapMb },
-});
+const COMPILED_CACHE_ENTRIES = 8;
+type Compiled = { module: WebAssembly.Module; hasStart: boolean; nanChecks: boolean; exact?: Promise<WebAssembly.Module> };
+const cache = new Map<string, Compiled>();
+/** Job bytes up to this size are read into memory kept for the next job (see Arena). */
+const ARENA_MAX_BYTES = 256 * 1_048_576;
+const arena = new Arena(ARENA_MAX_BYTES);
 
-// Replies carry result bytes of up to hundreds of MiB: hand their buffers over, don't copy.
-const buffersOf = (value: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] => {
-  if (ArrayBuffer.isView(value)) {
-    if (value.buffer instanceof ArrayBuffer) out.add(value.buffer);
-  } else if (value && typeof value === "object") {
-    for (const v of Object.values(value)) buffersOf(v, out);
+/** `job`'s large byte arrays arrive as files in `dir`, where large result bytes go back (transport.ts). */
+export type ProcessRequest = { id: number; dir: string; job: SandboxJob };
+export type ProcessReply = { id: number; ok: true; bundle: unknown } | { id: number; ok: false; error: SerializedError };
+export type SerializedError = { name: string; message: string; shortMessage?: string; details?: string; fix?: string; stack?: string };
+
+// The WebAssembly API refuses views of shared memory: parse a private copy.
+const ownBytes = (job: SandboxJob) => (job.module.buffer instanceof SharedArrayBuffer ? job.module.slice() : job.module);
+
+async function compiled(job: SandboxJob): Promise<Compiled> {
+  const key = `${createHash("sha256").update(job.module).digest("hex")}:${job.limits.memoryPages}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    const { instrumented } = prepareModule(ownBytes(job), job.limits);
+    hit = { module: await WebAssembly.compile(instrumented.bytes as Uint8Array<ArrayBuffer>), hasStart: instrumented.hasStart, nanChecks: instrumented.nanChecks };
+    if (cache.size >= COMPILED_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  } else {
+    cache.delete(key); // refresh its place in the LRU order
   }
-  return [...out];
-};
+  cache.set(key, hit);
+  return hit;
+}
 
-process.on("message", (request: unknown) => worker.postMessage(request, buffersOf(request)));
-worker.on("message", (reply: unknown) => process.send!(reply));
-// The pool turns any exit into SandboxCrashedError for the job in flight and starts a new
-// process; nothing here tries to recover.
-worker.on("error", (err) => {
-  process.stderr.write(`sandbox worker failed: ${err?.stack ?? err}\n`);
-  process.exit(70);
+const reply = (message: ProcessReply) => process.send!(message);
+
+process.on("message", async ({ id, dir, job: packed }: ProcessRequest) => {
+  try {
+    const job = unpackBytes(packed, { arena });
+    const hit = await compiled(job);
+    // Compiled only when a run of this module first needs it, then kept with the fast one.
+    const exact = () => (hit.exact ??= WebAssembly.compile(prepareModule(ownBytes(job), job.limits, "exact").instrumented.bytes as Uint8Array<ArrayBuffer>));
+    const bundle = await executeModule({ module: hit.module, hasStart: hit.hasStart, job, exact: hit.nanChecks ? exact : undefined });
+    reply({ id, ok: true, bundle: packBytes(bundle, dir, [], `r${id}`) });
+  } catch (err) {
+    const e = err as Error & Partial<SerializedError>;
+    reply({
+      id, ok: false,
+      error: { name: e?.name ?? "Error", message: String(e?.message ?? err), shortMessage: e?.shortMessage, details: e?.details, fix: e?.fix, stack: e?.stack },
+    });
+  } finally {
+    arena.endJob();
+  }
 });
-worker.on("exit", (code) => process.exit(code || 70));
+
 // The pool's process is gone (crashed or killed without closing us): nobody will read a result.
 process.on("disconnect", () => process.exit(0));

@@ -24,7 +24,7 @@ const isRef = (v: unknown): v is FileRef => typeof v === "object" && v !== null 
 /** A folder for one pool's files: memory-backed where Linux offers one. */
 export function transportDir(): string {
   const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-  return mkdtempSync(join(base, "accord-sandbox-"));
+  return mkdtempSync(join(base, `accord-sandbox-${process.pid}-`)); // the pid tells whose folder a leftover is
 }
 
 /**
