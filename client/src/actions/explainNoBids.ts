@@ -6,7 +6,7 @@ import { parseCid } from "../content/cid.ts";
 import { decodeManifest } from "../manifest/index.ts";
 import type { JobNotFoundError, NoBidsDiagnosis, NoBidsReason } from "./errors.ts";
 import { quoteFor } from "./estimateCost.ts";
-import { activeBids } from "./internal/jobEvents.ts";
+import { activeBids } from "../chain/jobHistory.ts";
 import { readJobHistory } from "./internal/jobLogs.ts";
 import { formatAmount, getTokenInfo } from "./internal/token.ts";
 import { listProviders, type ProviderListing } from "./listProviders.ts";

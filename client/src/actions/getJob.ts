@@ -2,7 +2,7 @@ import type { AccordClient } from "../client.ts";
 import { readJob, readReplicas, type JobInfo, type ReplicaInfo } from "../chain/market.ts";
 import { ContractRevertedError, type ChainRequestError } from "../chain/revert.ts";
 import type { JobNotFoundError } from "./errors.ts";
-import type { JobHistory } from "./internal/jobEvents.ts";
+import type { JobHistory } from "../chain/jobHistory.ts";
 import { readJobHistory } from "./internal/jobLogs.ts";
 
 export type GetJobParameters = { jobId: bigint; signal?: AbortSignal };

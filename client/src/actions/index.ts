@@ -28,7 +28,6 @@ export { waitForResult, type WaitForResultErrorType, type WaitForResultParameter
 export { DEADLINE_CHECK_INTERVAL_MS, watchJob, type DeadlinePassedEvent, type WatchJobErrorType, type WatchJobEvent, type WatchJobParameters, type WatchJobReturnType } from "./watchJob.ts";
 export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./withdraw.ts";
 export { DEFAULT_PROGRAM_NAME, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
-export type { JobBid, JobEvent, JobEventType, JobHistory, JobReveal } from "./internal/jobEvents.ts";
 export { formatAmount, getTokenInfo, parseAmount, type TokenInfo } from "./internal/token.ts";
 export { MAX_SEALED_RESULT_BYTES, RESULT_FETCH_TIMEOUT_MS, type FetchProgress } from "./internal/fetchResult.ts";
 export { UnsafeResultPathError, writeResultFiles } from "./internal/writeResult.ts";

@@ -2,7 +2,8 @@ import type { Address } from "viem";
 import type { AccordClient } from "../client.ts";
 import { getMarketEvents } from "../chain/events.ts";
 import type { ChainRequestError } from "../chain/revert.ts";
-import { applyJobEvent, newHistory, toJobEvent, type JobHistory } from "./internal/jobEvents.ts";
+import { toJobEvent } from "../chain/jobEvents.ts";
+import { applyJobEvent, newHistory, type JobHistory } from "../chain/jobHistory.ts";
 
 /** Jobs returned when the caller sets no limit. */
 export const DEFAULT_LIST_JOBS_LIMIT = 50;

@@ -7,9 +7,8 @@ import { claim } from "./claim.ts";
 import type { JobResult } from "./dryRun.ts";
 import { JobNotSucceededError, NoBidsError, WaitTimeoutError, type ResultUnavailableError } from "./errors.ts";
 import { explainNoBids } from "./explainNoBids.ts";
-import type { JobHistory } from "./internal/jobEvents.ts";
 import { fetchConsensusResult, type FetchProgress } from "./internal/fetchResult.ts";
-import { activeBids } from "./internal/jobEvents.ts";
+import { activeBids, type JobHistory } from "../chain/jobHistory.ts";
 import { watchJob, type WatchJobEvent } from "./watchJob.ts";
 
 /** Errors a claim may meet because someone else moved the job first; the watch goes on. */

@@ -3,7 +3,8 @@ import type { JobStateName } from "../chain/constants.ts";
 import { followMarketEvents } from "../chain/events.ts";
 import type { ChainRequestError } from "../chain/revert.ts";
 import type { JobNotFoundError } from "./errors.ts";
-import { applyJobEvent, newHistory, toJobEvent, type JobEvent, type JobHistory } from "./internal/jobEvents.ts";
+import { toJobEvent, type JobEvent } from "../chain/jobEvents.ts";
+import { applyJobEvent, newHistory, type JobHistory } from "../chain/jobHistory.ts";
 import { findPosted } from "./internal/jobLogs.ts";
 
 /** How often the chain's clock is read to notice a phase deadline passing. */

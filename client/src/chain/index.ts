@@ -11,6 +11,8 @@ export {
   type MarketEventBatch,
   type MarketEventName,
 } from "./events.ts";
+export { cidText, toJobEvent, type JobEvent, type JobEventType } from "./jobEvents.ts";
+export { activeBids, applyJobEvent, newHistory, type JobBid, type JobHistory, type JobReplica, type JobReveal } from "./jobHistory.ts";
 export {
   readJob,
   readParameters,

@@ -1,6 +1,6 @@
 import type { WatchJobEvent } from "../actions/watchJob.ts";
 import type { TokenInfo } from "../actions/internal/token.ts";
-import { activeBids } from "../actions/internal/jobEvents.ts";
+import { activeBids } from "../chain/jobHistory.ts";
 import { fmtTime, fmtTokens, short, type Output } from "./output.ts";
 
 /** One human line per lifecycle event: what happened and how far the job is. */

@@ -7,7 +7,7 @@ import { decodeResultBundle } from "../../sandbox/bundle.ts";
 import { openResult } from "../../seal/seal.ts";
 import { ResultKeyRequiredError } from "../../client.ts";
 import { ResultUnavailableError, type ResultAttempt } from "../errors.ts";
-import type { JobHistory } from "./jobEvents.ts";
+import type { JobHistory } from "../../chain/jobHistory.ts";
 import { dialableAddresses } from "./peers.ts";
 import type { JobResult } from "../dryRun.ts";
 

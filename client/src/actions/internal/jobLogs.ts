@@ -1,7 +1,8 @@
 import type { AccordClient } from "../../client.ts";
 import { getMarketEvents } from "../../chain/events.ts";
 import { JobNotFoundError } from "../errors.ts";
-import { applyJobEvent, newHistory, toJobEvent, type JobEvent, type JobHistory } from "./jobEvents.ts";
+import { toJobEvent, type JobEvent } from "../../chain/jobEvents.ts";
+import { applyJobEvent, newHistory, type JobHistory } from "../../chain/jobHistory.ts";
 
 /** The job's JobPosted event, found by its indexed id (ids are never reissued). */
 export async function findPosted(client: AccordClient, jobId: bigint, options: { fromBlock?: bigint; signal?: AbortSignal } = {}) {

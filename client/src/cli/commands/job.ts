@@ -4,7 +4,7 @@ import { claim } from "../../actions/claim.ts";
 import { dryRun } from "../../actions/dryRun.ts";
 import { estimateCost } from "../../actions/estimateCost.ts";
 import { getJob } from "../../actions/getJob.ts";
-import { activeBids } from "../../actions/internal/jobEvents.ts";
+import { activeBids } from "../../chain/jobHistory.ts";
 import { getTokenInfo, parseAmount } from "../../actions/internal/token.ts";
 import { writeResultFiles } from "../../actions/internal/writeResult.ts";
 import { listJobs } from "../../actions/listJobs.ts";

@@ -1,9 +1,10 @@
 import { encodeAbiParameters, encodeEventTopics, getAddress, type Hex } from "viem";
 import { parseEventLogs } from "viem";
 import { describe, expect, it } from "vitest";
-import { cidToHex } from "../chain/cidBytes.ts";
 import { jobMarketAbi } from "../generated/abi.ts";
-import { activeBids, applyJobEvent, newHistory, toJobEvent } from "./internal/jobEvents.ts";
+import { cidToHex } from "./cidBytes.ts";
+import { toJobEvent } from "./jobEvents.ts";
+import { activeBids, applyJobEvent, newHistory } from "./jobHistory.ts";
 
 const CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq";
 const A = getAddress("0x00000000000000000000000000000000000000aa");
@@ -32,16 +33,23 @@ describe("a job's history from its events", () => {
     applyJobEvent(h, log("BidPlaced", { jobId, provider: C, price: 7n, collateral: 7n }));
     expect(activeBids(h).map((b) => b.provider)).toEqual([B, C]);
     applyJobEvent(h, log("JobAwarded", { jobId, winners: 2, commitDeadline: 200n }));
-    expect(h).toMatchObject({ state: "Committing", deadline: 200n, winners: 2 });
+    expect(h).toMatchObject({ state: "Committing", deadline: 200n, commitDeadline: 200n, winners: 2 });
+    expect(h.awarded.map((r) => [r.provider, r.price, r.committed])).toEqual([
+      [B, 8n, false],
+      [C, 7n, false],
+    ]);
     applyJobEvent(h, log("Committed", { jobId, provider: B, commitment: `0x${"11".repeat(32)}` }));
     applyJobEvent(h, log("Committed", { jobId, provider: C, commitment: `0x${"22".repeat(32)}` }));
     applyJobEvent(h, log("RevealOpened", { jobId, revealDeadline: 300n }));
-    expect(h).toMatchObject({ state: "Revealing", deadline: 300n });
+    expect(h).toMatchObject({ state: "Revealing", deadline: 300n, revealDeadline: 300n });
+    expect(h.awarded.every((r) => r.committed)).toBe(true);
     applyJobEvent(h, log("Revealed", { jobId, provider: B, resultCid: cidToHex(CID), sealedResultCid: cidToHex(CID) }));
     applyJobEvent(h, log("ReplicaSettled", { jobId, provider: B, outcome: 1, paid: 0n, slashed: 8n }));
     applyJobEvent(h, log("JobSettled", { jobId, state: 4, resultDigest: `0x${"33".repeat(32)}`, paid: 15n, fee: 0n, refunded: 5n, slashed: 8n }));
     expect(h.reveals).toEqual([expect.objectContaining({ provider: B, resultCid: CID })]);
     expect(h.outcomes).toEqual([{ provider: B, outcome: "Dissented", paid: 0n, slashed: 8n }]);
+    expect(h.awarded[0]).toMatchObject({ revealed: true, resultCid: CID, outcome: "Dissented", slashed: 8n });
+    expect(h.awarded[1]).toEqual({ provider: C, price: 7n, collateral: 7n, committed: true, revealed: false });
     expect(h).toMatchObject({ state: "Succeeded", deadline: undefined, settlement: { paid: 15n, refunded: 5n } });
   });
 

@@ -1,0 +1,138 @@
+import type { Address, Hash, Hex } from "viem";
+import type { JobStateName, ReplicaOutcomeName } from "./constants.ts";
+import type { JobEvent } from "./jobEvents.ts";
+
+export type JobBid = { provider: Address; price: bigint; collateral: bigint; displaced: boolean; blockNumber: bigint };
+export type JobReveal = { provider: Address; resultCid: string; sealedResultCid: string; blockNumber: bigint };
+/** An awarded bid and what became of it. */
+export type JobReplica = {
+  provider: Address;
+  price: bigint;
+  collateral: bigint;
+  committed: boolean;
+  revealed: boolean;
+  resultCid?: string;
+  sealedResultCid?: string;
+  outcome?: ReplicaOutcomeName;
+  paid?: bigint;
+  slashed?: bigint;
+};
+
+/** A job as its events tell it: complete even after its storage record was reused. */
+export type JobHistory = {
+  jobId: bigint;
+  requester: Address;
+  manifestCid: string;
+  replicas: number;
+  quorum: number;
+  maxPrice: bigint;
+  escrow: bigint;
+  minReputation: number;
+  awardOnFill: boolean;
+  commitWindow: number;
+  revealWindow: number;
+  postedBlock: bigint;
+  postTransaction: Hash;
+  /** What the events say the state is (a job past a deadline stays in its phase until someone claims it). */
+  state: JobStateName;
+  /** Deadline of the current phase, unix seconds (undefined once terminal). */
+  deadline: bigint | undefined;
+  /** Phase deadlines as they became known, unix seconds. */
+  bidDeadline: bigint;
+  commitDeadline?: bigint;
+  revealDeadline?: bigint;
+  bids: JobBid[];
+  winners: number;
+  /** The bids still in the book at the award, in book order. */
+  awarded: JobReplica[];
+  committed: Address[];
+  reveals: JobReveal[];
+  outcomes: { provider: Address; outcome: ReplicaOutcomeName; paid: bigint; slashed: bigint }[];
+  settlement?: { state: JobStateName; resultDigest: Hex; paid: bigint; fee: bigint; refunded: bigint; slashed: bigint; blockNumber: bigint; transactionHash: Hash };
+};
+
+/** Starts a history from the job's JobPosted event. */
+export function newHistory(posted: Extract<JobEvent, { type: "posted" }>): JobHistory {
+  return {
+    jobId: posted.jobId,
+    requester: posted.requester,
+    manifestCid: posted.manifestCid,
+    replicas: posted.replicas,
+    quorum: posted.quorum,
+    maxPrice: posted.maxPrice,
+    escrow: posted.escrow,
+    minReputation: posted.minReputation,
+    awardOnFill: posted.awardOnFill,
+    commitWindow: posted.commitWindow,
+    revealWindow: posted.revealWindow,
+    postedBlock: posted.blockNumber,
+    postTransaction: posted.transactionHash,
+    state: "Open",
+    deadline: posted.bidDeadline,
+    bidDeadline: posted.bidDeadline,
+    bids: [],
+    winners: 0,
+    awarded: [],
+    committed: [],
+    reveals: [],
+    outcomes: [],
+  };
+}
+
+/**
+ * Folds one event into the history (events must come in chain order). The one reading of
+ * what a job's events mean, shared by the SDK, the web index and the provider's tests.
+ */
+export function applyJobEvent(h: JobHistory, ev: JobEvent): JobHistory {
+  const replica = (provider: Address) => h.awarded.find((r) => r.provider === provider);
+  switch (ev.type) {
+    case "bid":
+      h.bids.push({ provider: ev.provider, price: ev.price, collateral: ev.collateral, displaced: false, blockNumber: ev.blockNumber });
+      break;
+    case "bidDisplaced": {
+      const b = h.bids.find((x) => x.provider === ev.provider && !x.displaced);
+      if (b) b.displaced = true;
+      break;
+    }
+    case "awarded":
+      // No bid enters or leaves the book after the award, so the live bids are the winners.
+      h.state = "Committing";
+      h.winners = ev.winners;
+      h.deadline = h.commitDeadline = ev.commitDeadline;
+      h.awarded = activeBids(h).map((b) => ({ provider: b.provider, price: b.price, collateral: b.collateral, committed: false, revealed: false }));
+      break;
+    case "committed": {
+      // Always after the replica's JobAwarded: a commit, or (bidAndCommit) a commitment carried by
+      // the bid, emitted at the award for each winner; a displaced bid's commitment never shows here.
+      h.committed.push(ev.provider);
+      const r = replica(ev.provider);
+      if (r) r.committed = true;
+      break;
+    }
+    case "revealOpened":
+      h.state = "Revealing";
+      h.deadline = h.revealDeadline = ev.revealDeadline;
+      break;
+    case "revealed": {
+      h.reveals.push({ provider: ev.provider, resultCid: ev.resultCid, sealedResultCid: ev.sealedResultCid, blockNumber: ev.blockNumber });
+      const r = replica(ev.provider);
+      if (r) Object.assign(r, { revealed: true, resultCid: ev.resultCid, sealedResultCid: ev.sealedResultCid });
+      break;
+    }
+    case "replicaSettled": {
+      h.outcomes.push({ provider: ev.provider, outcome: ev.outcome, paid: ev.paid, slashed: ev.slashed });
+      const r = replica(ev.provider);
+      if (r) Object.assign(r, { outcome: ev.outcome, paid: ev.paid, slashed: ev.slashed });
+      break;
+    }
+    case "settled":
+      h.state = ev.state;
+      h.deadline = undefined;
+      h.settlement = { state: ev.state, resultDigest: ev.resultDigest, paid: ev.paid, fee: ev.fee, refunded: ev.refunded, slashed: ev.slashed, blockNumber: ev.blockNumber, transactionHash: ev.transactionHash };
+      break;
+  }
+  return h;
+}
+
+/** Live bids (not displaced). */
+export const activeBids = (h: JobHistory) => h.bids.filter((b) => !b.displaced);
