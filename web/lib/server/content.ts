@@ -61,7 +61,7 @@ export async function fillManifestFuel(): Promise<void> {
     pending.map(async (job) => {
       job.fuelTried = true;
       try {
-        const bytes = await node.content.getBytes(parseCid(job.manifestCid), { timeoutMs: MANIFEST_READ_TIMEOUT_MS, maxBytes: 256 * 1024 });
+        const bytes = await node.content.getBytes(parseCid(job.history.manifestCid), { timeoutMs: MANIFEST_READ_TIMEOUT_MS, maxBytes: 256 * 1024 });
         job.fuel = decodeManifest(bytes).limits.fuel;
       } catch {
         // Unreachable or invalid manifests just leave the job out of the price statistics.

@@ -1,9 +1,7 @@
-import { followMarketEvents, type MarketEvent } from "@accord/client/chain/events.ts";
-import { JOB_STATES, REPLICA_OUTCOMES } from "@accord/client/chain/constants.ts";
-import { hexToCid } from "@accord/client/chain/cidBytes.ts";
+import { applyJobEvent, followMarketEvents, newHistory, toJobEvent, type JobEvent, type JobHistory, type JobStateName as ChainJobStateName, type MarketEvent } from "@accord/client/chain";
 import { CID } from "multiformats/cid";
 import { bytesToHex, type Address, type PublicClient } from "viem";
-import type { BidRow, Hex, JobStateName, OutcomeName, ReplicaRow, Settlement, TimelineEntry } from "../types.ts";
+import type { Hex, JobStateName, OutcomeName, TimelineEntry, TimelineKind } from "../types.ts";
 
 /**
  * An in-memory index of the JobMarket, built from its events alone. Job ids are opaque and a
@@ -11,26 +9,12 @@ import type { BidRow, Hex, JobStateName, OutcomeName, ReplicaRow, Settlement, Ti
  * history; the events can, and they are the same for everyone who reads the chain.
  */
 export type JobRecord = {
-  id: bigint;
-  requester: Address;
-  manifestCid: string;
-  replicas: number;
-  quorum: number;
-  maxPrice: bigint;
-  escrow: bigint;
-  bidDeadline: number;
-  commitWindow: number;
-  revealWindow: number;
-  minReputation: number;
-  awardOnFill: boolean;
+  /** The job as the SDK folds its events (the same reading as `getJob`). */
+  history: JobHistory;
+  /** Block times the page shows, which events do not carry. */
   postedAt: number;
-  postedBlock: number;
-  bids: Map<Address, BidRow & { priceN: bigint }>;
-  winners?: number;
-  commitDeadline?: number;
-  revealDeadline?: number;
-  replicas_: Map<Address, ReplicaRow>;
-  settlement?: Settlement;
+  bidTimes: Map<Address, number>;
+  settledAt?: number;
   timeline: TimelineEntry[];
   fuel?: number;
   /** The server tried to read the manifest (for the fuel limit), whether or not it could. */
@@ -56,13 +40,16 @@ export type ProviderRecord = {
 
 type Listener = (head: number) => void;
 
-const nameOf = (state: number | bigint): JobStateName => JOB_STATES[Number(state)] as JobStateName;
-const cidText = (hex: Hex): string => {
-  try {
-    return hexToCid(hex).toString();
-  } catch {
-    return hex;
-  }
+const TIMELINE_KIND: Record<JobEvent["type"], TimelineKind> = {
+  posted: "posted",
+  bid: "bid",
+  bidDisplaced: "displaced",
+  awarded: "awarded",
+  committed: "committed",
+  revealOpened: "revealOpened",
+  revealed: "revealed",
+  replicaSettled: "replicaSettled",
+  settled: "settled",
 };
 
 export class MarketIndex {
@@ -98,14 +85,14 @@ export class MarketIndex {
 
   /** Applies one batch of events (in chain order) and tells subscribers. */
   async applyBatch(toBlock: bigint, events: MarketEvent[]): Promise<void> {
-    const blocks = [...new Set(events.map((e) => e.blockNumber!)), toBlock];
+    const blocks = [...new Set(events.map((e) => e.blockNumber)), toBlock];
     await Promise.all(
       blocks.filter((b) => !this.blockTimes.has(b)).map(async (b) => {
         const block = await this.client.getBlock({ blockNumber: b });
         this.blockTimes.set(b, Number(block.timestamp));
       }),
     );
-    for (const ev of events) this.apply(ev, this.blockTimes.get(ev.blockNumber!)!);
+    for (const ev of events) this.apply(ev, this.blockTimes.get(ev.blockNumber)!);
     this.head = Number(toBlock);
     this.chainTime = this.blockTimes.get(toBlock)!;
     // Only the timestamps of event blocks are needed again (for history); drop the heads.
@@ -120,178 +107,96 @@ export class MarketIndex {
   }
 
   private apply(ev: MarketEvent, time: number): void {
-    const base = { block: Number(ev.blockNumber), time, tx: ev.transactionHash as Hex };
-    switch (ev.eventName) {
-      case "ProviderRegistered":
-      case "ProviderUpdated": {
-        const a = ev.args as Required<typeof ev.args>;
-        const p = this.providers.get(a.provider);
-        if (p) Object.assign(p, { peerId: a.peerId, multiaddrs: [...a.multiaddrs], askPrice: a.askPrice });
-        else
-          this.providers.set(a.provider, {
-            address: a.provider,
-            peerId: a.peerId,
-            multiaddrs: [...a.multiaddrs],
-            askPrice: a.askPrice,
-            registeredAt: time,
-            bids: 0,
-            earned: 0n,
-            slashed: 0n,
-            jobs: [],
-            awarded: 0,
-            agreed: 0,
-            reputation: [],
-          });
+    if (ev.eventName === "ProviderRegistered" || ev.eventName === "ProviderUpdated") {
+      const { provider, peerId, multiaddrs, askPrice } = ev.args;
+      const p = this.providers.get(provider);
+      if (p) Object.assign(p, { peerId, multiaddrs: [...multiaddrs], askPrice });
+      else this.providers.set(provider, { address: provider, peerId, multiaddrs: [...multiaddrs], askPrice, registeredAt: time, bids: 0, earned: 0n, slashed: 0n, jobs: [], awarded: 0, agreed: 0, reputation: [] });
+      return;
+    }
+    const jobEvent = toJobEvent(ev);
+    if (jobEvent) this.applyJobEvent(jobEvent, time);
+  }
+
+  private applyJobEvent(ev: JobEvent, time: number): void {
+    if (ev.type === "posted") {
+      this.jobs.set(ev.jobId, { history: newHistory(ev), postedAt: time, bidTimes: new Map(), timeline: [] });
+      this.credit(ev.requester).spent += ev.escrow;
+    }
+    const job = this.jobs.get(ev.jobId);
+    if (!job) return; // posted before the index's first block
+    if (!concernsKnownParty(job.history, ev)) return;
+    applyJobEvent(job.history, ev);
+    job.timeline.push({ kind: TIMELINE_KIND[ev.type], block: Number(ev.blockNumber), time, tx: ev.transactionHash, ...timelineDetail(ev) });
+    const provider = "provider" in ev ? this.providers.get(ev.provider) : undefined;
+    switch (ev.type) {
+      case "bid":
+        job.bidTimes.set(ev.provider, time);
+        if (provider) provider.bids++;
         return;
-      }
-      case "JobPosted": {
-        const a = ev.args as Required<typeof ev.args>;
-        this.jobs.set(a.jobId, {
-          id: a.jobId,
-          requester: a.requester,
-          manifestCid: cidText(a.manifestCid),
-          replicas: a.replicas,
-          quorum: a.quorum,
-          maxPrice: a.maxPrice,
-          escrow: a.escrow,
-          bidDeadline: Number(a.bidDeadline),
-          commitWindow: a.commitWindow,
-          revealWindow: a.revealWindow,
-          minReputation: a.minReputation,
-          awardOnFill: a.awardOnFill,
-          postedAt: time,
-          postedBlock: Number(ev.blockNumber),
-          bids: new Map(),
-          replicas_: new Map(),
-          timeline: [{ kind: "posted", ...base, amount: a.escrow.toString() }],
-        });
-        this.credit(a.requester).spent += a.escrow;
+      case "awarded":
+        for (const r of job.history.awarded) this.providers.get(r.provider)?.jobs.push(ev.jobId);
         return;
-      }
-      case "BidPlaced": {
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        if (!job) return;
-        job.bids.set(a.provider, { provider: a.provider, price: a.price.toString(), priceN: a.price, collateral: a.collateral.toString(), time, displaced: false, won: false });
-        job.timeline.push({ kind: "bid", ...base, provider: a.provider, amount: a.price.toString(), amount2: a.collateral.toString() });
-        const p = this.providers.get(a.provider);
-        if (p) p.bids++;
-        return;
-      }
-      case "BidDisplaced": {
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        const bid = job?.bids.get(a.provider);
-        if (!job || !bid) return;
-        bid.displaced = true;
-        job.timeline.push({ kind: "displaced", ...base, provider: a.provider, amount: a.price.toString() });
-        return;
-      }
-      case "JobAwarded": {
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        if (!job) return;
-        job.winners = a.winners;
-        job.commitDeadline = Number(a.commitDeadline);
-        for (const bid of job.bids.values()) {
-          if (bid.displaced) continue;
-          bid.won = true;
-          job.replicas_.set(bid.provider, { provider: bid.provider, price: bid.price, collateral: bid.collateral, committed: false, revealed: false });
-          const p = this.providers.get(bid.provider);
-          if (p) p.jobs.push(job.id);
-        }
-        job.timeline.push({ kind: "awarded", ...base, amount: String(a.winners) });
-        return;
-      }
-      case "Committed": {
-        // Always after the replica's JobAwarded: a commit, or (bidAndCommit) a commitment carried by
-        // the bid, emitted at the award for each winner; a displaced bid's commitment never shows here.
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        const r = job?.replicas_.get(a.provider);
-        if (!job || !r) return;
-        r.committed = true;
-        job.timeline.push({ kind: "committed", ...base, provider: a.provider });
-        return;
-      }
-      case "RevealOpened": {
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        if (!job) return;
-        job.revealDeadline = Number(a.revealDeadline);
-        job.timeline.push({ kind: "revealOpened", ...base });
-        return;
-      }
-      case "Revealed": {
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        const r = job?.replicas_.get(a.provider);
-        if (!job || !r) return;
-        r.revealed = true;
-        r.resultCid = cidText(a.resultCid);
-        r.sealedResultCid = cidText(a.sealedResultCid);
-        job.timeline.push({ kind: "revealed", ...base, provider: a.provider });
-        return;
-      }
-      case "ReplicaSettled": {
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        const outcome = REPLICA_OUTCOMES[Number(a.outcome)] as OutcomeName;
-        const r = job?.replicas_.get(a.provider);
-        if (r) Object.assign(r, { outcome, paid: a.paid.toString(), slashed: a.slashed.toString() });
-        job?.timeline.push({ kind: "replicaSettled", ...base, provider: a.provider, outcome, amount: a.paid.toString(), amount2: a.slashed.toString() });
-        const p = this.providers.get(a.provider);
-        if (p) {
-          p.earned += a.paid;
-          p.slashed += a.slashed;
-          p.awarded++;
-          if (outcome === "Agreed") p.agreed++;
+      case "replicaSettled":
+        if (provider) {
+          provider.earned += ev.paid;
+          provider.slashed += ev.slashed;
+          provider.awarded++;
+          if (ev.outcome === "Agreed") provider.agreed++;
           // The contract's score formula (docs/PROTOCOL.md, "### Providers"), replayed per event.
-          p.reputation.push({ time, score: Math.floor(((p.agreed + 1) * 10_000) / (p.awarded + 2)), outcome, jobId: a.jobId.toString() });
+          provider.reputation.push({ time, score: Math.floor(((provider.agreed + 1) * 10_000) / (provider.awarded + 2)), outcome: ev.outcome, jobId: ev.jobId.toString() });
         }
-        if (job && a.slashed > 0n) this.credit(job.requester).slashed += a.slashed;
+        if (ev.slashed > 0n) this.credit(job.history.requester).slashed += ev.slashed;
+        return;
+      case "settled": {
+        job.settledAt = time;
+        const c = this.credit(job.history.requester);
+        c.refunded += ev.refunded;
+        c.spent -= ev.refunded;
         return;
       }
-      case "JobSettled": {
-        const a = ev.args as Required<typeof ev.args>;
-        const job = this.jobs.get(a.jobId);
-        if (!job) return;
-        const state = nameOf(a.state);
-        job.settlement = {
-          state,
-          resultDigest: a.resultDigest,
-          paid: a.paid.toString(),
-          fee: a.fee.toString(),
-          refunded: a.refunded.toString(),
-          slashed: a.slashed.toString(),
-          time,
-          block: Number(ev.blockNumber),
-        };
-        job.timeline.push({ kind: "settled", ...base, state, amount: a.paid.toString() });
-        const c = this.credit(job.requester);
-        c.refunded += a.refunded;
-        c.spent -= a.refunded;
-        return;
-      }
-      default:
-        return;
     }
   }
 }
 
-/** The state a job is in, by its events (a job past its deadline stays in its phase until someone claims it). */
-export function stateOf(job: JobRecord): JobStateName {
-  if (job.settlement) return job.settlement.state;
-  if (job.revealDeadline !== undefined) return "Revealing";
-  if (job.winners !== undefined) return "Committing";
-  return "Open";
+/** False for a displacement of a bid the job never had, or a commit or reveal of a replica it never awarded. */
+function concernsKnownParty(h: JobHistory, ev: JobEvent): boolean {
+  if (ev.type === "bidDisplaced") return h.bids.some((b) => b.provider === ev.provider);
+  if (ev.type === "committed" || ev.type === "revealed") return h.awarded.some((r) => r.provider === ev.provider);
+  return true;
+}
+
+/** The page's name of a state the events name ("None" is no state a job's event can carry). */
+export const pageState = (state: ChainJobStateName): JobStateName => (state === "None" ? "Open" : state);
+
+/** What a timeline entry shows beside its kind. */
+function timelineDetail(ev: JobEvent): Partial<TimelineEntry> {
+  switch (ev.type) {
+    case "posted":
+      return { amount: ev.escrow.toString() };
+    case "bid":
+      return { provider: ev.provider, amount: ev.price.toString(), amount2: ev.collateral.toString() };
+    case "bidDisplaced":
+      return { provider: ev.provider, amount: ev.price.toString() };
+    case "awarded":
+      return { amount: String(ev.winners) };
+    case "committed":
+    case "revealed":
+      return { provider: ev.provider };
+    case "replicaSettled":
+      return { provider: ev.provider, outcome: ev.outcome, amount: ev.paid.toString(), amount2: ev.slashed.toString() };
+    case "settled":
+      return { state: pageState(ev.state), amount: ev.paid.toString() };
+    case "revealOpened":
+      return {};
+  }
 }
 
 /** The consensus result's CID: the result CID of a reveal whose digest is the settled one. */
-export function consensusCidOf(job: JobRecord): string | undefined {
+export function consensusCidOf(job: JobHistory): string | undefined {
   const digest = job.settlement?.resultDigest;
   if (!digest || /^0x0+$/.test(digest)) return undefined;
-  for (const r of job.replicas_.values()) {
+  for (const r of job.awarded) {
     if (!r.resultCid) continue;
     try {
       if (bytesToHex(CID.parse(r.resultCid).multihash.digest) === digest) return r.resultCid;

@@ -2,9 +2,10 @@ import { readProvider, type ProviderInfo } from "@accord/client/chain/market.ts"
 import { peerIdString } from "@accord/client/actions/internal/peers.ts";
 import { jobMarketAbi } from "@accord/client/abi";
 import { erc20Abi, type Address } from "viem";
-import type { AccountSnapshot, Hex, JobDetail, JobSummary, MarketSnapshot, ProviderDetail, ProviderJobRow, ProviderRow } from "../types.ts";
+import { activeBids, type JobReplica } from "@accord/client/chain";
+import type { AccountSnapshot, Hex, JobDetail, JobStateName, JobSummary, MarketSnapshot, ProviderDetail, ProviderJobRow, ProviderRow, ReplicaRow } from "../types.ts";
 import { serverContext, type ServerContext } from "./context.ts";
-import { consensusCidOf, followInto, MarketIndex, stateOf, type JobRecord, type ProviderRecord } from "./indexer.ts";
+import { consensusCidOf, followInto, MarketIndex, pageState, type JobRecord, type ProviderRecord } from "./indexer.ts";
 
 /** How long an API request waits for the index to catch up with the chain before answering 503. */
 export const INDEX_READY_TIMEOUT_MS = 20_000;
@@ -58,43 +59,69 @@ export async function readyMarket(): Promise<Market> {
   return m;
 }
 
+const stateOf = (job: JobRecord): JobStateName => pageState(job.history.state);
+
+function replicaRow(r: JobReplica): ReplicaRow {
+  const { price, collateral, paid, slashed, ...rest } = r;
+  return { ...rest, price: price.toString(), collateral: collateral.toString(), paid: paid?.toString(), slashed: slashed?.toString() };
+}
+
 export function jobSummary(job: JobRecord): JobSummary {
-  const replicas = [...job.replicas_.values()];
+  const h = job.history;
   return {
-    id: job.id.toString(),
-    requester: job.requester,
+    id: h.jobId.toString(),
+    requester: h.requester,
     state: stateOf(job),
-    replicas: job.replicas,
-    quorum: job.quorum,
-    maxPrice: job.maxPrice.toString(),
-    escrow: job.escrow.toString(),
-    minReputation: job.minReputation,
+    replicas: h.replicas,
+    quorum: h.quorum,
+    maxPrice: h.maxPrice.toString(),
+    escrow: h.escrow.toString(),
+    minReputation: h.minReputation,
     postedAt: job.postedAt,
-    postedBlock: job.postedBlock,
-    bids: [...job.bids.values()].filter((b) => !b.displaced).length,
-    commits: replicas.filter((r) => r.committed).length,
-    reveals: replicas.filter((r) => r.revealed).length,
+    postedBlock: Number(h.postedBlock),
+    bids: activeBids(h).length,
+    commits: h.awarded.filter((r) => r.committed).length,
+    reveals: h.awarded.filter((r) => r.revealed).length,
     fuel: job.fuel,
-    paid: job.settlement?.paid,
-    settledAt: job.settlement?.time,
+    paid: h.settlement?.paid.toString(),
+    settledAt: job.settledAt,
   };
 }
 
 export function jobDetail(job: JobRecord, chainTime: number): JobDetail {
+  const h = job.history;
+  const s = h.settlement;
   return {
     ...jobSummary(job),
-    manifestCid: job.manifestCid,
-    bidDeadline: job.bidDeadline,
-    commitWindow: job.commitWindow,
-    revealWindow: job.revealWindow,
-    awardOnFill: job.awardOnFill,
-    commitDeadline: job.commitDeadline,
-    revealDeadline: job.revealDeadline,
+    manifestCid: h.manifestCid,
+    bidDeadline: Number(h.bidDeadline),
+    commitWindow: h.commitWindow,
+    revealWindow: h.revealWindow,
+    awardOnFill: h.awardOnFill,
+    commitDeadline: h.commitDeadline === undefined ? undefined : Number(h.commitDeadline),
+    revealDeadline: h.revealDeadline === undefined ? undefined : Number(h.revealDeadline),
     timeline: job.timeline,
-    bidBook: [...job.bids.values()].map(({ priceN: _, ...b }) => b),
-    replicaRows: [...job.replicas_.values()],
-    settlement: job.settlement,
-    consensusCid: consensusCidOf(job),
+    bidBook: h.bids.map((b) => ({
+      provider: b.provider,
+      price: b.price.toString(),
+      collateral: b.collateral.toString(),
+      time: job.bidTimes.get(b.provider)!,
+      displaced: b.displaced,
+      // Nothing enters or leaves the book after the award: a bid still in it then won.
+      won: h.commitDeadline !== undefined && !b.displaced,
+    })),
+    replicaRows: h.awarded.map(replicaRow),
+    settlement: s && {
+      state: pageState(s.state),
+      resultDigest: s.resultDigest,
+      paid: s.paid.toString(),
+      fee: s.fee.toString(),
+      refunded: s.refunded.toString(),
+      slashed: s.slashed.toString(),
+      time: job.settledAt!,
+      block: Number(s.blockNumber),
+    },
+    consensusCid: consensusCidOf(h),
     chainTime,
   };
 }
@@ -111,7 +138,7 @@ function pricesPerGfuel(jobs: Iterable<JobRecord>, provider?: Address): bigint[]
   const out: bigint[] = [];
   for (const job of jobs) {
     if (!job.fuel) continue;
-    for (const r of job.replicas_.values()) if (!provider || r.provider === provider) out.push((BigInt(r.price) * 1_000_000_000n) / BigInt(job.fuel));
+    for (const r of job.history.awarded) if (!provider || r.provider === provider) out.push((r.price * 1_000_000_000n) / BigInt(job.fuel));
   }
   return out;
 }
@@ -155,25 +182,25 @@ export async function providerDetail(m: Market, address: Address): Promise<Provi
   const live = await readProvider(m.ctx.client, m.ctx.deployment.jobMarket, rec.address);
   const history: ProviderJobRow[] = [];
   for (const job of m.index.jobs.values()) {
-    const bid = job.bids.get(rec.address);
+    const bid = job.history.bids.find((b) => b.provider === rec.address);
     if (!bid) continue;
-    const r = job.replicas_.get(rec.address);
-    history.push({ jobId: job.id.toString(), time: bid.time, price: bid.price, outcome: r?.outcome, paid: r?.paid, slashed: r?.slashed, state: stateOf(job) });
+    const r = job.history.awarded.find((x) => x.provider === rec.address);
+    history.push({ jobId: job.history.jobId.toString(), time: job.bidTimes.get(bid.provider)!, price: bid.price.toString(), outcome: r?.outcome, paid: r?.paid?.toString(), slashed: r?.slashed?.toString(), state: stateOf(job) });
   }
   history.sort((a, b) => b.time - a.time);
   return { ...providerRow(m, rec, live), history, reputation: rec.reputation };
 }
 
 export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
-  const jobs = [...m.index.jobs.values()].sort((a, b) => b.postedBlock - a.postedBlock || (a.id < b.id ? 1 : -1));
+  const jobs = [...m.index.jobs.values()].sort((a, b) => Number(b.history.postedBlock - a.history.postedBlock) || (a.history.jobId < b.history.jobId ? 1 : -1));
   const states = jobs.map(stateOf);
   const now = m.index.chainTime;
   let totalPaid = 0n;
   let totalFees = 0n;
   for (const j of jobs) {
-    if (!j.settlement) continue;
-    totalPaid += BigInt(j.settlement.paid);
-    totalFees += BigInt(j.settlement.fee);
+    if (!j.history.settlement) continue;
+    totalPaid += j.history.settlement.paid;
+    totalFees += j.history.settlement.fee;
   }
   const providers = await providerRows(m);
   const hourNow = Math.floor(now / HOUR_S) * HOUR_S;
@@ -181,8 +208,8 @@ export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
   for (const j of jobs) {
     const pi = 23 - Math.floor((hourNow - Math.floor(j.postedAt / HOUR_S) * HOUR_S) / HOUR_S);
     if (pi >= 0 && pi < 24) jobsPerHour[pi]!.posted++;
-    if (j.settlement) {
-      const si = 23 - Math.floor((hourNow - Math.floor(j.settlement.time / HOUR_S) * HOUR_S) / HOUR_S);
+    if (j.settledAt !== undefined) {
+      const si = 23 - Math.floor((hourNow - Math.floor(j.settledAt / HOUR_S) * HOUR_S) / HOUR_S);
       if (si >= 0 && si < 24) jobsPerHour[si]!.settled++;
     }
   }
@@ -193,7 +220,7 @@ export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
       jobsTotal: jobs.length,
       openJobs: states.filter((s) => s === "Open").length,
       runningJobs: states.filter((s) => s === "Committing" || s === "Revealing").length,
-      settledJobs: jobs.filter((j) => j.settlement).length,
+      settledJobs: jobs.filter((j) => j.history.settlement).length,
       succeededJobs: states.filter((s) => s === "Succeeded").length,
       jobsLastHour: jobs.filter((j) => j.postedAt > now - HOUR_S).length,
       totalPaid: totalPaid.toString(),
@@ -201,8 +228,8 @@ export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
       medianPricePerGfuel: median(pricesPerGfuel(jobs))?.toString(),
       activeProviders: providers.filter((p) => p.active).length,
     },
-    open: jobs.filter((j) => !j.settlement).slice(0, RECENT_JOBS).map(jobSummary),
-    recent: jobs.filter((j) => j.settlement).slice(0, RECENT_JOBS).map(jobSummary),
+    open: jobs.filter((j) => !j.history.settlement).slice(0, RECENT_JOBS).map(jobSummary),
+    recent: jobs.filter((j) => j.history.settlement).slice(0, RECENT_JOBS).map(jobSummary),
     providers: providers.filter((p) => p.active),
     jobsPerHour,
   };
@@ -210,7 +237,7 @@ export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
 
 export async function accountSnapshot(m: Market, address: Address): Promise<AccountSnapshot> {
   const lower = address.toLowerCase();
-  const jobs = [...m.index.jobs.values()].filter((j) => j.requester.toLowerCase() === lower).sort((a, b) => b.postedBlock - a.postedBlock);
+  const jobs = [...m.index.jobs.values()].filter((j) => j.history.requester.toLowerCase() === lower).sort((a, b) => Number(b.history.postedBlock - a.history.postedBlock));
   const credits = [...m.index.requesterCredits.entries()].find(([a]) => a.toLowerCase() === lower)?.[1];
   const [withdrawable, balance, provider] = await Promise.all([
     m.ctx.client.readContract({ address: m.ctx.deployment.jobMarket, abi: jobMarketAbi, functionName: "withdrawable", args: [address] }),

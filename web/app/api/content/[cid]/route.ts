@@ -29,7 +29,7 @@ export const GET = route(async (req: Request, ctx: { params: Promise<{ cid: stri
   if (jobParam && /^\d{1,78}$/.test(jobParam)) {
     const m = await readyMarket();
     const job = m.index.jobs.get(BigInt(jobParam));
-    for (const r of job?.replicas_.values() ?? []) {
+    for (const r of job?.history.awarded ?? []) {
       const p = r.sealedResultCid === text ? m.index.providers.get(r.provider) : undefined;
       if (p) from.push(...dialableAddresses(p.peerId, p.multiaddrs));
     }
