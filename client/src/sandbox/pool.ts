@@ -28,6 +28,11 @@ export type SandboxPoolOptions = {
   size?: number;
   /** Processes started at once and kept ready (at most `size`); default `size`. */
   warm?: number;
+  /**
+   * A folder where sandbox processes keep instrumented modules for each other and for later
+   * runs (module-cache.ts); default: one under the OS's temporary folder. `false`: none.
+   */
+  cacheDir?: string | false;
   /** Jobs allowed to wait for a worker; default DEFAULT_MAX_QUEUED_JOBS. */
   maxQueued?: number;
 };
@@ -71,7 +76,7 @@ const STACK_HEADROOM_KB = 8_192;
  * where a worker thread given the stack inside the process cost a second isolate's start
  * (50-150 ms, as much as the process itself).
  */
-function startProcess(): ChildProcess {
+function startProcess(cacheDir: string | false): ChildProcess {
   const v8StackKb = WORKER_STACK_MB * 1_024;
   return spawn(
     "/bin/sh",
@@ -82,6 +87,7 @@ function startProcess(): ChildProcess {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       env: {
         ...process.env,
+        ACCORD_SANDBOX_CACHE_DIR: cacheDir || "",
         // Parsing the sandbox's TypeScript is most of a cold process's start (~150 of ~200 ms).
         ...(process.env.NODE_DISABLE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "accord-node-compile-cache") }),
       },
@@ -94,6 +100,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
   const maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED_JOBS;
   if (!Number.isSafeInteger(size) || size < 1) throw new errors.InvalidJobError(`pool size ${size} is not a positive integer`, "Pass size >= 1 or leave it out.");
   const warm = Math.min(size, options.warm ?? size);
+  const cacheDir = options.cacheDir ?? join(tmpdir(), "accord-sandbox-modules");
   const slots: Slot[] = [];
   const queue: Task[] = [];
   const dir = transportDir();
@@ -102,7 +109,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
   let closed = false;
 
   const spawn = (): Slot => {
-    const child = startProcess();
+    const child = startProcess(cacheDir);
     const slot: Slot = { child, stderr: "", files: [] };
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (chunk: string) => {
