@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
-import type { Address } from "viem";
-import { hexToCid, type MarketEvent } from "@accord/client/chain/index.ts";
-import { REPLICA_OUTCOMES } from "@accord/client/chain/constants.ts";
+import { isAddressEqual, isHex, type Address } from "viem";
+import { toJobEvent, type MarketEvent, type ReplicaOutcomeName } from "@accord/client/chain";
 import type { JobRecord, Journal } from "../journal/journal.ts";
 import { TERMINAL_PHASES } from "../journal/phases.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
@@ -128,62 +127,60 @@ export class JobDriver {
    * JobPosted (not one replayed while catching up, whose job may have moved on) also hands its
    * terms to the evaluation, which then reads nothing of the job.
    */
-  onEvent(ev: MarketEvent, live = false): void {
-    const { journal, metrics, me, log } = this.o;
-    const args = ev.args as Record<string, unknown>;
-    const jobId = args.jobId as bigint | undefined;
-    if (jobId === undefined) return;
-    const mine = typeof args.provider === "string" && (args.provider as string).toLowerCase() === me.toLowerCase();
-    switch (ev.eventName) {
-      case "JobPosted": {
-        let manifestCid: string;
-        try {
-          manifestCid = hexToCid(args.manifestCid as `0x${string}`).toString();
-        } catch {
+  onEvent(log: MarketEvent, live = false): void {
+    const { journal, metrics, me, log: logger } = this.o;
+    const ev = toJobEvent(log);
+    if (!ev) return;
+    const jobId = ev.jobId;
+    const mine = "provider" in ev && isAddressEqual(ev.provider, me);
+    switch (ev.type) {
+      case "posted": {
+        // cidText leaves bytes that are no CID as hex.
+        if (isHex(ev.manifestCid)) {
           journal.insert(jobId, { phase: "declined", reason: "the manifest CID in JobPosted does not decode" });
           return;
         }
-        if (journal.insert(jobId, { phase: "evaluating", manifestCid, requester: args.requester as Address })) {
+        if (journal.insert(jobId, { phase: "evaluating", manifestCid: ev.manifestCid, requester: ev.requester })) {
           metrics.jobsSeen.inc();
           if (live)
             this.ctx.posted.set(jobId, {
-              requester: args.requester as Address,
-              maxPrice: args.maxPrice as bigint,
-              minReputation: Number(args.minReputation),
-              bidDeadline: Number(args.bidDeadline),
-              commitWindow: Number(args.commitWindow),
+              requester: ev.requester,
+              maxPrice: ev.maxPrice,
+              minReputation: ev.minReputation,
+              bidDeadline: Number(ev.bidDeadline),
+              commitWindow: ev.commitWindow,
             });
           this.poke(jobId);
         }
         return;
       }
-      case "BidDisplaced":
+      case "bidDisplaced":
         if (mine) {
           this.ctx.displaced.add(jobId);
           this.ctx.unsealed.delete(jobId);
           const rec = journal.get(jobId);
           if (rec && (rec.phase === "bid" || rec.phase === "bidding")) {
-            journal.update(jobId, { phase: "lost", reason: `outbid: displaced at price ${args.price}` });
+            journal.update(jobId, { phase: "lost", reason: `outbid: displaced at price ${ev.price}` });
             metrics.lost.inc();
-            log.info({ jobId: jobId.toString() }, "bid displaced by a better one");
+            logger.info({ jobId: jobId.toString() }, "bid displaced by a better one");
           }
         }
         return;
-      case "ReplicaSettled":
-        if (mine) this.recordSettlement(jobId, Number(args.outcome), args.paid as bigint, args.slashed as bigint);
+      case "replicaSettled":
+        if (mine) this.recordSettlement(jobId, ev.outcome, ev.paid, ev.slashed);
         return;
-      case "RevealOpened":
+      case "revealOpened":
         this.ctx.revealOpen.add(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
-      case "JobSettled":
+      case "settled":
         this.ctx.revealOpen.delete(jobId);
         this.ctx.awardSeen.delete(jobId);
         this.ctx.displaced.delete(jobId);
         this.ctx.unsealed.delete(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
-      case "JobAwarded":
+      case "awarded":
         if (journal.get(jobId)) {
           this.ctx.awardSeen.add(jobId);
           this.poke(jobId);
@@ -196,10 +193,9 @@ export class JobDriver {
     }
   }
 
-  private recordSettlement(jobId: bigint, outcomeIndex: number, paid: bigint, slashed: bigint): void {
+  private recordSettlement(jobId: bigint, outcome: ReplicaOutcomeName, paid: bigint, slashed: bigint): void {
     const { journal, metrics, log } = this.o;
     const rec: JobRecord | undefined = journal.get(jobId);
-    const outcome = REPLICA_OUTCOMES[outcomeIndex] ?? `Outcome${outcomeIndex}`;
     if (rec?.outcome) return; // replayed after a restart: counted already
     const fields = { phase: "settled" as const, outcome, retainUntilMs: rec?.sealedCid ? Date.now() + this.o.limits.resultRetentionMs : undefined };
     if (rec) journal.update(jobId, fields);
