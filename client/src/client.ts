@@ -10,11 +10,9 @@ import {
 } from "viem";
 import { readDeployment, type Deployment } from "./deployments.ts";
 import { BaseError } from "./errors.ts";
-import { readProvider } from "./chain/market.ts";
 import type { AccordNode, AccordNodeOptions } from "./net/node.ts";
 import type { ResultKeyPair } from "./seal/keys.ts";
-import { providerAddresses } from "./actions/internal/providerAddresses.ts";
-import { dialableAddresses } from "./actions/internal/peers.ts";
+import { dialableProviders, providerRegistry } from "./chain/providers.ts";
 
 /** How often actions poll the chain for new blocks, unless the caller says otherwise. */
 export const DEFAULT_POLLING_INTERVAL_MS = 250;
@@ -93,14 +91,8 @@ export function createAccordClient(config: AccordClientConfig): AccordClient {
   let owned = false;
   if (config.node && "content" in config.node) node = config.node as AccordNode;
 
-  const discoverPeers = async ({ signal }: { signal: AbortSignal }) => {
-    const out: string[] = [];
-    for (const address of await providerAddresses(publicClient, deployment, { signal })) {
-      const info = await readProvider(publicClient, deployment.jobMarket, address);
-      if (info.registered) out.push(...dialableAddresses(info.peerId, info.multiaddrs));
-    }
-    return out;
-  };
+  const registeredProviders = providerRegistry(publicClient, { address: deployment.jobMarket, fromBlock: BigInt(deployment.startBlock) });
+  const discoverPeers = async ({ signal }: { signal: AbortSignal }) => dialableProviders(await registeredProviders({ signal }));
 
   return {
     chain: config.chain,

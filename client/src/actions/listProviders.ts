@@ -2,8 +2,8 @@ import type { Address } from "viem";
 import type { AccordClient } from "../client.ts";
 import { readParameters, readProvider, type ProviderInfo } from "../chain/market.ts";
 import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
-import { providerAddresses } from "./internal/providerAddresses.ts";
-import { dialableAddresses, peerIdString } from "./internal/peers.ts";
+import { dialableAddresses, peerIdString } from "../chain/peerAddresses.ts";
+import { providerRegistry } from "../chain/providers.ts";
 
 /** Providers read in parallel; bounded so a large registry does not flood the RPC. */
 export const PROVIDER_READ_CONCURRENCY = 8;
@@ -33,10 +33,12 @@ export type ListProvidersErrorType = ChainRequestError | ContractRevertedError;
  */
 export async function listProviders(client: AccordClient, parameters: ListProvidersParameters = {}): Promise<ListProvidersReturnType> {
   const { signal } = parameters;
-  const [addresses, params] = await Promise.all([
-    providerAddresses(client.publicClient, client.deployment, { signal }),
+  const registry = providerRegistry(client.publicClient, { address: client.deployment.jobMarket, fromBlock: BigInt(client.deployment.startBlock) });
+  const [registered, params] = await Promise.all([
+    registry({ signal }),
     readParameters(client.publicClient, client.deployment.jobMarket),
   ]);
+  const addresses = registered.map((p) => p.address);
   const out: ProviderListing[] = [];
   for (let i = 0; i < addresses.length; i += PROVIDER_READ_CONCURRENCY) {
     signal?.throwIfAborted();

@@ -24,4 +24,6 @@ export {
   type ReplicaInfo,
 } from "./market.ts";
 export { ChainRequestError, ContractRevertedError, decodeRevert, explainChainError, revertedWith } from "./revert.ts";
+export { dialableAddresses, peerIdString } from "./peerAddresses.ts";
+export { applyProviderEvent, dialableProviders, providerRegistry, type ProviderRegistry, type RegisteredProvider } from "./providers.ts";
 export { permitArgument, permitNoncesAbi, permitTypedData, type PermitRequest } from "./permit.ts";

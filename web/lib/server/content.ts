@@ -1,5 +1,5 @@
 import { createAccordNode, type AccordNode } from "@accord/client/net";
-import { dialableAddresses } from "@accord/client/actions/internal/peers.ts";
+import { dialableProviders } from "@accord/client/chain";
 import { decodeManifest } from "@accord/client/manifest";
 import { parseCid } from "@accord/client/content";
 import { resolve } from "node:path";
@@ -24,7 +24,7 @@ export function contentNode(): Promise<AccordNode> {
     const node = await createAccordNode({
       dataDir: resolve(m.ctx.config.dataDir),
       listen: m.ctx.config.listen,
-      discoverPeers: async () => [...m.index.providers.values()].flatMap((p) => dialableAddresses(p.peerId, p.multiaddrs)),
+      discoverPeers: async () => dialableProviders(m.index.registry.values()),
     });
     const stop = () => void node.stop().catch(() => {});
     process.once("SIGTERM", stop);

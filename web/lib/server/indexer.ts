@@ -1,7 +1,7 @@
-import { applyJobEvent, followMarketEvents, newHistory, toJobEvent, type JobEvent, type JobHistory, type JobStateName as ChainJobStateName, type MarketEvent } from "@accord/client/chain";
+import { applyJobEvent, applyProviderEvent, followMarketEvents, newHistory, toJobEvent, type JobEvent, type JobHistory, type JobStateName as ChainJobStateName, type MarketEvent, type RegisteredProvider } from "@accord/client/chain";
 import { CID } from "multiformats/cid";
 import { bytesToHex, type Address, type PublicClient } from "viem";
-import type { Hex, JobStateName, OutcomeName, TimelineEntry, TimelineKind } from "../types.ts";
+import type { JobStateName, OutcomeName, TimelineEntry, TimelineKind } from "../types.ts";
 
 /**
  * An in-memory index of the JobMarket, built from its events alone. Job ids are opaque and a
@@ -21,11 +21,9 @@ export type JobRecord = {
   fuelTried?: boolean;
 };
 
+/** What the index adds up about a registered provider. */
 export type ProviderRecord = {
   address: Address;
-  peerId: Hex;
-  multiaddrs: string[];
-  askPrice: bigint;
   registeredAt: number;
   bids: number;
   earned: bigint;
@@ -54,6 +52,8 @@ const TIMELINE_KIND: Record<JobEvent["type"], TimelineKind> = {
 
 export class MarketIndex {
   readonly jobs = new Map<bigint, JobRecord>();
+  /** Peer ids and addresses as the SDK folds the registry's events. */
+  readonly registry = new Map<Address, RegisteredProvider>();
   readonly providers = new Map<Address, ProviderRecord>();
   /** Credits to requesters from refunds and slashed collateral, per address. */
   readonly requesterCredits = new Map<Address, { refunded: bigint; slashed: bigint; spent: bigint }>();
@@ -107,11 +107,10 @@ export class MarketIndex {
   }
 
   private apply(ev: MarketEvent, time: number): void {
-    if (ev.eventName === "ProviderRegistered" || ev.eventName === "ProviderUpdated") {
-      const { provider, peerId, multiaddrs, askPrice } = ev.args;
-      const p = this.providers.get(provider);
-      if (p) Object.assign(p, { peerId, multiaddrs: [...multiaddrs], askPrice });
-      else this.providers.set(provider, { address: provider, peerId, multiaddrs: [...multiaddrs], askPrice, registeredAt: time, bids: 0, earned: 0n, slashed: 0n, jobs: [], awarded: 0, agreed: 0, reputation: [] });
+    const registered = applyProviderEvent(this.registry, ev);
+    if (registered) {
+      const { address } = registered;
+      if (!this.providers.has(address)) this.providers.set(address, { address, registeredAt: time, bids: 0, earned: 0n, slashed: 0n, jobs: [], awarded: 0, agreed: 0, reputation: [] });
       return;
     }
     const jobEvent = toJobEvent(ev);

@@ -1,8 +1,6 @@
-import { readProvider, type ProviderInfo } from "@accord/client/chain/market.ts";
-import { peerIdString } from "@accord/client/actions/internal/peers.ts";
 import { jobMarketAbi } from "@accord/client/abi";
 import { erc20Abi, type Address } from "viem";
-import { activeBids, type JobReplica } from "@accord/client/chain";
+import { activeBids, peerIdString, readProvider, type JobReplica, type ProviderInfo } from "@accord/client/chain";
 import type { AccountSnapshot, Hex, JobDetail, JobStateName, JobSummary, MarketSnapshot, ProviderDetail, ProviderJobRow, ProviderRow, ReplicaRow } from "../types.ts";
 import { serverContext, type ServerContext } from "./context.ts";
 import { consensusCidOf, followInto, MarketIndex, pageState, type JobRecord, type ProviderRecord } from "./indexer.ts";

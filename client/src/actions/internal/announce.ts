@@ -2,30 +2,24 @@ import type { PublicClient } from "viem";
 import type { CID } from "multiformats/cid";
 import type { AccordClient } from "../../client.ts";
 import type { Deployment } from "../../deployments.ts";
-import { readProvider } from "../../chain/market.ts";
 import type { AccordNode } from "../../net/node.ts";
-import { peerIdString } from "./peers.ts";
-import { providerAddresses } from "./providerAddresses.ts";
+import { peerIdString } from "../../chain/peerAddresses.ts";
+import { providerRegistry, type ProviderRegistry } from "../../chain/providers.ts";
 
 /** How long the registered providers' peer ids are trusted before they are read from the chain again. */
 export const REGISTERED_PEERS_REFRESH_MS = 30_000;
 
 type Registered = { ids: Promise<Set<string>>; atMs: number };
 const registeredByClient = new WeakMap<object, Registered>();
+const registryByClient = new WeakMap<object, ProviderRegistry>();
 
 /** The peer ids of every registered provider, read at most once per REGISTERED_PEERS_REFRESH_MS per client. */
 function registeredPeerIds(key: object, publicClient: PublicClient, deployment: Deployment, signal?: AbortSignal): Promise<Set<string>> {
   const cached = registeredByClient.get(key);
   if (cached && Date.now() - cached.atMs < REGISTERED_PEERS_REFRESH_MS) return cached.ids;
-  const ids = (async () => {
-    const out = new Set<string>();
-    for (const address of await providerAddresses(publicClient, deployment, { signal })) {
-      const info = await readProvider(publicClient, deployment.jobMarket, address);
-      const id = info.registered ? peerIdString(info.peerId) : undefined;
-      if (id) out.add(id);
-    }
-    return out;
-  })();
+  let registry = registryByClient.get(key);
+  if (!registry) registryByClient.set(key, (registry = providerRegistry(publicClient, { address: deployment.jobMarket, fromBlock: BigInt(deployment.startBlock) })));
+  const ids = registry({ signal }).then((providers) => new Set(providers.map((p) => peerIdString(p.peerId)).filter((id) => id !== undefined)));
   registeredByClient.set(key, { ids, atMs: Date.now() });
   // A failed read is not cached: the next post asks again.
   ids.catch(() => registeredByClient.delete(key));

@@ -8,7 +8,7 @@ import { openResult } from "../../seal/seal.ts";
 import { ResultKeyRequiredError } from "../../client.ts";
 import { ResultUnavailableError, type ResultAttempt } from "../errors.ts";
 import type { JobHistory } from "../../chain/jobHistory.ts";
-import { dialableAddresses } from "./peers.ts";
+import { dialableAddresses } from "../../chain/peerAddresses.ts";
 import type { JobResult } from "../dryRun.ts";
 
 /** Waiting for one provider's sealed result before trying the next. */

@@ -1,5 +1,5 @@
 import { parseCid } from "@accord/client/content";
-import { dialableAddresses } from "@accord/client/actions/internal/peers.ts";
+import { dialableProviders } from "@accord/client/chain";
 import { appConfig } from "@/lib/config.ts";
 import { contentNode } from "@/lib/server/content.ts";
 import { BadRequestError, route } from "@/lib/server/http.ts";
@@ -29,10 +29,8 @@ export const GET = route(async (req: Request, ctx: { params: Promise<{ cid: stri
   if (jobParam && /^\d{1,78}$/.test(jobParam)) {
     const m = await readyMarket();
     const job = m.index.jobs.get(BigInt(jobParam));
-    for (const r of job?.history.awarded ?? []) {
-      const p = r.sealedResultCid === text ? m.index.providers.get(r.provider) : undefined;
-      if (p) from.push(...dialableAddresses(p.peerId, p.multiaddrs));
-    }
+    const revealers = (job?.history.awarded ?? []).filter((r) => r.sealedResultCid === text).map((r) => m.index.registry.get(r.provider));
+    from.push(...dialableProviders(revealers.filter((p) => p !== undefined)));
   }
   const node = await contentNode();
   const max = appConfig().maxDownloadBytes;
