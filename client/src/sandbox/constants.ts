@@ -7,7 +7,7 @@
 import type { SandboxLimits } from "./types.ts";
 
 /** Protocol: bumps whenever anything that shapes a result changes (metering, WASI, encoding). */
-export const SANDBOX_ABI_VERSION = 1;
+export const SANDBOX_ABI_VERSION = 2;
 
 /** 64 KiB, the size of one WebAssembly page. */
 export const WASM_PAGE_BYTES = 65_536;
@@ -58,10 +58,36 @@ export const WORKER_STACK_MB = Math.ceil((STACK_BUDGET_SLOTS * NATIVE_STACK_BYTE
 
 /** Protocol: fixed frame overhead in slots charged for every call (return address, frame pointer, instance, spills). */
 export const FRAME_BASE_SLOTS = 8;
-/** Protocol: fuel charged for each WASI call, on top of its byte cost. */
+/**
+ * Protocol: the WASI fuel rule (docs/PROTOCOL.md "Metering (fuel)"). Every call charges the base
+ * plus per-unit costs for the host work it causes, all computable from its arguments (or from
+ * state the guest cannot hide, like a directory's size) and charged before that work is done.
+ * Each unit's price keeps the host's wall time per fuel within ~10x of plain wasm's (0.4-0.8
+ * ns/fuel on the reference machine), so fuel bounds a run's time whatever it calls.
+ */
 export const FUEL_PER_HOST_CALL = 64;
 /** Protocol: one unit of fuel per this many bytes moved by a WASI call or a bulk memory/table op. */
 export const BYTES_PER_FUEL = 64;
+/** Protocol: per iovec in a fd_read/fd_pread/fd_write/fd_pwrite list, empty or not. */
+export const FUEL_PER_IOVEC = 8;
+/** Protocol: per poll_oneoff subscription. */
+export const FUEL_PER_SUBSCRIPTION = 64;
+/** Protocol: per entry fd_readdir writes (in whole or truncated). */
+export const FUEL_PER_DIRENT = 128;
+/** Protocol: per entry of a directory fd_readdir lists for the first time since it changed (the sort). */
+export const FUEL_PER_SORTED_ENTRY = 256;
+/** Protocol: per byte of a path argument. */
+export const FUEL_PER_PATH_BYTE = 1;
+/** Protocol: per path component walked, and per directory level climbed by the /output checks. */
+export const FUEL_PER_PATH_COMPONENT = 32;
+/** Protocol: per file or directory created. */
+export const FUEL_PER_NODE = 1_024;
+/** Protocol: per item of args_get/environ_get (its pointer). */
+export const FUEL_PER_LIST_ITEM = 16;
+/** Protocol: random_get charges one unit of fuel per this many bytes (a cipher, not a copy). */
+export const RANDOM_BYTES_PER_FUEL = 1;
+/** Protocol: at most this many descriptors are open at once; path_open past it returns MFILE. */
+export const MAX_OPEN_FDS = 1_024;
 
 /** Protocol: `clock_time_get` returns this for every clock (2024-01-01T00:00:00Z, in ns). */
 export const FIXED_CLOCK_NS = 1_704_067_200_000_000_000n;
