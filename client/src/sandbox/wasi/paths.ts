@@ -82,6 +82,9 @@ export class WasiPaths extends WasiIo {
       if (this.openFds() >= MAX_OPEN_FDS) return ERRNO.MFILE;
       node = this.fs.createFile(p.parent, p.name!, this.checkRoom(p.parent, p.name!));
     }
+    // The new descriptor gets what was asked for that the directory can pass on: libc and Rust
+    // std ask broadly and take what they get (a file under /input opened for writing gets no
+    // FD_WRITE, so its writes fail, not its open).
     const requested = rightsFrom(base).rights & p.dir.inheriting;
     const requestedInheriting = rightsFrom(inheriting).rights & p.dir.inheriting;
     const flags = fdflags & FDFLAGS.ALL;
@@ -95,9 +98,6 @@ export class WasiPaths extends WasiIo {
     } else {
       if (oflags & OFLAGS.DIRECTORY) return ERRNO.NOTDIR;
       const rights = fileRights(node.writable);
-      // Asked for directly (Rust std does), FD_WRITE on a read-only file cannot be dropped: it
-      // applies to files. libc asks only for what the directory can pass on.
-      if (rightsFrom(base).rights & RIGHT.FD_WRITE & ~rights) return ERRNO.ROFS;
       if (oflags & OFLAGS.TRUNC && node.size > 0) {
         this.more(Math.floor(node.size / BYTES_PER_FUEL));
         this.fs.resize(node, 0);
