@@ -66,7 +66,7 @@ try {
     // A hostile run may have killed the pool's process; the next part gets a fresh pool anyway.
     await pool.close();
     pool = createSandboxPool({ size: 1 });
-    console.table([...h.hostile, ...h.plain].map((r) => ({
+    console.table([...h.hostile, h.bomb, ...h.plain].map((r) => ({
       case: r.case, status: r.status, fuel: r.fuel_used, "wall ms": n(r, "wall_ms").toFixed(0),
       "ns/fuel": `${r.lower_bound ? ">= " : ""}${n(r, "ns_per_fuel").toFixed(2)}`,
       "x plain": (n(r, "ns_per_fuel") / h.plainFigure).toFixed(1),
@@ -76,6 +76,7 @@ try {
       host_ns_per_fuel_worst_case: h.worst.case,
       plain_wasm_ns_per_fuel: h.plainFigure,
       host_over_plain_worst: n(h.worst, "ns_per_fuel") / h.plainFigure,
+      iovec_bomb: h.bomb,
       hostile: h.hostile,
       plain: h.plain,
     });

@@ -6,7 +6,7 @@
  * fuel rule of this writing; a run that ends in an error (the sandbox process crashed, the
  * wall clock) has no fuelUsed, so it is reported with wall / fuel limit, a lower bound.
  */
-import type { SandboxPool } from "../../../client/src/sandbox/index.ts";
+import { MAX_LIMITS, type SandboxPool } from "../../../client/src/sandbox/index.ts";
 import { makeJob, median, type Row } from "./common.ts";
 import { noise } from "../../../client/fixtures/wasm/workloads.ts";
 
@@ -15,21 +15,23 @@ const FUEL = 100_000_000;
 type Case = { name: string; module: string; args: string[]; fuel?: number; memoryPages?: number; stdin?: Uint8Array; inputs?: Record<string, Uint8Array> };
 
 export const HOSTILE_CASES: Case[] = [
-  // The issue's bomb exactly: 3,000,000 empty iovecs in one fd_write, 100k fuel.
-  { name: "iovec bomb (3M iovecs, 100k fuel)", module: "hostile-iovecs", args: ["3000000", "1"], fuel: 100_000 },
-  { name: "iovecs fd_write 1M x 2", module: "hostile-iovecs", args: ["1000000", "2"] },
-  { name: "iovecs fd_read 1M x 2", module: "hostile-iovecs", args: ["1000000", "2", "1"], stdin: new Uint8Array(1000) },
-  { name: "poll_oneoff 1M subs x 3", module: "hostile-poll", args: ["1000000", "3"], memoryPages: 2048 },
-  // Each call sorts all 200k names again (~1 s a call today), so 5 calls.
-  { name: "fd_readdir 200k entries, 32 B buffer, 5 calls", module: "hostile-readdir", args: ["200000", "32", "5"] },
+  // Until the fuel runs out, at most 50 calls (ABI 1 charged a call 64 fuel whatever its iovecs: 50 calls of 1M took ~2 min).
+  { name: "iovecs fd_write 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50"] },
+  { name: "iovecs fd_read 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50", "1"], stdin: new Uint8Array(1000) },
+  { name: "poll_oneoff 1M subs until fuel", module: "hostile-poll", args: ["1000000", "50"], memoryPages: 2048 },
+  // Directories count against limits.outputFiles (ABI 2), so 60k entries under the 65,536 maximum.
+  { name: "fd_readdir 60k entries, 32 B buffer, 200 calls", module: "hostile-readdir", args: ["60000", "32", "200"] },
   // V8 takes ~0.2-1 ms for each 1-page grow here: 2000 of them, not up to a 1 GiB cap.
   { name: "memory.grow 1 page x 2000", module: "hostile-grow", args: ["2000"] },
   { name: "paths a/a/.../a 4 KiB x 2000", module: "hostile-paths", args: ["2048", "2000", "0"] },
   { name: "paths ./././a 4 KiB x 10000", module: "hostile-paths", args: ["2048", "10000", "1"] },
   { name: "paths a/../a/.. 4 KiB x 10000", module: "hostile-paths", args: ["2048", "10000", "2"] },
-  { name: "mkdir+rmdir 100k x 5", module: "hostile-mkdir", args: ["100000", "5", "0"] },
-  { name: "mkdir kept until fuel", module: "hostile-mkdir", args: ["100000", "0", "1"] },
+  { name: "mkdir+rmdir 60k until fuel", module: "hostile-mkdir", args: ["60000", "0", "0"] },
+  { name: "mkdir kept to the output_files cap", module: "hostile-mkdir", args: ["60000", "0", "1"] },
 ];
+
+/** The issue's bomb exactly: 3,000,000 empty iovecs in one fd_write, 100k fuel. Reported apart: its wall is mostly the job's fixed cost. */
+export const BOMB: Case = { name: "iovec bomb (3M iovecs, 100k fuel)", module: "hostile-iovecs", args: ["3000000", "1"], fuel: 100_000 };
 
 // Plain compute, run to the end (sha256) or for 1e9 fuel (loop), so the job's hand-off is small next to the run.
 export const PLAIN_CASES: Case[] = [
@@ -39,7 +41,8 @@ export const PLAIN_CASES: Case[] = [
 
 async function runCase(pool: SandboxPool, c: Case, runs: number): Promise<Row> {
   const fuel = c.fuel ?? FUEL;
-  const job = makeJob(c.module, c.args, { stdin: c.stdin, inputs: c.inputs }, { fuel, memoryPages: c.memoryPages ?? 4096, wallClockMs: 300_000 });
+  // The largest output_files a job may ask for, so directory floods meet their fuel first.
+  const job = makeJob(c.module, c.args, { stdin: c.stdin, inputs: c.inputs }, { fuel, memoryPages: c.memoryPages ?? 4096, wallClockMs: 300_000, outputFiles: MAX_LIMITS.outputFiles });
   const walls: number[] = [];
   let fuelUsed = 0;
   let status = "";
@@ -70,6 +73,8 @@ export async function hostileFigures(pool: SandboxPool, runs: number, hostileRun
     hostile.push(await runCase(pool, c, hostileRuns));
     console.log(`  ${c.name}: ${(hostile.at(-1)!.ns_per_fuel as number).toFixed(2)} ns/fuel (${hostile.at(-1)!.status})`);
   }
+  const bomb = await runCase(pool, BOMB, hostileRuns);
+  console.log(`  ${BOMB.name}: ${bomb.status} in ${(bomb.wall_ms as number).toFixed(0)} ms`);
   const plain: Row[] = [];
   for (const c of PLAIN_CASES) {
     await pool.run(makeJob(c.module, c.args, { inputs: c.inputs }, { fuel: 1e6 }));
@@ -78,5 +83,5 @@ export async function hostileFigures(pool: SandboxPool, runs: number, hostileRun
   const worst = hostile.reduce((a, b) => ((b.ns_per_fuel as number) > (a.ns_per_fuel as number) ? b : a));
   // The plain figure: sha256, a real compute loop (the bare loop fixture is listed too).
   const plainFigure = plain.find((r) => r.module === "sha256")!.ns_per_fuel as number;
-  return { hostile, plain, worst, plainFigure };
+  return { hostile, plain, worst, plainFigure, bomb };
 }
