@@ -34,13 +34,4 @@ export * from "./sandbox/index.ts";
 export * from "./net/index.ts";
 export { loadSandboxJob, type FetchBytes, type LoadSandboxJobOptions } from "./job/sandboxJob.ts";
 
-export {
-  AccountRequiredError,
-  ContentNodeRequiredError,
-  createAccordClient,
-  DEFAULT_POLLING_INTERVAL_MS,
-  ResultKeyRequiredError,
-  type AccordClient,
-  type AccordClientConfig,
-} from "./client.ts";
 export * from "./actions/index.ts";

@@ -1,4 +1,4 @@
-import { BaseError } from "@accord/client/errors.ts";
+import { BaseError } from "@accord/client/errors";
 
 export { BaseError };
 

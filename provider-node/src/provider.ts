@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Address } from "viem";
-import { createAccordNode, type AccordNode } from "@accord/client/net/index.ts";
-import { readProvider } from "@accord/client/chain/index.ts";
-import { createSandboxPool, type SandboxPool } from "@accord/client/sandbox/index.ts";
-import { parseCid } from "@accord/client/content/cid.ts";
+import { createAccordNode, type AccordNode } from "@accord/client/net";
+import { readProvider } from "@accord/client/chain";
+import { createSandboxPool, type SandboxPool } from "@accord/client/sandbox";
+import { parseCid } from "@accord/client/content";
 import { registerOrUpdate, withdrawable, withdrawAll } from "./chain/account.ts";
 import { connectChain } from "./chain/clients.ts";
 import { registeredPeers } from "./chain/peers.ts";

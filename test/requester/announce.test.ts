@@ -1,7 +1,7 @@
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { manifestNeedsAnnouncement } from "../../client/src/actions/internal/announce.ts";
+import { manifestNeedsAnnouncement } from "../../client/src/actions/index.ts";
 import type { AccordNode } from "../../client/src/net/node.ts";
 import { connectChain } from "../../provider-node/src/chain/clients.ts";
 import { registerOrUpdate } from "../../provider-node/src/chain/account.ts";

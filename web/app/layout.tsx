@@ -2,7 +2,7 @@ import "./globals.css";
 import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
-import { BaseError } from "@accord/client/errors.ts";
+import { BaseError } from "@accord/client/errors";
 import { Header } from "@/components/Header.tsx";
 import { serverContext } from "@/lib/server/context.ts";
 import { Providers } from "./providers.tsx";

@@ -1,6 +1,6 @@
 "use client";
 import { jobMarketAbi } from "@accord/client/abi";
-import { JOB_STATES } from "@accord/client/chain/constants.ts";
+import { JOB_STATES } from "@accord/client/chain";
 import { useQuery } from "@tanstack/react-query";
 import { useConfig, useConnection } from "wagmi";
 import { getPublicClient } from "wagmi/actions";

@@ -4,9 +4,9 @@ import { randomBytes } from "node:crypto";
 import { createPublicClient, createWalletClient, erc20Abi, http, parseEventLogs, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { cidToHex } from "../../client/src/chain/cidBytes.ts";
-import { cidOfBytes } from "../../client/src/content/cid.ts";
-import { jobMarketAbi } from "../../client/src/generated/abi.ts";
+import { cidToHex } from "@accord/client/chain";
+import { cidOfBytes } from "@accord/client/content/cid";
+import { jobMarketAbi } from "@accord/client/abi";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import type { Devnet } from "./harness.ts";
 

@@ -2,7 +2,7 @@
 // committed. A bid placed with bidAndCommit is not a commit until the award (Committed is emitted
 // then); before it, getJob's `commits` counts the book's committed bids, which the page must not
 // show as commits of a job no one has been awarded yet.
-import { getMarketEvents } from "@accord/client/chain/events.ts";
+import { getMarketEvents } from "@accord/client/chain";
 import { keccak256, parseUnits, toHex, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MarketIndex } from "../lib/server/indexer.ts";

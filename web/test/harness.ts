@@ -9,7 +9,7 @@ import { chromium, type Browser } from "playwright-core";
 import { startChain } from "../../scripts/devnet/chain.ts";
 import { deployAccord, writeDeployment } from "../../scripts/devnet/deploy.ts";
 import { freePort } from "../../scripts/devnet/ports.ts";
-import type { Deployment } from "../../client/src/deployments.ts";
+import type { Deployment } from "@accord/client/deployments";
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 const NEXT_BIN = join(WEB_DIR, "node_modules", "next", "dist", "bin", "next");

@@ -6,7 +6,7 @@ import pino from "pino";
 import { createPublicClient, createWalletClient, erc20Abi, http, parseUnits, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { jobMarketAbi } from "../../client/src/generated/abi.ts";
+import { jobMarketAbi } from "@accord/client/abi";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import { startProvider, type Fault, type Provider } from "../../provider-node/src/index.ts";
 import type { Devnet } from "./harness.ts";

@@ -32,3 +32,14 @@ export { formatAmount, getTokenInfo, parseAmount, type TokenInfo } from "./inter
 export { MAX_SEALED_RESULT_BYTES, RESULT_FETCH_TIMEOUT_MS, type FetchProgress } from "./internal/fetchResult.ts";
 export { UnsafeResultPathError, writeResultFiles } from "./internal/writeResult.ts";
 export { RECEIPT_TIMEOUT_MS } from "./internal/transact.ts";
+export { manifestNeedsAnnouncement, REGISTERED_PEERS_REFRESH_MS } from "./internal/announce.ts";
+// Actions take a client as their first argument, so the subpath hands out the way to make one.
+export {
+  AccountRequiredError,
+  ContentNodeRequiredError,
+  createAccordClient,
+  DEFAULT_POLLING_INTERVAL_MS,
+  ResultKeyRequiredError,
+  type AccordClient,
+  type AccordClientConfig,
+} from "../client.ts";

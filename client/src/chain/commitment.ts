@@ -1,5 +1,4 @@
 import { encodeAbiParameters, keccak256, bytesToHex, type Address, type Hex } from "viem";
-import { randomBytes } from "node:crypto";
 
 /**
  * The commitment a provider submits: keccak256(abi.encode(jobId, provider, resultDigest, salt)).
@@ -16,5 +15,6 @@ export function computeCommitment(jobId: bigint, provider: Address, resultDigest
 
 /** A fresh 32-byte salt: it must be unguessable, or others could test candidate results against the commitment. */
 export function randomSalt(): Hex {
-  return bytesToHex(randomBytes(32));
+  // Web Crypto rather than node:crypto, so `@accord/client/chain` also loads in the browser.
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
 }

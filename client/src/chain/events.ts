@@ -1,10 +1,19 @@
 import { encodeEventTopics, numberToHex, pad, parseEventLogs, toEventSelector, type Address, type ContractEventArgs, type ContractEventName, type Hex, type LogTopic, type ParseEventLogsReturnType, type PublicClient } from "viem";
-import { setTimeout as sleep } from "node:timers/promises";
 import { jobMarketAbi } from "../generated/abi.ts";
 import { LOG_RANGE_BLOCKS, POLL_INTERVAL_MS, RPC_RETRY_MAX_MS, RPC_RETRY_MIN_MS } from "./constants.ts";
 import { explainChainError } from "./revert.ts";
 
 export type MarketEventName = ContractEventName<typeof jobMarketAbi>;
+/** Resolves after `ms`, or at once when `signal` aborts (node:timers/promises would keep this module out of browsers). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => (clearTimeout(timer), signal?.removeEventListener("abort", done), resolve());
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
 /** A JobMarket event (of the named kinds), decoded and typed from the generated ABI. */
 export type MarketEvent<N extends MarketEventName = MarketEventName> = Extract<ParseEventLogsReturnType<typeof jobMarketAbi, MarketEventName, true>[number], { eventName: N }>;
 
@@ -112,7 +121,7 @@ export async function* followMarketEvents<N extends MarketEventName = MarketEven
     } catch (err) {
       if (p.signal?.aborted) return;
       p.onRpcError?.(err as Error, backoff);
-      await sleep(backoff, undefined, { signal: p.signal }).catch(() => {});
+      await sleep(backoff, p.signal);
       backoff = Math.min(backoff * 2, retryMaxMs);
       continue;
     }
@@ -121,6 +130,6 @@ export async function* followMarketEvents<N extends MarketEventName = MarketEven
       next = batch.toBlock + 1n;
       if (batch.toBlock - batch.fromBlock + 1n === LOG_RANGE_BLOCKS) continue; // still catching up
     }
-    await sleep(poll, undefined, { signal: p.signal }).catch(() => {});
+    await sleep(poll, p.signal);
   }
 }

@@ -1,6 +1,6 @@
 import { erc20Abi, toHex, type Address, type TransactionReceipt } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { readProvider, type ProviderInfo } from "@accord/client/chain/index.ts";
+import { readProvider, type ProviderInfo } from "@accord/client/chain";
 import { BaseError } from "../errors.ts";
 import type { ChainContext } from "./clients.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeErrorResult, encodeFunctionResult, type Hex, type PublicClient } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { ContractRevertedError } from "@accord/client/chain/index.ts";
+import { ContractRevertedError } from "@accord/client/chain";
 import { TxBatcher } from "./batcher.ts";
 import type { TxSender } from "./sender.ts";
 

@@ -1,6 +1,6 @@
 import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { ContractRevertedError, explainChainError, revertedWith } from "@accord/client/chain/index.ts";
+import { ContractRevertedError, explainChainError, revertedWith } from "@accord/client/chain";
 import { TransactionRevertedError, type TxSender } from "./sender.ts";
 
 /** The market calls a daemon makes for its jobs; each names the job as its first argument. */

@@ -1,8 +1,8 @@
 import { createPublicClient, http, type Address, type PrivateKeyAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
-import { readDeployment } from "@accord/client/deployments.ts";
-import { explainChainError } from "@accord/client/chain/index.ts";
+import { readDeployment } from "@accord/client/deployments";
+import { explainChainError } from "@accord/client/chain";
 import type { ProviderLimits } from "../constants.ts";
 import { TxBatcher } from "./batcher.ts";
 import { TxSender } from "./sender.ts";

@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { readParameters, readProvider, type ProviderInfo } from "@accord/client/chain/index.ts";
+import { readParameters, readProvider, type ProviderInfo } from "@accord/client/chain";
 import type { ChainContext } from "./clients.ts";
 
 /** The node's own provider record, as read at `readAtMs` (wall clock). */

@@ -11,7 +11,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { explainChainError, ContractRevertedError } from "@accord/client/chain/index.ts";
+import { explainChainError, ContractRevertedError } from "@accord/client/chain";
 import { BaseError } from "../errors.ts";
 import { isTransientRpcError } from "./rpc.ts";
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { followMarketEvents, type MarketEvent, type MarketEventName } from "@accord/client/chain/index.ts";
+import { followMarketEvents, type MarketEvent, type MarketEventName } from "@accord/client/chain";
 import type { Journal } from "../journal/journal.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { ChainContext } from "./clients.ts";

@@ -1,9 +1,7 @@
-import { parseCid } from "@accord/client/content/cid.ts";
-import { readJob, ContractRevertedError } from "@accord/client/chain/index.ts";
-import { ContentNotFoundError, ContentTooLargeError } from "@accord/client/content/index.ts";
-import { InvalidManifestError } from "@accord/client/manifest/index.ts";
-import { InvalidModuleError, InvalidJobError } from "@accord/client/sandbox/index.ts";
-import { InvalidCidError } from "@accord/client/content/cid.ts";
+import { ContentNotFoundError, ContentTooLargeError, InvalidCidError, parseCid } from "@accord/client/content";
+import { ContractRevertedError, readJob } from "@accord/client/chain";
+import { InvalidManifestError } from "@accord/client/manifest";
+import { InvalidJobError, InvalidModuleError } from "@accord/client/sandbox";
 import type { JobRecord } from "../journal/journal.ts";
 import { CAPACITY_PHASES } from "../journal/phases.ts";
 import { decideBid, precheck, type BidJob } from "../market/policy.ts";

@@ -1,6 +1,6 @@
-import { randomSalt, readReplicas } from "@accord/client/chain/index.ts";
-import { parseCid } from "@accord/client/content/cid.ts";
-import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutError, SandboxBusyError } from "@accord/client/sandbox/index.ts";
+import { randomSalt, readReplicas } from "@accord/client/chain";
+import { parseCid } from "@accord/client/content";
+import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutError, SandboxBusyError } from "@accord/client/sandbox";
 import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";

@@ -1,4 +1,4 @@
-import { parseCid } from "@accord/client/content/cid.ts";
+import { parseCid } from "@accord/client/content";
 import { ResultNotReproducedError } from "../errors.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";

@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { cidToHex, computeCommitment, ContractRevertedError, randomSalt, readJob, readReplicas, type JobInfo } from "@accord/client/chain/index.ts";
-import { cidDigest, parseCid } from "@accord/client/content/cid.ts";
-import type { ContentStore } from "@accord/client/content/index.ts";
-import type { SandboxPool } from "@accord/client/sandbox/index.ts";
+import { cidToHex, computeCommitment, ContractRevertedError, type JobInfo, randomSalt, readJob, readReplicas } from "@accord/client/chain";
+import { cidDigest, type ContentStore, parseCid } from "@accord/client/content";
+import type { SandboxPool } from "@accord/client/sandbox";
 import type { ChainContext } from "../chain/clients.ts";
 import type { CachedReads } from "../chain/reads.ts";
 import type { ProviderLimits } from "../constants.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Manifest } from "@accord/client/manifest/index.ts";
+import type { Manifest } from "@accord/client/manifest";
 import { DEFAULT_PRICING, PROVIDER_LIMITS } from "../constants.ts";
 import { decideBid, priceFor, type BidJob, type BidPolicy, type BidState } from "./policy.ts";
 

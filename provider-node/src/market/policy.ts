@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import type { Manifest } from "@accord/client/manifest/index.ts";
+import type { Manifest } from "@accord/client/manifest";
 import { FUEL_PER_GIGA, MIB, WASM_PAGE_BYTES, type ProviderLimits } from "../constants.ts";
 import type { Pricing } from "../config/config.ts";
 

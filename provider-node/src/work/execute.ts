@@ -1,9 +1,7 @@
-import { encodeResultBundle, type ResultBundle, type SandboxPool } from "@accord/client/sandbox/index.ts";
-import { sealResult } from "@accord/client/seal/index.ts";
-import { cidOfBytes } from "@accord/client/content/cid.ts";
-import type { ContentStore } from "@accord/client/content/index.ts";
-import type { Manifest } from "@accord/client/manifest/index.ts";
-import type { SandboxJob } from "@accord/client/sandbox/index.ts";
+import { encodeResultBundle, type ResultBundle, type SandboxJob, type SandboxPool } from "@accord/client/sandbox";
+import { sealResult } from "@accord/client/seal";
+import { cidOfBytes, type ContentStore } from "@accord/client/content";
+import type { Manifest } from "@accord/client/manifest";
 import type { Fault } from "../faults.ts";
 
 export type ExecuteParameters = {

@@ -1,9 +1,8 @@
 import type { CID } from "multiformats/cid";
-import type { ContentStore } from "@accord/client/content/index.ts";
-import { decodeManifest, MAX_MANIFEST_BYTES, type Manifest } from "@accord/client/manifest/index.ts";
-import { loadSandboxJob } from "@accord/client/job/sandboxJob.ts";
-import { ContentNotFoundError } from "@accord/client/content/index.ts";
-import { validateModule, type SandboxJob } from "@accord/client/sandbox/index.ts";
+import { ContentNotFoundError, type ContentStore } from "@accord/client/content";
+import { decodeManifest, type Manifest, MAX_MANIFEST_BYTES } from "@accord/client/manifest";
+import { loadSandboxJob } from "@accord/client/job";
+import { type SandboxJob, validateModule } from "@accord/client/sandbox";
 import type { ProviderLimits } from "../constants.ts";
 
 export type LoadedJob = {

@@ -1,7 +1,6 @@
 import { jobMarketAbi } from "@accord/client/abi";
-import { JOB_STATES } from "@accord/client/chain/constants.ts";
-import { ContractRevertedError, explainChainError } from "@accord/client/chain/revert.ts";
-import { BaseError } from "@accord/client/errors.ts";
+import { ContractRevertedError, explainChainError, JOB_STATES } from "@accord/client/chain";
+import { BaseError } from "@accord/client/errors";
 import type { Address, Hash } from "viem";
 import type { Config } from "wagmi";
 import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";

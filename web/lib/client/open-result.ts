@@ -1,6 +1,6 @@
 import { jobMarketAbi } from "@accord/client/abi";
-import { decodeResultBundle } from "@accord/client/sandbox/bundle.ts";
-import type { ResultBundle } from "@accord/client/sandbox/types.ts";
+import { decodeResultBundle } from "@accord/client/sandbox/bundle";
+import type { ResultBundle } from "@accord/client/sandbox";
 import { openResult, type ResultKeyPair } from "@accord/client/seal";
 import { CID } from "multiformats/cid";
 import { bytesToHex, type Address } from "viem";

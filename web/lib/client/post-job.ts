@@ -1,7 +1,6 @@
 import { jobMarketAbi } from "@accord/client/abi";
-import { cidToHex } from "@accord/client/chain/cidBytes.ts";
-import { permitArgument, permitNoncesAbi, permitTypedData } from "@accord/client/chain/permit.ts";
-import { cidOfBytes } from "@accord/client/content/cid.ts";
+import { cidToHex, permitArgument, permitNoncesAbi, permitTypedData } from "@accord/client/chain";
+import { cidOfBytes } from "@accord/client/content/cid";
 import { encodeManifest, manifestCid } from "@accord/client/manifest";
 import type { ResultKeyPair } from "@accord/client/seal";
 import { bytesToHex, erc20Abi, parseEventLogs, parseUnits, type Address } from "viem";

@@ -1,6 +1,6 @@
 import { readDeployment, type Deployment } from "@accord/client/deployments";
-import { readParameters, type MarketParameters } from "@accord/client/chain/market.ts";
-import { BaseError } from "@accord/client/errors.ts";
+import { readParameters, type MarketParameters } from "@accord/client/chain";
+import { BaseError } from "@accord/client/errors";
 import { createPublicClient, defineChain, erc20Abi, http, type Chain, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
 import { appConfig, type AppConfig, type PublicConfig } from "../config.ts";

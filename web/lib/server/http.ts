@@ -1,4 +1,4 @@
-import { BaseError } from "@accord/client/errors.ts";
+import { BaseError } from "@accord/client/errors";
 import type { ApiError } from "../types.ts";
 import { ChainUnreachableError } from "./context.ts";
 import { IndexNotReadyError } from "./market.ts";

@@ -1,5 +1,4 @@
-import { estimateCost } from "@accord/client/actions/estimateCost.ts";
-import { createAccordClient } from "@accord/client/client.ts";
+import { createAccordClient, estimateCost } from "@accord/client/actions";
 import { http } from "viem";
 import { serverContext } from "@/lib/server/context.ts";
 import { BadRequestError, json, route } from "@/lib/server/http.ts";
