@@ -12,7 +12,7 @@ export {
   type MarketEventName,
 } from "./events.ts";
 export { cidText, toJobEvent, type JobEvent, type JobEventType } from "./jobEvents.ts";
-export { activeBids, applyJobEvent, newHistory, type JobBid, type JobHistory, type JobReplica, type JobReveal } from "./jobHistory.ts";
+export { activeBids, applyJobEvent, newHistory, type JobBid, type JobHistory, type JobReplica, type JobReveal, type JobTerms } from "./jobHistory.ts";
 export {
   readJob,
   readParameters,

@@ -18,27 +18,18 @@ export type JobReplica = {
   slashed?: bigint;
 };
 
+/** A job's terms, as its JobPosted event gave them. */
+export type JobTerms = Omit<Extract<JobEvent, { type: "posted" }>, "type" | "blockNumber" | "transactionHash" | "logIndex">;
+
 /** A job as its events tell it: complete even after its storage record was reused. */
-export type JobHistory = {
-  jobId: bigint;
-  requester: Address;
-  manifestCid: string;
-  replicas: number;
-  quorum: number;
-  maxPrice: bigint;
-  escrow: bigint;
-  minReputation: number;
-  awardOnFill: boolean;
-  commitWindow: number;
-  revealWindow: number;
+export type JobHistory = JobTerms & {
   postedBlock: bigint;
   postTransaction: Hash;
   /** What the events say the state is (a job past a deadline stays in its phase until someone claims it). */
   state: JobStateName;
   /** Deadline of the current phase, unix seconds (undefined once terminal). */
   deadline: bigint | undefined;
-  /** Phase deadlines as they became known, unix seconds. */
-  bidDeadline: bigint;
+  /** Later phases' deadlines as they became known, unix seconds. */
   commitDeadline?: bigint;
   revealDeadline?: bigint;
   bids: JobBid[];
@@ -53,30 +44,8 @@ export type JobHistory = {
 
 /** Starts a history from the job's JobPosted event. */
 export function newHistory(posted: Extract<JobEvent, { type: "posted" }>): JobHistory {
-  return {
-    jobId: posted.jobId,
-    requester: posted.requester,
-    manifestCid: posted.manifestCid,
-    replicas: posted.replicas,
-    quorum: posted.quorum,
-    maxPrice: posted.maxPrice,
-    escrow: posted.escrow,
-    minReputation: posted.minReputation,
-    awardOnFill: posted.awardOnFill,
-    commitWindow: posted.commitWindow,
-    revealWindow: posted.revealWindow,
-    postedBlock: posted.blockNumber,
-    postTransaction: posted.transactionHash,
-    state: "Open",
-    deadline: posted.bidDeadline,
-    bidDeadline: posted.bidDeadline,
-    bids: [],
-    winners: 0,
-    awarded: [],
-    committed: [],
-    reveals: [],
-    outcomes: [],
-  };
+  const { type: _, blockNumber, transactionHash, logIndex: __, ...terms } = posted;
+  return { ...terms, postedBlock: blockNumber, postTransaction: transactionHash, state: "Open", deadline: terms.bidDeadline, bids: [], winners: 0, awarded: [], committed: [], reveals: [], outcomes: [] };
 }
 
 /**
