@@ -3,6 +3,7 @@ import { encodeErrorResult, encodeFunctionResult, type Hex, type PublicClient } 
 import { jobMarketAbi } from "@accord/client/abi";
 import { ContractRevertedError } from "@accord/client/chain";
 import { TxBatcher } from "./batcher.ts";
+import { awardExtraGas, settleExtraGas, MAX_REPLICAS } from "./gas.ts";
 import type { TxSender } from "./sender.ts";
 
 const market = "0x0000000000000000000000000000000000000001" as const;
@@ -67,5 +68,29 @@ describe("TxBatcher", () => {
     expect(passed).toEqual({ ok: true });
     expect(odd).toMatchObject({ ok: false, error: "Reverted" });
     expect(sent).toEqual(["bid"]);
+  });
+
+  it("sizes each call for its worst case in the block: a reveal for the settlement of its job's replicas, a batch for the sum of its calls", async () => {
+    const sent: Array<{ functionName: string; extraGas?: bigint }> = [];
+    const sender = {
+      send: async (p: { functionName: string; extraGas?: bigint }) => {
+        sent.push(p);
+        return { status: "success", logs: [] };
+      },
+      idle: async () => {},
+    } as unknown as TxSender;
+    const client = {
+      call: async () => ({ data: encodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", result: [[true, true], ["0x", "0x"]] }) }),
+    } as unknown as PublicClient;
+    const batcher = new TxBatcher({ client, sender, market, me, intervalMs: 5, maxCalls: 32 });
+    const salt = `0x${"22".repeat(32)}` as const;
+    await batcher.call({ functionName: "reveal", args: [1n, "0x", salt, "0x"], label: "reveal job 1", replicas: 3 });
+    expect(sent[0]).toMatchObject({ functionName: "reveal", extraGas: settleExtraGas(3) });
+    await Promise.all([
+      batcher.call({ functionName: "reveal", args: [2n, "0x", salt, "0x"], label: "reveal job 2" }),
+      batcher.call({ functionName: "bid", args: [3n, 5n], label: "bid job 3", replicas: 5 }),
+    ]);
+    // Job 2's k is unknown (say, after a restart): sized for the contract's maximum.
+    expect(sent[1]).toMatchObject({ functionName: "tryMulticall", extraGas: settleExtraGas(MAX_REPLICAS) + awardExtraGas(5) });
   });
 });

@@ -1,12 +1,19 @@
 import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
 import { ContractRevertedError, explainChainError, revertedWith } from "@accord/client/chain";
-import { TransactionRevertedError, type TxSender } from "./sender.ts";
+import { worstCaseExtraGas } from "./gas.ts";
+import { replayRevert, TransactionRevertedError, type TxSender } from "./sender.ts";
 
 /** The market calls a daemon makes for its jobs; each names the job as its first argument. */
 export type MarketFunction = "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim";
 
-export type MarketCall = { functionName: MarketFunction; args: readonly unknown[]; label: string };
+export type MarketCall = {
+  functionName: MarketFunction;
+  args: readonly unknown[];
+  label: string;
+  /** The job's replicas (its winners once awarded), to size the call's worst case (gas.ts); unknown: the contract's maximum. */
+  replicas?: number;
+};
 
 /** The contract's answer to one call: done, or refused with the custom error's name ("Reverted" when unknown). */
 export type CallOutcome = { ok: true } | { ok: false; error: string; err: Error };
@@ -130,11 +137,21 @@ export class TxBatcher {
       return;
     }
     const label = `${passing.length} market calls (${passing.map((e) => `${e.call.functionName} ${e.call.args[0]}`).join(", ")})`;
+    // Each call may meet its worst case in the block (the batch's estimate saw none of them), and
+    // several calls of the batch can: their extras add up.
+    const extraGas = passing.reduce((sum, e) => sum + worstCaseExtraGas(e.call.functionName, e.call.replicas), 0n);
     // The sender estimates, signs with the local nonce and broadcasts in its queue; awaiting the
     // receipt here would hold every later call back a block.
-    void this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: "tryMulticall", args: [passing.map((e) => e.data)], label, signal: this.o.signal }).then(
-      (receipt) => {
-        for (const e of passing) e.resolve(inReceipt(receipt, this.o.market, this.o.me, e.call) ? { ok: true } : { ok: false, error: "Reverted", err: new TransactionRevertedError(e.call.label, receipt.transactionHash) });
+    void this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: "tryMulticall", args: [passing.map((e) => e.data)], label, extraGas, signal: this.o.signal }).then(
+      async (receipt) => {
+        for (const e of passing) {
+          if (inReceipt(receipt, this.o.market, this.o.me, e.call)) e.resolve({ ok: true });
+          else {
+            // The call failed inside the batch: its reason, replayed on the block's state, goes to the step's warning.
+            const why = await replayRevert(this.o.client, this.o.me, this.o.market, e.data, receipt.blockNumber);
+            e.resolve({ ok: false, error: "Reverted", err: new TransactionRevertedError(`${e.call.label} (in a batch)`, receipt.transactionHash, why) });
+          }
+        }
       },
       (err) => {
         for (const e of passing) {
@@ -149,7 +166,8 @@ export class TxBatcher {
 
   private async single(e: Entry): Promise<void> {
     try {
-      await this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: e.call.functionName, args: e.call.args as never, label: e.call.label, signal: this.o.signal });
+      const extraGas = worstCaseExtraGas(e.call.functionName, e.call.replicas);
+      await this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: e.call.functionName, args: e.call.args as never, label: e.call.label, extraGas, signal: this.o.signal });
       e.resolve({ ok: true });
     } catch (err) {
       if (err instanceof ContractRevertedError) e.resolve({ ok: false, error: err.errorName, err });

@@ -38,18 +38,60 @@ export type SendParameters<abi extends Abi, fn extends ContractFunctionName<abi,
   args: ContractFunctionArgs<abi, "nonpayable" | "payable", fn>;
   /** What the transaction does, for logs and errors ("commit to job 5"). */
   label: string;
+  /**
+   * Gas added to the limit beyond the estimate's headroom, for work the call may do only because of
+   * what lands before it in the same block (see gas.ts: the settling reveal, the awarding bid).
+   * Unused gas is not paid for.
+   */
+  extraGas?: bigint;
   signal?: AbortSignal;
 };
+
+/**
+ * Why a mined transaction (or one call of a batch) reverted, as well as it can be told after the
+ * fact: "OutOfGas" when it used its whole limit, else the contract's custom error met by the same
+ * call replayed on the state of the block it was mined in ("AlreadyRevealed", "WrongJobState", ...;
+ * "Reverted" when the bytes name no error of the market), or "unknown" when the replay passes or
+ * the chain does not answer.
+ */
+export type RevertReason = { reason: string; args?: readonly unknown[] };
 
 /** A transaction was mined but reverted (the chain moved between the estimate and the block). */
 export class TransactionRevertedError extends BaseError {
   override name = "TransactionRevertedError";
   readonly hash: Hex;
-  constructor(label: string, hash: Hex) {
-    super(`The transaction to ${label} was mined but reverted (${hash}).`, {
-      fix: "The job moved on between the check and the block; the node re-reads its state and tries the next step.",
+  readonly label: string;
+  /** The decoded reason (see RevertReason). */
+  readonly reason: string;
+  readonly gasUsed?: bigint;
+  readonly gasLimit?: bigint;
+  constructor(label: string, hash: Hex, why: RevertReason & { gasUsed?: bigint; gasLimit?: bigint } = { reason: "unknown" }) {
+    super(`The transaction to ${label} was mined but reverted (${hash}): ${why.reason}${why.gasLimit !== undefined ? ` (gas used ${why.gasUsed} of ${why.gasLimit})` : ""}.`, {
+      fix:
+        why.reason === "OutOfGas"
+          ? "Its gas limit was too small for what the block made it do; the node re-reads the job and sends it again."
+          : "The job moved on between the check and the block; the node re-reads its state and tries the next step.",
     });
     this.hash = hash;
+    this.label = label;
+    this.reason = why.reason;
+    this.gasUsed = why.gasUsed;
+    this.gasLimit = why.gasLimit;
+  }
+}
+
+/**
+ * The contract's answer to `data` from `from` replayed on the state after `blockNumber` (see
+ * RevertReason). Never throws: a reason is for the log, and a missing one must not stop the step.
+ */
+export async function replayRevert(client: PublicClient, from: Address, to: Address, data: Hex, blockNumber: bigint): Promise<RevertReason> {
+  try {
+    await client.call({ account: from, to, data, blockNumber });
+    return { reason: "unknown" };
+  } catch (err) {
+    // explainChainError decodes the market's custom errors from the revert bytes of a raw call.
+    const explained = explainChainError("replay", err);
+    return explained instanceof ContractRevertedError ? { reason: explained.errorName, args: explained.args } : { reason: "unknown" };
   }
 }
 
@@ -92,9 +134,13 @@ export class TxSender {
   async send<const abi extends Abi, fn extends ContractFunctionName<abi, "nonpayable" | "payable">>(p: SendParameters<abi, fn>): Promise<TransactionReceipt> {
     const data = encodeFunctionData({ abi: p.abi, functionName: p.functionName, args: p.args } as never);
     const signal = anySignal(p.signal, this.o.signal);
-    const { hash, raw, nonce } = await this.enqueue(() => this.signAndBroadcast(p.address, data, p.label, signal));
+    const { hash, raw, nonce, gasLimit } = await this.enqueue(() => this.signAndBroadcast(p.address, data, p.label, p.extraGas ?? 0n, signal));
     const receipt = await this.waitForReceipt(hash, raw, nonce, p.label, signal);
-    if (receipt.status !== "success") throw new TransactionRevertedError(p.label, hash);
+    if (receipt.status !== "success") {
+      // All of its limit used is out of gas (an EVM revert returns what is left); anything else is the contract's refusal.
+      const why = receipt.gasUsed >= gasLimit ? { reason: "OutOfGas" } : await replayRevert(this.o.client, this.address, p.address, data, receipt.blockNumber);
+      throw new TransactionRevertedError(p.label, hash, { ...why, gasUsed: receipt.gasUsed, gasLimit });
+    }
     return receipt;
   }
 
@@ -109,7 +155,7 @@ export class TxSender {
     return run;
   }
 
-  private async signAndBroadcast(to: Address, data: Hex, label: string, signal: AbortSignal | undefined): Promise<{ hash: Hex; raw: Hex; nonce: number }> {
+  private async signAndBroadcast(to: Address, data: Hex, label: string, extraGas: bigint, signal: AbortSignal | undefined): Promise<{ hash: Hex; raw: Hex; nonce: number; gasLimit: bigint }> {
     const { client, account } = this.o;
     const [gas, fees, nonce] = await this.retrying(`prepare ${label}`, signal, async () => {
       let gas: bigint;
@@ -127,14 +173,16 @@ export class TxSender {
       this.nonce ??= await client.getTransactionCount({ address: account.address, blockTag: "pending" });
       return [gas, fees, this.nonce] as const;
     });
+    // Headroom, since the state (and the gas) may change before the block, plus the worst the
+    // block's earlier transactions can add to this call's work (extraGas, see gas.ts).
+    const gasLimit = (gas * 13n) / 10n + 10_000n + extraGas;
     const raw = await account.signTransaction({
       type: "eip1559",
       chainId: this.o.chainId,
       to,
       data,
       nonce,
-      // Headroom, since the state (and the gas) may change before the block.
-      gas: (gas * 13n) / 10n + 10_000n,
+      gas: gasLimit,
       maxFeePerGas: fees.maxFeePerGas * 2n,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
@@ -156,7 +204,7 @@ export class TxSender {
     });
     this.nonce = nonce + 1;
     this.sent += 1;
-    return { hash, raw, nonce };
+    return { hash, raw, nonce, gasLimit };
   }
 
   /**

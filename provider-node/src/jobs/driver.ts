@@ -6,6 +6,7 @@ import { TERMINAL_PHASES } from "../journal/phases.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
 import { isTransientRpcError } from "../chain/rpc.ts";
 import { CachedReads } from "../chain/reads.ts";
+import { ReplicaCounts } from "../chain/gas.ts";
 import { runStep, type StepContext } from "./steps.ts";
 
 /** The chain's clock as last seen, advanced by wall time since (blocks come when they come). */
@@ -24,7 +25,7 @@ export class ChainClock {
   }
 }
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "unsealed" | "reads"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "unsealed" | "reads" | "replicas"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -50,6 +51,7 @@ export class JobDriver {
       displaced: new Set(),
       posted: new Map(),
       unsealed: new Map(),
+      replicas: new ReplicaCounts(),
       reads: new CachedReads(options.chain, options.me, { ownMaxAgeMs: options.limits.ownRecordMaxAgeMs, parametersMaxAgeMs: options.limits.marketParametersMaxAgeMs }),
       wakeAt: (jobId, chainTime) => {
         const prev = this.wakeTimes.get(jobId);
@@ -142,6 +144,7 @@ export class JobDriver {
         }
         if (journal.insert(jobId, { phase: "evaluating", manifestCid: ev.manifestCid, requester: ev.requester })) {
           metrics.jobsSeen.inc();
+          this.ctx.replicas.set(jobId, ev.replicas);
           if (live)
             this.ctx.posted.set(jobId, {
               requester: ev.requester,
@@ -178,10 +181,13 @@ export class JobDriver {
         this.ctx.awardSeen.delete(jobId);
         this.ctx.displaced.delete(jobId);
         this.ctx.unsealed.delete(jobId);
+        this.ctx.replicas.delete(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
       case "awarded":
         if (journal.get(jobId)) {
+          // Settlement loops over the winners, which may be fewer than the replicas asked for.
+          this.ctx.replicas.set(jobId, ev.winners);
           this.ctx.awardSeen.add(jobId);
           this.poke(jobId);
         }

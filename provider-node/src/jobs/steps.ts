@@ -6,6 +6,8 @@ import { cidDigest, type ContentStore, parseCid } from "@accord/client/content";
 import type { SandboxPool } from "@accord/client/sandbox";
 import type { ChainContext } from "../chain/clients.ts";
 import type { CachedReads } from "../chain/reads.ts";
+import type { ReplicaCounts } from "../chain/gas.ts";
+import { TransactionRevertedError } from "../chain/sender.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { Fault } from "../faults.ts";
 import type { JobRecord, Journal } from "../journal/journal.ts";
@@ -48,6 +50,8 @@ export type StepContext = {
   posted: Map<bigint, PostedJob>;
   /** This node's provider record and the market's collateral ratio, shared by evaluations. */
   reads: CachedReads;
+  /** Each job's replicas (JobPosted) or winners (JobAwarded), which size its calls' gas (chain/gas.ts). */
+  replicas: ReplicaCounts;
   /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
   wakeAt: (jobId: bigint, chainTime: number) => void;
   /** Step the job again after `ms` of wall time. */
@@ -105,12 +109,21 @@ export async function myReplica(ctx: StepContext, jobId: bigint) {
 /**
  * Sends a market transaction for a job. Returns the contract's refusal (custom error name)
  * instead of throwing it, since a refusal is usually news about the job ("AlreadyCommitted").
+ * A call that was mined and reverted (paid for, unlike a refusal at the estimate) is logged at
+ * warn with its label, transaction and decoded reason before the step decides again.
  */
 export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
   try {
-    const res = await ctx.chain.batcher.call({ functionName, args, label: `${functionName} job ${rec.jobId}` });
+    const res = await ctx.chain.batcher.call({ functionName, args, label: `${functionName} job ${rec.jobId}`, replicas: ctx.replicas.get(rec.jobId) });
     if (res.ok) ctx.metrics.txs.inc({ function: functionName });
     else ctx.metrics.txErrors.inc({ function: functionName });
+    if (!res.ok && res.err instanceof TransactionRevertedError) {
+      const e = res.err;
+      ctx.log.warn(
+        { jobId: rec.jobId.toString(), function: functionName, label: e.label, txHash: e.hash, reason: e.reason, gasUsed: e.gasUsed?.toString(), gasLimit: e.gasLimit?.toString() },
+        "transaction reverted; the job re-reads the chain and tries again",
+      );
+    }
     return res;
   } catch (err) {
     ctx.metrics.txErrors.inc({ function: functionName });

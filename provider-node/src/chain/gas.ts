@@ -1,0 +1,104 @@
+import type { MarketFunction } from "./batcher.ts";
+
+/**
+ * Gas a market call may need beyond its own estimate because of what lands before it in the same
+ * block. A call is estimated on the last block; on a chain whose blocks come every few seconds the
+ * other winners' calls of the same job are mined in the same block, before ours, and then
+ * - the last reveal also settles the job (a loop over its replicas: pay or slash, reputation,
+ *   ReplicaSettled each, the requester's refund and the treasury's fee),
+ * - the k-th bid awards it (JobAwarded, a Committed per committed bid, RevealOpened), or, with a bid
+ *   window, finds the book full and displaces its worst entry (shifting the entries after it),
+ * - the last commit opens the reveal phase, and a later book position scans more entries.
+ * Estimated as if none of that happened, reveals ran out of gas with 2 s blocks (71-77k allowed,
+ * ~122k needed). So every such call gets the worst case of that extra work on top of its estimate.
+ *
+ * The numbers are measured on the contract by test/provider/gasBounds.test.ts (k = 1..16, each
+ * extra taken as the node's estimate of the call doing the extra work minus the least estimate of
+ * the same call not doing it, so refunds are not counted as savings), which fails if a contract
+ * change outgrows them. Worst cases measured there: every minority replica slashed into a zero
+ * counter slot, a first credit for the requester and the treasury, every winner committed at the
+ * award, a displacement of the first of 16 entries.
+ *
+ * Unused gas is refunded: the sender pays only the gas used, so a generous limit costs nothing but
+ * block headroom (the block builder reserves the whole limit while it packs a block: a k = 3
+ * reveal asks for ~190k instead of ~75k; 32 reveals of k = 16 jobs in one batch ~15M, half of a
+ * 30M block).
+ */
+
+/**
+ * Settlement by the last reveal, gas per replica. Measured (estimate of the settling reveal minus
+ * the least plain reveal): k = 2: 59,820; 3: 103,206; 5: 145,759; 9: 233,697; 15: 372,805; 16: 373,222.
+ * A slashed replica costs ~44,000 (its stake slot, and a first slash writes a zero counter slot at
+ * 22,100), an agreeing one ~0-2,000 net; a reveal settles a job with a quorum agreeing, so at most
+ * (k - 1) / 2 replicas are slashed: ~22,500 per replica on average, rounded up.
+ */
+export const SETTLE_GAS_PER_REPLICA = 25_000n;
+/** Settlement's fixed part (requester credit written fresh: 22,100; treasury fee slot; JobSettled). Fit: 35,800. */
+export const SETTLE_GAS_BASE = 40_000n;
+/**
+ * The awarding or displacing bid, gas per replica. Measured (worst of the k-th committed bid and a
+ * displacing bid, minus the least bid): k = 2: 12,897; 9: 61,595; 15: 129,376; 16: 158,073
+ * (a displacement shifts up to 15 entries and commitments: ~11,400 each).
+ */
+export const AWARD_GAS_PER_REPLICA = 11_000n;
+export const AWARD_GAS_BASE = 10_000n;
+/**
+ * The commit that opens the reveal phase at the end of the book, gas per replica (one more entry
+ * scanned, ~2,250 each) and fixed (RevealOpened). Measured: k = 2: 3,952; 3: 6,316; 8: 17,425; 16: 35,286.
+ */
+export const COMMIT_GAS_PER_REPLICA = 2_500n;
+export const COMMIT_GAS_BASE = 5_000n;
+/** Most replicas a job can have (the contract's bound): assumed when the node does not know a job's k. */
+export const MAX_REPLICAS = 16;
+
+export const settleExtraGas = (k: number): bigint => SETTLE_GAS_BASE + SETTLE_GAS_PER_REPLICA * BigInt(k);
+export const awardExtraGas = (k: number): bigint => AWARD_GAS_BASE + AWARD_GAS_PER_REPLICA * BigInt(k);
+export const commitExtraGas = (k: number): bigint => COMMIT_GAS_BASE + COMMIT_GAS_PER_REPLICA * BigInt(k);
+
+/**
+ * Gas to add to a call's estimate for the worst the rest of its block can do to it, for a job with
+ * `replicas` replicas (its winners once awarded; MAX_REPLICAS when unknown). award, finalize and
+ * claim run after a deadline, when no other call of the job can land before them, but the block's
+ * clock is later than the estimate's: a claim estimated as opening the reveal phase may settle the
+ * job if the reveal deadline passes meanwhile, so they get the settlement bound too (and award the
+ * award bound: an expiring award only unlocks collateral, which costs less).
+ */
+export function worstCaseExtraGas(fn: MarketFunction, replicas: number | undefined): bigint {
+  const k = replicas !== undefined && replicas >= 1 && replicas <= MAX_REPLICAS ? replicas : MAX_REPLICAS;
+  switch (fn) {
+    case "reveal":
+    case "finalize":
+    case "claim":
+      return settleExtraGas(k);
+    case "bid":
+    case "bidAndCommit":
+    case "award":
+      return awardExtraGas(k);
+    case "commit":
+      return commitExtraGas(k);
+  }
+}
+
+/**
+ * Each job's replica count as the node last saw it (JobPosted's replicas, then JobAwarded's
+ * winners), for sizing its calls. Bounded: the oldest entries go first; a job forgotten (or
+ * never seen, after a restart) is sized for MAX_REPLICAS, which is safe, only less tight.
+ */
+export class ReplicaCounts {
+  private readonly map = new Map<bigint, number>();
+  private readonly max: number;
+  constructor(max = 10_000) {
+    this.max = max;
+  }
+  set(jobId: bigint, replicas: number): void {
+    this.map.delete(jobId);
+    this.map.set(jobId, replicas);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+  get(jobId: bigint): number | undefined {
+    return this.map.get(jobId);
+  }
+  delete(jobId: bigint): void {
+    this.map.delete(jobId);
+  }
+}
