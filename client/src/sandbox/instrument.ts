@@ -4,7 +4,8 @@
  * own file under instrument/:
  *
  * - fuel.ts: every function body is cut into metered segments that charge a mutable i64
- *   global; running out executes `unreachable`, which the runner reports as `out_of_fuel`.
+ *   global (a local inside a function); a check at each loop header, call and return that
+ *   finds it below zero executes `unreachable`, which the runner reports as `out_of_fuel`.
  * - frame.ts: the deterministic call-stack budget (`stack_overflow`).
  * - nan.ts, canonicalise.ts: NaN results the spec leaves unspecified become the canonical
  *   quiet NaN wherever their bits can be observed, so x86 and ARM agree: either right where
@@ -34,6 +35,11 @@ export type InstrumentOptions = {
   memoryPages: number;
   /** How NaN canonicalisation is emitted (instrument/canonicalise.ts); both give the same results. */
   nan?: NanMode;
+  /**
+   * false charges every segment where it starts instead of hoisting charges (fuel.ts
+   * planCharges): the same results, for tests that check so.
+   */
+  mergeCharges?: boolean;
 };
 
 export type InstrumentedModule = {
@@ -66,7 +72,7 @@ export function instrumentModule(m: ParsedModule, opts: InstrumentOptions): Inst
   let nanChecks = false;
   for (let i = 0; i < m.bodies.length; i++) {
     const type = m.types[m.funcTypes[m.importedFuncs + i]!]!;
-    const body = instrumentBody(m, i, type, { fuelGlobal, stackGlobal, blockType: blockTypeFor(type.results), maxArity, memoryPages: opts.memoryPages, nan: opts.nan ?? "optimistic" });
+    const body = instrumentBody(m, i, type, { fuelGlobal, stackGlobal, blockType: blockTypeFor(type.results), maxArity, memoryPages: opts.memoryPages, nan: opts.nan ?? "optimistic", mergeCharges: opts.mergeCharges ?? true });
     nanChecks ||= body.nanChecks;
     code.u32(body.bytes.length).bytes(body.bytes);
   }

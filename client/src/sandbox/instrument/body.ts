@@ -7,11 +7,11 @@ import { Reader, Writer } from "../wasm/reader.ts";
 import { I32, I64 } from "./abi.ts";
 import { emitAccumulate, emitCanonicalise, emitNanCheck, exposesBits, isDeferred, isF32, type NanMode, scratchNeeds } from "./canonicalise.ts";
 import { enterFrame, exitFrame, operandGrowth } from "./frame.ts";
-import { BULK_CHARGE, endsSegment, fuelEmitter } from "./fuel.ts";
+import { BULK_CHARGE, endsSegment, fuelEmitter, planCharges } from "./fuel.ts";
 import { guardGrow } from "./limits.ts";
 import { nanCanonicalisation } from "./nan.ts";
 
-export type BodyContext = { fuelGlobal: number; stackGlobal: number; blockType: number[]; maxArity: number; memoryPages: number; nan: NanMode };
+export type BodyContext = { fuelGlobal: number; stackGlobal: number; blockType: number[]; maxArity: number; memoryPages: number; nan: NanMode; mergeCharges: boolean };
 export type InstrumentedBody = { bytes: Uint8Array; nanChecks: boolean };
 
 export function skipU32(bytes: Uint8Array, pos: number): number {
@@ -58,7 +58,9 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
     if (depth > 0 && endsSegment(op)) segCost.push(0);
   }
   if (r.pos !== body.end) r.fail(`${where} has bytes after its final end`);
-  const canon = nanCanonicalisation(ops, (k) => new Reader(bytes, starts[k]! + 1, body.end), localTypes);
+  const immediate = (k: number) => new Reader(bytes, starts[k]! + 1, body.end);
+  const canon = nanCanonicalisation(ops, immediate, localTypes);
+  const charges = ctx.mergeCharges ? planCharges(ops, segCost, immediate) : segCost;
   const needs = scratchNeeds(canon);
 
   // Scratch locals, appended so existing local indices do not move.
@@ -93,7 +95,7 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   const fuel = fuelEmitter(w, fuelLocal, ctx.fuelGlobal, countLocal);
   enterFrame(w, ctx.stackGlobal, frameSlots);
   fuel.load();
-  fuel.charge(segCost[0]!);
+  fuel.charge(charges[0]!); // checked at the first loop header, call or return
   w.byte(OP.block).bytes(ctx.blockType);
 
   let seg = 0;
@@ -114,6 +116,7 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
     if (op === OP.return) {
       w.byte(OP.br).u32(depth - 1); // to the wrapper block, so the exit code runs
     } else if (op === OP.call || op === OP.call_indirect) {
+      fuel.check();
       fuel.save(); // the callee (or a WASI host function) charges the global
       w.bytes(bytes.subarray(start, end));
       fuel.load();
@@ -130,11 +133,15 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
     } else {
       emitCanonicalise(w, c, scratch);
     }
-    if (depth > 0 && endsSegment(op)) fuel.charge(segCost[++seg]!);
+    if (depth > 0 && endsSegment(op)) {
+      if (op === OP.loop) fuel.chargeAndCheck(charges[++seg]!); // every back edge comes here
+      else fuel.charge(charges[++seg]!);
+    }
   }
   // The original final `end` closed the wrapper block, which every return also leaves; check
   // before the caller sees the results, give the frame back and close the function.
   if (nanChecks) emitNanCheck(w, acc, ctx.stackGlobal);
+  fuel.check();
   fuel.save();
   exitFrame(w, ctx.stackGlobal, frameSlots);
   w.byte(0x0b);
