@@ -1,7 +1,8 @@
 /**
  * The fuel rule (docs/PROTOCOL.md "Metering (fuel)"): segments charge where they start, the
  * fuel is checked at loop headers, calls and returns, and a trap before the next check wins.
- * Also that hoisting charges (instrument/fuel.ts planCharges) changes no result. Modules are assembled here, byte by byte.
+ * Also that hoisting charges (instrument/fuel.ts planCharges) and spreading NaN accumulators
+ * change no result. Modules are assembled here, byte by byte.
  */
 import { describe, expect, it } from "vitest";
 import { encodeResultBundle } from "./bundle.ts";
@@ -185,6 +186,37 @@ describe("hoisted charges", () => {
       const a = await executeModule({ ...m, job: runJob(bytes, args, 300) });
       const b = await executeModule({ ...m, job: runJob(bytes, args, 300) });
       expect(encodeResultBundle(a)).toEqual(encodeResultBundle(b));
+    }
+  });
+});
+
+describe("several NaN accumulators", () => {
+  // Four stores of (d * (s+1)) / d per iteration, i = 0..7, d = i - argc: NaNs at iteration
+  // argc, each store taking its own accumulator; memory is written to stdout after the loop.
+  const D = 2;
+  const store = (s: number) => [...i32(8 * s), ...get(D), ...f64(s + 1), 0xa2, ...get(D), 0xa3, 0x39, 3, 0];
+  const bytes = command([
+    ...i32(0), ...set(I),
+    loop, 0x40,
+    ...get(I), ...get(ARGC), 0x6b, 0xb7, ...set(D),
+    ...store(0), ...store(1), ...store(2), ...store(3),
+    ...get(I), ...i32(1), 0x6a, ...tee(I), ...i32(8), 0x48, ...brIf(0),
+    end,
+    ...writeOut(32),
+  ]);
+
+  it("gives the exact mode's bundle byte for byte, rerunning only when a NaN was made", async () => {
+    const exact = compile(bytes, { nan: "exact" });
+    const optimistic = compile(bytes);
+    for (let args = 1; args <= 9; args++) {
+      const j = runJob(bytes, args, 100_000);
+      let reruns = 0;
+      const fast = await executeModule({ ...optimistic, job: j, exact: async () => (reruns++, exact.module) });
+      const slow = await executeModule({ ...exact, job: j });
+      expect(fast.status).toEqual({ kind: "exit", code: 0 });
+      expect(Buffer.from(encodeResultBundle(fast)).equals(Buffer.from(encodeResultBundle(slow))), `args ${args}`).toBe(true);
+      expect(reruns, `args ${args}`).toBe(args <= 7 ? 1 : 0);
+      if (args === 7) expect(Buffer.from(fast.stdout).toString("hex")).toBe("000000000000f87f".repeat(4)); // canonical NaNs
     }
   });
 });

@@ -5,7 +5,7 @@ import type { FuncType, ParsedModule } from "../wasm/module.ts";
 import { F32, F64, OP, readInstruction, readValtype, V128 } from "../wasm/opcodes.ts";
 import { Reader, Writer } from "../wasm/reader.ts";
 import { I32, I64 } from "./abi.ts";
-import { emitAccumulate, emitCanonicalise, emitNanCheck, exposesBits, isDeferred, isF32, type NanMode, scratchNeeds } from "./canonicalise.ts";
+import { emitAccumulate, emitCanonicalise, emitNanCheck, exposesBits, isDeferred, isF32, MAX_ACCUMULATORS, type NanMode, scratchNeeds } from "./canonicalise.ts";
 import { enterFrame, exitFrame, operandGrowth } from "./frame.ts";
 import { BULK_CHARGE, endsSegment, fuelEmitter, planCharges } from "./fuel.ts";
 import { guardGrow } from "./limits.ts";
@@ -73,11 +73,13 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   // stack_overflow happens at the same call whichever module runs.
   const frameSlots = FRAME_BASE_SLOTS + localCount + pushes + (next - localCount);
   const optimistic = ctx.nan === "optimistic";
+  let sites32 = 0, sites64 = 0;
+  if (optimistic) for (const c of canon) if (isDeferred(c)) isF32(c) ? sites32++ : sites64++;
   const acc = {
-    f32: optimistic && canon.some((c) => isDeferred(c) && isF32(c)) ? next++ : -1,
-    f64: optimistic && canon.some((c) => isDeferred(c) && !isF32(c)) ? next++ : -1,
+    f32: Array.from({ length: Math.min(MAX_ACCUMULATORS, sites32) }, () => next++),
+    f64: Array.from({ length: Math.min(MAX_ACCUMULATORS, sites64) }, () => next++),
   };
-  const nanChecks = acc.f32 >= 0 || acc.f64 >= 0;
+  const nanChecks = sites32 + sites64 > 0;
   if (frameSlots > STACK_BUDGET_SLOTS) throw new UnsupportedFeatureError(`a frame larger than the call-stack budget (${frameSlots} slots)`, where);
 
   const w = new Writer((body.end - body.start) * 2 + 64);
@@ -86,8 +88,8 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   if (scratch.f64 >= 0) extra.push(F64);
   if (scratch.v128 >= 0) extra.push(V128);
   if (bulkOps) extra.push(I32, I32);
-  if (acc.f32 >= 0) extra.push(F32);
-  if (acc.f64 >= 0) extra.push(F64);
+  for (const _ of acc.f32) extra.push(F32);
+  for (const _ of acc.f64) extra.push(F64);
   w.u32(groups + extra.length);
   w.bytes(bytes.subarray(skipU32(bytes, body.start), localsEnd));
   for (const t of extra) w.u32(1).byte(t);
@@ -98,20 +100,26 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   fuel.charge(charges[0]!); // checked at the first loop header, call or return
   w.byte(OP.block).bytes(ctx.blockType);
 
+  // Accumulators that may have taken a value since they were last checked. Control can reach
+  // a loop, else or end from elsewhere, so there all are assumed.
+  const pending = new Set<number>();
+  const allPending = () => {
+    for (const a of acc.f32) pending.add(a);
+    for (const a of acc.f64) pending.add(a);
+  };
+  const checkPending = () => {
+    for (const a of pending) emitNanCheck(w, a, acc.f32.includes(a), ctx.stackGlobal);
+    pending.clear();
+  };
+  let turn32 = 0, turn64 = 0;
   let seg = 0;
   depth = 1;
-  // Whether an accumulator may have taken a value since it was last checked. Control can reach
-  // a loop, else or end from elsewhere, so there it is assumed.
-  let pending = false;
   for (let k = 0; k < ops.length; k++) {
     const op = ops[k]!;
     const start = starts[k]!;
     const end = k + 1 < ops.length ? starts[k + 1]! : body.end;
-    if (op === OP.loop || op === OP.else || op === OP.end) pending = nanChecks;
-    if (pending && exposesBits(op)) {
-      emitNanCheck(w, acc, ctx.stackGlobal);
-      pending = false;
-    }
+    if (op === OP.loop || op === OP.else || op === OP.end) allPending();
+    if (pending.size && exposesBits(op)) checkPending();
     fuel.chargeBulk(op);
     if (op === OP.return) {
       w.byte(OP.br).u32(depth - 1); // to the wrapper block, so the exit code runs
@@ -128,8 +136,9 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
     else if (op === OP.end) depth--;
     const c = canon[k]!;
     if (optimistic && isDeferred(c)) {
-      emitAccumulate(w, c, scratch, acc);
-      pending = true;
+      const a = isF32(c) ? acc.f32[turn32++ % acc.f32.length]! : acc.f64[turn64++ % acc.f64.length]!;
+      emitAccumulate(w, c, scratch, a);
+      pending.add(a);
     } else {
       emitCanonicalise(w, c, scratch);
     }
@@ -140,7 +149,7 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   }
   // The original final `end` closed the wrapper block, which every return also leaves; check
   // before the caller sees the results, give the frame back and close the function.
-  if (nanChecks) emitNanCheck(w, acc, ctx.stackGlobal);
+  checkPending();
   fuel.check();
   fuel.save();
   exitFrame(w, ctx.stackGlobal, frameSlots);

@@ -4,11 +4,12 @@
  *
  * - exact: a select right after the producer replaces any NaN with the canonical quiet NaN
  *   (with the sign a neg/abs after the producer gave it).
- * - optimistic: the producer's result is only added into an accumulator local (one f32, one
- *   f64 per function), which stays NaN once any such result was a NaN (an inf + -inf sum may
- *   also make it NaN; that only costs a rerun). The value itself goes on unchanged. Before
- *   anything through which a NaN's bits could reach the result or the integer state (and so
- *   control flow, addresses, traps and fuel), the accumulator is checked; if it is NaN the
+ * - optimistic: the producer's result is only added into an accumulator local (up to
+ *   MAX_ACCUMULATORS of each float type per function, taken in turn), which stays NaN once any
+ *   such result was a NaN (an inf + -inf sum may also make it NaN; that only costs a rerun).
+ *   The value itself goes on unchanged. Before anything through which a NaN's bits could reach
+ *   the result or the integer state (and so control flow, addresses, traps and fuel), the
+ *   accumulators that may have taken a value since the last check are checked; if one is NaN the
  *   module sets the stack global to NAN_DETECTED and traps, and the runner repeats the whole
  *   run with the exact module. Until a check fails, no canonicalised value was a NaN, so every
  *   bit equals the exact run's; between a NaN and the next check, integers and control flow
@@ -24,8 +25,14 @@ import { CANON } from "./nan.ts";
 export type NanMode = "optimistic" | "exact";
 
 export type ScratchLocals = { f32: number; f64: number; v128: number };
-/** Accumulator locals of an optimistic body (-1 where none). */
-export type Accumulators = { f32: number; f64: number };
+/**
+ * Accumulator locals of an optimistic body, by type. Each deferred result is added into one of
+ * them, in turn, so that a loop storing several results per iteration is not held up by one
+ * serial chain of adds (matmul: two adds of 3-4 cycles each per iteration on one accumulator
+ * took twice the loop's own time); at most MAX_ACCUMULATORS of each type.
+ */
+export type Accumulators = { f32: number[]; f64: number[] };
+export const MAX_ACCUMULATORS = 4;
 
 /** Leaves the value on top of the stack canonical: x == x ? x : canonical NaN. */
 export function emitCanonicalise(w: Writer, c: number, s: ScratchLocals): void {
@@ -46,18 +53,15 @@ export const isDeferred = (c: number) => c !== CANON.none && c <= CANON.f64neg;
 export const isF32 = (c: number) => c === CANON.f32 || c === CANON.f32neg;
 
 /** acc += value, leaving the value on top of the stack: local.tee t; local.get acc; f.add; local.set acc; local.get t */
-export function emitAccumulate(w: Writer, c: number, s: ScratchLocals, acc: Accumulators): void {
-  const [t, a, add] = isF32(c) ? [s.f32, acc.f32, 0x92] : [s.f64, acc.f64, 0xa0];
-  w.byte(0x22).u32(t).byte(0x20).u32(a).byte(add).byte(0x21).u32(a).byte(0x20).u32(t);
+export function emitAccumulate(w: Writer, c: number, s: ScratchLocals, acc: number): void {
+  const [t, add] = isF32(c) ? [s.f32, 0x92] : [s.f64, 0xa0];
+  w.byte(0x22).u32(t).byte(0x20).u32(acc).byte(add).byte(0x21).u32(acc).byte(0x20).u32(t);
 }
 
-/** if (acc != acc) { stack global = NAN_DETECTED; unreachable }, for each accumulator. */
-export function emitNanCheck(w: Writer, acc: Accumulators, stackGlobal: number): void {
-  for (const [a, ne] of [[acc.f32, 0x5c], [acc.f64, 0x62]] as const) {
-    if (a < 0) continue;
-    w.byte(0x20).u32(a).byte(0x20).u32(a).byte(ne).byte(0x04).byte(0x40);
-    w.byte(0x41).s32(NAN_DETECTED).byte(0x24).u32(stackGlobal).byte(0x00).byte(0x0b);
-  }
+/** if (acc != acc) { stack global = NAN_DETECTED; unreachable }, for one accumulator. */
+export function emitNanCheck(w: Writer, acc: number, f32: boolean, stackGlobal: number): void {
+  w.byte(0x20).u32(acc).byte(0x20).u32(acc).byte(f32 ? 0x5c : 0x62).byte(0x04).byte(0x40);
+  w.byte(0x41).s32(NAN_DETECTED).byte(0x24).u32(stackGlobal).byte(0x00).byte(0x0b);
 }
 
 /**
