@@ -11,7 +11,7 @@ import { escrowFor } from "./estimateCost.ts";
 import { prepareJob, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
 import { announceManifests } from "./internal/announce.ts";
 import { readEscrowTerms, requireBalance } from "./internal/escrowTerms.ts";
-import { abortable, waitMined, writeMarket } from "./internal/transact.ts";
+import { abortable, sendInTurn, waitMined, writeMarket } from "./internal/transact.ts";
 
 /** Contract bounds (docs/PROTOCOL.md, "Parameters and bounds"), checked before any transaction. */
 export const MAX_REPLICAS = 16;
@@ -51,6 +51,12 @@ export type SubmitJobParameters = JobSpec & {
    * docs/PROTOCOL.md "Provider node"); true always; false never (providers must reach this node).
    */
   announce?: "auto" | boolean;
+  /**
+   * Runs the escrow-and-post step (from reading the allowance and nonces to the mined post) inside
+   * this, for posts from one key in several processes: the CLI passes a lock file per account, so
+   * two processes never sign the same permit nonce. Posts of one process take turns without it.
+   */
+  exclusive?: <T>(step: () => Promise<T>) => Promise<T>;
   /** How the escrow reaches the market: "auto" (default) uses an existing allowance, else a permit, else approve. */
   payment?: "auto" | "permit" | "approve";
   onProgress?: (p: SubmitJobProgress) => void;
@@ -133,28 +139,36 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
 
   const jobParams = postJobArgument(parameters, prepared.manifestCid, quorum);
   const payment = parameters.payment ?? "auto";
-  let posted: Awaited<ReturnType<typeof writeMarket>>;
-  if (allowance >= escrow && payment === "auto") {
-    onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "allowance" });
-    posted = await writeMarket(client, { action: "Posting the job", functionName: "postJob", args: [jobParams], signal });
-  } else if (payment !== "approve" && (await supportsPermit(client, owner))) {
-    onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "permit" });
-    posted = await inPermitTurn(`${client.chain.id}:${token}:${owner}`.toLowerCase(), async () => {
-      const permit = await signPermit(client, owner, escrow, signal);
-      return writeMarket(client, { action: "Posting the job with a permit", functionName: "postJobWithPermit", args: [jobParams, permit], signal });
-    });
-  } else {
+  const key = `${client.chain.id}:${token}:${owner}`.toLowerCase();
+  // The allowance read with the terms (the balance check's) may be stale by the owner's turn
+  // (other posts of this account ran meanwhile): the turn reads it again.
+  void allowance;
+  const posted = await inEscrowTurn(key, escrow, parameters.exclusive, async (turn) => {
+    const current = await readAllowance(client, owner);
+    if (payment === "auto" && current - turn.reserved >= escrow) {
+      onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "allowance" });
+      // Spent from the allowance by a post still to be mined: reserved, so the next post in this
+      // process does not count on it; the turn may end once this one is broadcast.
+      return { fromAllowance: () => writeMarket(client, { action: "Posting the job", functionName: "postJob", args: [jobParams], signal }) };
+    }
+    // A permit or an approval sets the allowance, which the posts still pending from it need:
+    // wait for them first. From here the turn lasts until the post is mined.
+    await turn.drain();
+    if (payment !== "approve" && (await supportsPermit(client, owner))) {
+      onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "permit" });
+      return postWithPermit(client, owner, escrow, jobParams, signal);
+    }
     onProgress?.({ step: "escrow", escrow, symbol: tokenInfo.symbol, decimals: tokenInfo.decimals, payment: "approve" });
     let hash: Hash;
     try {
-      hash = await client.walletClient.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [market, escrow], account: client.account, chain: client.chain });
+      hash = await sendInTurn(client, (nonce) => client.walletClient!.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [market, escrow], account: client.account!, chain: client.chain, nonce }));
     } catch (err) {
       throw explainChainError("Approving the escrow", err);
     }
     await waitMined(client, "Approving the escrow", hash, signal);
     onProgress?.({ step: "approve", transactionHash: hash });
-    posted = await writeMarket(client, { action: "Posting the job", functionName: "postJob", args: [jobParams], signal });
-  }
+    return writeMarket(client, { action: "Posting the job", functionName: "postJob", args: [jobParams], signal });
+  });
 
   const [ev] = parseEventLogs({ abi: jobMarketAbi, eventName: "JobPosted", logs: posted.receipt.logs });
   if (!ev) throw explainChainError("Posting the job", new Error(`transaction ${posted.hash} emitted no JobPosted event`));
@@ -185,20 +199,88 @@ export function postJobArgument(p: SubmitJobParameters, manifestCid: CID, quorum
   };
 }
 
+/** Times a permit post is signed again when another post took the permit nonce first (PermitFailed at the estimate: nothing was paid). */
+const PERMIT_RETRIES = 3;
+
 /**
- * A permit signs the token's current nonce for its owner, which only moves when the post is
- * mined: two posts signing at once would sign the same nonce and the second would revert. So
- * one owner's permit posts take turns, each until mined, in this process (any client).
+ * Posts with a permit. A permit signs the token's current nonce for its owner, which only moves
+ * when the post is mined: two posts signing at once would sign the same nonce and the second
+ * would revert, so posts take turns (inEscrowTurn). A post from another process with the same key
+ * can still take the nonce between our read and our estimate: the estimate then reverts
+ * PermitFailed before anything is sent, and the permit is signed again on the new nonce.
  */
-const permitTurns = new Map<string, Promise<unknown>>();
-async function inPermitTurn<T>(key: string, post: () => Promise<T>): Promise<T> {
-  const run = (permitTurns.get(key) ?? Promise.resolve()).then(post);
-  const done = run.catch(() => {});
-  permitTurns.set(key, done);
+async function postWithPermit(client: AccordClient, owner: Address, escrow: bigint, jobParams: ReturnType<typeof postJobArgument>, signal?: AbortSignal) {
+  for (let attempt = 0; ; attempt++) {
+    const permit = await signPermit(client, owner, escrow, signal);
+    try {
+      return await writeMarket(client, { action: "Posting the job with a permit", functionName: "postJobWithPermit", args: [jobParams, permit], signal });
+    } catch (err) {
+      if (attempt >= PERMIT_RETRIES || !(err instanceof Error && (err as ContractRevertedError).errorName === "PermitFailed")) throw err;
+    }
+  }
+}
+
+type Posted = Awaited<ReturnType<typeof writeMarket>>;
+type EscrowTurn = {
+  /** Escrow of this process's allowance posts not mined yet. */
+  readonly reserved: bigint;
+  /** Waits until every allowance post of this process is mined. */
+  drain(): Promise<void>;
+};
+type OwnerTurns = { tail: Promise<unknown>; reserved: bigint; inFlight: Set<Promise<unknown>> };
+const escrowTurns = new Map<string, OwnerTurns>();
+
+/**
+ * One owner's posts take turns in this process (any client), and across processes too when
+ * `exclusive` is given (the turn runs inside it). A turn reads the allowance and nonces afresh and
+ * lasts until its post is mined, except a post from an existing allowance in one process: it
+ * reserves its escrow and ends the turn at once, so posts from a large allowance still share
+ * blocks (the account's transaction nonces are kept apart by sendInTurn). Across processes the
+ * reservation is not shared, so there every turn lasts until its post is mined.
+ */
+async function inEscrowTurn(key: string, escrow: bigint, exclusive: SubmitJobParameters["exclusive"], step: (turn: EscrowTurn) => Promise<Posted | { fromAllowance: () => Promise<Posted> }>): Promise<Posted> {
+  let o = escrowTurns.get(key);
+  if (!o) escrowTurns.set(key, (o = { tail: Promise.resolve(), reserved: 0n, inFlight: new Set() }));
+  const owner = o;
+  let release!: () => void;
+  const previous = owner.tail;
+  owner.tail = previous.then(() => new Promise<void>((r) => (release = r)));
+  await previous;
+  const turn: EscrowTurn = {
+    get reserved() {
+      return owner.reserved;
+    },
+    drain: async () => {
+      while (owner.inFlight.size) await Promise.all([...owner.inFlight]);
+    },
+  };
+  const post = async (): Promise<Posted> => {
+    const r = await step(turn);
+    if (!("fromAllowance" in r)) return r;
+    owner.reserved += escrow;
+    const mined = r.fromAllowance().finally(() => {
+      owner.reserved -= escrow;
+      owner.inFlight.delete(settled);
+    });
+    const settled = mined.catch(() => {});
+    owner.inFlight.add(settled);
+    if (exclusive) return mined; // another process cannot see the reservation: hold its lock until mined
+    release();
+    return mined;
+  };
   try {
-    return await run;
+    return await (exclusive ? exclusive(post) : post());
   } finally {
-    if (permitTurns.get(key) === done) permitTurns.delete(key);
+    // The owner's entry is kept (a few fields per account): a post still reserving may need it.
+    release();
+  }
+}
+
+async function readAllowance(client: AccordClient, owner: Address): Promise<bigint> {
+  try {
+    return await client.publicClient.readContract({ address: client.deployment.token, abi: erc20Abi, functionName: "allowance", args: [owner, client.deployment.jobMarket] });
+  } catch (err) {
+    throw explainChainError("Reading the escrow allowance", err);
   }
 }
 

@@ -8,7 +8,7 @@ import { escrowFor } from "./estimateCost.ts";
 import { announceManifests } from "./internal/announce.ts";
 import { readEscrowTerms, requireBalance } from "./internal/escrowTerms.ts";
 import { prepareJob, type PreparedJob } from "./internal/prepareJob.ts";
-import { abortable, POST_GAS_HEADROOM, waitMined, writeMarket } from "./internal/transact.ts";
+import { abortable, POST_GAS_HEADROOM, sendInTurn, waitMined, writeMarket } from "./internal/transact.ts";
 import { checkJobParameters, postJobArgument, type SubmitJobParameters, type SubmitJobReturnType } from "./submitJob.ts";
 
 /** Most jobs posted in one transaction (each post is ~60-200k gas; a block holds 30M). */
@@ -82,7 +82,8 @@ export async function submitJobs(client: AccordClient, parameters: SubmitJobsPar
   if (allowance < total) {
     let hash: Hash;
     try {
-      hash = await client.walletClient.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [market, total], account: client.account, chain: client.chain });
+      // In the account's turn, so a post sent at the same moment does not take the same nonce.
+      hash = await sendInTurn(client, (nonce) => client.walletClient!.writeContract({ address: token, abi: erc20Abi, functionName: "approve", args: [market, total], account: client.account!, chain: client.chain, nonce }));
     } catch (err) {
       throw explainChainError("Approving the escrow of the batch", err);
     }

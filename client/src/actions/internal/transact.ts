@@ -52,11 +52,54 @@ export async function writeMarket(client: AccordClient, w: MarketWrite): Promise
     // the node build a block from its whole mempool for every estimate.
     const gas = await client.publicClient.estimateContractGas({ ...request, blockTag: "latest" });
     const headroom = w.gasHeadroom ?? (w.functionName.startsWith("postJob") ? POST_GAS_HEADROOM : GAS_HEADROOM);
-    hash = await client.walletClient.writeContract({ ...request, gas: (gas * 13n) / 10n + headroom });
+    hash = await sendInTurn(client, (nonce) => client.walletClient!.writeContract({ ...request, gas: (gas * 13n) / 10n + headroom, nonce }));
   } catch (err) {
     throw explainChainError(w.action, err);
   }
   return { hash, receipt: await waitMined(client, w.action, hash, w.signal) };
+}
+
+/** Times a send is retried after the node refused its nonce (taken by a transaction sent meanwhile). */
+const NONCE_RETRIES = 4;
+const accountQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Signs and broadcasts one transaction of the client's account at a time in this process (any
+ * client of the same chain and account), each with the chain's pending nonce read after the
+ * previous one was broadcast: viem reads the pending count per call, so two sends at once took
+ * the same nonce and the node refused one ("nonce too low", "replacement transaction
+ * underpriced", Hardhat's "Missing or invalid parameters"). Another process sending with the same
+ * key can still take a nonce between the read and the broadcast: the node then refuses ours
+ * before anything is paid, and it is signed again with a fresh nonce (idempotent: nothing of
+ * the refused one was sent). A wallet that manages nonces itself (json-rpc account) gets none.
+ * Only the broadcast holds the queue, not the wait for the block.
+ */
+export async function sendInTurn(client: AccordClient, send: (nonce: number | undefined) => Promise<Hash>): Promise<Hash> {
+  const account = client.account!;
+  const key = `${client.chain.id}:${account.address}`.toLowerCase();
+  const run = (accountQueues.get(key) ?? Promise.resolve()).then(async () => {
+    for (let attempt = 0; ; attempt++) {
+      const nonce = account.type === "local" ? await client.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }) : undefined;
+      try {
+        return await send(nonce);
+      } catch (err) {
+        if (nonce === undefined || attempt >= NONCE_RETRIES || !isNonceRefusal(err)) throw err;
+      }
+    }
+  });
+  const done = run.catch(() => {});
+  accountQueues.set(key, done);
+  try {
+    return await run;
+  } finally {
+    if (accountQueues.get(key) === done) accountQueues.delete(key);
+  }
+}
+
+/** The node refused a transaction for its nonce (used, or held by another pending transaction). */
+export function isNonceRefusal(err: unknown): boolean {
+  const text = `${(err as Error)?.message ?? err} ${(err as { details?: string })?.details ?? ""}`;
+  return /nonce too low|nonce has already been used|replacement transaction underpriced|already known|known transaction|nonce.*(already|expected)|Missing or invalid parameters/i.test(text);
 }
 
 export async function waitMined(client: AccordClient, action: string, hash: Hash, signal?: AbortSignal): Promise<TransactionReceipt> {
