@@ -66,6 +66,15 @@ export const FRAME_BASE_SLOTS = 8;
  * ns/fuel on the reference machine), so fuel bounds a run's time whatever it calls.
  */
 export const FUEL_PER_HOST_CALL = 64;
+/**
+ * Protocol: fuel every memory.grow charges on top of 1024 a page, whether it succeeds or not.
+ * Each grow costs the host 0.3-0.7 ms whatever its size (V8 replaces the memory's ArrayBuffer,
+ * and its external-memory accounting runs a full GC every few dozen grows): measured 324-556 us
+ * a grow for 2,000 one-page grows of a bare WebAssembly.Memory. At 1024 a page alone a module
+ * growing one page at a time got ~700 ns a unit of fuel, ~3,000x plain wasm; this keeps it near
+ * 2 ns. Allocators grow in chunks, so ordinary programs pay it tens to a few thousand times.
+ */
+export const FUEL_PER_MEMORY_GROW = 262_144;
 /** Protocol: one unit of fuel per this many bytes moved by a WASI call or a bulk memory/table op. */
 export const BYTES_PER_FUEL = 64;
 /** Protocol: per iovec in a fd_read/fd_pread/fd_write/fd_pwrite list, empty or not. */

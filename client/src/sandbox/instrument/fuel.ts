@@ -13,16 +13,16 @@
  * planCharges hoists the charge of a segment that follows a `block` or `if` into the charge
  * before it when every path from that charge reaches the segment without passing a check point.
  */
-import { BYTES_PER_FUEL, WASM_PAGE_BYTES } from "../constants.ts";
+import { BYTES_PER_FUEL, FUEL_PER_MEMORY_GROW, WASM_PAGE_BYTES } from "../constants.ts";
 import { OP } from "../wasm/opcodes.ts";
 import type { Reader, Writer } from "../wasm/reader.ts";
 
 /** How bulk operations are charged: their count operand shifted into fuel units. */
-export const BULK_CHARGE = new Map<number, { shl: number } | { shr: number }>([
+export const BULK_CHARGE = new Map<number, ({ shl: number } | { shr: number }) & { base?: number }>([
   [OP.memory_copy, { shr: Math.log2(BYTES_PER_FUEL) }],
   [OP.memory_fill, { shr: Math.log2(BYTES_PER_FUEL) }],
   [OP.memory_init, { shr: Math.log2(BYTES_PER_FUEL) }],
-  [OP.memory_grow, { shl: Math.log2(WASM_PAGE_BYTES / BYTES_PER_FUEL) }],
+  [OP.memory_grow, { shl: Math.log2(WASM_PAGE_BYTES / BYTES_PER_FUEL), base: FUEL_PER_MEMORY_GROW }],
   // Table elements are pointer-sized: charge them as 8 bytes each.
   [OP.table_copy, { shr: Math.log2(BYTES_PER_FUEL / 8) }],
   [OP.table_fill, { shr: Math.log2(BYTES_PER_FUEL / 8) }],
@@ -155,6 +155,7 @@ export function fuelEmitter(w: Writer, fuelLocal: number, fuelGlobal: number, co
       if ("shl" in bulk) w.byte(0x42).s64(BigInt(bulk.shl)).byte(0x86);
       else w.byte(0x42).s64(BigInt(bulk.shr)).byte(0x88);
       w.byte(0x7d);
+      if (bulk.base) w.byte(0x42).s64(BigInt(bulk.base)).byte(0x7d); // i64.const; i64.sub
       teeCheck();
     },
     save: () => w.byte(0x20).u32(fuelLocal).byte(0x24).u32(fuelGlobal),
