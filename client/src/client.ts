@@ -12,7 +12,7 @@ import { readDeployment, type Deployment } from "./deployments.ts";
 import { BaseError } from "./errors.ts";
 import type { AccordNode, AccordNodeOptions } from "./net/node.ts";
 import type { ResultKeyPair } from "./seal/keys.ts";
-import { dialableProviders, providerRegistry } from "./chain/providers.ts";
+import type { ProviderRegistry } from "./chain/providers.ts";
 
 /** How often actions poll the chain for new blocks, unless the caller says otherwise. */
 export const DEFAULT_POLLING_INTERVAL_MS = 250;
@@ -91,8 +91,13 @@ export function createAccordClient(config: AccordClientConfig): AccordClient {
   let owned = false;
   if (config.node && "content" in config.node) node = config.node as AccordNode;
 
-  const registeredProviders = providerRegistry(publicClient, { address: deployment.jobMarket, fromBlock: BigInt(deployment.startBlock) });
-  const discoverPeers = async ({ signal }: { signal: AbortSignal }) => dialableProviders(await registeredProviders({ signal }));
+  // Loaded with the node that uses it: the registry's peer ids bring in libp2p's crypto (~80 modules).
+  let registeredProviders: ProviderRegistry | undefined;
+  const discoverPeers = async ({ signal }: { signal: AbortSignal }) => {
+    const { dialableProviders, providerRegistry } = await import("./chain/providers.ts");
+    registeredProviders ??= providerRegistry(publicClient, { address: deployment.jobMarket, fromBlock: BigInt(deployment.startBlock) });
+    return dialableProviders(await registeredProviders({ signal }));
+  };
 
   return {
     chain: config.chain,

@@ -1,4 +1,3 @@
-import { importBytes, importByteStream } from "ipfs-unixfs-importer";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { bytesToHex, type Hex } from "viem";
@@ -10,17 +9,25 @@ import { BaseError } from "../errors.ts";
  */
 export const CID_PROFILE = "unixfs-v1-2025" as const;
 
+/**
+ * The importer (~70 modules) is loaded on first use: most importers of this file only parse CIDs
+ * (every chain read does), and a CLI command that never hashes content should not pay for it.
+ */
+const importer = () => import("ipfs-unixfs-importer");
+
 /** A blockstore that keeps nothing: for computing a CID without storing the blocks. */
 const discard = { put: async (cid: CID) => cid };
 
 /** The CID that the content layer (and any IPFS tool with the same profile) gives `bytes`. */
 export async function cidOfBytes(bytes: Uint8Array): Promise<CID> {
+  const { importBytes } = await importer();
   const { cid } = await importBytes(bytes, discard, { profile: CID_PROFILE });
   return cid;
 }
 
 /** The same CID, computed from a stream so large content never sits whole in memory. */
 export async function cidOfStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<CID> {
+  const { importByteStream } = await importer();
   const { cid } = await importByteStream(chunks, discard, { profile: CID_PROFILE });
   return cid;
 }
