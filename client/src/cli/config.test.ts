@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ContractRevertedError } from "../chain/revert.ts";
 import { NoBidsError } from "../actions/errors.ts";
-import { CliConfigError, loadOrCreateResultKey, resolveConfig } from "./config.ts";
+import { randomBytes } from "node:crypto";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { CliConfigError, loadOrCreateResultKey, resolveConfig, x25519PublicKey } from "./config.ts";
 import { EXIT, exitCodeFor } from "./exitCodes.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "accord-cli-"));
@@ -48,6 +50,11 @@ describe("CLI configuration", () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(loadOrCreateResultKey(path).publicKeyHex).toBe(a.publicKeyHex);
     expect((await readFile(path, "utf8")).trim()).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
+  it("derives a result key's public half as the x25519 curve does (RFC 7748 clamping included)", () => {
+    const keys = [new Uint8Array(32), new Uint8Array(32).fill(0xff), ...Array.from({ length: 20 }, () => new Uint8Array(randomBytes(32)))];
+    for (const sk of keys) expect(x25519PublicKey(sk)).toEqual(x25519.getPublicKey(sk));
   });
 
   it("maps outcomes to distinct exit codes", () => {

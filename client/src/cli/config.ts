@@ -1,32 +1,19 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, linkSync, unlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createPublicClient, defineChain, getAddress, http, isAddress, isHex, type Address, type Chain, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { hardhat } from "viem/chains";
+import { bytesToHex, getAddress, hexToBytes, isAddress, isHex, type Address, type Hex } from "viem";
 import { z } from "zod";
-import { createAccordClient, type AccordClient } from "../client.ts";
-import { readDeployment, type Deployment } from "../deployments.ts";
-import { BaseError } from "../errors.ts";
-import { jobMarketAbi } from "../generated/abi.ts";
 import { generateResultKey, type ResultKeyPair } from "../seal/keys.ts";
-import { bytesToHex, hexToBytes } from "viem";
-import { x25519 } from "@noble/curves/ed25519.js";
+import { CliConfigError } from "./errors.ts";
 
-/** Reaching the RPC for the chain id before anything else: a dead URL fails fast. */
-export const RPC_PROBE_TIMEOUT_MS = 5_000;
+export { CliConfigError };
+
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const CONFIG_FILE_NAME = "config.json";
 export const RESULT_KEY_FILE_NAME = "result.key";
 /** Owner-only: the file holds a secret. */
 const SECRET_FILE_MODE = 0o600;
-
-export class CliConfigError extends BaseError {
-  override name = "CliConfigError";
-  constructor(problem: string, fix: string, cause?: unknown) {
-    super(problem, { fix, cause });
-  }
-}
 
 /** Flags every command takes; each also comes from the environment or the config file. */
 export type GlobalFlags = {
@@ -129,6 +116,18 @@ function readKeyFile(path: string): string {
   }
 }
 
+/** PKCS #8 DER of an X25519 private key, up to the 32 key bytes (RFC 8410). */
+const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+
+/**
+ * The public half of an x25519 secret key, by Node's native X25519: the same bytes as the pure
+ * JavaScript curve's getPublicKey (RFC 7748), without its first call's ~70 ms of set-up.
+ */
+export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, secretKey]), format: "der", type: "pkcs8" });
+  return new Uint8Array(Buffer.from(createPublicKey(privateKey).export({ format: "jwk" }).x!, "base64url"));
+}
+
 /**
  * The requester's x25519 result key, kept beside the config file (mode 0600) and created on
  * first use. Losing it means losing access to results sealed to it.
@@ -140,49 +139,23 @@ export function loadOrCreateResultKey(path: string): ResultKeyPair {
     const text = readFileSync(path, "utf8").trim();
     if (!/^0x[0-9a-f]{64}$/i.test(text)) throw new CliConfigError(`The result key file ${path} is damaged.`, "Restore it from a backup; results sealed to the old key cannot be opened with a new one.");
     const secretKey = hexToBytes(text as Hex);
-    const publicKey = x25519.getPublicKey(secretKey);
+    const publicKey = x25519PublicKey(secretKey);
     return { secretKey, publicKey, publicKeyHex: bytesToHex(publicKey) };
   }
   const key = generateResultKey();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, `${bytesToHex(key.secretKey)}\n`, { mode: SECRET_FILE_MODE, flag: "wx" });
+  // Written whole under a temporary name, then linked into place (fails if the file exists): CLI
+  // processes started at once on a fresh folder all use the one key the first of them made, and
+  // none reads a half-written file (a plain exclusive create failed the others with EEXIST).
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${bytesToHex(key.secretKey)}\n`, { mode: SECRET_FILE_MODE });
+  try {
+    linkSync(temporary, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return loadOrCreateResultKey(path);
+  } finally {
+    unlinkSync(temporary);
+  }
   return key;
-}
-
-function chainFor(id: number, rpcUrl: string): Chain {
-  if (id === hardhat.id) return { ...hardhat, rpcUrls: { default: { http: [rpcUrl] } } };
-  return defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
-}
-
-/** The client a command runs with; `withNode` starts a content node, `withKey` loads the result key. */
-export async function clientFromConfig(cfg: ResolvedConfig, options: { withNode?: boolean; withKey?: boolean; signal?: AbortSignal } = {}): Promise<AccordClient> {
-  const transport = http(cfg.rpcUrl, { timeout: 30_000, retryCount: 2 });
-  let chainId = cfg.chainId;
-  if (chainId === undefined) {
-    try {
-      chainId = await createPublicClient({ transport: http(cfg.rpcUrl, { timeout: RPC_PROBE_TIMEOUT_MS, retryCount: 0 }) }).getChainId();
-    } catch (err) {
-      throw new CliConfigError(`The RPC at ${cfg.rpcUrl} does not answer.`, "Start the local chain (`npm start`) or pass --rpc-url / ACCORD_RPC_URL for your chain.", err);
-    }
-  }
-  const chain = chainFor(chainId, cfg.rpcUrl);
-  let deployment: Deployment;
-  if (cfg.market) {
-    let token = cfg.token;
-    if (!token) {
-      token = (await createPublicClient({ chain, transport }).readContract({ address: cfg.market, abi: jobMarketAbi, functionName: "token" })) as Address;
-    }
-    deployment = { chainId, jobMarket: cfg.market, token, startBlock: cfg.startBlock ?? 0 };
-  } else {
-    deployment = readDeployment(chainId);
-  }
-  return createAccordClient({
-    chain,
-    transport,
-    account: cfg.privateKey ? privateKeyToAccount(cfg.privateKey) : undefined,
-    deployment,
-    node: options.withNode ? { dataDir: cfg.dataDir } : undefined,
-    resultKey: options.withKey ? loadOrCreateResultKey(cfg.resultKeyFile) : undefined,
-    pollingIntervalMs: chainId === hardhat.id ? 100 : 1_000,
-  });
 }

@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { JobSpec } from "../actions/internal/prepareJob.ts";
 import { inputPathProblem } from "../manifest/schema.ts";
-import { CliConfigError } from "./config.ts";
+import { CliConfigError } from "./errors.ts";
 
 /** Flags that describe the job itself (shared by `job submit` and `job dry-run`). */
 export type JobSpecFlags = {

@@ -1,16 +1,19 @@
 import { Command, CommanderError, Option } from "commander";
 import type { AccordClient } from "../client.ts";
 import { registerAccount } from "./commands/account.ts";
-import { makeContext, type CommandContext } from "./commands/context.ts";
+import type { Run } from "./commands/context.ts";
 import { registerJob } from "./commands/job.ts";
 import type { GlobalFlags } from "./config.ts";
-import { EXIT, exitCodeFor } from "./exitCodes.ts";
-import { createOutput } from "./output.ts";
+import { EXIT } from "./exit.ts";
 
 /**
  * `accord`: the requester CLI. Configuration comes from flags, then the environment
  * (ACCORD_RPC_URL, ACCORD_PRIVATE_KEY, ACCORD_KEY_FILE, ACCORD_MARKET, ACCORD_CHAIN_ID,
  * ACCORD_DATA_DIR, ACCORD_CONFIG), then the config file (~/.config/accord/config.json).
+ *
+ * Commands load lazily: this module and the ones it imports statically hold only flags and help
+ * (commander and nothing else), and each command's code is imported when that command runs, so
+ * `accord --help` loads no viem, and `accord job status` no libp2p or sandbox.
  */
 export function buildProgram(onDone: (code: number) => void): Command {
   const program = new Command("accord")
@@ -30,25 +33,28 @@ export function buildProgram(onDone: (code: number) => void): Command {
   }));
 
   const opened: AccordClient[] = [];
-  const run =
-    (handler: (ctx: CommandContext, ...args: any[]) => Promise<void>) =>
+  const run: Run =
+    (load) =>
     async (...args: unknown[]) => {
       const cmd = args.at(-1) as Command;
       const flags = cmd.optsWithGlobals() as GlobalFlags;
       const controller = new AbortController();
       const onSigint = () => controller.abort(new Error("interrupted"));
       process.once("SIGINT", onSigint);
-      const ctx = makeContext(flags, controller.signal, opened);
       let code: number = EXIT.OK;
       try {
-        await handler(ctx, ...args.slice(0, -1));
-      } catch (err) {
-        if (controller.signal.aborted) {
-          ctx.out.step("interrupted; anything already posted goes on on-chain (`accord job status <id>`)");
-          code = EXIT.INTERRUPTED;
-        } else {
-          ctx.out.error(err);
-          code = exitCodeFor(err);
+        const [{ makeContext }, { default: handler }] = await Promise.all([import("./commands/context.ts"), load()]);
+        const ctx = makeContext(flags, controller.signal, opened);
+        try {
+          await handler(ctx, ...args.slice(0, -1));
+        } catch (err) {
+          if (controller.signal.aborted) {
+            ctx.out.step("interrupted; anything already posted goes on on-chain (`accord job status <id>`)");
+            code = EXIT.INTERRUPTED;
+          } else {
+            ctx.out.error(err);
+            code = (await import("./exitCodes.ts")).exitCodeFor(err);
+          }
         }
       } finally {
         process.removeListener("SIGINT", onSigint);
@@ -56,8 +62,8 @@ export function buildProgram(onDone: (code: number) => void): Command {
       }
       onDone(code);
     };
-  registerJob(program, run as never);
-  registerAccount(program, run as never);
+  registerJob(program, run);
+  registerAccount(program, run);
   return program;
 }
 
@@ -73,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "accord.privateKeyFlag") process.stderr.write(`${err.message}\n`);
       return EXIT.USAGE;
     }
-    createOutput(false).error(err);
+    (await import("./output.ts")).createOutput(false).error(err);
     return EXIT.ERROR;
   }
   return code ?? EXIT.OK;

@@ -1,0 +1,58 @@
+import { estimateCost } from "../../../actions/estimateCost.ts";
+import { InvalidJobParametersError } from "../../../actions/errors.ts";
+import { getTokenInfo, parseAmount } from "../../../actions/internal/token.ts";
+import { submitJob, type SubmitJobParameters } from "../../../actions/submitJob.ts";
+import { DEFAULT_LIMITS } from "../../../sandbox/constants.ts";
+import { CliConfigError } from "../../errors.ts";
+import { jobSpecFromFlags, positiveInt, type JobSpecFlags } from "../../jobSpec.ts";
+import { fmtBytes, fmtSpeed, fmtTokens } from "../../output.ts";
+import type { CommandContext } from "../context.ts";
+import { awaitAndWrite } from "./awaitResult.ts";
+import { accountLock, accountLockDir } from "../../accountLock.ts";
+
+/** `accord job submit <module> [args...]` */
+export default async function submit(ctx: CommandContext, module: string, args: string[], o: JobSpecFlags & Record<string, any>): Promise<void> {
+  const spec = await jobSpecFromFlags(module, args, o);
+  if (!["auto", "permit", "approve"].includes(o.payment)) throw new CliConfigError(`--payment "${o.payment}" is not auto, permit or approve.`, "Pass --payment auto (the default).");
+  const client = await ctx.client({ withNode: true, withKey: true });
+  const token = await getTokenInfo(client);
+  const replicas = positiveInt(o.replicas, "--replicas")!;
+  let maxPrice: bigint;
+  if (o.maxPrice !== undefined) maxPrice = parseAmount(o.maxPrice, token.decimals);
+  else {
+    const est = await estimateCost(client, { replicas, fuel: spec.limits?.fuel ?? DEFAULT_LIMITS.fuel, minReputation: positiveInt(o.minReputation, "--min-reputation"), signal: ctx.signal });
+    if (est.clearingPrice === undefined)
+      throw new InvalidJobParametersError("maxPrice", `only ${est.quotes.length} eligible provider(s) are registered for ${replicas} replica(s), so no price can be suggested`, "Pass --max-price, or ask for fewer replicas.");
+    maxPrice = est.maxPrice;
+    ctx.out.step(
+      `  max price ${fmtTokens(maxPrice, token.decimals, token.symbol)} per replica (twice the clearing price of the on-chain asks, ${fmtTokens(est.clearingPrice, token.decimals, token.symbol)}: providers also charge for memory and input, and winners are paid their own bids)`,
+    );
+  }
+  const params: SubmitJobParameters = {
+    ...spec,
+    replicas,
+    quorum: positiveInt(o.quorum, "--quorum"),
+    maxPrice,
+    minReputation: positiveInt(o.minReputation, "--min-reputation"),
+    bidWindow: positiveInt(o.bidWindow, "--bid-window"),
+    commitWindow: positiveInt(o.commitWindow, "--commit-window"),
+    revealWindow: positiveInt(o.revealWindow, "--reveal-window"),
+    payment: o.payment,
+    // Other accord processes posting from this key wait their turn (permit and account nonces).
+    exclusive: client.account ? accountLock(accountLockDir(), client.chain.id, client.account.address, { signal: ctx.signal }) : undefined,
+    signal: ctx.signal,
+    onProgress: (p) => {
+      if (p.step === "upload") ctx.out.step(`✓ uploaded ${p.name === "module" ? `module ${module}` : p.name}: ${fmtBytes(p.bytes)} in ${p.ms.toFixed(0)} ms (${fmtSpeed(p.bytes, p.ms)})`);
+      if (p.step === "manifest") ctx.out.step(`✓ manifest ${p.manifestCid} (${fmtBytes(p.bytes)})`);
+      if (p.step === "escrow") ctx.out.step(`  escrow ${fmtTokens(p.escrow, p.decimals, p.symbol)} by ${p.payment}`);
+      if (p.step === "approve") ctx.out.step(`✓ approved (tx ${p.transactionHash})`);
+      if (p.step === "posted") ctx.out.step(`✓ posted job ${p.jobId} in block ${p.blockNumber} (tx ${p.transactionHash})`);
+    },
+  };
+  const posted = await submitJob(client, params);
+  if (!o.wait) {
+    ctx.out.result({ jobId: posted.jobId, manifestCid: posted.manifestCid.toString(), transactionHash: posted.transactionHash, escrow: posted.escrow }, `${posted.jobId}`);
+    return;
+  }
+  await awaitAndWrite(ctx, client, posted.jobId, posted.blockNumber, o.out, positiveInt(o.timeout, "--timeout"));
+}
