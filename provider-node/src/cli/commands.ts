@@ -1,9 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { formatUnits, parseUnits } from "viem";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { readProvider } from "@accord/client/chain";
-import { loadOrCreatePeerKey } from "@accord/client/net";
 import { addStake, registerOrUpdate, requestUnstake, tokenDecimals, withdrawable, withdrawAll } from "../chain/account.ts";
 import { connectChain, type ChainContext } from "../chain/clients.ts";
 import { loadConfig, requireKey, writeConfigFile, type LoadedConfig } from "../config/config.ts";
@@ -58,6 +56,8 @@ export async function initCommand(flags: Flags): Promise<void> {
 
 export async function registerCommand(flags: Flags): Promise<void> {
   const { loaded, chain } = await connect(flags);
+  // Only register needs the peer key: the content node's module (libp2p, Helia) is loaded here, not by every command.
+  const [{ loadOrCreatePeerKey }, { peerIdFromPrivateKey }] = await Promise.all([import("@accord/client/net"), import("@libp2p/peer-id")]);
   const peerKey = await loadOrCreatePeerKey(join(loaded.config.dataDir, NODE_DIR_NAME, "peer.key"));
   const peerId = peerIdFromPrivateKey(peerKey);
   const askPrice = loaded.config.askPrice ?? loaded.config.pricing?.pricePerGigaFuel ?? DEFAULT_PRICING.pricePerGigaFuel;

@@ -1,8 +1,23 @@
 import { Command, Option } from "commander";
 import { BaseError } from "../errors.ts";
 import { FAULTS } from "../faults.ts";
-import { initCommand, registerCommand, stakeCommand, statusCommand, unstakeCommand, withdrawCommand } from "./commands.ts";
-import { startCommand } from "./start.ts";
+
+// Only flags and help are built here; a command's code (commands.ts, start.ts and the chain,
+// libp2p and sandbox code behind them) is imported when that command runs, so `--help` and a
+// mistyped flag load commander and nothing else.
+type Action = (...args: any[]) => Promise<void>;
+const lazy =
+  (load: () => Promise<Action>): Action =>
+  async (...args) =>
+    (await load())(...args);
+const commands = () => import("./commands.ts");
+const initCommand = lazy(async () => (await commands()).initCommand);
+const registerCommand = lazy(async () => (await commands()).registerCommand);
+const stakeCommand = lazy(async () => (await commands()).stakeCommand);
+const unstakeCommand = lazy(async () => (await commands()).unstakeCommand);
+const withdrawCommand = lazy(async () => (await commands()).withdrawCommand);
+const statusCommand = lazy(async () => (await commands()).statusCommand);
+const startCommand = lazy(async () => (await import("./start.ts")).startCommand);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
