@@ -56,13 +56,28 @@ export async function executeModule({ module, hasStart, job, exact }: ExecuteOpt
   }
 }
 
+/**
+ * `c(units: f64) -> i32`: takes `units` (whole, at most 2^53) off the imported i64 fuel global and
+ * returns 1 if the fuel is then below zero. Host calls charge through it, not through the
+ * global's `value`: a BigInt read and write of an i64 global costs 100-270 ns a charge in V8,
+ * more than most calls' own work; this call costs ~10 ns.
+ */
+const CHARGER = new WebAssembly.Module(Uint8Array.of(
+  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+  1, 6, 1, 0x60, 1, 0x7c, 1, 0x7f, // type: (f64) -> i32
+  2, 8, 1, 1, 0x6d, 1, 0x67, 3, 0x7e, 1, // import "m" "g": global mut i64
+  3, 2, 1, 0,
+  7, 5, 1, 1, 0x63, 0, 0, // export "c"
+  // fuel = fuel - i64.trunc_sat_f64_s(units); return fuel < 0
+  10, 18, 1, 16, 0, 0x23, 0, 0x20, 0, 0xfc, 6, 0x7d, 0x24, 0, 0x23, 0, 0x42, 0, 0x53, 0x0b,
+));
+
 async function run(module: WebAssembly.Module, hasStart: boolean, job: SandboxJob): Promise<ResultBundle> {
   let fuel: WebAssembly.Global | undefined;
+  let take: ((units: number) => number) | undefined;
   const charge = (units: number) => {
-    if (!fuel) return;
-    const left = (fuel.value as bigint) - BigInt(units);
-    fuel.value = left;
-    if (left < 0n) throw new RunEnd({ kind: "trap", trap: "out_of_fuel" });
+    if (!take) return;
+    if (take(units)) throw new RunEnd({ kind: "trap", trap: "out_of_fuel" });
   };
   const host = new WasiHost({ job, charge });
   let status: ResultStatus;
@@ -72,6 +87,7 @@ async function run(module: WebAssembly.Module, hasStart: boolean, job: SandboxJo
     const exports = instance.exports as Record<string, unknown>;
     fuel = exports[FUEL_EXPORT] as WebAssembly.Global;
     fuel.value = BigInt(job.limits.fuel);
+    take = new WebAssembly.Instance(CHARGER, { m: { g: fuel } }).exports.c as (units: number) => number;
     host.memory.bind(exports.memory as WebAssembly.Memory);
     if (hasStart) (exports[START_EXPORT] as () => void)();
     (exports._start as () => void)();
