@@ -1,11 +1,10 @@
 import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
 import { ContractRevertedError, explainChainError, revertedWith } from "@accord/client/chain";
-import { worstCaseExtraGas } from "./gas.ts";
+import { type MarketFunction, worstCaseExtraGas } from "./gas.ts";
 import { replayRevert, TransactionRevertedError, type TxSender } from "./sender.ts";
 
 /** The market calls a daemon makes for its jobs; each names the job as its first argument. */
-export type MarketFunction = "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim";
 
 export type MarketCall = {
   functionName: MarketFunction;

@@ -1,4 +1,5 @@
-import type { MarketFunction } from "./batcher.ts";
+/** The market calls a provider sends, batched or not. */
+export type MarketFunction = "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim";
 
 /**
  * Gas a market call may need beyond its own estimate because of what lands before it in the same
