@@ -146,6 +146,8 @@ export const KEY_FILE_NAME = "provider.key";
 export const CONFIG_FILE_NAME = "config.json";
 export const JOURNAL_FILE_NAME = "journal.sqlite";
 export const NODE_DIR_NAME = "node";
+/** Instrumented modules the sandbox processes keep for each other and for later runs. */
+export const MODULE_CACHE_DIR_NAME = "modules";
 
 /** The key file holds a secret: only its owner may read it. */
 export const KEY_FILE_MODE = 0o600;

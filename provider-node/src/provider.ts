@@ -10,7 +10,7 @@ import { connectChain } from "./chain/clients.ts";
 import { registeredPeers } from "./chain/peers.ts";
 import { directContentPeers, peerIdsOf } from "./work/sources.ts";
 import { runWatcher } from "./chain/watcher.ts";
-import { DEFAULT_PRICING, JOURNAL_FILE_NAME, NODE_DIR_NAME, PROVIDER_LIMITS, type ProviderLimits } from "./constants.ts";
+import { DEFAULT_PRICING, JOURNAL_FILE_NAME, MODULE_CACHE_DIR_NAME, NODE_DIR_NAME, PROVIDER_LIMITS, type ProviderLimits } from "./constants.ts";
 import type { ProviderConfig } from "./config/config.ts";
 import { ChainClock, JobDriver } from "./jobs/driver.ts";
 import { Journal } from "./journal/journal.ts";
@@ -89,7 +89,12 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       signal,
     });
     cleanups.push(() => node.stop());
-    const pool: SandboxPool = createSandboxPool({ size: Math.max(1, limits.workers), maxQueued: limits.workers * limits.maxQueuedJobsPerWorker * 2 + 16 });
+    // Prepared modules live with the node's data, so a restarted daemon skips preparing them again.
+    const pool: SandboxPool = createSandboxPool({
+      size: Math.max(1, limits.workers),
+      maxQueued: limits.workers * limits.maxQueuedJobsPerWorker * 2 + 16,
+      cacheDir: join(config.dataDir, MODULE_CACHE_DIR_NAME),
+    });
     cleanups.push(() => pool.close());
 
     const clock = new ChainClock();
