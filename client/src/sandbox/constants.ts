@@ -62,10 +62,16 @@ export const FRAME_BASE_SLOTS = 8;
  * Protocol: the WASI fuel rule (docs/PROTOCOL.md "Metering (fuel)"). Every call charges the base
  * plus per-unit costs for the host work it causes, all computable from its arguments (or from
  * state the guest cannot hide, like a directory's size) and charged before that work is done.
- * Each unit's price keeps the host's wall time per fuel within ~10x of plain wasm's (0.4-0.8
- * ns/fuel on the reference machine), so fuel bounds a run's time whatever it calls.
+ * Each price keeps the host's wall time per fuel at or under ~8x plain wasm's (0.045 ns/fuel in
+ * a thread, 0.11 through the pool, on the reference machine), so fuel bounds a run's time
+ * whatever it calls. Measured with scripts/bench/sandbox/wasi-units.ts (ns a unit, ranges over
+ * runs on a shared 2-core machine), checked with `BENCH_PARTS=hostile` of scripts/bench/sandbox.ts.
+ *
+ * The base: a bare call (sched_yield) costs 30-60 ns, but a call with one short path argument
+ * 500-600 ns (decode, split, walk, stat) and a one-entry fd_readdir 450-600 ns, so the base
+ * covers a call's fixed work whatever it is.
  */
-export const FUEL_PER_HOST_CALL = 64;
+export const FUEL_PER_HOST_CALL = 1_024;
 /**
  * Protocol: fuel every memory.grow charges on top of 1024 a page, whether it succeeds or not.
  * Each grow costs the host 0.3-0.7 ms whatever its size (V8 replaces the memory's ArrayBuffer,
@@ -77,22 +83,26 @@ export const FUEL_PER_HOST_CALL = 64;
 export const FUEL_PER_MEMORY_GROW = 262_144;
 /** Protocol: one unit of fuel per this many bytes moved by a WASI call or a bulk memory/table op. */
 export const BYTES_PER_FUEL = 64;
-/** Protocol: per iovec in a fd_read/fd_pread/fd_write/fd_pwrite list, empty or not. */
-export const FUEL_PER_IOVEC = 8;
-/** Protocol: per poll_oneoff subscription. */
-export const FUEL_PER_SUBSCRIPTION = 64;
-/** Protocol: per entry fd_readdir writes (in whole or truncated). */
-export const FUEL_PER_DIRENT = 128;
-/** Protocol: per entry of a directory fd_readdir lists for the first time since it changed (the sort). */
-export const FUEL_PER_SORTED_ENTRY = 256;
-/** Protocol: per byte of a path argument. */
-export const FUEL_PER_PATH_BYTE = 1;
-/** Protocol: per path component walked, and per directory level climbed by the /output checks. */
-export const FUEL_PER_PATH_COMPONENT = 32;
-/** Protocol: per file or directory created. */
-export const FUEL_PER_NODE = 1_024;
-/** Protocol: per item of args_get/environ_get (its pointer). */
-export const FUEL_PER_LIST_ITEM = 16;
+/** Protocol: per iovec in a fd_read/fd_pread/fd_write/fd_pwrite list, empty or not: 5-14 ns one written, 8-31 ns one read. */
+export const FUEL_PER_IOVEC = 32;
+/** Protocol: per poll_oneoff subscription: 48-55 ns each (170 ns before its event stopped making a BigInt). */
+export const FUEL_PER_SUBSCRIPTION = 256;
+/** Protocol: per entry fd_readdir writes (in whole or truncated): 60-200 ns each in a 4 KiB buffer. */
+export const FUEL_PER_DIRENT = 1_024;
+/** Protocol: per entry of a directory fd_readdir lists for the first time since it changed (the sort): 60-300 ns each for 60k entries. */
+export const FUEL_PER_SORTED_ENTRY = 1_024;
+/** Protocol: per byte of a path argument: 2.5-5 ns each (decoded, split, hashed for the lookup). */
+export const FUEL_PER_PATH_BYTE = 8;
+/** Protocol: per path component walked, and per directory level climbed by the /output checks: 16-48 ns each ("./" to "a/" deep). */
+export const FUEL_PER_PATH_COMPONENT = 128;
+/**
+ * Protocol: per file or directory created: 1.6 us a mkdir in a thread, 5-8 us through the pool
+ * (a node, its Map, the parent Map's growth, and their GC). Removal is not charged apart: every
+ * removable node was created, and paid this.
+ */
+export const FUEL_PER_NODE = 16_384;
+/** Protocol: per item of args_get/environ_get (its pointer, checked and written: ~10-20 ns). */
+export const FUEL_PER_LIST_ITEM = 64;
 /** Protocol: random_get charges one unit of fuel per this many bytes (a cipher, not a copy). */
 export const RANDOM_BYTES_PER_FUEL = 1;
 /** Protocol: at most this many descriptors are open at once; path_open past it returns MFILE. */

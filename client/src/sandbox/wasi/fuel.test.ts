@@ -63,9 +63,9 @@ describe("each call costs base + units × price", () => {
     const h = harness({ inputs: { "a/b/c.txt": text("") } });
     expect(h.call("path_filestat_get", 3, 0, ...h.str("a/b/c.txt"), OUT).fuel).toBe(BASE + 9 * FUEL_PER_PATH_BYTE + 3 * FUEL_PER_PATH_COMPONENT);
     expect(h.call("path_filestat_get", 3, 0, ...h.str("./a/../a/b/"), OUT).fuel).toBe(BASE + 11 * FUEL_PER_PATH_BYTE + 5 * FUEL_PER_PATH_COMPONENT);
-    expect(h.call("path_create_directory", 4, ...h.str("d")).fuel).toBe(BASE + 1 + FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE);
-    expect(h.call("path_create_directory", 4, ...h.str("d/e")).fuel).toBe(BASE + 3 + 2 * FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE + FUEL_PER_PATH_COMPONENT);
-    expect(h.call("path_open", 4, 0, ...h.str("d/e/f"), 1, 0n, 0n, 0, OUT).fuel).toBe(BASE + 5 + 3 * FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE + 2 * FUEL_PER_PATH_COMPONENT);
+    expect(h.call("path_create_directory", 4, ...h.str("d")).fuel).toBe(BASE + 1 * FUEL_PER_PATH_BYTE + FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE);
+    expect(h.call("path_create_directory", 4, ...h.str("d/e")).fuel).toBe(BASE + 3 * FUEL_PER_PATH_BYTE + 2 * FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE + FUEL_PER_PATH_COMPONENT);
+    expect(h.call("path_open", 4, 0, ...h.str("d/e/f"), 1, 0n, 0n, 0, OUT).fuel).toBe(BASE + 5 * FUEL_PER_PATH_BYTE + 3 * FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE + 2 * FUEL_PER_PATH_COMPONENT);
     // A path past 4096 bytes is refused unread, for the base alone.
     expect(h.call("path_filestat_get", 3, 0, DATA, 5000, OUT)).toEqual({ errno: 37, fuel: BASE });
   });
@@ -125,7 +125,7 @@ describe("a module flooding one call ends deterministically", () => {
 
   it("mkdir in a loop: directories hit the outputFiles cap", async () => {
     const r = await flood({ call: "path_create_directory", args: [4, 0, 4], nameAt: 0 }, { kind: "limit", limit: "output_files" }, {}, { fuel: 1_000_000_000, outputFiles: 1_000 });
-    expect(r.fuelUsed).toBeLessThan(1_000 * (BASE + 4 + FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE + 100));
+    expect(r.fuelUsed).toBeLessThan(1_000 * (BASE + 4 * FUEL_PER_PATH_BYTE + FUEL_PER_PATH_COMPONENT + FUEL_PER_NODE + 100));
   });
 
   it("path_open in a loop: MFILE at 1,024 descriptors", async () => {

@@ -160,7 +160,12 @@ export class WasiHost extends WasiPaths {
         const need = RIGHT.POLL_FD_READWRITE | (tag === EVENTTYPE.FD_READ ? RIGHT.FD_READ : RIGHT.FD_WRITE);
         if (!fd) error = ERRNO.BADF;
         else if ((fd.base & need) !== need) error = ERRNO.NOTCAPABLE;
-        else if (tag === EVENTTYPE.FD_READ) view.setBigUint64(ev + 16, BigInt(this.readable(fd)), true);
+        else if (tag === EVENTTYPE.FD_READ) {
+          // Two u32s, not a BigInt per subscription: the count is a safe integer.
+          const bytes = this.readable(fd);
+          view.setUint32(ev + 16, bytes >>> 0, true);
+          view.setUint32(ev + 20, Math.floor(bytes / 4_294_967_296), true);
+        }
       } else {
         error = ERRNO.INVAL;
       }

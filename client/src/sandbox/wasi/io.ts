@@ -216,23 +216,27 @@ export class WasiIo extends WasiFds {
     const dir = d.node;
     if (!dir.listing) this.more(dir.entries.size * FUEL_PER_SORTED_ENTRY);
     const { nodes } = this.fs.listing(dir);
-    const out = this.memory.bytes(buf, len);
+    // Checked, not viewed: a subarray per call costs more than writing one entry.
+    this.memory.check(buf, len);
     this.memory.check(usedPtr, 4);
     const total = nodes.length + 2;
-    const first = cookie >= BigInt(total) ? total : Number(cookie);
+    const first = cookie >= total ? total : Number(cookie);
+    const size = len >>> 0;
     // Count what fits (a last entry may be cut short) and charge it before writing any.
     let last = first;
-    for (let used = 0; last < total && used < out.length; last++) used += 24 + (last < 2 ? last + 1 : nodes[last - 2]!.name.length);
+    for (let used = 0; last < total && used < size; last++) used += 24 + (last < 2 ? last + 1 : nodes[last - 2]!.name.length);
     this.more((last - first) * FUEL_PER_DIRENT);
     const { u8, view } = this.memory;
     let at = buf >>> 0;
-    const end = at + out.length;
+    const end = at + size;
     for (let i = first; i < last; i++) {
       const node: Node = i === 0 ? dir : i === 1 ? (dir.parent ?? dir) : nodes[i - 2]!;
       const name = i === 0 ? DOT : i === 1 ? DOTDOT : node.name;
       if (at + 24 + name.length <= end) {
         writeDirent(view, at, i + 1, node, name.length);
-        u8.set(name, at + 24);
+        // Short names byte by byte: TypedArray.set is a builtin call worth ~64 bytes of copying.
+        if (name.length <= 64) for (let k = 0; k < name.length; k++) u8[at + 24 + k] = name[k]!;
+        else u8.set(name, at + 24);
       } else {
         // The last entry, cut short: written whole into a scratch copy, then what fits.
         writeDirent(SCRATCH_VIEW, 0, i + 1, node, name.length);
