@@ -83,8 +83,8 @@ export const FUEL_PER_HOST_CALL = 1_024;
 export const FUEL_PER_MEMORY_GROW = 262_144;
 /** Protocol: one unit of fuel per this many bytes moved by a WASI call or a bulk memory/table op. */
 export const BYTES_PER_FUEL = 64;
-/** Protocol: per iovec in a fd_read/fd_pread/fd_write/fd_pwrite list, empty or not: 5-14 ns one written, 8-31 ns one read. */
-export const FUEL_PER_IOVEC = 32;
+/** Protocol: per iovec in a fd_read/fd_pread/fd_write/fd_pwrite list, empty or not: 5-14 ns one written, 8-31 ns one read (48 keeps reads under ~8x plain wasm, 32 left them at 9x). */
+export const FUEL_PER_IOVEC = 48;
 /** Protocol: per poll_oneoff subscription: 48-55 ns each (170 ns before its event stopped making a BigInt). */
 export const FUEL_PER_SUBSCRIPTION = 256;
 /** Protocol: per entry fd_readdir writes (in whole or truncated): 60-200 ns each in a 4 KiB buffer. */
@@ -93,8 +93,8 @@ export const FUEL_PER_DIRENT = 1_024;
 export const FUEL_PER_SORTED_ENTRY = 1_024;
 /** Protocol: per byte of a path argument: 2.5-5 ns each (decoded, split, hashed for the lookup). */
 export const FUEL_PER_PATH_BYTE = 8;
-/** Protocol: per path component walked, and per directory level climbed by the /output checks: 16-48 ns each ("./" to "a/" deep). */
-export const FUEL_PER_PATH_COMPONENT = 128;
+/** Protocol: per path component walked, and per directory level climbed by the /output checks: 16-89 ns each ("./" to "a/" deep; 192 keeps deep paths under ~8x plain wasm, 128 left them at 10x). */
+export const FUEL_PER_PATH_COMPONENT = 192;
 /**
  * Protocol: per file or directory created: 1.6 us a mkdir in a thread, 5-8 us through the pool
  * (a node, its Map, the parent Map's growth, and their GC). Removal is not charged apart: every
