@@ -3,7 +3,7 @@
  * (client/fixtures/wasm/hostile-*.wat), through the public pool as a provider runs them, next
  * to plain compute (plain_wasm_ns_per_fuel). Each runs until its fuel (1e8) or the cap in its
  * args; ns/fuel = wall / fuelUsed. Args are sized so that each case ends in seconds under the
- * fuel rule of this writing; a run that ends in an error (the sandbox process crashed, the
+ * fuel rule of this writing (ABI 2's prices); a run that ends in an error (the sandbox process crashed, the
  * wall clock) has no fuelUsed, so it is reported with wall / fuel limit, a lower bound.
  */
 import { MAX_LIMITS, type SandboxPool } from "../../../client/src/sandbox/index.ts";
@@ -18,16 +18,18 @@ export const HOSTILE_CASES: Case[] = [
   // Until the fuel runs out, at most 50 calls (ABI 1 charged a call 64 fuel whatever its iovecs: 50 calls of 1M took ~2 min).
   { name: "iovecs fd_write 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50"] },
   { name: "iovecs fd_read 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50", "1"], stdin: new Uint8Array(1000) },
-  { name: "poll_oneoff 1M subs until fuel", module: "hostile-poll", args: ["1000000", "50"], memoryPages: 2048 },
+  // A call of 1M subscriptions costs 256M fuel: 2e9 pays for ~7 of them after the setup.
+  { name: "poll_oneoff 1M subs until fuel", module: "hostile-poll", args: ["1000000", "50"], memoryPages: 2048, fuel: 2_000_000_000 },
   // Directories count against limits.outputFiles (ABI 2), so 60k entries under the 65,536 maximum.
-  { name: "fd_readdir 60k entries, 32 B buffer, 200 calls", module: "hostile-readdir", args: ["60000", "32", "200"] },
+  // 10k directories cost ~165M fuel to make; the rest of 2e9 goes on one-entry fd_readdir calls.
+  { name: "fd_readdir 10k entries, 32 B buffer, until fuel", module: "hostile-readdir", args: ["10000", "32", "0"], fuel: 2_000_000_000 },
   // V8 takes ~0.2-1 ms for each 1-page grow here: 2000 of them, not up to a 1 GiB cap.
   { name: "memory.grow 1 page x 2000", module: "hostile-grow", args: ["2000"] },
   { name: "paths a/a/.../a 4 KiB x 2000", module: "hostile-paths", args: ["2048", "2000", "0"] },
   { name: "paths ./././a 4 KiB x 10000", module: "hostile-paths", args: ["2048", "10000", "1"] },
   { name: "paths a/../a/.. 4 KiB x 10000", module: "hostile-paths", args: ["2048", "10000", "2"] },
   { name: "mkdir+rmdir 60k until fuel", module: "hostile-mkdir", args: ["60000", "0", "0"] },
-  { name: "mkdir kept to the output_files cap", module: "hostile-mkdir", args: ["60000", "0", "1"] },
+  { name: "mkdir kept, until fuel", module: "hostile-mkdir", args: ["60000", "0", "1"] },
 ];
 
 /** The issue's bomb exactly: 3,000,000 empty iovecs in one fd_write, 100k fuel. Reported apart: its wall is mostly the job's fixed cost. */
