@@ -26,6 +26,21 @@ const BENCHES: Bench[] = [
       { key: "metered_over_plain", label: "metered sandbox / plain WebAssembly", unit: "×", target: { op: "<=", value: 1.25 } },
       { key: "metered_over_native", label: "metered sandbox / native", unit: "×" },
       { key: "fuel_per_second", label: "fuel per second", unit: "fuel/s" },
+      { key: "host_ns_per_fuel_worst", label: "host calls: worst wall per fuel over the hostile floods", unit: "ns" },
+      { key: "plain_wasm_ns_per_fuel", label: "plain compute: wall per fuel", unit: "ns" },
+      { key: "host_over_plain_worst", label: "  host worst / plain", unit: "×", target: { op: "<=", value: 10 } },
+      { key: "cold_first_run_ms", label: "a fresh pool's first run of a small module", unit: "ms", target: { op: "<=", value: 200 } },
+      { key: "over_native_worst", label: "realistic C and Rust workloads, warm, worst over native", unit: "×", target: { op: "<=", value: 1.5 } },
+    ],
+  },
+  {
+    name: "cli",
+    script: "bench:cli",
+    figures: [
+      { key: "cli_help_ms", label: "accord --help", unit: "ms", target: { op: "<=", value: 500 } },
+      { key: "cli_status_ms", label: "accord job status <id>", unit: "ms", target: { op: "<=", value: 1_500 } },
+      { key: "cli_dry_run_ms", label: "accord job dry-run (echo)", unit: "ms" },
+      { key: "provider_help_ms", label: "accord-provider --help", unit: "ms" },
     ],
   },
   {

@@ -89,6 +89,12 @@ export async function meteringRows(pool: SandboxPool, work: string, runs: number
       if (decode(await plainInWorker(c.name, job)) !== expected) throw new Error(`${c.name}: plain run disagrees with the sandbox`);
       if (execFileSync(native, c.nativeArgs, { encoding: "utf8" }) !== expected) throw new Error(`${c.name}: native run disagrees with the sandbox`);
 
+      // In-thread modules warm too, as the pool's are: V8 has no on-stack replacement for wasm, so a
+      // function's first call runs its hot loop in the baseline tier (nbody's main: ~2x slower).
+      await executeModule({ module: meteredModule, hasStart: prepared.instrumented.hasStart, job, exact });
+      await executeModule({ module: exactModule, hasStart: prepared.instrumented.hasStart, job });
+      await plainRun(plainModule, job);
+
       const t: Record<string, [number, number][]> = { metered: [], plain: [], cloned: [], meteredThread: [], exactThread: [], plainThread: [], native: [] };
       for (let i = 0; i < runs; i++) {
         t.metered!.push(await measure(() => pool.run(job)));
