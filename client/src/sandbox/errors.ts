@@ -85,17 +85,17 @@ export class InvalidJobError extends BaseError {
 export class WallClockTimeoutError extends BaseError {
   override name = "WallClockTimeoutError";
   constructor(ms: number) {
-    super(`The job ran past its ${ms} ms wall-clock backstop and its worker was terminated.`, {
+    super(`The job ran past its ${ms} ms wall-clock backstop and its sandbox process was killed.`, {
       fix: "Lower the job's fuel so it ends deterministically before the backstop, or raise wallClockMs on a slower machine.",
     });
   }
 }
 
-/** The worker died (out of host memory, V8 crash): the host survived, the job has no result. */
+/** The sandbox process died (host memory, V8's heap limit, a crash): the pool's process survived, the job has no result. */
 export class SandboxCrashedError extends BaseError {
   override name = "SandboxCrashedError";
   constructor(details: string, cause?: unknown) {
-    super("The sandbox worker running the job crashed; the job has no result.", {
+    super("The sandbox process running the job crashed; the job has no result.", {
       details,
       cause,
       fix: "Retry once; if it crashes again, lower the job's memoryPages or report the module to the Accord maintainers.",
