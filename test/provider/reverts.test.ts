@@ -12,7 +12,8 @@ import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import { TxSender, TransactionRevertedError } from "../../provider-node/src/chain/sender.ts";
 import { TxBatcher } from "../../provider-node/src/chain/batcher.ts";
 import { ReplicaCounts } from "../../provider-node/src/chain/gas.ts";
-import { market, type StepContext } from "../../provider-node/src/jobs/steps.ts";
+import type { StepContext } from "../../provider-node/src/jobs/context.ts";
+import { market } from "../../provider-node/src/jobs/steps.ts";
 import type { JobRecord } from "../../provider-node/src/journal/journal.ts";
 
 let m: Deployed;

@@ -7,23 +7,9 @@ import type { ProviderMetrics } from "../metrics/metrics.ts";
 import { isTransientRpcError } from "../chain/rpc.ts";
 import { CachedReads } from "../chain/reads.ts";
 import { ReplicaCounts } from "../chain/gas.ts";
-import { runStep, type StepContext } from "./steps.ts";
-
-/** The chain's clock as last seen, advanced by wall time since (blocks come when they come). */
-export class ChainClock {
-  private timestamp = 0;
-  private observedAtMs = Date.now();
-  observe(timestamp: bigint): void {
-    const t = Number(timestamp);
-    if (t >= this.timestamp) {
-      this.timestamp = t;
-      this.observedAtMs = Date.now();
-    }
-  }
-  now(): number {
-    return this.timestamp + Math.floor((Date.now() - this.observedAtMs) / 1000);
-  }
-}
+import type { StepContext } from "./context.ts";
+import { Semaphore } from "./semaphore.ts";
+import { runStep } from "./steps.ts";
 
 export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "unsealed" | "reads" | "replicas"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
@@ -224,25 +210,5 @@ export class JobDriver {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     while (this.active.size) await Promise.allSettled([...this.active.values()]);
-  }
-}
-
-/** A counting semaphore: at most `n` holders at once, the rest wait in order. */
-export class Semaphore {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-  constructor(n: number) {
-    this.free = n;
-  }
-  async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    }
   }
 }

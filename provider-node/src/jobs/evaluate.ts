@@ -7,7 +7,7 @@ import { CAPACITY_PHASES } from "../journal/phases.ts";
 import { decideBid, precheck, type BidJob } from "../market/policy.ts";
 import { executeJob } from "../work/execute.ts";
 import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
-import { journalCommitment, type StepContext } from "./steps.ts";
+import { journalCommitment, type StepContext } from "./context.ts";
 
 /** Errors that mean "this job is bad", not "try again": they decline the job with their message. */
 function isJobProblem(err: unknown): boolean {

@@ -4,7 +4,7 @@ import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutErro
 import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
-import { finish, jobState, journalCommitment, myReplica, type StepContext } from "./steps.ts";
+import { finish, jobState, journalCommitment, myReplica, type StepContext } from "./context.ts";
 
 /** Runs in memory only: a restart gives a job its attempts back, which is what an operator restarting wants. */
 const attempts = new Map<bigint, number>();

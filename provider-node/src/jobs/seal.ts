@@ -3,7 +3,7 @@ import { ResultNotReproducedError } from "../errors.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
-import type { StepContext } from "./steps.ts";
+import type { StepContext } from "./context.ts";
 
 /**
  * The sealed result a reveal names, made when the node first needs it. A committed bid runs

@@ -1,62 +1,13 @@
-import type { Logger } from "pino";
-import type { Address } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { cidToHex, computeCommitment, ContractRevertedError, type JobInfo, randomSalt, readJob, readReplicas } from "@accord/client/chain";
-import { cidDigest, type ContentStore, parseCid } from "@accord/client/content";
-import type { SandboxPool } from "@accord/client/sandbox";
-import type { ChainContext } from "../chain/clients.ts";
-import type { CachedReads } from "../chain/reads.ts";
-import type { ReplicaCounts } from "../chain/gas.ts";
+import { cidToHex, type JobInfo } from "@accord/client/chain";
+import { parseCid } from "@accord/client/content";
 import { TransactionRevertedError } from "../chain/sender.ts";
-import type { ProviderLimits } from "../constants.ts";
-import type { Fault } from "../faults.ts";
-import type { JobRecord, Journal } from "../journal/journal.ts";
-import type { BidPolicy } from "../market/policy.ts";
-import type { ProviderMetrics } from "../metrics/metrics.ts";
-import type { ChainClock, Semaphore } from "./driver.ts";
+import type { JobRecord } from "../journal/journal.ts";
+import { finish, jobState, myReplica, type StepContext } from "./context.ts";
 import { evaluate } from "./evaluate.ts";
 import { runReplica } from "./run.ts";
 import { ensureSealed } from "./seal.ts";
 import { ResultNotReproducedError } from "../errors.ts";
-
-/** A job's terms as its JobPosted event gave them. */
-export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number };
-
-export type StepContext = {
-  chain: ChainContext;
-  journal: Journal;
-  content: ContentStore;
-  pool: SandboxPool;
-  metrics: ProviderMetrics;
-  log: Logger;
-  policy: BidPolicy;
-  limits: ProviderLimits;
-  fault?: Fault;
-  clock: ChainClock;
-  signal: AbortSignal;
-  me: Address;
-  /** Multiaddrs of peers likely to hold job content, tried before the DHT. */
-  contentPeers: () => string[];
-  evaluations: Semaphore;
-  /** Jobs whose reveal phase the chain opened (RevealOpened seen, not settled yet): reveal without reading first. */
-  revealOpen: Set<bigint>;
-  /** Jobs whose JobAwarded this node saw (not settled yet). */
-  awardSeen: Set<bigint>;
-  /** Jobs where this node saw its own bid displaced. */
-  displaced: Set<bigint>;
-  /** Plaintext results of committed bids not sealed yet (see ensureSealed), by job; lost on a restart. */
-  unsealed: Map<bigint, { plaintext: Uint8Array; recipientPublicKey: string }>;
-  /** What a live JobPosted said about jobs not evaluated yet (the chain state at the post, no read needed). */
-  posted: Map<bigint, PostedJob>;
-  /** This node's provider record and the market's collateral ratio, shared by evaluations. */
-  reads: CachedReads;
-  /** Each job's replicas (JobPosted) or winners (JobAwarded), which size its calls' gas (chain/gas.ts). */
-  replicas: ReplicaCounts;
-  /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
-  wakeAt: (jobId: bigint, chainTime: number) => void;
-  /** Step the job again after `ms` of wall time. */
-  retryIn: (jobId: bigint, ms: number) => void;
-};
 
 /** One step of a job. Returns true when it moved the job on and another step should follow at once. */
 export async function runStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
@@ -78,32 +29,6 @@ export async function runStep(ctx: StepContext, rec: JobRecord): Promise<boolean
     default:
       return false;
   }
-}
-
-/** The job's record, or undefined once its storage was reused (the job ended long ago). */
-export async function jobState(ctx: StepContext, jobId: bigint): Promise<JobInfo | undefined> {
-  try {
-    return await readJob(ctx.chain.client, ctx.chain.market, jobId);
-  } catch (err) {
-    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
-    throw err;
-  }
-}
-
-/**
- * Our bid or replica in the job, or undefined. A reused record (JobNotFound) holds none of ours:
- * callers then read jobState and finish the job, where a throw here retried the step forever and
- * the job held a capacity slot (seen with fast k=1 jobs, whose records are reused within seconds).
- */
-export async function myReplica(ctx: StepContext, jobId: bigint) {
-  let replicas;
-  try {
-    replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
-  } catch (err) {
-    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
-    throw err;
-  }
-  return replicas.find((r) => r.provider.toLowerCase() === ctx.me.toLowerCase());
 }
 
 /**
@@ -129,16 +54,6 @@ export async function market(ctx: StepContext, rec: JobRecord, functionName: "bi
     ctx.metrics.txErrors.inc({ function: functionName });
     throw err;
   }
-}
-
-/** Marks a job finished for us: settled (it ran its course) or lost (we never won it). */
-function finish(ctx: StepContext, rec: JobRecord, phase: "settled" | "lost" | "failed", reason: string): false {
-  const retainUntilMs = rec.sealedCid ? Date.now() + ctx.limits.resultRetentionMs : undefined;
-  ctx.unsealed.delete(rec.jobId);
-  ctx.journal.update(rec.jobId, { phase, reason, retainUntilMs });
-  if (phase === "lost") ctx.metrics.lost.inc();
-  ctx.log.info({ jobId: rec.jobId.toString(), phase, reason }, "job finished for this node");
-  return false;
 }
 
 /** The node pushes a job whose deadline passed, after a grace that lets the interested party do it. */
@@ -307,17 +222,6 @@ async function awaitSettlement(ctx: StepContext, rec: JobRecord): Promise<boolea
   return pushPastDeadline(ctx, rec, info, info.state === "Revealing" ? "finalize" : "claim");
 }
 
-/**
- * Prepares the commit: a salt, journalled with the result (and on the disk, see Journal.flush) before any transaction
- * carries the commitment. A salt already journalled is kept (the journal never replaces one),
- * so the commitment is always the one its salt opens.
- */
-export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { resultCid: string; sealedCid?: string; fuelUsed: number }, phase: "committing" | "bidding" = "committing"): void {
-  const salt = rec.salt ?? randomSalt();
-  const commitment = computeCommitment(rec.jobId, ctx.me, cidDigest(parseCid(result.resultCid)), salt);
-  ctx.journal.update(rec.jobId, { phase, salt, commitment, resultCid: result.resultCid, sealedCid: result.sealedCid, fuelUsed: result.fuelUsed });
-}
-
 async function provideQuietly(ctx: StepContext, cid: string): Promise<void> {
   try {
     await ctx.content.provide(parseCid(cid), { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.limits.provideTimeoutMs)]) });
@@ -327,4 +231,3 @@ async function provideQuietly(ctx: StepContext, cid: string): Promise<void> {
   }
 }
 
-export { finish };

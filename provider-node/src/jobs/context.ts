@@ -1,0 +1,106 @@
+/**
+ * What every job step shares: the node's services and the per-job state the driver keeps
+ * (StepContext), and the few record helpers that evaluation, running and the step machine
+ * all use. It imports none of them, so they stand on it instead of on each other.
+ */
+import type { Logger } from "pino";
+import type { Address } from "viem";
+import { computeCommitment, ContractRevertedError, type JobInfo, randomSalt, readJob, readReplicas } from "@accord/client/chain";
+import { cidDigest, type ContentStore, parseCid } from "@accord/client/content";
+import type { SandboxPool } from "@accord/client/sandbox";
+import type { ChainContext } from "../chain/clients.ts";
+import type { ReplicaCounts } from "../chain/gas.ts";
+import type { CachedReads } from "../chain/reads.ts";
+import type { ProviderLimits } from "../constants.ts";
+import type { Fault } from "../faults.ts";
+import type { JobRecord, Journal } from "../journal/journal.ts";
+import type { BidPolicy } from "../market/policy.ts";
+import type { ProviderMetrics } from "../metrics/metrics.ts";
+import type { ChainClock } from "./chain-clock.ts";
+import type { Semaphore } from "./semaphore.ts";
+/** A job's terms as its JobPosted event gave them. */
+export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number };
+
+export type StepContext = {
+  chain: ChainContext;
+  journal: Journal;
+  content: ContentStore;
+  pool: SandboxPool;
+  metrics: ProviderMetrics;
+  log: Logger;
+  policy: BidPolicy;
+  limits: ProviderLimits;
+  fault?: Fault;
+  clock: ChainClock;
+  signal: AbortSignal;
+  me: Address;
+  /** Multiaddrs of peers likely to hold job content, tried before the DHT. */
+  contentPeers: () => string[];
+  evaluations: Semaphore;
+  /** Jobs whose reveal phase the chain opened (RevealOpened seen, not settled yet): reveal without reading first. */
+  revealOpen: Set<bigint>;
+  /** Jobs whose JobAwarded this node saw (not settled yet). */
+  awardSeen: Set<bigint>;
+  /** Jobs where this node saw its own bid displaced. */
+  displaced: Set<bigint>;
+  /** Plaintext results of committed bids not sealed yet (see ensureSealed), by job; lost on a restart. */
+  unsealed: Map<bigint, { plaintext: Uint8Array; recipientPublicKey: string }>;
+  /** What a live JobPosted said about jobs not evaluated yet (the chain state at the post, no read needed). */
+  posted: Map<bigint, PostedJob>;
+  /** This node's provider record and the market's collateral ratio, shared by evaluations. */
+  reads: CachedReads;
+  /** Each job's replicas (JobPosted) or winners (JobAwarded), which size its calls' gas (chain/gas.ts). */
+  replicas: ReplicaCounts;
+  /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
+  wakeAt: (jobId: bigint, chainTime: number) => void;
+  /** Step the job again after `ms` of wall time. */
+  retryIn: (jobId: bigint, ms: number) => void;
+};
+
+/** The job's record, or undefined once its storage was reused (the job ended long ago). */
+export async function jobState(ctx: StepContext, jobId: bigint): Promise<JobInfo | undefined> {
+  try {
+    return await readJob(ctx.chain.client, ctx.chain.market, jobId);
+  } catch (err) {
+    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Our bid or replica in the job, or undefined. A reused record (JobNotFound) holds none of ours:
+ * callers then read jobState and finish the job, where a throw here retried the step forever and
+ * the job held a capacity slot (seen with fast k=1 jobs, whose records are reused within seconds).
+ */
+export async function myReplica(ctx: StepContext, jobId: bigint) {
+  let replicas;
+  try {
+    replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
+  } catch (err) {
+    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
+    throw err;
+  }
+  return replicas.find((r) => r.provider.toLowerCase() === ctx.me.toLowerCase());
+}
+
+/** Marks a job finished for us: settled (it ran its course) or lost (we never won it). */
+export function finish(ctx: StepContext, rec: JobRecord, phase: "settled" | "lost" | "failed", reason: string): false {
+  const retainUntilMs = rec.sealedCid ? Date.now() + ctx.limits.resultRetentionMs : undefined;
+  ctx.unsealed.delete(rec.jobId);
+  ctx.journal.update(rec.jobId, { phase, reason, retainUntilMs });
+  if (phase === "lost") ctx.metrics.lost.inc();
+  ctx.log.info({ jobId: rec.jobId.toString(), phase, reason }, "job finished for this node");
+  return false;
+}
+
+/**
+ * Prepares the commit: a salt, journalled with the result (and on the disk, see Journal.flush) before any transaction
+ * carries the commitment. A salt already journalled is kept (the journal never replaces one),
+ * so the commitment is always the one its salt opens.
+ */
+export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { resultCid: string; sealedCid?: string; fuelUsed: number }, phase: "committing" | "bidding" = "committing"): void {
+  const salt = rec.salt ?? randomSalt();
+  const commitment = computeCommitment(rec.jobId, ctx.me, cidDigest(parseCid(result.resultCid)), salt);
+  ctx.journal.update(rec.jobId, { phase, salt, commitment, resultCid: result.resultCid, sealedCid: result.sealedCid, fuelUsed: result.fuelUsed });
+}
+
