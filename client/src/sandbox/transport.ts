@@ -51,12 +51,29 @@ export class SharedFiles {
 }
 
 /**
+ * `value` rebuilt with `leaf` applied to every value it holds; arrays and plain objects are
+ * walked into (a leaf that replaces one is not walked further), everything else is a leaf.
+ */
+function mapLeaves(value: unknown, leaf: (v: unknown) => unknown): unknown {
+  const walk = (v: unknown): unknown => {
+    const mapped = leaf(v);
+    if (mapped !== v) return mapped;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(value);
+}
+
+/**
  * `value` with each large byte array written to a file in `dir` and replaced by its reference;
  * the names of the files written for this message alone are pushed onto `written`. Arrays and
  * plain objects are walked; everything else is kept as it is.
  */
 export function packBytes<T>(value: T, dir: string, written: string[], prefix: string, shared?: SharedFiles): T {
-  const walk = (v: unknown): unknown => {
+  return mapLeaves(value, (v) => {
     if (v instanceof Uint8Array) {
       // SharedArrayBuffers cannot cross into another process: small ones are copied.
       if (v.length < FILE_BYTES_MIN) return v.buffer instanceof SharedArrayBuffer ? v.slice() : v;
@@ -66,13 +83,8 @@ export function packBytes<T>(value: T, dir: string, written: string[], prefix: s
       written.push(path);
       return { accordFile: path, length: v.length } satisfies FileRef;
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    }
     return v;
-  };
-  return walk(value) as T;
+  }) as T;
 }
 
 /**
@@ -81,7 +93,7 @@ export function packBytes<T>(value: T, dir: string, written: string[], prefix: s
  * a shorter input.
  */
 export function unpackBytes<T>(value: T, { remove = false, arena }: { remove?: boolean; arena?: Arena } = {}): T {
-  const walk = (v: unknown): unknown => {
+  return mapLeaves(value, (v) => {
     if (isRef(v)) {
       const bytes = arena ? arena.take(v.length) : new Uint8Array(v.length);
       const fd = openSync(v.accordFile, "r");
@@ -99,13 +111,8 @@ export function unpackBytes<T>(value: T, { remove = false, arena }: { remove?: b
       if (remove) unlinkSync(v.accordFile);
       return bytes;
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    }
     return v;
-  };
-  return walk(value) as T;
+  }) as T;
 }
 
 /**
