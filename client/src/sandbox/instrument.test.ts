@@ -126,6 +126,17 @@ describe("optimistic NaN mode", () => {
     }
   });
 
+  it("repeats the run when a SIMD NaN's bits reach an integer, memory read as one, or a call", async () => {
+    // client/fixtures/wasm/nanwindow-simd.wat: the case is the argument count - 1.
+    const expected = ["7ff8000000000000", "7ff8000000000000", "0000000000000000", "000000007fc00000", "0000000000000000", "7ff8000000000000"];
+    for (const [c, want] of expected.entries()) {
+      const r = await both(job("nanwindow-simd", { args: Array(c + 1).fill("x") }));
+      expect(r.fast.status, `case ${c}`).toEqual({ kind: "exit", code: 0 });
+      expect(hex(r.fast.stdout), `case ${c}`).toBe(want);
+      expect([r.same, r.reruns], `case ${c}`).toEqual([true, 1]);
+    }
+  });
+
   it("ends a run that traps or runs out of fuel with an unchecked NaN in memory exactly as the exact mode does", async () => {
     const trap = await both(job("nanwindow", { args: Array(4).fill("x") }));
     expect(trap.fast.status).toEqual({ kind: "trap", trap: "memory_out_of_bounds" });

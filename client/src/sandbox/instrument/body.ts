@@ -5,7 +5,7 @@ import type { FuncType, ParsedModule } from "../wasm/module.ts";
 import { F32, F64, OP, readInstruction, readValtype, V128 } from "../wasm/opcodes.ts";
 import { Reader, Writer } from "../wasm/reader.ts";
 import { I32, I64 } from "./abi.ts";
-import { emitAccumulate, emitCanonicalise, emitNanCheck, exposesBits, isDeferred, isF32, MAX_ACCUMULATORS, type NanMode, scratchNeeds } from "./canonicalise.ts";
+import { type Accumulators, emitAccumulate, emitCanonicalise, emitNanCheck, exposesBits, type Lanes, lanesOf, MAX_ACCUMULATORS, type NanMode, scratchNeeds } from "./canonicalise.ts";
 import { enterFrame, exitFrame, operandGrowth } from "./frame.ts";
 import { BULK_CHARGE, endsSegment, fuelEmitter, planCharges } from "./fuel.ts";
 import { guardGrow } from "./limits.ts";
@@ -73,13 +73,13 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   // stack_overflow happens at the same call whichever module runs.
   const frameSlots = FRAME_BASE_SLOTS + localCount + pushes + (next - localCount);
   const optimistic = ctx.nan === "optimistic";
-  let sites32 = 0, sites64 = 0;
-  if (optimistic) for (const c of canon) if (isDeferred(c)) isF32(c) ? sites32++ : sites64++;
-  const acc = {
-    f32: Array.from({ length: Math.min(MAX_ACCUMULATORS, sites32) }, () => next++),
-    f64: Array.from({ length: Math.min(MAX_ACCUMULATORS, sites64) }, () => next++),
-  };
-  const nanChecks = sites32 + sites64 > 0;
+  const sites: Record<Lanes, number> = { f32: 0, f64: 0, f32x4: 0, f64x2: 0 };
+  if (optimistic) for (const c of canon) if (c) sites[lanesOf(c)]++;
+  const accOf = (lanes: Lanes) => Array.from({ length: Math.min(MAX_ACCUMULATORS, sites[lanes]) }, () => next++);
+  const acc: Accumulators = { f32: accOf("f32"), f64: accOf("f64"), f32x4: accOf("f32x4"), f64x2: accOf("f64x2") };
+  const accLanes = new Map<number, Lanes>();
+  for (const lanes of ["f32", "f64", "f32x4", "f64x2"] as const) for (const a of acc[lanes]) accLanes.set(a, lanes);
+  const nanChecks = accLanes.size > 0;
   if (frameSlots > STACK_BUDGET_SLOTS) throw new UnsupportedFeatureError(`a frame larger than the call-stack budget (${frameSlots} slots)`, where);
 
   const w = new Writer((body.end - body.start) * 2 + 64);
@@ -88,8 +88,7 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   if (scratch.f64 >= 0) extra.push(F64);
   if (scratch.v128 >= 0) extra.push(V128);
   if (bulkOps) extra.push(I32, I32);
-  for (const _ of acc.f32) extra.push(F32);
-  for (const _ of acc.f64) extra.push(F64);
+  for (const lanes of accLanes.values()) extra.push(lanes === "f32" ? F32 : lanes === "f64" ? F64 : V128);
   w.u32(groups + extra.length);
   w.bytes(bytes.subarray(skipU32(bytes, body.start), localsEnd));
   for (const t of extra) w.u32(1).byte(t);
@@ -104,14 +103,13 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
   // a loop, else or end from elsewhere, so there all are assumed.
   const pending = new Set<number>();
   const allPending = () => {
-    for (const a of acc.f32) pending.add(a);
-    for (const a of acc.f64) pending.add(a);
+    for (const a of accLanes.keys()) pending.add(a);
   };
   const checkPending = () => {
-    for (const a of pending) emitNanCheck(w, a, acc.f32.includes(a), ctx.stackGlobal);
+    for (const a of pending) emitNanCheck(w, a, accLanes.get(a)!, ctx.stackGlobal);
     pending.clear();
   };
-  let turn32 = 0, turn64 = 0;
+  const turn: Record<Lanes, number> = { f32: 0, f64: 0, f32x4: 0, f64x2: 0 };
   let seg = 0;
   depth = 1;
   for (let k = 0; k < ops.length; k++) {
@@ -135,8 +133,9 @@ export function instrumentBody(m: ParsedModule, index: number, type: FuncType, c
     if (op === OP.block || op === OP.loop || op === OP.if) depth++;
     else if (op === OP.end) depth--;
     const c = canon[k]!;
-    if (optimistic && isDeferred(c)) {
-      const a = isF32(c) ? acc.f32[turn32++ % acc.f32.length]! : acc.f64[turn64++ % acc.f64.length]!;
+    if (optimistic && c) {
+      const list = acc[lanesOf(c)];
+      const a = list[turn[lanesOf(c)]++ % list.length]!;
       emitAccumulate(w, c, scratch, a);
       pending.add(a);
     } else {

@@ -5,7 +5,8 @@
  * - exact: a select right after the producer replaces any NaN with the canonical quiet NaN
  *   (with the sign a neg/abs after the producer gave it).
  * - optimistic: the producer's result is only added into an accumulator local (up to
- *   MAX_ACCUMULATORS of each float type per function, taken in turn), which stays NaN once any
+ *   MAX_ACCUMULATORS of each float type or SIMD lane shape per function, taken in turn; a vector
+ *   add keeps a NaN in its lane), which stays NaN once any
  *   such result was a NaN (an inf + -inf sum may also make it NaN; that only costs a rerun).
  *   The value itself goes on unchanged. Before anything through which a NaN's bits could reach
  *   the result or the integer state (and so control flow, addresses, traps and fuel), the
@@ -17,7 +18,7 @@
  *   module would. Arithmetic kernels pay one add per stored value instead of a compare and
  *   branch on their critical path.
  */
-import { FC } from "../wasm/opcodes.ts";
+import { FC, FD } from "../wasm/opcodes.ts";
 import type { Writer } from "../wasm/reader.ts";
 import { NAN_DETECTED } from "./abi.ts";
 import { CANON } from "./nan.ts";
@@ -31,8 +32,14 @@ export type ScratchLocals = { f32: number; f64: number; v128: number };
  * serial chain of adds (matmul: two adds of 3-4 cycles each per iteration on one accumulator
  * took twice the loop's own time); at most MAX_ACCUMULATORS of each type.
  */
-export type Accumulators = { f32: number[]; f64: number[] };
+export type Accumulators = Record<Lanes, number[]>;
 export const MAX_ACCUMULATORS = 4;
+
+/** The value type of an accumulator, by the CANON code of what it takes. */
+export type Lanes = "f32" | "f64" | "f32x4" | "f64x2";
+export function lanesOf(c: number): Lanes {
+  return c === CANON.f32 || c === CANON.f32neg ? "f32" : c === CANON.f64 || c === CANON.f64neg ? "f64" : c === CANON.f32x4 ? "f32x4" : "f64x2";
+}
 
 /** Leaves the value on top of the stack canonical: x == x ? x : canonical NaN. */
 export function emitCanonicalise(w: Writer, c: number, s: ScratchLocals): void {
@@ -48,21 +55,41 @@ export function emitCanonicalise(w: Writer, c: number, s: ScratchLocals): void {
   }
 }
 
-/** Whether an optimistic body defers this CANON code to an accumulator (SIMD stays exact). */
-export const isDeferred = (c: number) => c !== CANON.none && c <= CANON.f64neg;
-export const isF32 = (c: number) => c === CANON.f32 || c === CANON.f32neg;
-
-/** acc += value, leaving the value on top of the stack: local.tee t; local.get acc; f.add; local.set acc; local.get t */
+/**
+ * acc += value, leaving the value on top of the stack: local.tee t; local.get acc; add;
+ * local.set acc; local.get t. A SIMD add is lane-wise, so a NaN in any lane stays in its lane.
+ */
 export function emitAccumulate(w: Writer, c: number, s: ScratchLocals, acc: number): void {
-  const [t, add] = isF32(c) ? [s.f32, 0x92] : [s.f64, 0xa0];
-  w.byte(0x22).u32(t).byte(0x20).u32(acc).byte(add).byte(0x21).u32(acc).byte(0x20).u32(t);
+  const lanes = lanesOf(c);
+  const t = lanes === "f32" ? s.f32 : lanes === "f64" ? s.f64 : s.v128;
+  w.byte(0x22).u32(t).byte(0x20).u32(acc);
+  if (lanes === "f32") w.byte(0x92);
+  else if (lanes === "f64") w.byte(0xa0);
+  else w.byte(0xfd).u32(lanes === "f32x4" ? 0xe4 : 0xf0); // f32x4.add, f64x2.add
+  w.byte(0x21).u32(acc).byte(0x20).u32(t);
 }
 
-/** if (acc != acc) { stack global = NAN_DETECTED; unreachable }, for one accumulator. */
-export function emitNanCheck(w: Writer, acc: number, f32: boolean, stackGlobal: number): void {
-  w.byte(0x20).u32(acc).byte(0x20).u32(acc).byte(f32 ? 0x5c : 0x62).byte(0x04).byte(0x40);
+/**
+ * if (acc has a NaN) { stack global = NAN_DETECTED; unreachable }, for one accumulator:
+ * acc != acc for a scalar; for a vector, not every lane equal to itself (eq, then all_true).
+ */
+export function emitNanCheck(w: Writer, acc: number, lanes: Lanes, stackGlobal: number): void {
+  w.byte(0x20).u32(acc).byte(0x20).u32(acc);
+  if (lanes === "f32") w.byte(0x5c);
+  else if (lanes === "f64") w.byte(0x62);
+  else w.byte(0xfd).u32(lanes === "f32x4" ? 0x41 : 0x47).byte(0xfd).u32(lanes === "f32x4" ? 0xa3 : 0xc3).byte(0x45); // eq, all_true, i32.eqz
+  w.byte(0x04).byte(0x40);
   w.byte(0x41).s32(NAN_DETECTED).byte(0x24).u32(stackGlobal).byte(0x00).byte(0x0b);
 }
+
+/**
+ * SIMD instructions that turn vector bits into a scalar integer: extract_lane of an integer
+ * shape, any_true, all_true, bitmask. Nothing else in SIMD can branch, trap on a value or
+ * address memory with one, so a deferred NaN's bits held in vectors (or stored from them)
+ * reach integers, control flow and the result only through these, through a store read back
+ * by an integer load, through a float lane moved to a scalar, or through a call: all checked.
+ */
+const SIMD_TO_INTEGER = new Set([0x15, 0x16, 0x18, 0x19, 0x1b, 0x1d, 0x53, 0x63, 0x64, 0x83, 0x84, 0xa3, 0xa4, 0xc3, 0xc4]);
 
 /**
  * Instructions through which a deferred NaN's bits could reach the result, integers or control
@@ -70,15 +97,18 @@ export function emitNanCheck(w: Writer, acc: number, f32: boolean, stackGlobal: 
  * host sees values and memory; every exit from a function is checked too, for the caller), integer loads (memory may hold a deferred
  * NaN's bits), float comparisons and float-to-integer conversions (a float loaded from
  * memory may be made of such bits), and every 0xFC and SIMD instruction (conversions, bulk
- * memory, v128 loads and lanes: rare enough in float loops not to be worth telling apart).
- * Float loads, stores, arithmetic, locals, globals and select only move float bits around.
+ * memory, table and reference ops: rare enough in float loops not to be worth telling apart),
+ * and the SIMD instructions that make a scalar integer of vector bits (SIMD_TO_INTEGER).
+ * Float loads, stores, arithmetic, locals, globals and select only move float bits around,
+ * and so does the rest of SIMD, which keeps its results in vectors.
  */
 export function exposesBits(op: number): boolean {
   if (op === 0x10 || op === 0x11) return true; // call, call_indirect (returns are checked on the way out)
   if (op >= 0x28 && op <= 0x35) return op !== 0x2a && op !== 0x2b; // loads other than f32/f64
   if (op >= 0x5b && op <= 0x66) return true; // float comparisons
   if ((op >= 0xa8 && op <= 0xab) || (op >= 0xae && op <= 0xb1) || op === 0xbc || op === 0xbd) return true; // trunc, reinterpret to integer
-  return op >= FC; // 0xFC and 0xFD prefixed (FD > FC)
+  if (op >= FD) return SIMD_TO_INTEGER.has(op & 0xffff);
+  return op >= FC; // 0xFC prefixed
 }
 
 /** Which scratch local kinds a function's CANON codes need: bit 1 f32, 2 f64, 4 v128. */
