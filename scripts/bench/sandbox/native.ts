@@ -2,8 +2,10 @@
  * over_native_worst: realistic workloads (client/fixtures/wasm: word frequencies, SHA-256,
  * matrix multiply, PPM box blur, each in C and Rust, and the C n-body) run warm in the sandbox
  * pool (it has run the module once) against the same source compiled natively with the same
- * compiler and flags as its .wasm (clang -O2; rustc --edition 2021 -C opt-level=3). Natives are
- * compiled here; a language whose compiler is missing is skipped with a note.
+ * compiler and flags as its .wasm (clang -O2; rustc --edition 2021 -C opt-level=3), each side
+ * with its baseline 128-bit vectors: the .wasm with SIMD128 (client/fixtures/wasm/build.sh), the
+ * native for x86-64, whose baseline has SSE2. Natives are compiled here; a language whose
+ * compiler is missing is skipped with a note.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
