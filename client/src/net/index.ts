@@ -3,3 +3,26 @@ export { createAccordNode, type AccordNode, type AccordNodeOptions } from "./nod
 export { loadOrCreatePeerKey } from "./peer-key.ts";
 export { dialProtocol, handleProtocol, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler, type ProtocolHandlerContext } from "./protocol.ts";
 export { InvalidPeerAddressError, InvalidPeerKeyError, MessageTooLargeError, ProtocolError, RemoteProtocolError } from "./errors.ts";
+export {
+  askDeclines,
+  decodeDeclinesAnswer,
+  DECLINE_STATUSES,
+  DECLINES_CONCURRENCY,
+  DECLINES_MAX_ANSWER_BYTES,
+  DECLINES_MAX_REQUEST_BYTES,
+  DECLINES_PROTOCOL,
+  DECLINES_TIMEOUT_MS,
+  describeDeclinesReply,
+  encodeDeclinesAnswer,
+  InvalidDeclinesAnswerError,
+  MAX_DECLINE_MESSAGE_CHARS,
+  MAX_DECLINE_REASONS,
+  serveDeclines,
+  type AskDeclinesParameters,
+  type DeclineCode,
+  type DeclineReason,
+  type DeclinesAnswer,
+  type DeclinesReply,
+  type DeclinesStatement,
+  type DeclineStatus,
+} from "./declines.ts";
