@@ -2,6 +2,8 @@
 // folders are nobody else's business), and only packages its own package.json declares, so that
 // installing one workspace alone gives it everything it imports.
 import { describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { importsOf, packageName, readWorkspaces, repoRoot, resolveRelative, sourceFiles, subpathOf, workspaceOf, type ImportSite } from "./boundaries/imports.ts";
 
 const workspaces = readWorkspaces(repoRoot);
@@ -43,5 +45,27 @@ describe("package boundaries", () => {
       return !(isTest(s.file) && root.declared.has(name));
     });
     expect(bad.map((s) => `${where(s)}, which ${workspaceOf(workspaces, s.file).dir}/package.json does not declare`)).toEqual([]);
+  });
+
+  it("keeps the chain actions (@accord/client/actions/chain) free of Node and the content network, so browsers and wagmi apps can load them", () => {
+    const entry = `${client.dir}/src/actions/chain/index.ts`;
+    const seen = new Set<string>();
+    const reached: ImportSite[] = [];
+    for (const stack = [entry]; stack.length; ) {
+      const file = stack.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const s of importsOf(repoRoot, file)) {
+        reached.push(s);
+        const target = s.specifier.startsWith(".") ? resolveRelative(file, s.specifier) : undefined;
+        if (target && existsSync(join(repoRoot, target))) stack.push(target);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(10);
+    const bad = reached.filter((s) => {
+      const target = s.specifier.startsWith(".") ? resolveRelative(s.file, s.specifier) : "";
+      return /^node:/.test(s.specifier) || /^(libp2p|helia|@libp2p\/|@helia\/|@chainsafe\/|datastore-|blockstore-)/.test(s.specifier) || /\/src\/(client|deployments)\.ts$|\/src\/(net|sandbox|seal)\//.test(target);
+    });
+    expect(bad.map(where)).toEqual([]);
   });
 });

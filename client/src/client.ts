@@ -10,9 +10,11 @@ import {
 } from "viem";
 import { readDeployment, type Deployment } from "./deployments.ts";
 import { BaseError } from "./errors.ts";
+export { AccountRequiredError } from "./actions/errors.ts";
 import type { AccordNode, AccordNodeOptions } from "./net/node.ts";
 import type { ResultKeyPair } from "./seal/keys.ts";
 import type { ProviderRegistry } from "./chain/providers.ts";
+import type { MarketChain } from "./actions/chain/marketChain.ts";
 
 /** How often actions poll the chain for new blocks, unless the caller says otherwise. */
 export const DEFAULT_POLLING_INTERVAL_MS = 250;
@@ -34,12 +36,16 @@ export type AccordClientConfig = {
   pollingIntervalMs?: number;
 };
 
-export type AccordClient = {
+/** A MarketChain (the chain actions take it as it is) with the requester's content node and result key. */
+export type AccordClient = MarketChain & {
   readonly chain: Chain;
   readonly account: Account | undefined;
   readonly publicClient: PublicClient;
   readonly walletClient: WalletClient | undefined;
   readonly deployment: Deployment;
+  /** The deployment's JobMarket and token, as the chain actions read them. */
+  readonly market: Address;
+  readonly token: Address;
   readonly resultKey: ResultKeyPair | undefined;
   readonly pollingIntervalMs: number;
   /** The content node, started on first call when the client was given options. */
@@ -47,15 +53,6 @@ export type AccordClient = {
   /** Stops the content node if this client started it. */
   close(): Promise<void>;
 };
-
-export class AccountRequiredError extends BaseError {
-  override name = "AccountRequiredError";
-  constructor(action: string) {
-    super(`${action} needs an account to sign with, and this client has none.`, {
-      fix: "Pass `account` to createAccordClient (CLI: set ACCORD_PRIVATE_KEY or `privateKey` in the config file).",
-    });
-  }
-}
 
 export class ContentNodeRequiredError extends BaseError {
   override name = "ContentNodeRequiredError";
@@ -77,7 +74,8 @@ export class ResultKeyRequiredError extends BaseError {
 
 /**
  * An Accord client in viem's shape: chain access plus the requester's content node and
- * result key, handed as the first argument to every action (`submitJob(client, {...})`).
+ * result key, handed as the first argument to every action (`submitJob(client, {...})`). The
+ * chain actions (`@accord/client/actions/chain`) take it, or any viem clients with the addresses.
  */
 export function createAccordClient(config: AccordClientConfig): AccordClient {
   const publicClient = createPublicClient({ chain: config.chain, transport: config.transport, pollingInterval: config.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS }) as PublicClient;
@@ -105,6 +103,8 @@ export function createAccordClient(config: AccordClientConfig): AccordClient {
     publicClient,
     walletClient,
     deployment,
+    market: deployment.jobMarket,
+    token: deployment.token,
     resultKey: config.resultKey,
     pollingIntervalMs: config.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS,
     async getNode(options = {}) {

@@ -1,6 +1,16 @@
 import { BaseError } from "../errors.ts";
 import type { JobStateName } from "../chain/constants.ts";
 
+/** A transaction or signature was asked of a client without an account to sign with. */
+export class AccountRequiredError extends BaseError {
+  override name = "AccountRequiredError";
+  constructor(action: string) {
+    super(`${action} needs an account to sign with, and this client has none.`, {
+      fix: "Give the client an account: `account` in createAccordClient, or a `walletClient` with an account for the chain actions (CLI: set ACCORD_PRIVATE_KEY or `privateKey` in the config file).",
+    });
+  }
+}
+
 /** No JobPosted event has this id: it was never issued on this deployment. */
 export class JobNotFoundError extends BaseError {
   override name = "JobNotFoundError";

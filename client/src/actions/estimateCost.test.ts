@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { escrowFor, quoteFor, suggestMaxPrice } from "./estimateCost.ts";
+import { escrowFor } from "./chain/escrow.ts";
+import { quoteFor, suggestMaxPrice } from "./estimateCost.ts";
 import { parseAmount } from "./internal/token.ts";
 import { InvalidAmountError } from "./errors.ts";
 

@@ -3,6 +3,8 @@ import type { AccordClient } from "../client.ts";
 import { BPS } from "../chain/constants.ts";
 import { readParameters } from "../chain/market.ts";
 import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
+import { MAX_REPLICAS } from "../generated/limits.ts";
+import { escrowFor } from "./chain/escrow.ts";
 import { InvalidJobParametersError } from "./errors.ts";
 import { listProviders } from "./listProviders.ts";
 
@@ -55,20 +57,14 @@ export function quoteFor(askPrice: bigint, fuel: bigint): bigint {
   return q > 0n ? q : 1n;
 }
 
-export function escrowFor(replicas: number, maxPrice: bigint, feeBps: number): { escrow: bigint; fee: bigint } {
-  const base = BigInt(replicas) * maxPrice;
-  const fee = (base * BigInt(feeBps)) / BigInt(BPS);
-  return { escrow: base + fee, fee };
-}
-
 /**
  * What a job will cost before posting it: the escrow the contract will take, and what the
  * registered providers' ask prices say it will really cost and which max price gets bids.
  */
 export async function estimateCost(client: AccordClient, parameters: EstimateCostParameters): Promise<EstimateCostReturnType> {
   const { replicas, signal } = parameters;
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16)
-    throw new InvalidJobParametersError("replicas", `${replicas} is not between 1 and 16`, "Ask for between 1 and 16 replicas.");
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
+    throw new InvalidJobParametersError("replicas", `${replicas} is not between 1 and ${MAX_REPLICAS}`, `Ask for between 1 and ${MAX_REPLICAS} replicas.`);
   const fuel = BigInt(parameters.fuel);
   const minReputation = parameters.minReputation ?? 0;
   const [params, providers] = await Promise.all([readParameters(client.publicClient, client.deployment.jobMarket), listProviders(client, { signal })]);

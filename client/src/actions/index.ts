@@ -1,41 +1,23 @@
-export { cancelJob, type CancelJobErrorType, type CancelJobParameters, type CancelJobReturnType } from "./cancelJob.ts";
-export { claim, type ClaimErrorType, type ClaimParameters, type ClaimReturnType } from "./claim.ts";
+// The chain half (postJob, cancelJob, claim, withdraw, ...) takes an AccordClient as it takes any viem clients.
+export * from "./chain/index.ts";
 export { dryRun, type DryRunErrorType, type DryRunParameters, type DryRunReturnType, type JobResult } from "./dryRun.ts";
 export * from "./errors.ts";
-export { ASK_PRICE_FUEL_UNIT, escrowFor, estimateCost, quoteFor, type EstimateCostErrorType, type EstimateCostParameters, type EstimateCostReturnType, type ProviderQuote } from "./estimateCost.ts";
+export { ASK_PRICE_FUEL_UNIT, estimateCost, quoteFor, type EstimateCostErrorType, type EstimateCostParameters, type EstimateCostReturnType, type ProviderQuote } from "./estimateCost.ts";
 export { explainNoBids, MANIFEST_FETCH_TIMEOUT_MS, PROBE_TIMEOUT_MS, type ExplainNoBidsErrorType, type ExplainNoBidsParameters, type ExplainNoBidsReturnType } from "./explainNoBids.ts";
 export { getBalance, type GetBalanceErrorType, type GetBalanceParameters, type GetBalanceReturnType } from "./getBalance.ts";
 export { getJob, type GetJobErrorType, type GetJobParameters, type GetJobReturnType } from "./getJob.ts";
 export { DEFAULT_LIST_JOBS_LIMIT, listJobs, type ListJobsErrorType, type ListJobsParameters, type ListJobsReturnType } from "./listJobs.ts";
 export { listProviders, PROVIDER_READ_CONCURRENCY, type ListProvidersErrorType, type ListProvidersParameters, type ListProvidersReturnType, type ProviderListing } from "./listProviders.ts";
-export {
-  DEFAULT_BID_WINDOW_S,
-  DEFAULT_COMMIT_WINDOW_S,
-  DEFAULT_REVEAL_WINDOW_S,
-  MAX_PRICE_UNITS,
-  MAX_REPLICAS,
-  MAX_WINDOW_S,
-  MIN_PHASE_WINDOW_S,
-  PERMIT_VALIDITY_S,
-  submitJob,
-  type SubmitJobErrorType,
-  type SubmitJobParameters,
-  type SubmitJobProgress,
-  type SubmitJobReturnType,
-} from "./submitJob.ts";
-export { MAX_JOBS_PER_SUBMIT, submitJobs, type SubmitJobsErrorType, type SubmitJobsItem, type SubmitJobsParameters, type SubmitJobsReturnType } from "./submitJobs.ts";
+export { submitJob, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobProgress, type SubmitJobReturnType } from "./submitJob.ts";
+export { submitJobs, type SubmitJobsErrorType, type SubmitJobsItem, type SubmitJobsParameters, type SubmitJobsReturnType } from "./submitJobs.ts";
 export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./waitForResult.ts";
 export { DEADLINE_CHECK_INTERVAL_MS, watchJob, type DeadlinePassedEvent, type WatchJobErrorType, type WatchJobEvent, type WatchJobParameters, type WatchJobReturnType } from "./watchJob.ts";
-export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./withdraw.ts";
 export { DEFAULT_PROGRAM_NAME, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
-export { formatAmount, getTokenInfo, parseAmount, type TokenInfo } from "./internal/token.ts";
 export { MAX_SEALED_RESULT_BYTES, RESULT_FETCH_TIMEOUT_MS, type FetchProgress } from "./internal/fetchResult.ts";
 export { UnsafeResultPathError, writeResultFiles } from "./internal/writeResult.ts";
-export { RECEIPT_TIMEOUT_MS } from "./internal/transact.ts";
 export { manifestNeedsAnnouncement, REGISTERED_PEERS_REFRESH_MS } from "./internal/announce.ts";
 // Actions take a client as their first argument, so the subpath hands out the way to make one.
 export {
-  AccountRequiredError,
   ContentNodeRequiredError,
   createAccordClient,
   DEFAULT_POLLING_INTERVAL_MS,

@@ -3,7 +3,7 @@ import type { AccordClient, ResultKeyRequiredError } from "../client.ts";
 import type { JobStateName } from "../chain/constants.ts";
 import { ContractRevertedError, type ChainRequestError } from "../chain/revert.ts";
 import type { ResultMismatchError } from "../seal/errors.ts";
-import { claim } from "./claim.ts";
+import { claim } from "./chain/claim.ts";
 import type { JobResult } from "./dryRun.ts";
 import { JobNotSucceededError, NoBidsError, WaitTimeoutError, type ResultUnavailableError } from "./errors.ts";
 import { explainNoBids } from "./explainNoBids.ts";

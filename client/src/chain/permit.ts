@@ -37,8 +37,11 @@ export function permitTypedData(p: PermitRequest) {
   };
 }
 
+/** The `Permit` struct postJobWithPermit takes. */
+export type PermitArgument = { value: bigint; deadline: bigint; v: number; r: Hex; s: Hex };
+
 /** The `Permit` argument of postJobWithPermit, from the permit's value, deadline and signature. */
-export function permitArgument(value: bigint, deadline: bigint, signature: Hex): { value: bigint; deadline: bigint; v: number; r: Hex; s: Hex } {
+export function permitArgument(value: bigint, deadline: bigint, signature: Hex): PermitArgument {
   const { r, s, v, yParity } = parseSignature(signature);
   return { value, deadline, v: Number(v ?? BigInt(yParity! + 27)), r, s };
 }

@@ -1,26 +1,27 @@
-import { erc20Abi, formatUnits, parseUnits, type PublicClient } from "viem";
-import type { AccordClient } from "../../client.ts";
+import { erc20Abi, formatUnits, parseUnits, type Address, type PublicClient } from "viem";
 import { explainChainError } from "../../chain/revert.ts";
+import type { MarketChain } from "../chain/marketChain.ts";
 import { InvalidAmountError } from "../errors.ts";
 
 export type TokenInfo = { address: `0x${string}`; decimals: number; symbol: string; name: string };
 
-const cache = new WeakMap<PublicClient, Promise<TokenInfo>>();
+const cache = new WeakMap<PublicClient, Map<Address, Promise<TokenInfo>>>();
 
-/** The settlement token's decimals and symbol, read once per client. */
-export function getTokenInfo(client: AccordClient): Promise<TokenInfo> {
-  let p = cache.get(client.publicClient);
+/** The settlement token's decimals and symbol, read once per public client. */
+export function getTokenInfo(chain: Pick<MarketChain, "publicClient" | "token">): Promise<TokenInfo> {
+  const { publicClient, token: address } = chain;
+  let tokens = cache.get(publicClient);
+  if (!tokens) cache.set(publicClient, (tokens = new Map()));
+  let p = tokens.get(address);
   if (!p) {
-    const address = client.deployment.token;
-    const read = <T>(functionName: "decimals" | "symbol" | "name") =>
-      client.publicClient.readContract({ address, abi: erc20Abi, functionName }) as Promise<T>;
+    const read = <T>(functionName: "decimals" | "symbol" | "name") => publicClient.readContract({ address, abi: erc20Abi, functionName }) as Promise<T>;
     p = Promise.all([read<number>("decimals"), read<string>("symbol"), read<string>("name")])
       .then(([decimals, symbol, name]) => ({ address, decimals: Number(decimals), symbol, name }))
       .catch((err) => {
-        cache.delete(client.publicClient);
+        tokens.delete(address);
         throw explainChainError(`Reading the settlement token at ${address}`, err);
       });
-    cache.set(client.publicClient, p);
+    tokens.set(address, p);
   }
   return p;
 }

@@ -1,8 +1,7 @@
 import type { Hash, TransactionReceipt } from "viem";
-import type { AccordClient } from "../../client.ts";
-import { AccountRequiredError } from "../../client.ts";
 import { explainChainError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
+import { signerOf, type MarketChain, type Signer } from "../chain/marketChain.ts";
 import { TransactionRevertedError } from "../errors.ts";
 
 /** Longest wait for a transaction to be mined before telling the user. */
@@ -17,6 +16,9 @@ export const GAS_HEADROOM = 10_000n;
  */
 export const POST_GAS_HEADROOM = 200_000n;
 
+/** Where a transaction is: estimated and handed to the wallet to sign and send, then sent. */
+export type TransactionProgress = { step: "sending" } | { step: "sent"; transactionHash: Hash };
+
 export type MarketWrite = {
   /** Says what failed, in words: "Posting the job". */
   action: string;
@@ -24,6 +26,7 @@ export type MarketWrite = {
   args: readonly unknown[];
   /** Gas added to 130 % of the estimate (GAS_HEADROOM, or POST_GAS_HEADROOM for a post). */
   gasHeadroom?: bigint;
+  onProgress?: (p: TransactionProgress) => void;
   signal?: AbortSignal;
 };
 
@@ -32,31 +35,33 @@ export type MarketWrite = {
  * ContractRevertedError naming the custom error (viem decodes it from the gas estimate),
  * so the user learns the rule that refused it before paying for a failed transaction.
  */
-export async function writeMarket(client: AccordClient, w: MarketWrite): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
-  if (!client.walletClient || !client.account) throw new AccountRequiredError(w.action);
+export async function writeMarket(chain: MarketChain, w: MarketWrite): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
+  const signer = signerOf(chain, w.action);
   w.signal?.throwIfAborted();
   let hash: Hash;
   try {
     const request = {
-      address: client.deployment.jobMarket,
+      address: chain.market,
       abi: jobMarketAbi,
       functionName: w.functionName as never,
       args: w.args as never,
-      account: client.account,
-      chain: client.chain,
+      account: signer.account,
+      chain: signer.walletClient.chain,
     };
     // The estimate is for the state it ran on. A post estimated while a finished job's record was
     // free to reuse, and mined after someone else took it, writes fresh slots (22,100 gas each,
     // not 5,000) and ran out of gas in a burst of posts; so leave headroom as the provider does.
     // On the last block: a "pending" estimate (the default) on a chain mining by interval made
     // the node build a block from its whole mempool for every estimate.
-    const gas = await client.publicClient.estimateContractGas({ ...request, blockTag: "latest" });
+    const gas = await chain.publicClient.estimateContractGas({ ...request, blockTag: "latest" });
     const headroom = w.gasHeadroom ?? (w.functionName.startsWith("postJob") ? POST_GAS_HEADROOM : GAS_HEADROOM);
-    hash = await sendInTurn(client, (nonce) => client.walletClient!.writeContract({ ...request, gas: (gas * 13n) / 10n + headroom, nonce }));
+    w.onProgress?.({ step: "sending" });
+    hash = await sendInTurn(chain, signer, (nonce) => signer.walletClient.writeContract({ ...request, gas: (gas * 13n) / 10n + headroom, nonce }));
   } catch (err) {
     throw explainChainError(w.action, err);
   }
-  return { hash, receipt: await waitMined(client, w.action, hash, w.signal) };
+  w.onProgress?.({ step: "sent", transactionHash: hash });
+  return { hash, receipt: await waitMined(chain, w.action, hash, w.signal) };
 }
 
 /** Times a send is retried after the node refused its nonce (taken by a transaction sent meanwhile). */
@@ -64,7 +69,7 @@ const NONCE_RETRIES = 4;
 const accountQueues = new Map<string, Promise<unknown>>();
 
 /**
- * Signs and broadcasts one transaction of the client's account at a time in this process (any
+ * Signs and broadcasts one transaction of the signer's account at a time in this process (any
  * client of the same chain and account), each with the chain's pending nonce read after the
  * previous one was broadcast: viem reads the pending count per call, so two sends at once took
  * the same nonce and the node refused one ("nonce too low", "replacement transaction
@@ -74,12 +79,12 @@ const accountQueues = new Map<string, Promise<unknown>>();
  * the refused one was sent). A wallet that manages nonces itself (json-rpc account) gets none.
  * Only the broadcast holds the queue, not the wait for the block.
  */
-export async function sendInTurn(client: AccordClient, send: (nonce: number | undefined) => Promise<Hash>): Promise<Hash> {
-  const account = client.account!;
-  const key = `${client.chain.id}:${account.address}`.toLowerCase();
+export async function sendInTurn(chain: MarketChain, signer: Signer, send: (nonce: number | undefined) => Promise<Hash>): Promise<Hash> {
+  const { account } = signer;
+  const key = `${signer.chainId}:${account.address}`.toLowerCase();
   const run = (accountQueues.get(key) ?? Promise.resolve()).then(async () => {
     for (let attempt = 0; ; attempt++) {
-      const nonce = account.type === "local" ? await client.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }) : undefined;
+      const nonce = account.type === "local" ? await chain.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }) : undefined;
       try {
         return await send(nonce);
       } catch (err) {
@@ -102,11 +107,11 @@ export function isNonceRefusal(err: unknown): boolean {
   return /nonce too low|nonce has already been used|replacement transaction underpriced|already known|known transaction|nonce.*(already|expected)|Missing or invalid parameters/i.test(text);
 }
 
-export async function waitMined(client: AccordClient, action: string, hash: Hash, signal?: AbortSignal): Promise<TransactionReceipt> {
+export async function waitMined(chain: MarketChain, action: string, hash: Hash, signal?: AbortSignal): Promise<TransactionReceipt> {
   let receipt: TransactionReceipt;
   try {
     receipt = await abortable(
-      client.publicClient.waitForTransactionReceipt({ hash, pollingInterval: client.pollingIntervalMs, timeout: RECEIPT_TIMEOUT_MS }),
+      chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: chain.pollingIntervalMs, timeout: RECEIPT_TIMEOUT_MS }),
       signal,
     );
   } catch (err) {

@@ -1,5 +1,5 @@
 import { getTokenInfo } from "../../../actions/internal/token.ts";
-import { withdraw as withdrawAll } from "../../../actions/withdraw.ts";
+import { withdraw as withdrawAll } from "../../../actions/chain/withdraw.ts";
 import { fmtTokens } from "../../output.ts";
 import type { CommandContext } from "../context.ts";
 

@@ -1,4 +1,4 @@
-import { cancelJob } from "../../../actions/cancelJob.ts";
+import { cancelJob } from "../../../actions/chain/cancelJob.ts";
 import { getTokenInfo } from "../../../actions/internal/token.ts";
 import { fmtTokens } from "../../output.ts";
 import type { CommandContext } from "../context.ts";

@@ -1,4 +1,4 @@
-import { claim as claimJob } from "../../../actions/claim.ts";
+import { claim as claimJob } from "../../../actions/chain/claim.ts";
 import type { CommandContext } from "../context.ts";
 import { parseId } from "./args.ts";
 

@@ -1,0 +1,72 @@
+import type { CID } from "multiformats/cid";
+import { cidToHex } from "../../chain/cidBytes.ts";
+import { MAX_BID_WINDOW_SECONDS, MAX_PHASE_WINDOW_SECONDS, MAX_PRICE_UNITS, MAX_REPLICAS, MAX_REPUTATION_BPS, MIN_PHASE_WINDOW_SECONDS } from "../../generated/limits.ts";
+import { InvalidJobParametersError } from "../errors.ts";
+
+/** Defaults: award on fill, and phase windows generous enough for a slow provider. */
+export const DEFAULT_BID_WINDOW_S = 0;
+export const DEFAULT_COMMIT_WINDOW_S = 600;
+export const DEFAULT_REVEAL_WINDOW_S = 600;
+
+/** What a requester offers for a job, as postJob's JobParams carries it (docs/PROTOCOL.md, "Parameters and bounds"). */
+export type JobOffer = {
+  /** k: independent runs, 1..MAX_REPLICAS. */
+  replicas: number;
+  /** m: identical results needed, k/2 < m <= k (default: the smallest majority). */
+  quorum?: number;
+  /** Most paid to one provider for one replica, in token units (see parseAmount). */
+  maxPrice: bigint;
+  /** Seconds of bidding; 0 (default) awards the job as soon as k bids are in. */
+  bidWindow?: number;
+  commitWindow?: number;
+  revealWindow?: number;
+  /** Lowest provider reputation, basis points (0..MAX_REPUTATION_BPS). */
+  minReputation?: number;
+};
+
+/** A job ready to post: its terms and the CID of its manifest, already where providers can fetch it. */
+export type PostableJob = JobOffer & { manifestCid: CID };
+
+const DAY_S = 86_400;
+
+/**
+ * Checks a job's terms against the contract's bounds (generated from contracts/libraries/Limits.sol),
+ * before any transaction; returns the quorum. `at` prefixes the field in errors ("jobs[2].").
+ */
+export function checkJobOffer(p: JobOffer, at = ""): number {
+  const bad = (field: string, problem: string, fix: string) => new InvalidJobParametersError(at + field, problem, fix);
+  const k = p.replicas;
+  if (!Number.isInteger(k) || k < 1 || k > MAX_REPLICAS) throw bad("replicas", `${k} is not between 1 and ${MAX_REPLICAS}`, `Ask for between 1 and ${MAX_REPLICAS} replicas.`);
+  const m = p.quorum ?? Math.floor(k / 2) + 1;
+  if (!Number.isInteger(m) || m <= k / 2 || m > k)
+    throw bad("quorum", `${m} of ${k} is not a majority`, `Pick a quorum above half the replicas and at most ${k} (e.g. ${Math.floor(k / 2) + 1}).`);
+  if (typeof p.maxPrice !== "bigint" || p.maxPrice <= 0n || p.maxPrice > MAX_PRICE_UNITS)
+    throw bad("maxPrice", `${p.maxPrice} token units is out of range`, "Offer a positive price per replica (estimateCost suggests one).");
+  const window = (field: string, v: number | undefined, min: number, max: number) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max))
+      throw bad(field, `${v} s is outside ${min}..${max} s`, `Pick ${field} between ${min} seconds and ${max / DAY_S} days.`);
+  };
+  window("bidWindow", p.bidWindow, 0, MAX_BID_WINDOW_SECONDS);
+  window("commitWindow", p.commitWindow, MIN_PHASE_WINDOW_SECONDS, MAX_PHASE_WINDOW_SECONDS);
+  window("revealWindow", p.revealWindow, MIN_PHASE_WINDOW_SECONDS, MAX_PHASE_WINDOW_SECONDS);
+  const r = p.minReputation ?? 0;
+  if (!Number.isInteger(r) || r < 0 || r > MAX_REPUTATION_BPS)
+    throw bad("minReputation", `${r} is not 0..${MAX_REPUTATION_BPS} basis points`, "Pass a reputation in basis points, e.g. 5000 for 50 %.");
+  return m;
+}
+
+/** The JobParams struct postJob takes: the terms checked, the defaults filled in. */
+export function jobParamsOf(job: PostableJob, at = "") {
+  const quorum = checkJobOffer(job, at);
+  return {
+    manifestCid: cidToHex(job.manifestCid),
+    replicas: job.replicas,
+    quorum,
+    maxPrice: job.maxPrice,
+    bidWindow: job.bidWindow ?? DEFAULT_BID_WINDOW_S,
+    commitWindow: job.commitWindow ?? DEFAULT_COMMIT_WINDOW_S,
+    revealWindow: job.revealWindow ?? DEFAULT_REVEAL_WINDOW_S,
+    minReputation: job.minReputation ?? 0,
+  };
+}
+export type JobParams = ReturnType<typeof jobParamsOf>;
