@@ -1,19 +1,32 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
-// One runner for every package: unit tests sit beside their code, cross-package and
-// contract tests in test/. Files run in parallel across the machine's 2 cores; tests
-// inside a file run in order because most of them share a chain or a node.
+// Two projects. unit: tests beside their code (client/src, provider-node/src) and static
+// checks of the tree; they start at most local libp2p nodes and sandbox pools, never a chain
+// or a daemon, and run in well under a minute (`npm run test:unit`). integration: test/ and
+// web/test, which start Hardhat or anvil chains, provider daemons, CLI processes and chromium.
+// Files run in parallel across the machine's cores; tests inside a file run in order because
+// most of them share a chain or a node.
+const shared = { testTimeout: 60_000, hookTimeout: 120_000, pool: "forks" } as const;
+
 export default defineConfig({
   test: {
-    include: [
-      "test/**/*.test.ts",
-      "client/src/**/*.test.ts",
-      "provider-node/src/**/*.test.ts",
-      "web/test/**/*.test.ts",
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: "unit",
+          include: ["client/src/**/*.test.ts", "provider-node/src/**/*.test.ts", "test/api-boundaries.test.ts"],
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: "integration",
+          include: ["test/**/*.test.ts", "web/test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/api-boundaries.test.ts"],
+        },
+      },
     ],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: "forks",
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
   },
 });
