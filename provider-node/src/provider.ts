@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Address } from "viem";
-import { createAccordNode, type AccordNode } from "@accord/client/net";
+import { createAccordNode, serveDeclines, type AccordNode } from "@accord/client/net";
 import { readProvider } from "@accord/client/chain";
 import { createSandboxPool, type SandboxPool } from "@accord/client/sandbox";
 import { parseCid } from "@accord/client/content";
@@ -118,6 +118,8 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       contentPeers: directContentPeers(node.libp2p, providerPeers, limits.maxDirectContentPeers),
     });
     cleanups.push(() => driver.idle());
+    // Requesters ask why this node has not bid for their job (DECLINES_PROTOCOL): answered from memory and the journal.
+    await serveDeclines(node, (jobId) => driver.declinesStatement(jobId));
     if (config.fault) log.warn({ fault: config.fault }, "FAULT MODE: this node misbehaves on purpose and will be slashed (tests and demos only)");
 
     const nodeAddrs = () => (config.announce?.length ? config.announce : node.multiaddrs.map((a) => a.toString()));

@@ -18,6 +18,7 @@ import type { BidPolicy } from "../market/policy.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
 import type { ChainClock } from "./chain-clock.ts";
 import type { Semaphore } from "./semaphore.ts";
+import type { DeclineBook, WaitingJob } from "./waiting.ts";
 /** A job's terms as its JobPosted event gave them. */
 export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number };
 
@@ -47,6 +48,12 @@ export type StepContext = {
   unsealed: Map<bigint, { plaintext: Uint8Array; recipientPublicKey: string }>;
   /** What a live JobPosted said about jobs not evaluated yet (the chain state at the post, no read needed). */
   posted: Map<bigint, PostedJob>;
+  /** Jobs that wait for capacity (see waiting.ts), still in the evaluating phase. */
+  waiting: Map<bigint, WaitingJob>;
+  /** Active bids per open job, counted from the market's events (any provider's), for waitingOrder. */
+  bids: Map<bigint, number>;
+  /** Structured reasons of declined jobs, told to requesters over DECLINES_PROTOCOL. */
+  declineBook: DeclineBook;
   /** This node's provider record and the market's collateral ratio, shared by evaluations. */
   reads: CachedReads;
   /** Each job's replicas (JobPosted) or winners (JobAwarded), which size its calls' gas (chain/gas.ts). */

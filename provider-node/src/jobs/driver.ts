@@ -10,8 +10,11 @@ import { ReplicaCounts } from "../chain/gas.ts";
 import type { StepContext } from "./context.ts";
 import { Semaphore } from "./semaphore.ts";
 import { runStep } from "./steps.ts";
+import { CAPACITY_PHASES } from "../journal/phases.ts";
+import type { DeclinesStatement } from "@accord/client/net";
+import { DeclineBook, declinesStatement, waitingOrder } from "./waiting.ts";
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "unsealed" | "reads" | "replicas"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "unsealed" | "reads" | "replicas" | "waiting" | "bids" | "declineBook"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -26,6 +29,10 @@ export class JobDriver {
   private readonly wakeTimes = new Map<bigint, number>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly ctx: StepContext;
+  /** The node's load when the waiting jobs were last decided again (see reconsiderWaiting). */
+  private lastLoad = "";
+  /** Bumped by events that may free this node's stake (its bids displaced, its replicas settled). */
+  private stakeEvents = 0;
 
   constructor(options: JobDriverOptions) {
     this.o = options;
@@ -38,6 +45,9 @@ export class JobDriver {
       posted: new Map(),
       unsealed: new Map(),
       replicas: new ReplicaCounts(),
+      waiting: new Map(),
+      bids: new Map(),
+      declineBook: new DeclineBook(),
       reads: new CachedReads(options.chain, options.me, { ownMaxAgeMs: options.limits.ownRecordMaxAgeMs, parametersMaxAgeMs: options.limits.marketParametersMaxAgeMs }),
       wakeAt: (jobId, chainTime) => {
         const prev = this.wakeTimes.get(jobId);
@@ -91,7 +101,7 @@ export class JobDriver {
     } while (this.again.has(jobId) && !this.o.signal.aborted);
   }
 
-  /** Pokes the jobs waiting for a chain time that has come. */
+  /** Pokes the jobs waiting for a chain time that has come, and the jobs waiting for capacity if it may have freed. */
   tick(): void {
     const now = this.o.clock.now();
     for (const [jobId, at] of this.wakeTimes) {
@@ -100,6 +110,32 @@ export class JobDriver {
         this.poke(jobId);
       }
     }
+    this.reconsiderWaiting(now);
+  }
+
+  /**
+   * Jobs held for capacity are decided again when the node's load changed since the last time
+   * (a run finished, a bid was lost or settled, stake freed) and when their bid deadline passes
+   * (to decline them). They are poked in waitingOrder: each decision takes the slot it finds
+   * free before the next one looks (the steps resolve in the order they were started), so the
+   * job that needs a bid most gets it.
+   */
+  private reconsiderWaiting(now: number): void {
+    const { waiting } = this.ctx;
+    if (!waiting.size) return;
+    const queued = this.o.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
+    const load = `${queued.length}:${queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0)}:${this.stakeEvents}`;
+    const changed = load !== this.lastLoad;
+    this.lastLoad = load;
+    for (const jobId of waitingOrder(waiting, this.ctx.bids, this.o.me)) {
+      const w = waiting.get(jobId)!;
+      if (changed || now >= w.job.bidDeadline || this.ctx.awardSeen.has(jobId)) this.poke(jobId);
+    }
+  }
+
+  /** What this node tells a requester about `jobId` over DECLINES_PROTOCOL. */
+  declinesStatement(jobId: bigint): DeclinesStatement {
+    return declinesStatement(jobId, { me: this.o.me, journal: this.o.journal, waiting: this.ctx.waiting, book: this.ctx.declineBook });
   }
 
   /** After a start: every job the journal says is unfinished gets a step. */
@@ -143,8 +179,13 @@ export class JobDriver {
         }
         return;
       }
+      case "bid":
+        this.ctx.bids.set(jobId, (this.ctx.bids.get(jobId) ?? 0) + 1);
+        return;
       case "bidDisplaced":
+        this.ctx.bids.set(jobId, Math.max(0, (this.ctx.bids.get(jobId) ?? 0) - 1));
         if (mine) {
+          this.stakeEvents += 1;
           this.ctx.displaced.add(jobId);
           this.ctx.unsealed.delete(jobId);
           const rec = journal.get(jobId);
@@ -156,6 +197,7 @@ export class JobDriver {
         }
         return;
       case "replicaSettled":
+        if (mine) this.stakeEvents += 1;
         if (mine) this.recordSettlement(jobId, ev.outcome, ev.paid, ev.slashed);
         return;
       case "revealOpened":
@@ -168,6 +210,9 @@ export class JobDriver {
         this.ctx.displaced.delete(jobId);
         this.ctx.unsealed.delete(jobId);
         this.ctx.replicas.delete(jobId);
+        this.ctx.bids.delete(jobId);
+        // Cancelled or expired: a waiting job is evaluated afresh, which reads the job and declines it.
+        this.ctx.waiting.delete(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
       case "awarded":
@@ -175,6 +220,7 @@ export class JobDriver {
           // Settlement loops over the winners, which may be fewer than the replicas asked for.
           this.ctx.replicas.set(jobId, ev.winners);
           this.ctx.awardSeen.add(jobId);
+          this.ctx.bids.delete(jobId);
           this.poke(jobId);
         }
         return;

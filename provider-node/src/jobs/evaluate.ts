@@ -4,10 +4,13 @@ import { InvalidManifestError } from "@accord/client/manifest";
 import { InvalidJobError, InvalidModuleError } from "@accord/client/sandbox";
 import type { JobRecord } from "../journal/journal.ts";
 import { CAPACITY_PHASES } from "../journal/phases.ts";
-import { decideBid, precheck, type BidJob } from "../market/policy.ts";
+import type { Manifest } from "@accord/client/manifest";
+import type { DeclineReason } from "@accord/client/net";
+import { decideBid, precheck, type BidInputs, type BidJob } from "../market/policy.ts";
 import { executeJob } from "../work/execute.ts";
 import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
 import { journalCommitment, type StepContext } from "./context.ts";
+import type { WaitingJob } from "./waiting.ts";
 
 /** Errors that mean "this job is bad", not "try again": they decline the job with their message. */
 function isJobProblem(err: unknown): boolean {
@@ -21,20 +24,34 @@ function isJobProblem(err: unknown): boolean {
   );
 }
 
-function decline(ctx: StepContext, rec: JobRecord, rule: string, reason: string): false {
-  ctx.journal.update(rec.jobId, { phase: "declined", reason });
-  ctx.metrics.declines.inc({ rule });
-  ctx.log.info({ jobId: rec.jobId.toString(), rule, reason }, "declined job");
+/** The metric label of a decline: its rule for policy declines, "content" for what could not be fetched or loaded. */
+function ruleOf(reason: DeclineReason): string {
+  if (reason.code === "policy") return reason.rule;
+  if (reason.code === "manifest") return "content";
+  return reason.code;
+}
+
+function decline(ctx: StepContext, rec: JobRecord, reason: DeclineReason): false {
+  ctx.waiting.delete(rec.jobId);
+  ctx.declineBook.set(rec.jobId, [reason]);
+  ctx.journal.update(rec.jobId, { phase: "declined", reason: reason.message });
+  ctx.metrics.declines.inc({ rule: ruleOf(reason) });
+  ctx.log.info({ jobId: rec.jobId.toString(), rule: ruleOf(reason), reason: reason.message }, "declined job");
   return false;
 }
+
+const policyDecline = (rule: string, message: string): DeclineReason => ({ code: "policy", rule, message });
 
 /**
  * Decides whether to bid for a newly posted job: cheap checks first (lists, deadline,
  * reputation), then the manifest and inputs are fetched within this node's limits and the
  * module validated, then price and capacity. Ends in "bidding" (the bid is sent by the next
- * step) or "declined" with the reason in the journal and the log.
+ * step), "declined" with the reason in the journal and the log, or, when only the node's load
+ * stands in the way, waiting in ctx.waiting to be decided again (reconsider).
  */
 export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolean> {
+  const waiting = ctx.waiting.get(rec.jobId);
+  if (waiting) return reconsider(ctx, rec, waiting);
   try {
     return await evaluateJob(ctx, rec);
   } finally {
@@ -54,10 +71,12 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     try {
       info = await readJob(chain.client, chain.market, rec.jobId);
     } catch (err) {
-      if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return decline(ctx, rec, "gone", "the job no longer exists");
+      if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return decline(ctx, rec, policyDecline("gone", "the job no longer exists"));
       throw err;
     }
-    if (info.state !== "Open") return decline(ctx, rec, "closed", `the job is ${info.state}, no longer taking bids`);
+    if (info.state !== "Open") return decline(ctx, rec, policyDecline("bidding-closed", `the job is ${info.state}, no longer taking bids`));
+    ctx.bids.set(rec.jobId, info.bids);
+    ctx.replicas.set(rec.jobId, info.replicas);
     job = {
       requester: info.requester,
       maxPrice: info.maxPrice,
@@ -67,45 +86,98 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
       collateralRatioBps: info.collateralRatioBps,
     };
   }
-  const { info: me, readAtMs } = await ctx.reads.ownRecord();
-  if (!me.registered) return decline(ctx, rec, "unregistered", "this node is not registered (run `accord-provider register`)");
+  const { info: me } = await ctx.reads.ownRecord();
+  if (!me.registered) return decline(ctx, rec, policyDecline("unregistered", "this node is not registered (run `accord-provider register`)"));
   const early = precheck(job, { chainNow: ctx.clock.now(), reputation: me.score }, policy);
-  if (early) return decline(ctx, rec, "precheck", early);
+  if (early) return decline(ctx, rec, early);
 
   // Fetching may not outlast the bidding itself.
-  const secondsLeft = Math.max(1, job.bidDeadline - ctx.clock.now());
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(secondsLeft * 1000)]);
+  const signal = bidSignal(ctx, job);
   let loaded;
   try {
-    loaded = await ctx.evaluations.use(async () => {
-      const load = { content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal };
-      const manifest = await fetchManifest(load);
-      return loadJob(load, manifest);
-    });
+    loaded = await ctx.evaluations.use(() => load(ctx, rec, signal));
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    if (isJobProblem(err)) return decline(ctx, rec, "content", (err as { shortMessage?: string }).shortMessage ?? (err as Error).message);
-    if (signal.aborted) return decline(ctx, rec, "content", "the manifest and inputs could not be fetched before the bid deadline");
+    if (isJobProblem(err)) {
+      const error = (err as { shortMessage?: string }).shortMessage ?? (err as Error).message;
+      return decline(ctx, rec, { code: "manifest", message: `the job cannot be run here: ${error}`, error });
+    }
+    if (signal.aborted) {
+      const error = "the manifest and inputs could not be fetched before the bid deadline";
+      return decline(ctx, rec, { code: "manifest", message: error, error });
+    }
     throw err;
   }
 
   // The k bids came in while we fetched: the job is no longer ours to win.
-  if (ctx.awardSeen.has(rec.jobId)) return decline(ctx, rec, "closed", "the job was awarded before this node could bid");
-  // From here to the journal write there is no await, so concurrent evaluations see each other's reservations.
+  if (ctx.awardSeen.has(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", "the job was awarded before this node could bid"));
+  const inputs = { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes };
+  const decided = await decide(ctx, rec, job, loaded.manifest, inputs);
+  if (!decided) return false;
+  if (speculates(ctx, loaded.manifest.limits.fuel)) await runBeforeBid(ctx, rec, loaded, signal);
+  return true;
+}
+
+/**
+ * A waiting job, decided again because the node's load changed (JobDriver.reconsiderWaiting).
+ * Nothing is fetched or read but the node's own record: the terms and manifest are the ones
+ * it evaluated, and the bid's simulation refuses a job that is no longer open.
+ */
+async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Promise<boolean> {
+  if (ctx.awardSeen.has(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", `the job was awarded to others while this node waited (${w.reason.message})`));
+  if (ctx.clock.now() >= w.job.bidDeadline) return decline(ctx, rec, { ...w.reason, message: `bidding closed while this node waited: ${w.reason.message}` });
+  if (!(await decide(ctx, rec, w.job, w.manifest, w.inputs))) return false;
+  ctx.log.info({ jobId: rec.jobId.toString(), waitedFor: w.reason.code }, "bidding for a job that waited for capacity");
+  if (speculates(ctx, w.manifest.limits.fuel)) {
+    const signal = bidSignal(ctx, w.job);
+    try {
+      // Already fetched and validated at the evaluation: local reads.
+      const loaded = await ctx.evaluations.use(() => load(ctx, rec, signal));
+      await runBeforeBid(ctx, rec, loaded, signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      ctx.log.warn({ jobId: rec.jobId.toString(), err: (err as Error).message }, "could not load the job again to run it before the bid; bidding without a commitment");
+    }
+  }
+  return true;
+}
+
+/**
+ * Price and capacity against the node's state now. Bids ("bidding"), waits (ctx.waiting) or
+ * declines; returns whether it bids. From the journal read to its write there is no await, so
+ * concurrent evaluations see each other's reservations.
+ */
+async function decide(ctx: StepContext, rec: JobRecord, job: BidJob, manifest: Manifest, inputs: BidInputs): Promise<boolean> {
+  const { info: me, readAtMs } = await ctx.reads.ownRecord();
   const active = ctx.journal.active();
   // A job already run for a committed bid holds no sandbox time any more.
   const queued = active.filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
   const decision = decideBid(
     job,
-    loaded.manifest,
-    { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes },
+    manifest,
+    inputs,
     { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(active, readAtMs, job.collateralRatioBps), queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
-    policy,
+    ctx.policy,
   );
-  if (!decision.bid) return decline(ctx, rec, ruleOf(decision.reason), decision.reason);
-  ctx.journal.update(rec.jobId, { phase: "bidding", price: decision.price, estRunMs: decision.estRunMs });
-  if (speculates(ctx, loaded.manifest.limits.fuel)) await runBeforeBid(ctx, rec, loaded, signal);
-  return true;
+  if (decision.bid) {
+    ctx.waiting.delete(rec.jobId);
+    ctx.journal.update(rec.jobId, { phase: "bidding", price: decision.price, estRunMs: decision.estRunMs });
+    return true;
+  }
+  if (!decision.retry) return decline(ctx, rec, decision.reason);
+  if (!ctx.waiting.has(rec.jobId)) ctx.log.info({ jobId: rec.jobId.toString(), rule: decision.reason.code, reason: decision.reason.message }, "waiting for capacity to bid");
+  ctx.waiting.set(rec.jobId, { job, manifest, inputs, replicas: ctx.replicas.get(rec.jobId) ?? 1, holdsSlot: !speculates(ctx, manifest.limits.fuel), reason: decision.reason });
+  return false;
+}
+
+function bidSignal(ctx: StepContext, job: BidJob): AbortSignal {
+  const secondsLeft = Math.max(1, job.bidDeadline - ctx.clock.now());
+  return AbortSignal.any([ctx.signal, AbortSignal.timeout(secondsLeft * 1000)]);
+}
+
+async function load(ctx: StepContext, rec: JobRecord, signal: AbortSignal): Promise<LoadedJob> {
+  const p = { content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal };
+  return loadJob(p, await fetchManifest(p));
 }
 
 /**
@@ -146,11 +218,4 @@ function reservedCollateral(active: readonly JobRecord[], readAtMs: number, rati
   return active
     .filter((r) => r.phase === "bidding" || (r.phase === "bid" && r.updatedAtMs >= readAtMs))
     .reduce((n, r) => n + ((r.price ?? 0n) * BigInt(ratioBps)) / 10_000n, 0n);
-}
-
-function ruleOf(reason: string): string {
-  if (reason.includes("capacity") || reason.includes("commit window") || reason.includes("backstop")) return "capacity";
-  if (reason.includes("pays at most")) return "price";
-  if (reason.includes("stake")) return "stake";
-  return "limits";
 }

@@ -34,23 +34,35 @@ describe("decideBid", () => {
   });
 
   it.each([
-    ["deny list", { job: { ...job }, policy: { ...policy, denyRequesters: ["0x00000000000000000000000000000000000000AA" as const] } }, /deny list/],
-    ["allow list", { policy: { ...policy, allowRequesters: ["0x00000000000000000000000000000000000000bb" as const] } }, /allow list/],
-    ["closed bidding", { state: { ...state, chainNow: 1_000 } }, /bidding closed/],
-    ["low reputation", { job: { ...job, minReputation: 6_000 } }, /reputation 6000/],
-    ["fuel over limit", { manifest: manifest({ fuel: PROVIDER_LIMITS.maxJobFuel + 1 }) }, /maxJobFuel/],
-    ["memory over limit", { manifest: manifest({ memoryPages: PROVIDER_LIMITS.maxJobMemoryPages + 1 }) }, /maxJobMemoryPages/],
-    ["result over limit", { manifest: manifest({ outputBytes: PROVIDER_LIMITS.maxResultBytes }) }, /maxResultBytes/],
-    ["big module", { inputs: { moduleBytes: PROVIDER_LIMITS.maxModuleBytes + 1, inputBytes: 0 } }, /maxModuleBytes/],
-    ["big inputs", { inputs: { moduleBytes: 1, inputBytes: PROVIDER_LIMITS.maxInputBytes + 1 } }, /maxInputBytes/],
-    ["price above max", { job: { ...job, maxPrice: 1_001n } }, /pays at most 1001.*asks 1002/],
-    ["too little free stake", { state: { ...state, freeStake: 1_001n } }, /only 1001 stake is free/],
-    ["full queue", { state: { ...state, queuedJobs: 8 } }, /at capacity/],
-    ["queue past the commit window", { state: { ...state, queuedJobs: 3, queuedRunMs: 60_000 } }, /commit window/],
-    ["fuel past the backstop", { manifest: manifest({ fuel: 5_000_000_000, wallClockMs: 1_000 }) }, /wall-clock backstop/],
-  ])("declines for %s, naming the rule", (_, over: any, reason) => {
+    ["deny list", { job: { ...job }, policy: { ...policy, denyRequesters: ["0x00000000000000000000000000000000000000AA" as const] } }, "policy", /deny list/],
+    ["allow list", { policy: { ...policy, allowRequesters: ["0x00000000000000000000000000000000000000bb" as const] } }, "policy", /allow list/],
+    ["closed bidding", { state: { ...state, chainNow: 1_000 } }, "policy", /bidding closed/],
+    ["low reputation", { job: { ...job, minReputation: 6_000 } }, "policy", /reputation 6000/],
+    ["fuel over limit", { manifest: manifest({ fuel: PROVIDER_LIMITS.maxJobFuel + 1 }) }, "limits", /maxJobFuel/],
+    ["memory over limit", { manifest: manifest({ memoryPages: PROVIDER_LIMITS.maxJobMemoryPages + 1 }) }, "limits", /maxJobMemoryPages/],
+    ["result over limit", { manifest: manifest({ outputBytes: PROVIDER_LIMITS.maxResultBytes }) }, "limits", /maxResultBytes/],
+    ["big module", { inputs: { moduleBytes: PROVIDER_LIMITS.maxModuleBytes + 1, inputBytes: 0 } }, "limits", /maxModuleBytes/],
+    ["big inputs", { inputs: { moduleBytes: 1, inputBytes: PROVIDER_LIMITS.maxInputBytes + 1 } }, "limits", /maxInputBytes/],
+    ["price above max", { job: { ...job, maxPrice: 1_001n } }, "price", /pays at most 1001.*asks 1002/],
+    ["too little free stake", { state: { ...state, freeStake: 1_001n } }, "stake", /only 1001 stake is free/],
+    ["full queue", { state: { ...state, queuedJobs: 8 } }, "capacity", /at capacity/],
+    ["queue past the commit window", { state: { ...state, queuedJobs: 3, queuedRunMs: 60_000 } }, "capacity", /commit window/],
+    ["fuel past the backstop", { manifest: manifest({ fuel: 5_000_000_000, wallClockMs: 1_000 }) }, "backstop", /wall-clock backstop/],
+    ["a commit window too short for the job alone", { job: { ...job, maxPrice: 10n ** 6n }, manifest: manifest({ fuel: 40_000_000_000 }) }, "window", /commit window of at least 80 s/],
+  ])("declines for %s, naming the rule", (_, over: any, code, reason) => {
     const d = decideBid(over.job ?? job, over.manifest ?? manifest(), over.inputs ?? inputs, over.state ?? state, over.policy ?? policy);
-    expect(d.bid).toBe(false);
-    expect((d as { reason: string }).reason).toMatch(reason);
+    if (d.bid) throw new Error("expected a decline");
+    expect(d.reason.code).toBe(code);
+    expect(d.reason.message).toMatch(reason);
+    // Only the rules that depend on the node's load are worth deciding again while bidding is open.
+    expect(d.retry).toBe(code === "capacity" || code === "stake");
+  });
+
+  it("tells the price with its parts, and the commit window the job would need", () => {
+    const d = decideBid({ ...job, maxPrice: 1_001n }, manifest(), inputs, state, policy);
+    expect(d).toMatchObject({ bid: false, reason: { code: "price", maxPrice: "1001", price: "1002", breakdown: { fuel: "1000", memory: "1", input: "1", minPrice: "1" } } });
+    // 40e9 fuel at 1e9/s is 40 s of running; half the window is planned for it, so 80 s.
+    const w = decideBid({ ...job, maxPrice: 10n ** 6n }, manifest({ fuel: 40_000_000_000 }), inputs, state, policy);
+    expect(w).toMatchObject({ bid: false, reason: { code: "window", commitWindowSeconds: 60, needSeconds: 80, estRunMs: 40_000 } });
   });
 });
