@@ -1,12 +1,12 @@
 // `npm start`: the whole Accord marketplace on 127.0.0.1. Ctrl-C stops everything it started.
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
-import { DEFAULT_RPC_PORT } from "./devnet/chain.ts";
+import { CHAIN_ENGINES, DEFAULT_RPC_PORT, type ChainEngine } from "./devnet/chain.ts";
 import { DEVNET_DIR, FAULT_KINDS, startDevnet, type Devnet, type FaultKind } from "./devnet/devnet.ts";
 
 const USAGE = `Usage: npm start -- [options]
 
-Starts a local marketplace: a Hardhat chain, the contracts (Hardhat Ignition), provider daemons
+Starts a local marketplace: a chain (Hardhat's node, or anvil), the contracts (Hardhat Ignition), provider daemons
 with stakes, the web app, and one sample job posted and settled.
 
   --providers N           provider daemons to run (default 3, at most 8)
@@ -14,6 +14,9 @@ with stakes, the web app, and one sample job posted and settled.
                           KIND: ${FAULT_KINDS.join(", ")}; repeatable
   --no-web                do not start the web app
   --no-sample             do not post the sample job
+  --chain NODE            the chain's node: hardhat (default) or anvil (Foundry's, from npm)
+  --block-time S          mine a block every S seconds, several transactions a block as on a
+                          live chain (default: a block per transaction, at once)
   --rpc-port PORT         the chain's port (default ${DEFAULT_RPC_PORT})
   --token-decimals N      decimals of the test token (default 6)`;
 
@@ -25,6 +28,8 @@ try {
       fault: { type: "string", multiple: true, default: [] },
       "no-web": { type: "boolean" },
       "no-sample": { type: "boolean" },
+      chain: { type: "string", default: "hardhat" },
+      "block-time": { type: "string" },
       "rpc-port": { type: "string", default: String(DEFAULT_RPC_PORT) },
       "token-decimals": { type: "string", default: "6" },
       help: { type: "boolean", short: "h" },
@@ -49,6 +54,16 @@ for (const f of values.fault) {
   faults[Number(m[1])] = m[2] as FaultKind;
 }
 
+if (!(CHAIN_ENGINES as readonly string[]).includes(values.chain)) {
+  console.error(`npm start: --chain ${values.chain} is not one of ${CHAIN_ENGINES.join(", ")}.`);
+  process.exit(2);
+}
+const blockTime = values["block-time"] === undefined ? undefined : Number(values["block-time"]);
+if (blockTime !== undefined && !(Number.isInteger(blockTime) && blockTime > 0)) {
+  console.error(`npm start: --block-time ${values["block-time"]} is not a whole number of seconds above 0 (try 2).`);
+  process.exit(2);
+}
+
 let devnet: Devnet | undefined;
 let stopping = false;
 async function shutdown(code: number) {
@@ -66,6 +81,8 @@ const t0 = Date.now();
 try {
   devnet = await startDevnet({
     rpcPort: Number(values["rpc-port"]),
+    chain: values.chain as ChainEngine,
+    blockTime,
     providers: Number(values.providers),
     faults,
     web: !values["no-web"],
@@ -86,7 +103,7 @@ const lines = [
   "",
   `Accord is running locally (up in ${((Date.now() - t0) / 1000).toFixed(0)} s).`,
   "",
-  `  chain        ${d.chain.rpcUrl}  (chain id ${d.deployment.chainId})`,
+  `  chain        ${d.chain.rpcUrl}  (chain id ${d.deployment.chainId}, ${d.chain.engine}, ${d.chain.blockTime ? `a block every ${d.chain.blockTime} s` : "a block per transaction"})`,
   `  JobMarket    ${d.deployment.jobMarket}`,
   `  token        ${d.deployment.token}  (tUSD)`,
   `  addresses    ${rel(d.deploymentFile)}`,

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Address } from "viem";
 import type { Deployment } from "../../client/src/deployments.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "./accounts.ts";
-import { DEFAULT_RPC_PORT, rpcAnswers, startChain, type Chain } from "./chain.ts";
+import { DEFAULT_RPC_PORT, rpcAnswers, startChain, type Chain, type ChainEngine } from "./chain.ts";
 import { deployAccord, writeDeployment } from "./deploy.ts";
 import { runNode, startNode, type Managed } from "./processes.ts";
 
@@ -30,6 +30,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type DevnetOptions = {
   rpcPort?: number;
+  /** The chain's node: Hardhat's (default) or anvil. */
+  chain?: ChainEngine;
+  /** Seconds between blocks, several transactions a block as on a live chain; absent: a block per transaction. */
+  blockTime?: number;
   providers?: number;
   /** Faulty behaviour per provider index (0-based), for demos of the quorum at work. */
   faults?: Record<number, FaultKind>;
@@ -106,8 +110,8 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
   };
 
   try {
-    log("starting the chain");
-    const chain = await startChain({ port: o.rpcPort ?? DEFAULT_RPC_PORT });
+    log(`starting the chain (${o.chain ?? "hardhat"}, ${o.blockTime ? `a block every ${o.blockTime} s` : "a block per transaction"})`);
+    const chain = await startChain({ port: o.rpcPort ?? DEFAULT_RPC_PORT, engine: o.chain, blockTime: o.blockTime });
     managed.push({ name: "chain", child: chain.process, stop: chain.stop });
     watch("the chain", { child: chain.process });
 

@@ -15,7 +15,7 @@ import { createAccordNode, type AccordNode } from "../../client/src/net/index.ts
 import { encodeManifest, manifestCid as cidOfManifest, type Manifest } from "../../client/src/manifest/index.ts";
 import { generateResultKey, openResult } from "../../client/src/seal/index.ts";
 import { decodeResultBundle, type ResultBundle } from "../../client/src/sandbox/index.ts";
-import { startChain, type Chain } from "../../scripts/devnet/chain.ts";
+import { startChain, type Chain, type StartChainOptions } from "../../scripts/devnet/chain.ts";
 import { deployAccord } from "../../scripts/devnet/deploy.ts";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import { freePort } from "../../scripts/devnet/ports.ts";
@@ -33,11 +33,13 @@ export const REQUESTER_KEY = DEV_ACCOUNTS[1]!;
 
 export type TestChain = { chain: Chain; deployment: Deployment; client: PublicClient; rpcUrl: string; increaseTime(seconds: number): Promise<void>; stop(): Promise<void> };
 
-export async function startTestChain(parameters: Partial<typeof TEST_PARAMETERS> = {}): Promise<TestChain> {
-  const chain = await startChain({ port: await freePort() });
+/** `chainOptions` picks the node (Hardhat by default, or anvil) and its block time. */
+export async function startTestChain(parameters: Partial<typeof TEST_PARAMETERS> = {}, chainOptions: StartChainOptions = {}): Promise<TestChain> {
+  const chain = await startChain({ ...chainOptions, port: await freePort() });
   try {
     const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, parameters: { ...TEST_PARAMETERS, ...parameters } });
-    const client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) }) as PublicClient;
+    // With interval mining a receipt waits for its block; viem's default 4 s poll would add up to 4 s a transaction.
+    const client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl), pollingInterval: 100 }) as PublicClient;
     return {
       chain,
       deployment,

@@ -1,4 +1,4 @@
-// One chain and one deployment per test file: a hardhat node on a free port, the contracts
+// One chain and one deployment per test file: a hardhat node (or anvil) on a free port, the contracts
 // deployed by the lead's devnet scripts, and clients for the dev accounts.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createPublicClient, http, type NonceManager, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { startChain, type Chain } from "../../scripts/devnet/chain.ts";
+import { startChain, type Chain, type StartChainOptions } from "../../scripts/devnet/chain.ts";
 import { deployAccord, writeDeployment, type DeployAccordParameters } from "../../scripts/devnet/deploy.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
 import { freePort } from "../../scripts/devnet/ports.ts";
@@ -25,8 +25,9 @@ export type Devnet = {
   stop(): Promise<void>;
 };
 
-export async function startDevnet(parameters: DeployAccordParameters["parameters"] = {}): Promise<Devnet> {
-  const chain = await startChain({ port: await freePort() });
+/** `chainOptions` picks the node (Hardhat by default, or anvil) and its block time. */
+export async function startDevnet(parameters: DeployAccordParameters["parameters"] = {}, chainOptions: StartChainOptions = {}): Promise<Devnet> {
+  const chain = await startChain({ ...chainOptions, port: await freePort() });
   const dir = await mkdtemp(join(tmpdir(), "accord-requester-"));
   const clients: AccordClient[] = [];
   try {
@@ -36,7 +37,8 @@ export async function startDevnet(parameters: DeployAccordParameters["parameters
       parameters: { minStake: 1_000_000n, fillTimeout: 60, protocolFeeBps: 100, collateralRatioBps: 5_000, ...parameters },
     });
     writeDeployment(deployment, dir);
-    const publicClient = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) }) as PublicClient;
+    // With interval mining a receipt waits for its block; viem's default 4 s poll would add up to 4 s a transaction.
+    const publicClient = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl), pollingInterval: 100 }) as PublicClient;
     return {
       chain,
       deployment,

@@ -4,7 +4,7 @@ import { bytesToHex, type Hex } from "viem";
 import { BaseError } from "../errors.ts";
 
 /**
- * DESIGN.md's content profile: CIDv1, UnixFS, sha2-256, raw leaves, 1 MiB chunks, the
+ * docs/DESIGN.md's content profile: CIDv1, UnixFS, sha2-256, raw leaves, 1 MiB chunks, the
  * importer's `unixfs-v1-2025` profile, so any IPFS tool computes the same CID.
  */
 export const CID_PROFILE = "unixfs-v1-2025" as const;

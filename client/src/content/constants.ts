@@ -15,7 +15,7 @@ export const CONTENT_LIMITS = {
   /** Announcing a CID in the DHT, and looking up its providers. */
   provideTimeoutMs: 10_000,
   findProvidersTimeoutMs: 10_000,
-  /** Largest block a peer may send (DESIGN.md chunks are 1 MiB; dag-pb nodes are smaller). */
+  /** Largest block a peer may send (docs/DESIGN.md's chunks are 1 MiB; dag-pb nodes are smaller). */
   maxBlockBytes: 2 * 1024 * 1024,
   /**
    * Fetched blocks being written to the blockstore while the reader already has their bytes;

@@ -45,18 +45,18 @@ export type GetOptions = AbortOptions & {
 
 /** Reads a local block into a given buffer (see BlockFiles.readInto); `verify` as the node's blockstore does. */
 export type LocalReadInto = { read: (cid: CID, into: Uint8Array) => Promise<Uint8Array>; verify: boolean };
-/** Room for a 1 MiB leaf (DESIGN.md's chunk) and the byte that shows the file ended. */
+/** Room for a 1 MiB leaf (docs/DESIGN.md's chunk) and the byte that shows the file ended. */
 const POOLED_READ_BYTES = 1024 * 1024 + 4096;
 /** Room for a 1 MiB leaf and a direct record's tag. */
 const RECEIVE_BUFFER_BYTES = 1024 * 1024 + 64;
-/** Blocks below this get buffers of their own: dag-pb nodes of DESIGN.md's profile are a few KiB. */
+/** Blocks below this get buffers of their own: dag-pb nodes of docs/DESIGN.md's profile are a few KiB. */
 const RECEIVE_BUFFER_MIN_BYTES = 64 * 1024;
 
 export type ProviderInfo = { id: PeerId; multiaddrs: Multiaddr[] };
 export type DirectoryEntry = { name: string; cid: CID; size: bigint };
 
 /**
- * The content store of one Accord node: UnixFS DAGs in DESIGN.md's profile (so a CID here is
+ * The content store of one Accord node: UnixFS DAGs in docs/DESIGN.md's profile (so a CID here is
  * the CID `cidOfBytes` and any IPFS tool give), kept in the node's blockstore, exchanged
  * over bitswap and announced in the DHT. Reads are streamed: a file is never whole in memory.
  */
