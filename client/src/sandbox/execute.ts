@@ -1,6 +1,7 @@
 /**
  * Runs one instrumented module against a job in the current thread and returns its result.
- * Only workers call this (pool.ts): the wall-clock backstop needs a thread it can terminate.
+ * Only sandbox processes call this (sandbox-process.ts, started by pool.ts): the wall-clock
+ * backstop needs a process it can kill, and a heap-limit abort must end only that process.
  */
 import { NondeterministicFailureError } from "./errors.ts";
 import { FUEL_EXPORT, HOST_OOM, NAN_DETECTED, STACK_EXPORT, STACK_OVERFLOWED, START_EXPORT } from "./instrument.ts";

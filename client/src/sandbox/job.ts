@@ -1,4 +1,4 @@
-/** Checks a job's shape before it is sent to a worker, so bad input fails fast and clearly. */
+/** Checks a job's shape before it is sent to a sandbox process, so bad input fails fast and clearly. */
 import { MAX_ARGS_BYTES, MAX_ENV_BYTES } from "./constants.ts";
 import { InvalidJobError } from "./errors.ts";
 import type { SandboxJob } from "./types.ts";
@@ -30,9 +30,10 @@ export function checkJob(job: SandboxJob): void {
 }
 
 /**
- * Copies bytes once into a SharedArrayBuffer, so every run that gets them shares that memory
- * with the worker instead of structured-cloning them (a 64 MiB input costs a full copy per run
- * otherwise). Bytes already backed by a SharedArrayBuffer are returned as they are.
+ * Copies bytes once into a SharedArrayBuffer, which marks them as the same bytes for every run:
+ * the pool writes large ones to one transport file that each run's sandbox process reads
+ * (transport.ts SharedFiles), instead of writing a file per run (a 64 MiB input costs a full
+ * copy per run otherwise). Bytes already backed by a SharedArrayBuffer are returned as they are.
  */
 export function shareBytes(bytes: Uint8Array): Uint8Array {
   if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
@@ -43,7 +44,7 @@ export function shareBytes(bytes: Uint8Array): Uint8Array {
 
 /**
  * The job with its module, stdin and inputs in shared memory: run it any number of times with no
- * per-run copy. The worker only reads shared bytes (/input is read-only to the module), but the
+ * per-run copy. A sandbox process only reads shared bytes (/input is read-only to the module), but the
  * caller must not write to them while a run that uses them is in flight, or the result is not
  * a function of the job.
  */
