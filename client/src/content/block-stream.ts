@@ -1,10 +1,11 @@
 import * as dagPb from "@ipld/dag-pb";
-import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
+import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import type { Blockstore } from "interface-blockstore";
 import { CID } from "multiformats/cid";
 import { createHash } from "node:crypto";
 import { sha256 } from "multiformats/hashes/sha2";
+import { connectionTo, isRelayed, preferDirect } from "../net/direct-upgrade.ts";
 import { dialProtocol, handleProtocol, readChunks, writeAll } from "../net/protocol.ts";
 import { connectSealed, decodeTicket, encodeTicket, RECORD, SealedChannelError, type SealedListener, type SealedReceiver, type SealedSender } from "../net/sealed-channel.ts";
 import { CorruptBlockError } from "./errors.ts";
@@ -211,7 +212,9 @@ export async function serveBlockStream(libp2p: Libp2p, blockstore: Blockstore, l
         stop.abort();
       }
     },
-    { maxInboundStreams: limits.maxInboundStreams },
+    // Over a relay too: a node behind NAT serves its content no other way (the relay's own
+    // limits on bytes and time apply; see net/relay.ts).
+    { maxInboundStreams: limits.maxInboundStreams, runOnLimitedConnection: true },
   );
   // A direct channel hands a read buffer back only once its socket wrote it, so it may pool them.
   if (direct) await serveDirect(libp2p, directReader ?? reader, limits, direct);
@@ -270,10 +273,17 @@ async function sendDag(sender: SealedSender, reader: LocalBlockReader, root: CID
  * `highWaterBytes` are buffered and yamux stops the sender.
  */
 export async function* fetchBlocks(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, options: FetchBlocksOptions): AsyncGenerator<VerifiedBlock> {
-  if (options.direct && !isSingleBlock(root)) {
+  // Through a relay only when no direct connection is there or coming (net/direct-upgrade.ts).
+  const connection = await preferDirect(libp2p, await connectionTo(libp2p, peer, options.signal), {
+    signal: options.signal,
+    waitMs: options.upgradeWaitMs ?? DEFAULT_UPGRADE_WAIT_MS,
+  });
+  options.onConnection?.(connection);
+  // A sealed channel needs the peer's IP, which a relayed connection does not have.
+  if (options.direct && !isSingleBlock(root) && !isRelayed(connection)) {
     // A channel that cannot be made (an older peer, a firewall, no free channel) is no
     // fault of the content: the same peer serves it over the libp2p block stream instead.
-    const channel = await openDirect(libp2p, peer, root, options.direct, options).catch((err: unknown) => {
+    const channel = await openDirect(libp2p, connection, root, options.direct, options).catch((err: unknown) => {
       if (options.signal.aborted) throw err;
       options.direct?.onUnavailable?.(err);
       return undefined;
@@ -283,8 +293,11 @@ export async function* fetchBlocks(libp2p: Libp2p, peer: PeerId | Multiaddr, roo
       return;
     }
   }
-  yield* fetchOverStream(libp2p, peer, root, options);
+  yield* fetchOverStream(libp2p, peer, connection, root, options);
 }
+
+/** How long a fetch over a relayed connection waits for DCUtR's direct one, when one can be made. */
+export const DEFAULT_UPGRADE_WAIT_MS = 10_000;
 
 /**
  * A raw-leaf root is the whole DAG: one block of at most maxBlockBytes (a file of up to one
@@ -315,6 +328,10 @@ export type FetchBlocksOptions = {
   direct?: DirectFetchOptions;
   /** Gives the buffer each block is received into (by default a fresh one per block). */
   allocate?: (bytes: number) => Buffer;
+  /** Waiting for a relayed connection's upgrade to a direct one (default DEFAULT_UPGRADE_WAIT_MS). */
+  upgradeWaitMs?: number;
+  /** Told which connection the blocks come over (direct or relayed: `isRelayed`). */
+  onConnection?: (connection: Connection) => void;
 };
 
 type DirectChannel = { receiver: SealedReceiver; label: string };
@@ -326,11 +343,10 @@ function tcpHost(addr: Multiaddr): string | undefined {
   return parts.find((c) => c.name === "ip4" || c.name === "ip6")?.value;
 }
 
-async function openDirect(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, direct: DirectFetchOptions, options: FetchBlocksOptions): Promise<DirectChannel> {
+async function openDirect(libp2p: Libp2p, connection: Connection, root: CID, direct: DirectFetchOptions, options: FetchBlocksOptions): Promise<DirectChannel> {
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(direct.connectTimeoutMs)]);
   // libp2p checks the peer id a /p2p/ multiaddr names, so the ticket comes from that peer
   // over noise, and only a holder of its key can open the channel or seal its records.
-  const connection = await libp2p.dial(peer, { signal });
   const host = tcpHost(connection.remoteAddr);
   if (!host) throw new SealedChannelError(`the connection to ${connection.remotePeer} (${connection.remoteAddr}) is not direct TCP`);
   const reply = await dialProtocol(libp2p, connection.remotePeer, BLOCK_DIRECT_PROTOCOL, Buffer.concat([Uint8Array.of(root.bytes.length), root.bytes]), {
@@ -368,10 +384,15 @@ async function* receiveDirect({ receiver, label }: DirectChannel, root: CID, opt
   throw new Error(`${label} ended the sealed channel with ${pending.length} blocks missing`);
 }
 
-/** The DAG over the libp2p block stream (noise + yamux). */
-async function* fetchOverStream(libp2p: Libp2p, peer: PeerId | Multiaddr, root: CID, options: FetchBlocksOptions): AsyncGenerator<VerifiedBlock> {
-  const stream: Stream = await libp2p.dialProtocol(peer, BLOCK_STREAM_PROTOCOL, { signal: options.signal });
-  const label = "remotePeer" in stream ? String(stream.remotePeer) : peer.toString();
+/** The DAG over the libp2p block stream (noise + yamux), on `connection` (which may be relayed). */
+async function* fetchOverStream(libp2p: Libp2p, peer: PeerId | Multiaddr, connection: Connection, root: CID, options: FetchBlocksOptions): AsyncGenerator<VerifiedBlock> {
+  // libp2p's dial never picks a relayed connection (it dials again instead), so a stream
+  // through the relay is opened on that connection itself.
+  const stream: Stream = isRelayed(connection)
+    ? await connection.newStream(BLOCK_STREAM_PROTOCOL, { signal: options.signal, runOnLimitedConnection: true })
+    : await libp2p.dialProtocol(peer, BLOCK_STREAM_PROTOCOL, { signal: options.signal });
+  // A relay resets a connection that reaches its limits; the error should say the relay may be why.
+  const label = isRelayed(connection) ? `${connection.remotePeer} (through relay ${connection.remoteAddr.toString().split("/p2p-circuit")[0].split("/p2p/").pop()}, which resets a connection at its byte or time limit)` : String(connection.remotePeer);
   let complete = false;
   try {
     // Length-prefixed, and the write end stays open: yamux cannot resume a paused reader

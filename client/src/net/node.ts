@@ -3,6 +3,9 @@ import { yamux } from "@chainsafe/libp2p-yamux";
 import { withBitswap } from "@helia/bitswap";
 import type { Helia } from "@helia/interface";
 import { withLibp2pLight } from "@helia/libp2p";
+import { autoNAT } from "@libp2p/autonat";
+import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
+import { dcutr } from "@libp2p/dcutr";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT, type SingleKadDHT } from "@libp2p/kad-dht";
@@ -20,6 +23,8 @@ import { BITSWAP_PROTOCOL, DEFAULT_LISTEN_ADDRS, DHT_PROTOCOL, NET_LIMITS, type 
 import { InvalidPeerAddressError } from "./errors.ts";
 import { NodeDatastore } from "./peer-datastore.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
+import { hasPublicCandidate, ReachabilityTracker, type ReachabilityLimits } from "./reachability.ts";
+import { DEFAULT_RELAY_RESERVATIONS, RELAY_RESERVATION_TIMEOUT_MS, relayService, type RelayOptions } from "./relay.ts";
 import { dialProtocol, handleProtocol, toDialTarget, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler } from "./protocol.ts";
 
 export type AccordNodeOptions = {
@@ -45,6 +50,12 @@ export type AccordNodeOptions = {
   content?: Partial<ContentLimits>;
   /** Verify blocks read from the local disk (default true). */
   verifyLocalBlocks?: boolean;
+  /**
+   * Reaching and being reached from behind NAT: relay reservations when no direct address
+   * is found, and relaying for others (see relay.ts). AutoNAT and DCUtR always run.
+   */
+  relay?: RelayOptions;
+  reachability?: Partial<ReachabilityLimits>;
   signal?: AbortSignal;
 };
 
@@ -62,6 +73,8 @@ export type AccordNode = {
   dialProtocol(peer: PeerTarget, protocol: string, request: Uint8Array, options?: DialProtocolOptions): Promise<Uint8Array>;
   /** Peers currently in the DHT routing table. */
   routingTableSize(): number;
+  /** Whether peers can reach this node, and at which addresses (public, through relays, not at all). */
+  readonly reachability: ReachabilityTracker;
   stop(): Promise<void>;
 };
 
@@ -110,6 +123,10 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   const bootstrap = (options.bootstrap ?? []).map(checkPeerAddress);
   options.signal?.throwIfAborted();
 
+  const listen = options.listen ?? DEFAULT_LISTEN_ADDRS;
+  const privateAddresses = options.privateAddresses !== false;
+  const publicCandidate = hasPublicCandidate(listen, options.announce);
+  const serveRelay = options.relay?.serve === true || ((options.relay?.serve ?? "auto") === "auto" && publicCandidate);
   await mkdir(options.dataDir, { recursive: true });
   const privateKey = await loadOrCreatePeerKey(join(options.dataDir, "peer.key"));
   const fsBlocks = new BlockFiles(join(options.dataDir, "blocks"));
@@ -121,8 +138,12 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   const helia = withBitswap(
     withLibp2pLight(createHeliaLight({ blockstore, datastore }), {
       privateKey,
-      addresses: { listen: options.listen ?? DEFAULT_LISTEN_ADDRS, announce: options.announce },
-      transports: [tcp({ inboundSocketInactivityTimeout: limits.socketInactivityTimeoutMs, outboundSocketInactivityTimeout: limits.socketInactivityTimeoutMs })],
+      addresses: { listen, announce: options.announce },
+      transports: [
+        tcp({ inboundSocketInactivityTimeout: limits.socketInactivityTimeoutMs, outboundSocketInactivityTimeout: limits.socketInactivityTimeoutMs }),
+        // Dials /p2p-circuit addresses, and listens on relays once ReachabilityTracker asks it to.
+        circuitRelayTransport({ reservationCompletionTimeout: options.relay?.reservationTimeoutMs ?? RELAY_RESERVATION_TIMEOUT_MS }),
+      ],
       connectionEncrypters: [noise()],
       streamMuxers: [
         yamux({
@@ -147,12 +168,20 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
       },
       services: {
         identify: identify(),
+        // Asks peers to dial our public-looking addresses back; answers their asks.
+        autoNAT: autoNAT(),
+        // Upgrades relayed connections to direct ones where either side can be dialled.
+        dcutr: dcutr(),
+        ...(serveRelay ? { relay: relayService(options.relay?.limits) } : {}),
         // kad-dht pings peers before admitting them to its routing table.
         ping: ping({ maxInboundStreams: limits.pingMaxStreams, maxOutboundStreams: limits.pingMaxStreams }),
         dht: kadDHT({
           protocol: DHT_PROTOCOL,
-          // A node started with a listen address is dialable by the peers it tells it to.
-          clientMode: false,
+          // A node started with a listen address is dialable by the peers it tells it to, unless
+          // it has none that is public and private ones do not count: then it is behind NAT,
+          // and peers would put it in their routing tables only to fail to query it. It turns
+          // server once it finds a public address (ReachabilityTracker).
+          clientMode: !privateAddresses && !publicCandidate,
           peerInfoMapper: options.privateAddresses === false ? removePrivateAddressesMapper : passthroughMapper,
           incomingMessageTimeout: limits.dhtIncomingMessageTimeoutMs,
           maxInboundStreams: limits.dhtMaxInboundStreams,
@@ -174,6 +203,14 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   );
   await helia.start();
   const libp2p = helia.libp2p as unknown as Libp2p<{ dht: KadDHT }>;
+  const reachability = new ReachabilityTracker(libp2p, {
+    privateAddresses,
+    relayClient: options.relay?.client ?? "auto",
+    reservations: options.relay?.reservations ?? DEFAULT_RELAY_RESERVATIONS,
+    relayServer: serveRelay,
+    publicCandidate,
+    limits: options.reachability,
+  });
 
   const stopped = new AbortController();
   const dial = async (target: PeerTarget, opts: { signal?: AbortSignal } = {}) => {
@@ -212,7 +249,9 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
       await lookUpSelf(libp2p, first);
     }
     options.signal?.throwIfAborted();
+    reachability.start();
   } catch (err) {
+    reachability.stop();
     await helia.stop();
     throw err;
   }
@@ -227,7 +266,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     localBlocks: blockstore,
     readInto: { read: (cid, into) => fsBlocks.readInto(cid, into), verify: options.verifyLocalBlocks !== false },
   });
-  await content.serve({ directHost: tcpListenHost(options.listen ?? DEFAULT_LISTEN_ADDRS) });
+  await content.serve({ directHost: tcpListenHost(listen) });
   return {
     peerId: libp2p.peerId,
     get multiaddrs() {
@@ -241,8 +280,10 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     handleProtocol: (protocol, handler, opts) => handleProtocol(libp2p, protocol, handler, { maxRequestBytes: limits.maxRequestBytes, timeoutMs: limits.protocolTimeoutMs, maxInboundStreams: limits.protocolMaxInboundStreams, ...opts }),
     dialProtocol: (peer, protocol, request, opts) => dialProtocol(libp2p, peer, protocol, request, { maxResponseBytes: limits.maxResponseBytes, timeoutMs: limits.protocolTimeoutMs, ...opts }),
     routingTableSize: () => (libp2p.services.dht as unknown as SingleKadDHT).routingTable.size,
+    reachability,
     async stop() {
       clearInterval(rediscover);
+      reachability.stop();
       stopped.abort();
       await content.stop();
       await helia.stop();

@@ -191,7 +191,8 @@ export async function handleProtocol(libp2p: Libp2p, protocol: string, handler: 
         stream.abort(err as Error);
       }
     },
-    { maxInboundStreams: options.maxInboundStreams ?? NET_LIMITS.protocolMaxInboundStreams },
+    // Requests are small: they may cross a relay (a node behind NAT is reached no other way).
+    { maxInboundStreams: options.maxInboundStreams ?? NET_LIMITS.protocolMaxInboundStreams, runOnLimitedConnection: true },
   );
 }
 
@@ -203,7 +204,7 @@ export async function dialProtocol(libp2p: Libp2p, peer: PeerTarget, protocol: s
   const label = typeof peer === "string" ? peer : peer.toString();
   let stream: Stream | undefined;
   try {
-    stream = await libp2p.dialProtocol(toDialTarget(peer), protocol, { signal });
+    stream = await libp2p.dialProtocol(toDialTarget(peer), protocol, { signal, runOnLimitedConnection: true });
     await writeAll(stream, [request], signal);
     await stream.close({ signal });
     const response = await readAll(stream, maxResponseBytes + 1, `${protocol} response`, signal);
