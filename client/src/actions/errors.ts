@@ -1,3 +1,4 @@
+import type { DeclineReason } from "../net/declines.ts";
 import { BaseError } from "../errors.ts";
 import type { JobStateName } from "../chain/constants.ts";
 
@@ -77,9 +78,12 @@ export type NoBidsReason = {
     | "no-capacity"
     | "price-below-ask"
     | "unreachable"
+    | "declined"
     | "eligible-but-silent";
   message: string;
   providers: string[];
+  /** For "declined": the provider's own structured reasons (DECLINES_PROTOCOL). */
+  declines?: readonly DeclineReason[];
 };
 
 export type NoBidsDiagnosis = {

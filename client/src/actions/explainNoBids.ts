@@ -10,6 +10,9 @@ import { activeBids } from "../chain/jobHistory.ts";
 import { readJobHistory } from "./internal/jobLogs.ts";
 import { formatAmount, getTokenInfo } from "./internal/token.ts";
 import { listProviders, type ProviderListing } from "./listProviders.ts";
+import { askDeclines } from "./askDeclines.ts";
+import { InvalidDeclinesAnswerError, type DeclinesAnswer } from "../net/declines.ts";
+import { RemoteProtocolError } from "../net/errors.ts";
 
 /** Dialling one provider to see whether it is online. */
 export const PROBE_TIMEOUT_MS = 3_000;
@@ -30,7 +33,8 @@ export type ExplainNoBidsErrorType = JobNotFoundError | ChainRequestError;
 /**
  * Why a job got too few bids, as far as the chain and the network can tell: every registered
  * provider is checked against each rule the contract applies to a bid (stake, reputation,
- * free stake for the collateral) and against its own ask price, and those that pass are dialled.
+ * free stake for the collateral) and against its own ask price, and those that pass are asked
+ * for their own reasons (DECLINES_PROTOCOL), or dialled if they cannot say.
  */
 export async function explainNoBids(client: AccordClient, parameters: ExplainNoBidsParameters): Promise<ExplainNoBidsReturnType> {
   const { jobId, signal } = parameters;
@@ -72,18 +76,34 @@ export async function explainNoBids(client: AccordClient, parameters: ExplainNoB
   }
   add("no-capacity", full, `${full.length} provider(s) have no free stake left for the collateral (they are busy with other jobs or under-staked).`);
 
+  // The providers that met every rule are asked why they did not bid (DECLINES_PROTOCOL); an
+  // answer also shows they are online. Those that cannot be asked are dialled, to tell an older
+  // provider (online, silent) from one that is offline.
   const probe = parameters.probe ?? true;
   let unreachable: ProviderListing[] = [];
+  const told: Array<{ p: ProviderListing; answer: DeclinesAnswer }> = [];
   if (probe && eligible.length) {
     const node = await client.getNode({ signal }).catch(() => undefined);
     if (node) {
-      const results = await Promise.all(eligible.map(async (p) => ({ p, up: await reachable(node, p.dialable, signal) })));
+      const asked = await askDeclines(client, { jobId, providers: eligible.map((p) => p.address), timeoutMs: PROBE_TIMEOUT_MS, signal }).catch(() => []);
+      const replies = new Map(asked.map((a) => [a.provider.toLowerCase(), a.reply]));
+      const results = await Promise.all(
+        eligible.map(async (p) => {
+          const reply = replies.get(p.address.toLowerCase());
+          if (reply?.ok) return { p, up: true, answer: reply.answer };
+          if (reply && (reply.error instanceof InvalidDeclinesAnswerError || reply.error instanceof RemoteProtocolError)) return { p, up: true };
+          return { p, up: await reachable(node, p.dialable, signal) };
+        }),
+      );
       unreachable = results.filter((r) => !r.up).map((r) => r.p);
+      for (const r of results) if (r.answer && (r.answer.status === "declined" || r.answer.status === "waiting") && r.answer.reasons.length) told.push({ p: r.p, answer: r.answer });
     }
   }
   add("unreachable", unreachable, `${unreachable.length} eligible provider(s) did not answer at their registered addresses: they are offline.`);
-  const silent = eligible.filter((p) => !unreachable.includes(p));
-  add("eligible-but-silent", silent, `${silent.length} provider(s) met every rule and are online but did not bid: they may be at capacity, or could not fetch the job's manifest ${history.manifestCid} from your node.`);
+  for (const { p, answer } of told)
+    reasons.push({ code: "declined", message: `Provider ${p.address} declined: ${answer.reasons.map((r) => r.message).join("; ")}.`, providers: [p.address], declines: answer.reasons });
+  const silent = eligible.filter((p) => !unreachable.includes(p) && !told.some((t) => t.p === p));
+  add("eligible-but-silent", silent, `${silent.length} provider(s) met every rule and are online but did not bid nor say why: they may be at capacity, or could not fetch the job's manifest ${history.manifestCid} from your node.`);
   return { jobId, registered: providers.length, eligible: eligible.map((p) => p.address), reasons };
 }
 

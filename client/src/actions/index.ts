@@ -11,7 +11,19 @@ export { listProviders, PROVIDER_READ_CONCURRENCY, type ListProvidersErrorType, 
 export { submitJob, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobProgress, type SubmitJobReturnType } from "./submitJob.ts";
 export { submitJobs, type SubmitJobsErrorType, type SubmitJobsItem, type SubmitJobsParameters, type SubmitJobsReturnType } from "./submitJobs.ts";
 export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./waitForResult.ts";
-export { DEADLINE_CHECK_INTERVAL_MS, watchJob, type DeadlinePassedEvent, type WatchJobErrorType, type WatchJobEvent, type WatchJobParameters, type WatchJobReturnType } from "./watchJob.ts";
+export {
+  DEADLINE_CHECK_INTERVAL_MS,
+  DECLINES_ASK_INTERVAL_MS,
+  DECLINES_FIRST_ASK_MS,
+  watchJob,
+  type DeadlinePassedEvent,
+  type DeclinesEvent,
+  type WatchJobErrorType,
+  type WatchJobEvent,
+  type WatchJobParameters,
+  type WatchJobReturnType,
+} from "./watchJob.ts";
+export { askDeclines, type AskDeclinesErrorType, type AskDeclinesParameters, type AskDeclinesReturnType, type ProviderDeclines } from "./askDeclines.ts";
 export { DEFAULT_PROGRAM_NAME, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
 export { MAX_SEALED_RESULT_BYTES, RESULT_FETCH_TIMEOUT_MS, type FetchProgress } from "./internal/fetchResult.ts";
 export { UnsafeResultPathError, writeResultFiles } from "./internal/writeResult.ts";

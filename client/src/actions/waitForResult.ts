@@ -22,7 +22,9 @@ export type WaitForResultParameters = {
   autoClaim?: boolean;
   /** Give up after this long (default: never; the signal also stops it). */
   timeoutMs?: number;
-  /** Each lifecycle event, as watchJob yields it. */
+  /** Ask the providers that have not bid why, while the job waits for bids (watchJob's `declines`, default true). */
+  declines?: boolean;
+  /** Each lifecycle event, as watchJob yields it (with the providers' `declines`). */
   onEvent?: (ev: WatchJobEvent) => void;
   /** Each attempt at fetching the sealed result from a provider. */
   onFetch?: (p: FetchProgress) => void;
@@ -70,7 +72,7 @@ export async function waitForResult(client: AccordClient, parameters: WaitForRes
 
   let job: JobHistory | undefined;
   try {
-    for await (const ev of watchJob(client, { jobId, fromBlock: parameters.fromBlock, signal })) {
+    for await (const ev of watchJob(client, { jobId, fromBlock: parameters.fromBlock, declines: parameters.declines, signal })) {
       job = ev.job;
       parameters.onEvent?.(ev);
       if (ev.type === "deadlinePassed" && autoClaim) {

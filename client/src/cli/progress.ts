@@ -1,4 +1,4 @@
-import type { WatchJobEvent } from "../actions/watchJob.ts";
+import type { DeclinesEvent, WatchJobEvent } from "../actions/watchJob.ts";
 import type { TokenInfo } from "../actions/internal/token.ts";
 import { activeBids } from "../chain/jobHistory.ts";
 import { fmtTime, fmtTokens, short, type Output } from "./output.ts";
@@ -34,8 +34,21 @@ export function renderEvent(out: Output, ev: WatchJobEvent, token: TokenInfo): v
     case "settled":
       out.step(`${ev.state === "Succeeded" ? "✓" : "✗"} settled: ${ev.state}; paid ${amt(ev.paid)}, refunded ${amt(ev.refunded + ev.slashed)}`);
       break;
+    case "declines":
+      out.step(`… ${short(ev.provider)} ${declinesLine(ev)}`);
+      break;
     case "deadlinePassed":
       out.step(`… ${ev.phase} deadline passed; claiming the job to move it on`);
       break;
   }
+}
+
+/** What a provider that has not bid said, in its own words (type-only use of the protocol: `job status` loads no libp2p). */
+function declinesLine(ev: DeclinesEvent): string {
+  const { reply } = ev;
+  if (!reply.ok) return `could not say why it has not bid: ${(reply.error as { shortMessage?: string }).shortMessage ?? reply.error.message.split("\n")[0]}`;
+  const why = reply.answer.reasons.map((r) => r.message).join("; ");
+  if (reply.answer.status === "waiting") return `waits for capacity, and bids if it frees before the bid deadline: ${why}`;
+  if (reply.answer.status === "unknown") return "has not seen the job (its node may be behind the chain, or on another market)";
+  return `declines: ${why || "(no reason given)"}`;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { askDeclines, decodeDeclinesAnswer, DECLINES_PROTOCOL, describeDeclinesReply, encodeDeclinesAnswer, InvalidDeclinesAnswerError, MAX_DECLINE_MESSAGE_CHARS, serveDeclines, type DeclineReason, type DeclinesReply } from "./declines.ts";
+import { askPeerDeclines, decodeDeclinesAnswer, DECLINES_PROTOCOL, describeDeclinesReply, encodeDeclinesAnswer, InvalidDeclinesAnswerError, MAX_DECLINE_MESSAGE_CHARS, serveDeclines, type DeclineReason, type DeclinesReply } from "./declines.ts";
 import { MessageTooLargeError, ProtocolError, RemoteProtocolError } from "./errors.ts";
 import { createAccordNode, type AccordNode } from "./node.ts";
 
@@ -31,7 +31,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
-const ask = (node: AccordNode, jobId: bigint, timeoutMs?: number) => askDeclines(asker, { jobId, timeoutMs, peers: [{ peer: node.peerId.toString(), target: node.multiaddrs[0]!.toString() }] });
+const ask = (node: AccordNode, jobId: bigint, timeoutMs?: number) => askPeerDeclines(asker, { jobId, timeoutMs, peers: [{ peer: node.peerId.toString(), target: node.multiaddrs[0]!.toString() }] });
 const only = (replies: DeclinesReply[]) => {
   expect(replies).toHaveLength(1);
   return replies[0]!;
@@ -52,7 +52,7 @@ describe("/accord/declines/1.0.0", () => {
     // identify tells each side the other's protocols shortly after the connection.
     let replies: DeclinesReply[] = [];
     for (let i = 0; i < 100 && replies.length < 2; i++) {
-      replies = await askDeclines(asker, { jobId: 7n });
+      replies = await askPeerDeclines(asker, { jobId: 7n });
       if (replies.length < 2) await new Promise((r) => setTimeout(r, 100));
     }
     expect(replies.map((r) => r.peer).sort()).toEqual([honest.peerId.toString(), hostile.peerId.toString()].sort());

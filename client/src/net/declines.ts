@@ -1,4 +1,5 @@
 import type { Libp2p } from "@libp2p/interface";
+import { multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
 import { BaseError } from "../errors.ts";
 import type { PeerTarget, DialProtocolOptions, HandleProtocolOptions, ProtocolHandler } from "./protocol.ts";
@@ -19,7 +20,7 @@ export const DECLINES_MAX_ANSWER_BYTES = 16 * 1024;
 export const DECLINES_TIMEOUT_MS = 5_000;
 export const MAX_DECLINE_REASONS = 8;
 export const MAX_DECLINE_MESSAGE_CHARS = 512;
-/** Providers asked at once by askDeclines. */
+/** Providers asked at once by askPeerDeclines. */
 export const DECLINES_CONCURRENCY = 16;
 
 const uint = z.string().regex(/^\d{1,78}$/, "a decimal integer");
@@ -154,13 +155,13 @@ type AskingNode = {
 /** One peer's reply: its validated answer, or why there is none (unreachable, refused, timed out, invalid). */
 export type DeclinesReply = { peer: string; ok: true; answer: DeclinesAnswer } | { peer: string; ok: false; error: Error };
 
-export type AskDeclinesParameters = {
+export type AskPeerDeclinesParameters = {
   jobId: bigint;
   /**
    * Whom to ask: each a peer id, a multiaddr or a list of one peer's multiaddrs (ending in
    * /p2p/<peer id>). Default: every connected peer that advertises DECLINES_PROTOCOL.
    */
-  peers?: Array<{ peer: string; target: PeerTarget }>;
+  peers?: Array<{ peer: string; target: PeerTarget | string[] }>;
   timeoutMs?: number;
   signal?: AbortSignal;
 };
@@ -169,7 +170,7 @@ export type AskDeclinesParameters = {
  * Asks providers why they have not bid for `jobId`. Never throws for a peer's failure (each
  * reply says what went wrong), only when `signal` aborts.
  */
-export async function askDeclines(node: AskingNode, parameters: AskDeclinesParameters): Promise<DeclinesReply[]> {
+export async function askPeerDeclines(node: AskingNode, parameters: AskPeerDeclinesParameters): Promise<DeclinesReply[]> {
   const { jobId, signal } = parameters;
   const peers = parameters.peers ?? (await connectedDeclinesPeers(node));
   const request = new TextEncoder().encode(JSON.stringify({ jobId: jobId.toString() }));
@@ -180,7 +181,7 @@ export async function askDeclines(node: AskingNode, parameters: AskDeclinesParam
       ...(await Promise.all(
         peers.slice(i, i + DECLINES_CONCURRENCY).map(async ({ peer, target }): Promise<DeclinesReply> => {
           try {
-            const bytes = await node.dialProtocol(target, DECLINES_PROTOCOL, request, { maxResponseBytes: DECLINES_MAX_ANSWER_BYTES, timeoutMs: parameters.timeoutMs ?? DECLINES_TIMEOUT_MS, signal });
+            const bytes = await node.dialProtocol(Array.isArray(target) && typeof target[0] === "string" ? (target as string[]).map((a) => multiaddr(a)) : (target as PeerTarget), DECLINES_PROTOCOL, request, { maxResponseBytes: DECLINES_MAX_ANSWER_BYTES, timeoutMs: parameters.timeoutMs ?? DECLINES_TIMEOUT_MS, signal });
             return { peer, ok: true, answer: decodeDeclinesAnswer(bytes, jobId, peer) };
           } catch (err) {
             if (signal?.aborted) throw err;

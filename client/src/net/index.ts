@@ -7,7 +7,7 @@ export { isRelayed } from "./direct-upgrade.ts";
 export { dialProtocol, handleProtocol, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler, type ProtocolHandlerContext } from "./protocol.ts";
 export { InvalidPeerAddressError, InvalidPeerKeyError, MessageTooLargeError, ProtocolError, RemoteProtocolError } from "./errors.ts";
 export {
-  askDeclines,
+  askPeerDeclines,
   decodeDeclinesAnswer,
   DECLINE_STATUSES,
   DECLINES_CONCURRENCY,
@@ -21,7 +21,7 @@ export {
   MAX_DECLINE_MESSAGE_CHARS,
   MAX_DECLINE_REASONS,
   serveDeclines,
-  type AskDeclinesParameters,
+  type AskPeerDeclinesParameters,
   type DeclineCode,
   type DeclineReason,
   type DeclinesAnswer,
