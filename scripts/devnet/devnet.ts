@@ -9,6 +9,8 @@ import { DEV_ACCOUNTS, DEV_ROLES } from "./accounts.ts";
 import { DEFAULT_RPC_PORT, rpcAnswers, startChain, type Chain, type ChainEngine } from "./chain.ts";
 import { deployAccord, writeDeployment } from "./deploy.ts";
 import { runNode, startNode, type Managed } from "./processes.ts";
+import { createKeyFile } from "../../provider-node/src/config/keyfile.ts";
+import { KEY_FILE_NAME } from "../../provider-node/src/constants.ts";
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -127,14 +129,15 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
         const dataDir = join(DEVNET_DIR, `provider-${index}`);
         const logFile = join(logs, `provider-${index}.log`);
         const listen = `/ip4/127.0.0.1/tcp/${P2P_BASE_PORT + index}`;
-        const penv = { ...env, ACCORD_PRIVATE_KEY: key.privateKey };
-        await runNode([PROVIDER_CLI, "register", "--data-dir", dataDir, "--listen", listen, "--json"], { env: penv, logFile });
-        await runNode([PROVIDER_CLI, "stake", PROVIDER_STAKE_TOKENS, "--data-dir", dataDir, "--json"], { env: penv, logFile });
+        // Each daemon signs with its data folder's key file, as a provider set up by `init` does.
+        createKeyFile(join(dataDir, KEY_FILE_NAME), key.privateKey);
+        await runNode([PROVIDER_CLI, "register", "--data-dir", dataDir, "--listen", listen, "--json"], { env, logFile });
+        await runNode([PROVIDER_CLI, "stake", PROVIDER_STAKE_TOKENS, "--data-dir", dataDir, "--json"], { env, logFile });
         const fault = o.faults?.[index];
         const args = [PROVIDER_CLI, "start", "--json", "--data-dir", dataDir, "--listen", listen, "--metrics-port", String(METRICS_BASE_PORT + index)];
         if (fault) args.push("--fault", fault);
         const { managed: m, info } = await startNode(`provider ${index}`, args, {
-          env: penv,
+          env,
           logFile,
           timeoutMs: PROVIDER_UP_TIMEOUT_MS,
           ready: (out) => {

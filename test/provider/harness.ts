@@ -2,7 +2,7 @@
 // deployed, a requester that speaks viem + the client's content/manifest/seal modules, and
 // provider daemons run as real child processes of `accord-provider start`.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -21,7 +21,8 @@ import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import { freePort } from "../../scripts/devnet/ports.ts";
 import { connectChain } from "../../provider-node/src/chain/clients.ts";
 import { addStake, registerOrUpdate } from "../../provider-node/src/chain/account.ts";
-import { PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
+import { KEY_FILE_NAME, PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
+import { createKeyFile } from "../../provider-node/src/config/keyfile.ts";
 import type { Deployment } from "../../client/src/deployments.ts";
 
 export const FIXTURES = join(import.meta.dirname, "..", "..", "client", "fixtures", "wasm");
@@ -86,12 +87,15 @@ export type SpawnProviderParameters = {
 /** Runs `accord-provider start` as a child process on Node 24 and waits until it is up. */
 export async function spawnProvider(p: SpawnProviderParameters): Promise<ProviderProcess> {
   const dataDir = p.dataDir ?? mkdtempSync(join(tmpdir(), "accord-provider-"));
+  // The daemon signs with its data folder's key file, as a real provider's does.
+  const keyFile = join(dataDir, KEY_FILE_NAME);
+  if (!existsSync(keyFile)) createKeyFile(keyFile, p.privateKey);
   const child = spawn(
     process.execPath,
     [CLI, "start", "--json", "--data-dir", dataDir, "--rpc-url", p.rpcUrl, "--market", p.market, "--metrics-port", "0", "--listen", "/ip4/127.0.0.1/tcp/0", ...(p.args ?? [])],
     {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ACCORD_PRIVATE_KEY: p.privateKey, ACCORD_LIMIT_POLL_INTERVAL_MS: "100", ACCORD_LOG_LEVEL: "info", ...p.env },
+      env: { ...process.env, ACCORD_LIMIT_POLL_INTERVAL_MS: "100", ACCORD_LOG_LEVEL: "info", ...p.env },
     },
   );
   const logs: Array<Record<string, unknown>> = [];

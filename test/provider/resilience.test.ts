@@ -104,7 +104,7 @@ describe("the accord-provider CLI", { timeout: 120_000 }, () => {
 
     // A funded dev account drives the chain commands; rpcUrl and market come from the config file init wrote.
     const env = { ACCORD_PRIVATE_KEY: DEV_ACCOUNTS[13]!.privateKey };
-    const common = ["--json", "--data-dir", dataDir];
+    const common = ["--json", "--data-dir", dataDir, "--key-from-env"];
     expect(JSON.parse((await runCli(["register", ...common, "--announce", "/ip4/127.0.0.1/tcp/4001"], env)).stdout)).toMatchObject({ result: "registered" });
     expect(JSON.parse((await runCli(["stake", "5", ...common], env)).stdout)).toMatchObject({ stake: "5000000" });
     const status = JSON.parse((await runCli(["status", ...common], env)).stdout);
@@ -112,7 +112,7 @@ describe("the accord-provider CLI", { timeout: 120_000 }, () => {
     expect(JSON.parse((await runCli(["unstake", "2", ...common], env)).stdout)).toMatchObject({ unbonding: "2000000" });
     expect(JSON.parse((await runCli(["withdraw", ...common], env)).stdout)).toMatchObject({ stake: "2000000" });
 
-    const bad = await runCli(["stake", "lots", "--data-dir", dataDir], env);
+    const bad = await runCli(["stake", "lots", "--data-dir", dataDir, "--key-from-env"], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/"lots" is not an amount[\s\S]*What to do:/);
     const noRpc = await runCli(["status", "--data-dir", mkdtempSync(join(tmpdir(), "accord-cli-"))]);

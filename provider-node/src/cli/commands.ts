@@ -4,7 +4,7 @@ import { formatUnits, parseUnits } from "viem";
 import { readProvider } from "@accord/client/chain";
 import { addStake, registerOrUpdate, requestUnstake, tokenDecimals, withdrawable, withdrawAll } from "../chain/account.ts";
 import { connectChain, type ChainContext } from "../chain/clients.ts";
-import { loadConfig, requireKey, writeConfigFile, type LoadedConfig } from "../config/config.ts";
+import { loadConfig, requireKey, updateConfigFile, writeConfigFile, type LoadedConfig } from "../config/config.ts";
 import { createKeyFile } from "../config/keyfile.ts";
 import { DEFAULT_PRICING, JOURNAL_FILE_NAME, NODE_DIR_NAME, PROVIDER_LIMITS } from "../constants.ts";
 import { InvalidAmountError } from "../errors.ts";
@@ -27,7 +27,21 @@ async function connect(flags: Flags): Promise<{ loaded: LoadedConfig; chain: Cha
     limits: { ...PROVIDER_LIMITS, ...loaded.config.limits },
     signal: AbortSignal.timeout(120_000),
   });
+  // Whose key signs, before anything is signed: a shell set up for another account shows here.
+  if (!flags.json) process.stderr.write(`${actingFor(loaded, chain)}\n`);
   return { loaded, chain };
+}
+
+/** "provider 0x… (key file …) on chain N, market 0x…": the account a command acts for, and where. */
+export function actingFor(loaded: Pick<LoadedConfig, "keySource">, chain: Pick<ChainContext, "account" | "chainId" | "market">): string {
+  return `provider ${chain.account.address} (key: ${loaded.keySource}) on chain ${chain.chainId}, market ${chain.market}`;
+}
+
+export async function addressCommand(flags: Flags): Promise<void> {
+  const loaded = loadConfig({ flags });
+  const { privateKeyToAccount } = await import("viem/accounts");
+  const address = privateKeyToAccount(requireKey(loaded)).address;
+  output(flags, { address, key: loaded.keySource }, address);
 }
 
 export function parseAmount(value: string, decimals: number): bigint {
@@ -64,6 +78,10 @@ export async function registerCommand(flags: Flags): Promise<void> {
   // Without --announce the running node fills in its listen addresses when it starts.
   const multiaddrs = loaded.config.announce ?? [];
   const result = await registerOrUpdate(chain, { peerId: peerId.toMultihash().bytes, multiaddrs, askPrice });
+  // What register was told holds for `start`: it listens where register said and keeps the
+  // announced addresses on-chain, instead of an address of its own choosing replacing them.
+  const told = (name: string) => (loaded.sources[name] === "flag" || loaded.sources[name] === "env" ? (loaded.config as Record<string, unknown>)[name] : undefined);
+  updateConfigFile(loaded.configFile, { rpcUrl: told("rpcUrl"), market: told("market"), listen: told("listen"), announce: told("announce"), askPrice: told("askPrice") });
   output(flags, { address: chain.account.address, result, peerId: peerId.toString(), multiaddrs, askPrice }, `Provider ${chain.account.address} ${result} (peer ${peerId}, ask ${askPrice} per 1e9 fuel).`);
 }
 

@@ -17,6 +17,7 @@ const stakeCommand = lazy(async () => (await commands()).stakeCommand);
 const unstakeCommand = lazy(async () => (await commands()).unstakeCommand);
 const withdrawCommand = lazy(async () => (await commands()).withdrawCommand);
 const statusCommand = lazy(async () => (await commands()).statusCommand);
+const addressCommand = lazy(async () => (await commands()).addressCommand);
 const startCommand = lazy(async () => (await import("./start.ts")).startCommand);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -27,6 +28,7 @@ function common(cmd: Command): Command {
     .option("--data-dir <dir>", "where the key, config, journal and content live (ACCORD_DATA_DIR; default ~/.accord-provider)")
     .option("--config <file>", "config file (ACCORD_CONFIG; default <data-dir>/config.json)")
     .option("--key-file <file>", "provider key file (ACCORD_KEY_FILE; default <data-dir>/provider.key)")
+    .option("--key-from-env", "sign with ACCORD_PRIVATE_KEY instead of the key file (which is used otherwise, even when ACCORD_PRIVATE_KEY is set)")
     .option("--rpc-url <url>", "chain JSON-RPC endpoint (ACCORD_RPC_URL)")
     .option("--market <address>", "JobMarket address (ACCORD_MARKET; default from deployments/<chainId>.json)")
     .option("--json", "print machine-readable JSON on stdout");
@@ -48,8 +50,11 @@ export function buildProgram(): Command {
   common(program.command("init"))
     .description("create a provider key (mode 0600) and a config file in the data directory")
     .action(initCommand);
+  common(program.command("address"))
+    .description("print the provider's account address (from its key file), e.g. to fund it")
+    .action(addressCommand);
   network(common(program.command("register")))
-    .description("register this provider on the JobMarket (peer id, addresses, ask price), or update it if registered")
+    .description("register this provider on the JobMarket (peer id, addresses, ask price), or update it if registered; --listen, --announce and --ask-price are kept in the config file for `start`")
     .action(registerCommand);
   network(common(program.command("update")))
     .description("update the on-chain peer id, addresses and ask price")
@@ -88,22 +93,26 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Prints an error the way a user can act on it: what went wrong, then what to do. Never a stack for known errors. */
-export function printError(err: unknown, json: boolean): void {
+/**
+ * Prints an error the way a user can act on it: one line, what went wrong and what to do; never a
+ * stack trace unless ACCORD_DEBUG is set.
+ */
+export async function printError(err: unknown, json: boolean): Promise<void> {
+  const { failureLine } = await import("./failure.ts");
   if (json) {
     const e = err as BaseError;
-    process.stdout.write(`${JSON.stringify({ error: { name: e.name, message: e.shortMessage ?? e.message, details: e.details, fix: e.fix } })}\n`);
-  } else if (err instanceof BaseError) {
-    process.stderr.write(`Error: ${err.message}\n`);
+    process.stdout.write(`${JSON.stringify({ error: { name: e.name, message: e.shortMessage ?? failureLine(err), details: e.details, fix: e.fix } })}\n`);
   } else {
-    process.stderr.write(`Error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`Error: ${failureLine(err)}\n`);
   }
+  if (process.env.ACCORD_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
 }
 
 const argv = process.argv;
 try {
   await buildProgram().parseAsync(argv);
 } catch (err) {
-  printError(err, argv.includes("--json"));
-  process.exitCode = 1;
+  await printError(err, argv.includes("--json"));
+  // A daemon's libp2p or HTTP handles may still be open after a failed start: end here.
+  process.exit(1);
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigFileError, InvalidConfigError, KeyExistsError, KeyFileError, UnknownFaultError } from "../errors.ts";
-import { loadConfig, writeConfigFile } from "./config.ts";
+import { DEFAULT_LISTEN, loadConfig, updateConfigFile, writeConfigFile } from "./config.ts";
 import { createKeyFile, readKeyFile } from "./keyfile.ts";
 
 const dirs: string[] = [];
@@ -66,6 +66,30 @@ describe("loadConfig", () => {
     const address = createKeyFile(join(dir, "provider.key"));
     const { config } = loadConfig({ flags: { dataDir: dir }, env: {} });
     expect(privateKeyToAccount(config.privateKey!).address).toBe(address);
+  });
+
+  it("signs with the key file even when ACCORD_PRIVATE_KEY is set, and with the environment's key only when told on the command line", () => {
+    const dir = temp();
+    const own = createKeyFile(join(dir, "provider.key"));
+    const requester = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    const plain = loadConfig({ flags: { dataDir: dir }, env: { ACCORD_PRIVATE_KEY: requester } });
+    expect(privateKeyToAccount(plain.config.privateKey!).address).toBe(own);
+    expect(plain.keySource).toBe(join(dir, "provider.key"));
+    const told = loadConfig({ flags: { dataDir: dir, keyFromEnv: true }, env: { ACCORD_PRIVATE_KEY: requester } });
+    expect(told.config.privateKey).toBe(requester);
+    expect(told.keySource).toBe("ACCORD_PRIVATE_KEY");
+    expect(() => loadConfig({ flags: { dataDir: dir, keyFromEnv: true }, env: {} })).toThrow(/--key-from-env.*ACCORD_PRIVATE_KEY is not set/);
+  });
+
+  it("listens on a fixed port when nothing says where, and keeps what one command saved for the next", () => {
+    const dir = temp();
+    expect(loadConfig({ flags: { dataDir: dir }, env: {} }).config.listen).toEqual([DEFAULT_LISTEN]);
+    expect(DEFAULT_LISTEN).not.toMatch(/\/tcp\/0$/);
+    writeConfigFile(join(dir, "config.json"), { rpcUrl: "http://127.0.0.1:1", minPrice: "5" });
+    updateConfigFile(join(dir, "config.json"), { listen: ["/ip4/0.0.0.0/tcp/4002"], announce: ["/dns4/my.host/tcp/4002"], askPrice: 7n, market: undefined });
+    const { config } = loadConfig({ flags: { dataDir: dir }, env: {} });
+    expect(config).toMatchObject({ rpcUrl: "http://127.0.0.1:1", listen: ["/ip4/0.0.0.0/tcp/4002"], announce: ["/dns4/my.host/tcp/4002"], askPrice: 7n, pricing: { minPrice: 5n } });
+    expect(config.market).toBeUndefined();
   });
 
   it("names the setting and what to do for bad values", () => {

@@ -5,6 +5,7 @@ import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { CONFIG_FILE_NAME, DEFAULT_METRICS_PORT, DEFAULT_PRICING, KEY_FILE_NAME, PROVIDER_LIMITS, type ProviderLimits } from "../constants.ts";
 import { ConfigFileError, InvalidConfigError, KeyFileError } from "../errors.ts";
 import { parseFault, type Fault } from "../faults.ts";
+import { parseRelayMode, parseSwitch, type RelayMode } from "../net/reachability.ts";
 import { parsePrivateKey, readKeyFile } from "./keyfile.ts";
 
 export type Pricing = typeof DEFAULT_PRICING;
@@ -25,6 +26,10 @@ export type ProviderConfig = {
   announce?: string[];
   /** Peers to join the network through (multiaddrs ending in /p2p/<peer id>). */
   bootstrap?: string[];
+  /** Relay for nodes behind NAT: "auto" (default: when this node has a public address), "on", "off". */
+  relay?: RelayMode;
+  /** Private and loopback addresses count as reachable (default true: a devnet); false on the internet. */
+  privateAddresses?: boolean;
   /** Port of /metrics and /health on 127.0.0.1 (0: any free port; -1: no endpoint). */
   metricsPort?: number;
   pricing?: Partial<Pricing>;
@@ -108,7 +113,16 @@ const SETTINGS: Record<string, Setting> = {
   fromBlock: { env: "ACCORD_FROM_BLOCK", parse: big },
   fault: { env: "ACCORD_FAULT", parse: (v, n) => parseFault(str(v, n)) },
   logLevel: { env: "ACCORD_LOG_LEVEL", parse: str },
+  relay: { env: "ACCORD_RELAY", parse: parseRelayMode },
+  privateAddresses: { env: "ACCORD_PRIVATE_ADDRESSES", parse: parseSwitch },
 };
+
+/**
+ * Where the daemon listens when nothing says: every interface, on a port of its own choosing that
+ * stays the same across restarts, so the address it registers stays true (an OS-picked port would
+ * change at every start and the on-chain listing with it).
+ */
+export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
 
 /** The data directory when none is set: one per user, like ~/.ipfs. */
 export function defaultDataDir(): string {
@@ -128,6 +142,8 @@ export type LoadConfigParameters = {
 export type LoadedConfig = {
   config: Omit<ProviderConfig, "privateKey"> & { privateKey?: Hex };
   keyFile: string;
+  /** Where the key comes from: the key file's path, or ACCORD_PRIVATE_KEY (with --key-from-env). */
+  keySource: string;
   configFile: string;
   /** Where each setting came from, for `--help`-level diagnostics (never values). */
   sources: Record<string, Source>;
@@ -164,9 +180,16 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
 
   const dataDir = resolve(String(values.dataDir ?? dirname(configFile)));
   const keyFile = resolve(String(values.keyFile ?? join(dataDir, KEY_FILE_NAME)));
+  // The provider signs with its own key file. ACCORD_PRIVATE_KEY is the requester CLI's variable
+  // too, so a shell set up for `accord` would otherwise stake and bid with the requester's key: the
+  // environment's key is used only when the command line says so.
   let privateKey: Hex | undefined;
-  if (env.ACCORD_PRIVATE_KEY) privateKey = parsePrivateKey(env.ACCORD_PRIVATE_KEY, "ACCORD_PRIVATE_KEY");
-  else if (existsSync(keyFile)) privateKey = readKeyFile(keyFile);
+  let keySource = keyFile;
+  if (flags.keyFromEnv) {
+    if (!env.ACCORD_PRIVATE_KEY) throw new InvalidConfigError("--key-from-env", "was given but ACCORD_PRIVATE_KEY is not set", "Export ACCORD_PRIVATE_KEY=0x… (the provider's key), or drop --key-from-env to use the key file.");
+    privateKey = parsePrivateKey(env.ACCORD_PRIVATE_KEY, "ACCORD_PRIVATE_KEY");
+    keySource = "ACCORD_PRIVATE_KEY";
+  } else if (existsSync(keyFile)) privateKey = readKeyFile(keyFile);
 
   if (p.requireRpc && values.rpcUrl === undefined)
     throw new InvalidConfigError("rpcUrl", "is not set", "Pass --rpc-url http://127.0.0.1:8545, set ACCORD_RPC_URL, or put rpcUrl in the config file.");
@@ -177,13 +200,14 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
   return {
     configFile,
     keyFile,
+    keySource,
     sources,
     config: {
       rpcUrl: values.rpcUrl as string,
       market: values.market as Address | undefined,
       dataDir,
       privateKey,
-      listen: values.listen as string[] | undefined,
+      listen: (values.listen as string[] | undefined) ?? [DEFAULT_LISTEN],
       announce: values.announce as string[] | undefined,
       bootstrap: values.bootstrap as string[] | undefined,
       metricsPort: (values.metricsPort as number | undefined) ?? DEFAULT_METRICS_PORT,
@@ -202,7 +226,11 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
 /** The private key of a loaded config, or an error that says how to get one. */
 export function requireKey(loaded: LoadedConfig): Hex {
   if (loaded.config.privateKey) return loaded.config.privateKey;
-  throw new KeyFileError(loaded.keyFile, "does not exist");
+  throw new KeyFileError(
+    loaded.keyFile,
+    "does not exist",
+    "Run `accord-provider init` (with the same --data-dir) to create the provider's key, pass --key-file with an existing one, or --key-from-env to sign with ACCORD_PRIVATE_KEY.",
+  );
 }
 
 function readConfigFile(path: string): ConfigFile {
@@ -245,6 +273,15 @@ function parseLimits(fromFile: unknown, env: NodeJS.ProcessEnv, fromFlags: unkno
     set(k, v, `--limit ${k}`);
   }
   return out as Partial<ProviderLimits>;
+}
+
+/**
+ * Sets `settings` in the config file, keeping the others (creating the file if need be), so that
+ * what one command was told (`register --announce`) holds for the next (`start`).
+ */
+export function updateConfigFile(path: string, settings: Record<string, unknown>): void {
+  const current = readConfigFile(path);
+  writeConfigFile(path, { ...current, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) });
 }
 
 /** Writes a config file holding `settings` (bigints as strings); never a key. */

@@ -14,6 +14,14 @@ export const registerAccount: Register = (program, run) => {
     .action(run(() => import("./account/balance.ts")));
 
   program
+    .command("fund")
+    .description("development chains: mint test tokens to an account (and send it gas); needs the test token owner's key")
+    .argument("<address>", "the account to fund")
+    .argument("<amount>", "whole tokens to mint (e.g. 1000 or 0.5)")
+    .option("--gas <ether>", "also send this much of the chain's coin for gas (e.g. 1)")
+    .action(run(() => import("./account/fund.ts")));
+
+  program
     .command("withdraw")
     .description("send yourself everything the market credited to you (refunds, slashed collateral)")
     .action(run(() => import("./account/withdraw.ts")));

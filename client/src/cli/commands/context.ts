@@ -19,8 +19,9 @@ export type Run = (load: () => Promise<HandlerModule>) => (...args: any[]) => Pr
 export type Register = (program: Command, run: Run) => void;
 
 export function makeContext(flags: GlobalFlags, signal: AbortSignal, opened: AccordClient[]): CommandContext {
+  const out = createOutput(Boolean(flags.json));
   return {
-    out: createOutput(Boolean(flags.json)),
+    out,
     signal,
     flags,
     async client(options = {}) {
@@ -28,6 +29,9 @@ export function makeContext(flags: GlobalFlags, signal: AbortSignal, opened: Acc
       const { clientFromConfig } = await import("../connect.ts");
       const c = await clientFromConfig(cfg, { ...options, signal });
       opened.push(c);
+      // Which chain, market and account a command acts on, before it acts: a wrong RPC URL or key
+      // shows here, not after a payment.
+      out.step(`chain ${c.chain.id} (${cfg.rpcUrl}) · market ${c.deployment.jobMarket}${c.account ? ` · account ${c.account.address}` : ""}`);
       return c;
     },
   };
