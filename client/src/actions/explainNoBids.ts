@@ -11,7 +11,7 @@ import { readJobHistory } from "./internal/jobLogs.ts";
 import { formatAmount, getTokenInfo } from "./internal/token.ts";
 import { listProviders, type ProviderListing } from "./listProviders.ts";
 import { askDeclines } from "./askDeclines.ts";
-import { InvalidDeclinesAnswerError, type DeclinesAnswer } from "../net/declines.ts";
+import { declinesUnsupported, InvalidDeclinesAnswerError, type DeclinesAnswer } from "../net/declines.ts";
 import { RemoteProtocolError } from "../net/errors.ts";
 
 /** Dialling one provider to see whether it is online. */
@@ -91,7 +91,7 @@ export async function explainNoBids(client: AccordClient, parameters: ExplainNoB
         eligible.map(async (p) => {
           const reply = replies.get(p.address.toLowerCase());
           if (reply?.ok) return { p, up: true, answer: reply.answer };
-          if (reply && (reply.error instanceof InvalidDeclinesAnswerError || reply.error instanceof RemoteProtocolError)) return { p, up: true };
+          if (reply && (reply.error instanceof InvalidDeclinesAnswerError || reply.error instanceof RemoteProtocolError || declinesUnsupported(reply))) return { p, up: true };
           return { p, up: await reachable(node, p.dialable, signal) };
         }),
       );

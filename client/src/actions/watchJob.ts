@@ -129,7 +129,7 @@ async function askWhileOpen(client: AccordClient, jobId: bigint, job: JobHistory
   const last = new Map<Address, string>();
   let wait = DECLINES_FIRST_ASK_MS;
   // Loaded only when a job is watched with declines: the registry's peer ids bring in libp2p's crypto.
-  const { askDeclines } = await import("./askDeclines.ts");
+  const [{ askDeclines }, { declinesUnsupported }] = await Promise.all([import("./askDeclines.ts"), import("../net/declines.ts")]);
   while (!signal.aborted && job.state === "Open") {
     await sleep(wait, signal);
     wait = DECLINES_ASK_INTERVAL_MS;
@@ -143,8 +143,9 @@ async function askWhileOpen(client: AccordClient, jobId: bigint, job: JobHistory
     }
     const events: Omit<DeclinesEvent, "job">[] = [];
     for (const { provider, peerId, reply } of replies) {
-      // A bid shows as its own event, and "still checking the job" is no news.
+      // A bid shows as its own event; "still checking the job" is no news; a node without the protocol has nothing to say.
       if (reply.ok && (reply.answer.status === "bid" || reply.answer.status === "evaluating")) continue;
+      if (declinesUnsupported(reply)) continue;
       const key = reply.ok ? JSON.stringify([reply.answer.status, reply.answer.reasons]) : `error:${reply.error.message}`;
       if (last.get(provider) === key) continue;
       last.set(provider, key);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { askPeerDeclines, decodeDeclinesAnswer, DECLINES_PROTOCOL, describeDeclinesReply, encodeDeclinesAnswer, InvalidDeclinesAnswerError, MAX_DECLINE_MESSAGE_CHARS, serveDeclines, type DeclineReason, type DeclinesReply } from "./declines.ts";
+import { askPeerDeclines, declinesUnsupported, decodeDeclinesAnswer, DECLINES_PROTOCOL, describeDeclinesReply, encodeDeclinesAnswer, InvalidDeclinesAnswerError, MAX_DECLINE_MESSAGE_CHARS, serveDeclines, type DeclineReason, type DeclinesReply } from "./declines.ts";
 import { MessageTooLargeError, ProtocolError, RemoteProtocolError } from "./errors.ts";
 import { createAccordNode, type AccordNode } from "./node.ts";
 
@@ -97,6 +97,15 @@ describe("/accord/declines/1.0.0", () => {
     }
     // The honest peer still answers beside it.
     expect(only(await ask(honest, 7n)).ok).toBe(true);
+  });
+
+  it("tells a peer that does not speak the protocol (silent) from one that is broken", async () => {
+    const replies = await askPeerDeclines(honest, { jobId: 7n, peers: [{ peer: asker.peerId.toString(), target: asker.multiaddrs[0]!.toString() }] });
+    const reply = only(replies);
+    expect(reply.ok).toBe(false);
+    expect(declinesUnsupported(reply)).toBe(true);
+    hostileAnswer = async () => new TextEncoder().encode("{}");
+    expect(declinesUnsupported(only(await ask(hostile, 7n)))).toBe(false);
   });
 
   it("tells the asker what a provider refused in its request", async () => {

@@ -204,6 +204,13 @@ async function connectedDeclinesPeers(node: AskingNode): Promise<Array<{ peer: s
   return out;
 }
 
+/** The peer was reached but does not speak DECLINES_PROTOCOL (an older version, or not a provider's node): it is silent, not broken. */
+export function declinesUnsupported(reply: DeclinesReply): boolean {
+  if (reply.ok) return false;
+  for (let e: unknown = reply.error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) if ((e as Error).name === "UnsupportedProtocolError") return true;
+  return false;
+}
+
 /** One line for a person: what the provider said, or why it could not be asked. */
 export function describeDeclinesReply(reply: DeclinesReply): string {
   if (!reply.ok) return `could not be asked: ${(reply.error as BaseError).shortMessage ?? reply.error.message.split("\n")[0]}`;

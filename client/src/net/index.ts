@@ -15,6 +15,7 @@ export {
   DECLINES_MAX_REQUEST_BYTES,
   DECLINES_PROTOCOL,
   DECLINES_TIMEOUT_MS,
+  declinesUnsupported,
   describeDeclinesReply,
   encodeDeclinesAnswer,
   InvalidDeclinesAnswerError,
