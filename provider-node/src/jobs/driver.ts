@@ -125,7 +125,9 @@ export class JobDriver {
     if (!waiting.size) return;
     const queued = this.o.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
     const load = `${queued.length}:${queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0)}:${this.stakeEvents}`;
-    const changed = load !== this.lastLoad;
+    // Free stake is read from the chain (a shared read up to ownRecordMaxAgeMs old), so a job
+    // waiting for stake is decided again on every tick, not only when the events say it may have freed.
+    const changed = load !== this.lastLoad || [...waiting.values()].some((w) => w.reason.code === "stake");
     this.lastLoad = load;
     for (const jobId of waitingOrder(waiting, this.ctx.bids, this.o.me)) {
       const w = waiting.get(jobId)!;
