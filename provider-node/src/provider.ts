@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { Address } from "viem";
+import { toHex, type Address } from "viem";
 import { createAccordNode, serveDeclines, type AccordNode } from "@accord/client/net";
 import { readProvider } from "@accord/client/chain";
 import { createSandboxPool, type SandboxPool } from "@accord/client/sandbox";
 import { parseCid } from "@accord/client/content";
-import { registerOrUpdate, withdrawable, withdrawAll } from "./chain/account.ts";
+import { MAX_REGISTERED_MULTIADDRS, registerOrUpdate, withdrawable, withdrawAll } from "./chain/account.ts";
 import { connectChain } from "./chain/clients.ts";
 import { registeredPeers } from "./chain/peers.ts";
 import { directContentPeers, peerIdsOf } from "./work/sources.ts";
@@ -16,6 +16,7 @@ import { ChainClock } from "./jobs/chain-clock.ts";
 import { JobDriver } from "./jobs/driver.ts";
 import { Journal } from "./journal/journal.ts";
 import { createLogger } from "./log.ts";
+import { LISTING_SETTLE_MS, listingAddresses, listingStillValid, reachabilityReport, reachableAddresses, relayServe, writeReachabilityFile } from "./net/reachability.ts";
 import { createMetrics, type ProviderMetrics } from "./metrics/metrics.ts";
 import { startMetricsServer, type HealthReport, type MetricsServer } from "./metrics/server.ts";
 
@@ -82,6 +83,8 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       listen: config.listen,
       announce: config.announce,
       bootstrap: config.bootstrap,
+      privateAddresses: config.privateAddresses,
+      relay: { serve: relayServe(config.relay) },
       discoverPeers: async (o) => {
         const addrs = await discover(o);
         for (const id of peerIdsOf(addrs)) providerPeers.add(id);
@@ -90,6 +93,15 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       signal,
     });
     cleanups.push(() => node.stop());
+    // Whether requesters can reach this node decides whether it may bid: a winner nobody can
+    // fetch from could never deliver its result.
+    const firstReach = await node.reachability.settled(signal);
+    if (firstReach.status === "unreachable")
+      log.error(
+        { listen: config.listen },
+        "this node cannot be reached: no public address and no relay reservation, so it will not bid. Open the port and --announce the public address, or give it --bootstrap peers that relay (providers with a public address do)",
+      );
+    else if (firstReach.status === "relayed") log.warn({ relays: firstReach.relays }, "behind NAT: reachable only through relays (content crosses them unless DCUtR makes a direct connection)");
     // Prepared modules live with the node's data, so a restarted daemon skips preparing them again.
     const pool: SandboxPool = createSandboxPool({
       size: Math.max(1, limits.workers),
@@ -122,23 +134,52 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
     await serveDeclines(node, (jobId) => driver.declinesStatement(jobId));
     if (config.fault) log.warn({ fault: config.fault }, "FAULT MODE: this node misbehaves on purpose and will be slashed (tests and demos only)");
 
-    const nodeAddrs = () => (config.announce?.length ? config.announce : node.multiaddrs.map((a) => a.toString()));
+    const nodeAddrs = () => listingAddresses(node.reachability.get(), config.announce, MAX_REGISTERED_MULTIADDRS);
     const askPrice = config.askPrice ?? pricing.pricePerGigaFuel;
+    let onChain: readonly string[] = [];
+    const report = () => reachabilityReport(node.reachability.get(), onChain, config.announce);
     const keepListingCurrent = async () => {
       try {
         const info = await readProvider(chain.client, chain.market, me);
+        onChain = info.multiaddrs;
+        writeReachabilityFile(config.dataDir, report());
         if (!info.registered) {
           log.warn({ address: me }, "not registered on the JobMarket: run `accord-provider register` and `stake`; the node bids once registered");
           return;
         }
+        // Nothing to list (unreachable), or the record still leads requesters here: no transaction.
+        if (nodeAddrs().length === 0) return;
+        const sameKey = info.peerId.toLowerCase() === toHex(node.peerId.toMultihash().bytes) && info.askPrice === askPrice;
+        if (sameKey && listingStillValid(info.multiaddrs, reachableAddresses(node.reachability.get(), config.announce))) return;
         const result = await registerOrUpdate(chain, { peerId: node.peerId.toMultihash().bytes, multiaddrs: nodeAddrs(), askPrice }, signal);
-        if (result !== "unchanged") log.info({ multiaddrs: nodeAddrs() }, "updated the on-chain listing");
+        if (result !== "unchanged") {
+          log.info({ multiaddrs: nodeAddrs() }, "updated the on-chain listing");
+          onChain = nodeAddrs();
+          writeReachabilityFile(config.dataDir, report());
+        }
       } catch (err) {
         if (!signal.aborted) log.warn({ err: (err as Error).message.split("\n")[0] }, "could not check the on-chain listing; will try again");
       }
     };
     await keepListingCurrent();
     every(limits.addressCheckIntervalMs, keepListingCurrent, cleanups);
+    // A relay lost or gained, an address confirmed or dropped: the listing is checked once the change has held.
+    let settle: NodeJS.Timeout | undefined;
+    let lastStatus = firstReach.status;
+    const unsubscribe = node.reachability.subscribe((r) => {
+      if (r.status !== lastStatus) {
+        (r.status === "unreachable" ? log.error.bind(log) : log.info.bind(log))({ status: r.status, relays: r.relays }, r.status === "unreachable" ? "this node can no longer be reached; it stops bidding until it can" : "reachability changed");
+        lastStatus = r.status;
+      }
+      writeReachabilityFile(config.dataDir, report());
+      clearTimeout(settle);
+      settle = setTimeout(() => void keepListingCurrent(), LISTING_SETTLE_MS);
+      settle.unref();
+    });
+    cleanups.push(() => {
+      unsubscribe();
+      clearTimeout(settle);
+    });
     // Providers that registered or moved since the node joined.
     every(limits.providerPeersRefreshMs, async () => {
       for (const id of peerIdsOf(await discover({ signal }).catch(() => []))) providerPeers.add(id);
@@ -151,7 +192,14 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       journal,
       limits,
       fromBlock: config.fromBlock ?? chain.startBlock ?? (await chain.client.getBlockNumber()),
-      onEvent: (ev, live) => driver.onEvent(ev, live),
+      // A job posted while nobody can reach this node is not for it: it could not deliver.
+      onEvent: (ev, live) => {
+        if (ev.eventName === "JobPosted" && node.reachability.get().status === "unreachable") {
+          log.warn({ jobId: String((ev.args as { jobId?: bigint }).jobId) }, "not bidding: this node cannot be reached");
+          return;
+        }
+        driver.onEvent(ev, live);
+      },
       onBlock: (number, timestamp) => {
         if (!rpcUp) log.info({ block: number.toString() }, "chain RPC reachable again");
         rpcUp = true;
@@ -195,7 +243,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
     }, cleanups);
 
     const health = (): HealthReport => ({
-      status: signal.aborted ? "stopping" : rpcUp ? "ok" : "degraded",
+      status: signal.aborted ? "stopping" : rpcUp && node.reachability.get().status !== "unreachable" ? "ok" : "degraded",
       address: me,
       peerId: node.peerId.toString(),
       rpc: rpcUp ? "up" : "down",
@@ -203,6 +251,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       msSinceLastBlock: Date.now() - lastBlockAtMs,
       jobsInFlight: journal.active().length,
       fault: config.fault,
+      reachability: report(),
     });
     let server: MetricsServer | undefined;
     if ((config.metricsPort ?? 0) >= 0) {

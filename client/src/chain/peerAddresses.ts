@@ -20,8 +20,9 @@ export function dialableAddresses(peerIdHex: Hex, multiaddrs: readonly string[])
   if (!id) return [];
   const out: string[] = [];
   for (const a of multiaddrs) {
-    const at = a.indexOf("/p2p/");
-    if (at === -1) out.push(`${a}/p2p/${id}`);
+    // The last /p2p/ names the peer: a relayed address names its relay first (…/p2p/<relay>/p2p-circuit/p2p/<peer>).
+    const at = a.lastIndexOf("/p2p/");
+    if (at === -1 || a.endsWith("/p2p-circuit")) out.push(`${a}/p2p/${id}`);
     else if (a.slice(at + 5) === id) out.push(a);
   }
   return out;

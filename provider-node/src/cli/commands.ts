@@ -9,6 +9,7 @@ import { createKeyFile } from "../config/keyfile.ts";
 import { DEFAULT_PRICING, JOURNAL_FILE_NAME, NODE_DIR_NAME, PROVIDER_LIMITS } from "../constants.ts";
 import { InvalidAmountError } from "../errors.ts";
 import { Journal } from "../journal/journal.ts";
+import { reachabilityLines, readReachabilityFile } from "../net/reachability.ts";
 
 export type Flags = Record<string, unknown> & { json?: boolean };
 
@@ -144,6 +145,8 @@ export async function statusCommand(flags: Flags): Promise<void> {
     jobsInFlight: inFlight,
     jobsByPhase: phases,
     lastProcessedBlock: lastBlock,
+    // What the daemon last found: reachable directly, through which relay, or not at all.
+    reachability: readReachabilityFile(loaded.config.dataDir),
   };
   output(
     flags,
@@ -155,6 +158,7 @@ export async function statusCommand(flags: Flags): Promise<void> {
       `  reputation  ${(info.score / 100).toFixed(2)}% (awarded ${info.awarded}, agreed ${info.agreed}, dissented ${info.dissented}, missed ${info.missed})`,
       `  in flight   ${inFlight.length ? inFlight.map((j) => `${j.jobId}:${j.phase}`).join(", ") : "none"}`,
       `  journal     ${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(", ") || "empty"}; last block ${lastBlock ?? "-"}`,
+      ...reachabilityLines(data.reachability),
     ].join("\n"),
   );
 }
