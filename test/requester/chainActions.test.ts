@@ -15,12 +15,6 @@ import {
   escrowFor,
   InsufficientBalanceError,
   InvalidJobParametersError,
-  MAX_BID_WINDOW_SECONDS,
-  MAX_PHASE_WINDOW_SECONDS,
-  MAX_PRICE_UNITS,
-  MAX_REPLICAS,
-  MAX_REPUTATION_BPS,
-  MIN_PHASE_WINDOW_SECONDS,
   postJob,
   postJobs,
   withdraw,
@@ -29,6 +23,7 @@ import {
   type PostableJob,
 } from "../../client/src/actions/chain/index.ts";
 import { readJob } from "../../client/src/chain/market.ts";
+import { MAX_BID_WINDOW_SECONDS, MAX_PHASE_WINDOW_SECONDS, MAX_PRICE_UNITS, MAX_REPLICAS, MAX_REPUTATION_BPS, MIN_PHASE_WINDOW_SECONDS } from "../../client/src/generated/limits.ts";
 import { ContractRevertedError } from "../../client/src/chain/revert.ts";
 import { cidOfBytes } from "../../client/src/content/cid.ts";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";

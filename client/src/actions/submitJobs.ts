@@ -1,14 +1,13 @@
 import { ResultKeyRequiredError, type AccordClient } from "../client.ts";
-import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
-import type { InvalidManifestError } from "../manifest/index.ts";
+import type { ContractRevertedError } from "../chain/revert.ts";
 import { readEscrowTerms } from "./chain/escrow.ts";
 import { checkJobOffer } from "./chain/jobOffer.ts";
 import { signerOf } from "./chain/marketChain.ts";
 import { MAX_JOBS_PER_SUBMIT, postJobs } from "./chain/postJobs.ts";
-import { InvalidJobParametersError, type AccountRequiredError, type InsufficientBalanceError, type TransactionRevertedError } from "./errors.ts";
+import { InvalidJobParametersError, type TransactionRevertedError } from "./errors.ts";
 import { announceManifests } from "./internal/announce.ts";
 import { prepareJob, type PreparedJob } from "./internal/prepareJob.ts";
-import { offerOf, type SubmitJobParameters, type SubmitJobReturnType } from "./submitJob.ts";
+import { offerOf, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobReturnType } from "./submitJob.ts";
 
 export type SubmitJobsParameters = {
   /** The jobs, as submitJob takes them (without payment, announce, exclusive, onProgress or signal). */
@@ -32,15 +31,7 @@ export type SubmitJobsReturnType = {
   blockNumber?: bigint;
 };
 
-export type SubmitJobsErrorType =
-  | InvalidJobParametersError
-  | InvalidManifestError
-  | InsufficientBalanceError
-  | AccountRequiredError
-  | ResultKeyRequiredError
-  | ChainRequestError
-  | ContractRevertedError
-  | TransactionRevertedError;
+export type SubmitJobsErrorType = SubmitJobErrorType | TransactionRevertedError;
 
 /**
  * Posts several jobs in one transaction, for a requester with a queue of work: the uploads of
