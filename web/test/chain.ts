@@ -1,10 +1,10 @@
 // Direct chain access for the web tests: what a requester's other tools, or the passing of time, do
 // to a job behind the page's back.
 import { randomBytes } from "node:crypto";
-import { createPublicClient, createWalletClient, erc20Abi, http, parseEventLogs, type Address, type Hex } from "viem";
+import { createPublicClient, createWalletClient, erc20Abi, http, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { cidToHex } from "@accord/client/chain";
+import { cancelJob, postJob as post, type MarketChain } from "@accord/client/actions/chain";
 import { cidOfBytes } from "@accord/client/content/cid";
 import { jobMarketAbi } from "@accord/client/abi";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
@@ -18,6 +18,7 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
   const pub = createPublicClient({ chain: hardhat, transport: http(devnet.rpcUrl) });
   const wallet = createWalletClient({ account, chain: hardhat, transport: http(devnet.rpcUrl) });
   const market = devnet.deployment.jobMarket;
+  const chain: MarketChain = { publicClient: pub, walletClient: wallet, market, token: devnet.deployment.token };
   const mined = async (hash: Hex) => {
     const r = await pub.waitForTransactionReceipt({ hash });
     if (r.status !== "success") throw new Error(`test transaction ${hash} reverted`);
@@ -25,8 +26,8 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
   };
   /** Posts a job from this account; by default one replica at 1 tUSD, 60 s windows. */
   async function postJob(p: { bidWindowS: number; replicas?: number; quorum?: number; minReputation?: number }): Promise<{ jobId: bigint; escrow: bigint }> {
-    const params = {
-      manifestCid: cidToHex(await cidOfBytes(randomBytes(32))),
+    const { jobId, escrow } = await post(chain, {
+      manifestCid: await cidOfBytes(randomBytes(32)),
       replicas: p.replicas ?? 1,
       quorum: p.quorum ?? 1,
       maxPrice: 1_000_000n,
@@ -34,12 +35,8 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
       commitWindow: 60,
       revealWindow: 60,
       minReputation: p.minReputation ?? 0,
-    };
-    // Generous approval: the escrow adds the protocol fee, which the market computes.
-    await mined(await wallet.writeContract({ address: devnet.deployment.token, abi: erc20Abi, functionName: "approve", args: [market, 100_000_000n] }));
-    const r = await mined(await wallet.writeContract({ address: market, abi: jobMarketAbi, functionName: "postJob", args: [params] }));
-    const posted = parseEventLogs({ abi: jobMarketAbi, logs: r.logs, eventName: "JobPosted" })[0]!;
-    return { jobId: posted.args.jobId, escrow: posted.args.escrow };
+    });
+    return { jobId, escrow };
   }
   return {
     address: account.address as Address,
@@ -77,7 +74,7 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
     },
     getJob: (jobId: bigint) => pub.readContract({ address: market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] }),
     async cancel(jobId: bigint) {
-      await mined(await wallet.writeContract({ address: market, abi: jobMarketAbi, functionName: "cancel", args: [jobId] }));
+      await cancelJob(chain, { jobId });
     },
   };
 }

@@ -1,3 +1,12 @@
+import {
+  MAX_BID_WINDOW_SECONDS,
+  MAX_PHASE_WINDOW_SECONDS,
+  MAX_PRICE_UNITS,
+  MAX_REPLICAS,
+  MAX_REPUTATION_BPS,
+  MIN_PHASE_WINDOW_SECONDS,
+  type JobOffer,
+} from "@accord/client/actions/chain";
 import { inputPathProblem, MANIFEST_RUNTIME, MANIFEST_VERSION, MAX_ARGS_COUNT, MAX_ENV_COUNT, MAX_MEMORY_PAGES, type Manifest } from "@accord/client/manifest";
 import { parseUnits } from "viem";
 
@@ -22,14 +31,8 @@ export type JobFormValues = {
 
 export type JobFormErrors = Partial<Record<keyof JobFormValues, string>>;
 
-/** Contract bounds (docs/PROTOCOL.md, "Parameters and bounds"). */
-export const BOUNDS = {
-  replicas: [1, 16],
-  windowMinS: 60,
-  windowMaxS: 7 * 24 * 3600,
-  maxPriceBelow: 2n ** 80n,
-} as const;
-
+const DAY_S = 86_400;
+const days = (s: number) => `${s / DAY_S} day${s === DAY_S ? "" : "s"}`;
 /** Output limits the form does not ask about; generous for the jobs a browser user posts. */
 export const DEFAULT_OUTPUT_LIMITS = { stdoutBytes: 1 << 20, stderrBytes: 1 << 20, outputFiles: 64, outputBytes: 16 << 20 } as const;
 const PAGE_BYTES = 64 * 1024;
@@ -102,7 +105,7 @@ export function validateJobForm(v: JobFormValues, decimals: number, moduleIsWasm
   else if (Object.keys(env.env).length > MAX_ENV_COUNT) e.env = `At most ${MAX_ENV_COUNT} variables.`;
 
   const k = int(v.replicas);
-  if (k === undefined || k < BOUNDS.replicas[0] || k > BOUNDS.replicas[1]) e.replicas = "Between 1 and 16 independent runs.";
+  if (k === undefined || k < 1 || k > MAX_REPLICAS) e.replicas = `Between 1 and ${MAX_REPLICAS} independent runs.`;
   const m = int(v.quorum);
   if (m === undefined) e.quorum = "A whole number of matching results.";
   else if (k !== undefined && !(m > k / 2 && m <= k)) e.quorum = `More than half the replicas and at most all of them: ${Math.floor((k ?? 0) / 2) + 1} to ${k}.`;
@@ -112,7 +115,7 @@ export function validateJobForm(v: JobFormValues, decimals: number, moduleIsWasm
     try {
       const p = parseUnits(v.maxPrice.trim(), decimals);
       if (p <= 0n) e.maxPrice = "The price must be above zero.";
-      else if (p >= BOUNDS.maxPriceBelow) e.maxPrice = "The price is above the contract's limit (2^80 base units).";
+      else if (p > MAX_PRICE_UNITS) e.maxPrice = `The price is above the contract's limit (${MAX_PRICE_UNITS} base units).`;
     } catch {
       e.maxPrice = `A number with at most ${decimals} decimals, like 1.5.`;
     }
@@ -128,14 +131,28 @@ export function validateJobForm(v: JobFormValues, decimals: number, moduleIsWasm
   if (wall === undefined || wall < 1 || wall > 86_400) e.wallClockS = "Between 1 and 86400 seconds.";
 
   const bid = int(v.bidWindowS);
-  if (bid === undefined || bid > BOUNDS.windowMaxS) e.bidWindowS = "0 (award as soon as enough bids are in) up to 7 days in seconds.";
+  if (bid === undefined || bid > MAX_BID_WINDOW_SECONDS) e.bidWindowS = `0 (award as soon as enough bids are in) up to ${days(MAX_BID_WINDOW_SECONDS)} in seconds.`;
   for (const key of ["commitWindowS", "revealWindowS"] as const) {
     const w = int(v[key]);
-    if (w === undefined || w < BOUNDS.windowMinS || w > BOUNDS.windowMaxS) e[key] = "Between 60 seconds and 7 days (604800).";
+    if (w === undefined || w < MIN_PHASE_WINDOW_SECONDS || w > MAX_PHASE_WINDOW_SECONDS)
+      e[key] = `Between ${MIN_PHASE_WINDOW_SECONDS} seconds and ${days(MAX_PHASE_WINDOW_SECONDS)} (${MAX_PHASE_WINDOW_SECONDS}).`;
   }
   const rep = Number(v.minReputationPct);
-  if (!/^\d+(\.\d{1,2})?$/.test(v.minReputationPct.trim()) || rep < 0 || rep > 100) e.minReputationPct = "A percentage from 0 to 100 (at most 2 decimals).";
+  if (!/^\d+(\.\d{1,2})?$/.test(v.minReputationPct.trim()) || rep < 0 || rep > MAX_REPUTATION_BPS / 100) e.minReputationPct = `A percentage from 0 to ${MAX_REPUTATION_BPS / 100} (at most 2 decimals).`;
   return e;
+}
+
+/** The job's terms as the library's postJob takes them, from a form validateJobForm passed. */
+export function offerOf(v: JobFormValues, decimals: number): JobOffer {
+  return {
+    replicas: Number(v.replicas),
+    quorum: Number(v.quorum),
+    maxPrice: parseUnits(v.maxPrice.trim(), decimals),
+    bidWindow: Number(v.bidWindowS),
+    commitWindow: Number(v.commitWindowS),
+    revealWindow: Number(v.revealWindowS),
+    minReputation: Math.round(Number(v.minReputationPct) * 100),
+  };
 }
 
 export function limitsOf(v: JobFormValues): Manifest["limits"] {

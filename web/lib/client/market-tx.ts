@@ -1,9 +1,9 @@
-import { jobMarketAbi } from "@accord/client/abi";
+import { cancelJob, claim, TransactionRevertedError, withdraw, type TransactionProgress } from "@accord/client/actions/chain";
 import { ContractRevertedError, explainChainError, JOB_STATES } from "@accord/client/chain";
 import { BaseError } from "@accord/client/errors";
 import type { Address, Hash } from "viem";
 import type { Config } from "wagmi";
-import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+import { marketChainOf } from "./market-chain.ts";
 
 /** The market calls the web app sends on a user's behalf besides posting. */
 export type MarketCall = { functionName: "cancel"; args: readonly [bigint] } | { functionName: "claim"; args: readonly [bigint] } | { functionName: "withdraw"; args: readonly [] };
@@ -67,36 +67,26 @@ export function explainMarketError(call: MarketCall, err: unknown): BaseError {
   return base;
 }
 
-export type SendMarketCallArgs = { wagmi: Config; app: { jobMarket: Address }; account: Address; call: MarketCall; onStep: (s: TxStep) => void };
+export type SendMarketCallArgs = { wagmi: Config; app: { jobMarket: Address; token: Address }; account: Address; call: MarketCall; onStep: (s: TxStep) => void };
 
 /**
- * Simulates the call first, so a refusal is told before the wallet asks for a signature, then
- * has the connected wallet sign and send it (as posting does) and waits for it to be mined.
+ * Sends the call with the library's chain action: its gas estimate runs the call first, so a
+ * refusal is told before the wallet asks for a signature; then the connected wallet signs and
+ * sends it, and the action waits for it to be mined.
  */
 export async function sendMarketCall({ wagmi, app, account, call, onStep }: SendMarketCallArgs): Promise<{ hash: Hash; blockNumber: bigint }> {
-  const market = { address: app.jobMarket, abi: jobMarketAbi, account } as const;
-  let hash: Hash;
+  onStep("simulate");
+  const onProgress = (p: TransactionProgress) => onStep(p.step === "sending" ? "sign" : "confirm");
   try {
-    onStep("simulate");
-    // One branch per signature: the typed request of one does not fit the other's writeContract.
-    // The request goes without `account`: given an address, wagmi would send eth_sendTransaction
-    // over RPC instead of having the connected wallet sign (as in posting).
-    if (call.functionName === "withdraw") {
-      const { account: _, ...request } = (await simulateContract(wagmi, { ...market, functionName: "withdraw" })).request;
-      onStep("sign");
-      hash = await writeContract(wagmi, request);
-    } else {
-      const { account: _, ...request } = (await simulateContract(wagmi, { ...market, functionName: call.functionName, args: call.args })).request;
-      onStep("sign");
-      hash = await writeContract(wagmi, request);
-    }
+    const chain = await marketChainOf(wagmi, app, account);
+    const done =
+      call.functionName === "withdraw"
+        ? await withdraw(chain, { onProgress })
+        : await (call.functionName === "cancel" ? cancelJob : claim)(chain, { jobId: call.args[0], onProgress });
+    return { hash: done.transactionHash, blockNumber: done.blockNumber };
   } catch (err) {
+    if (err instanceof TransactionRevertedError)
+      throw new BaseError(`The transaction ${err.transactionHash} was mined but reverted: the job changed between the check and the transaction.`, { fix: "Look at the page as it is now, then try again if the action still shows.", cause: err });
     throw explainMarketError(call, err);
   }
-  onStep("confirm");
-  const receipt = await waitForTransactionReceipt(wagmi, { hash });
-  if (receipt.status !== "success") {
-    throw new BaseError(`The transaction ${hash} was mined but reverted: the job changed between the check and the transaction.`, { fix: "Look at the page as it is now, then try again if the action still shows." });
-  }
-  return { hash, blockNumber: receipt.blockNumber };
 }

@@ -1,35 +1,31 @@
-import { jobMarketAbi } from "@accord/client/abi";
-import { cidToHex, permitArgument, permitNoncesAbi, permitTypedData } from "@accord/client/chain";
+import { InsufficientBalanceError, postJob as postOnChain, TransactionRevertedError, type PostJobProgress } from "@accord/client/actions/chain";
 import { cidOfBytes } from "@accord/client/content/cid";
+import { BaseError } from "@accord/client/errors";
 import { encodeManifest, manifestCid } from "@accord/client/manifest";
 import type { ResultKeyPair } from "@accord/client/seal";
-import { bytesToHex, erc20Abi, parseEventLogs, parseUnits, type Address } from "viem";
+import { bytesToHex, type Address } from "viem";
 import type { Config } from "wagmi";
-import { getPublicClient, readContract, signTypedData, waitForTransactionReceipt, writeContract } from "wagmi/actions";
 import type { PublicConfig } from "../config.ts";
 import { fetchJson } from "./api.ts";
-import { formatAmount } from "./format.ts";
-import { manifestOf, type JobFormValues } from "./job-form.ts";
+import { manifestOf, offerOf, type JobFormValues } from "./job-form.ts";
+import { marketChainOf } from "./market-chain.ts";
 
 export type PostStep = "key" | "upload" | "manifest" | "permit" | "post" | "confirm";
 export const POST_STEPS: { step: PostStep; label: string }[] = [
   { step: "key", label: "Derive your result key (sign a message in your wallet)" },
   { step: "upload", label: "Upload the program and inputs to the content network" },
   { step: "manifest", label: "Pin the job manifest" },
-  { step: "permit", label: "Authorise the escrow (sign a permit)" },
+  { step: "permit", label: "Authorise the escrow (sign a permit, or approve the market)" },
   { step: "post", label: "Post the job (sign the transaction)" },
   { step: "confirm", label: "Wait for the transaction to be mined" },
 ];
 
 type Uploaded = { field: string; name: string; size: number; cid: string };
 
-/** A permit is good for this long: enough to sign, send and mine the transaction. */
-const PERMIT_TTL_S = 3600n;
-const BPS = 10_000n;
-
-export class CidMismatchError extends Error {
+export class CidMismatchError extends BaseError {
+  override name = "CidMismatchError";
   constructor(name: string, expected: string, got: string) {
-    super(`The server stored "${name}" as ${got}, but its bytes have CID ${expected}. The upload was altered; try again or use another Accord server.`);
+    super(`The server stored "${name}" as ${got}, but its bytes have CID ${expected}.`, { fix: "The upload was altered on the way: try again, or use another Accord server." });
   }
 }
 
@@ -61,9 +57,9 @@ export type PostJobArgs = {
 };
 
 /**
- * The browser's whole post: content in, manifest built and pinned, escrow authorised with an
- * EIP-2612 permit and the job posted in one transaction, both signed in the user's wallet.
- * Returns the new job's id from its JobPosted event.
+ * The browser's whole post: content in through the server, manifest built and pinned, then the
+ * library's postJob with the connected wallet (an existing allowance, else an EIP-2612 permit
+ * signed in the wallet, else an approval) and the job posted. Returns the new job's id.
  */
 export async function postJob({ wagmi, app, account, values, resultKey, onStep }: PostJobArgs): Promise<bigint> {
   onStep("key");
@@ -87,67 +83,39 @@ export async function postJob({ wagmi, app, account, values, resultKey, onStep }
   const pinned = await uploadChecked([{ field: "manifest", file: new File([bytes as BlobPart], "manifest.json", { type: "application/json" }) }]);
   if (pinned.get("manifest") !== cid.toString()) throw new CidMismatchError("manifest.json", cid.toString(), pinned.get("manifest") ?? "nothing");
 
-  const replicas = Number(values.replicas);
-  const maxPrice = parseUnits(values.maxPrice.trim(), app.tokenDecimals);
-  const base = BigInt(replicas) * maxPrice;
-  const escrow = base + (base * BigInt(app.protocolFeeBps)) / BPS;
-  const params = {
-    manifestCid: cidToHex(cid),
-    replicas,
-    quorum: Number(values.quorum),
-    maxPrice,
-    bidWindow: Number(values.bidWindowS),
-    commitWindow: Number(values.commitWindowS),
-    revealWindow: Number(values.revealWindowS),
-    minReputation: Math.round(Number(values.minReputationPct) * 100),
-  };
-
-  const token = { address: app.token, abi: erc20Abi } as const;
-  const [balance, allowance] = await Promise.all([
-    readContract(wagmi, { ...token, functionName: "balanceOf", args: [account] }),
-    readContract(wagmi, { ...token, functionName: "allowance", args: [account, app.jobMarket] }),
-  ]);
-  if (balance < escrow) throw new InsufficientBalanceError(balance, escrow, app);
-
-  let hash: `0x${string}`;
-  if (allowance >= escrow) {
-    onStep("post");
-    hash = await writeContract(wagmi, { address: app.jobMarket, abi: jobMarketAbi, functionName: "postJob", args: [params] });
-  } else {
-    onStep("permit");
-    const permit = await signPermit(wagmi, app, account, escrow);
-    onStep("post");
-    hash = await writeContract(wagmi, { address: app.jobMarket, abi: jobMarketAbi, functionName: "postJobWithPermit", args: [params, permit] });
-  }
-
-  onStep("confirm");
-  const receipt = await waitForTransactionReceipt(wagmi, { hash });
-  if (receipt.status !== "success") throw new Error(`The transaction ${hash} was reverted.`);
-  const posted = parseEventLogs({ abi: jobMarketAbi, logs: receipt.logs, eventName: "JobPosted" })[0];
-  if (!posted) throw new Error(`The transaction ${hash} was mined but posted no job.`);
-  return posted.args.jobId;
-}
-
-export class InsufficientBalanceError extends Error {
-  fix: string;
-  constructor(balance: bigint, needed: bigint, app: PublicConfig) {
-    const fmt = (v: bigint) => `${formatAmount(v, app.tokenDecimals, app.tokenDecimals)} ${app.tokenSymbol}`;
-    super(`The escrow is ${fmt(needed)} but this account holds ${fmt(balance)}.`);
-    this.fix = `Fund the account with ${app.tokenSymbol}, or lower the price or the replicas.`;
+  try {
+    const posted = await postOnChain(await marketChainOf(wagmi, app, account), {
+      ...offerOf(values, app.tokenDecimals),
+      manifestCid: cid,
+      onProgress: (p) => {
+        const step = stepOf(p);
+        if (step) onStep(step);
+      },
+    });
+    return posted.jobId;
+  } catch (err) {
+    throw forThePage(err, app);
   }
 }
 
-/** An EIP-2612 permit for the market to take `value` of the token (one signature, no transaction). */
-async function signPermit(wagmi: Config, app: PublicConfig, owner: Address, value: bigint) {
-  const client = getPublicClient(wagmi)!;
-  const [{ domain }, nonce, block] = await Promise.all([
-    client.getEip712Domain({ address: app.token }),
-    readContract(wagmi, { address: app.token, abi: permitNoncesAbi, functionName: "nonces", args: [owner] }),
-    client.getBlock(),
-  ]);
-  // The deadline follows the chain's clock, which on a local chain can run ahead of the browser's.
-  const deadline = block.timestamp + PERMIT_TTL_S;
-  // No `account`: wagmi would then sign through eth_signTypedData over RPC instead of with the connected wallet.
-  const signature = await signTypedData(wagmi, permitTypedData({ domain, owner, spender: app.jobMarket, value, nonce, deadline }));
-  return permitArgument(value, deadline, signature);
+/** Where the library's post is, as the page's steps name it. */
+function stepOf(p: PostJobProgress): PostStep | undefined {
+  if (p.step === "escrow") return p.payment === "allowance" ? "post" : "permit";
+  if (p.step === "sending") return "post";
+  if (p.step === "sent") return "confirm";
+  return undefined;
+}
+
+/** A post the library refused, worded for the page's user (the library's fixes name its own parameters). */
+export class PostJobError extends BaseError {
+  override name = "PostJobError";
+  constructor(cause: BaseError, fix: string) {
+    super(cause.shortMessage, { fix, details: cause.details, cause });
+  }
+}
+
+function forThePage(err: unknown, app: PublicConfig): unknown {
+  if (err instanceof InsufficientBalanceError) return new PostJobError(err, `Fund the account with ${app.tokenSymbol}, or lower the price or the replicas (the estimate shows the cost).`);
+  if (err instanceof TransactionRevertedError) return new PostJobError(err, "The market changed between the check and the transaction; post the job again.");
+  return err;
 }

@@ -1,4 +1,4 @@
-import { createAccordClient, estimateCost } from "@accord/client/actions";
+import { createAccordClient, estimateCost, MAX_REPLICAS, MAX_REPUTATION_BPS } from "@accord/client/actions";
 import { http } from "viem";
 import { serverContext } from "@/lib/server/context.ts";
 import { BadRequestError, json, route } from "@/lib/server/http.ts";
@@ -19,9 +19,9 @@ const int = (q: URLSearchParams, name: string, min: number, max: number, fallbac
 /** What a job would cost: the escrow, the providers' quotes for its fuel, and the price that gets k bids. */
 export const GET = route(async (req: Request) => {
   const q = new URL(req.url).searchParams;
-  const replicas = int(q, "replicas", 1, 16);
+  const replicas = int(q, "replicas", 1, MAX_REPLICAS);
   const fuel = int(q, "fuel", 1, Number.MAX_SAFE_INTEGER);
-  const minReputation = int(q, "minReputation", 0, 10_000, 0);
+  const minReputation = int(q, "minReputation", 0, MAX_REPUTATION_BPS, 0);
   const maxPriceRaw = q.get("maxPrice");
   if (maxPriceRaw && !/^\d{1,30}$/.test(maxPriceRaw)) throw new BadRequestError(`maxPrice ${maxPriceRaw} is not an amount.`, "Pass the price in the token's smallest unit.");
   const ctx = await serverContext();
