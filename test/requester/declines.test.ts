@@ -117,5 +117,6 @@ describe("accord job submit", { timeout: 180_000 }, () => {
     const run = await cli.done;
     expect(run.code, run.stderr).toBe(EXIT.NO_BIDS);
     expect(run.stderr).toMatch(/Provider 0x[0-9a-fA-F]{40} declined: the job needs a commit window of at least 100 s/);
+    expect(run.stderr).toMatch(/What to do: Submit again with --commit-window 100 or more/);
   });
 });

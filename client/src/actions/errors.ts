@@ -94,6 +94,20 @@ export type NoBidsDiagnosis = {
   reasons: NoBidsReason[];
 };
 
+/**
+ * What the providers' own reasons (DECLINES_PROTOCOL) ask of the requester: the shortest
+ * commit window one of them said it needs, or else the cheapest price one of them asks.
+ */
+function declinesFix(diagnosis: NoBidsDiagnosis): string | undefined {
+  const told = diagnosis.reasons.flatMap((r) => (r.code === "declined" ? (r.declines ?? []) : []));
+  const needs = told.flatMap((d) => (d.code === "window" ? [d.needSeconds] : [])).sort((a, b) => a - b);
+  const prices = told.flatMap((d) => (d.code === "price" ? [BigInt(d.price)] : [])).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (needs.length && needs.length >= prices.length)
+    return `Submit again with --commit-window ${needs[0]} or more (the providers above said what they need); the escrow was refunded (\`accord withdraw\`).`;
+  if (prices.length) return `Submit again with a higher --max-price: the cheapest provider above asks ${prices[0]} of the token's smallest units per replica; the escrow was refunded (\`accord withdraw\`).`;
+  return undefined;
+}
+
 /** Fewer bids than the quorum arrived before the bid deadline: the job expired and was refunded. */
 export class NoBidsError extends BaseError {
   override name = "NoBidsError";
@@ -101,13 +115,13 @@ export class NoBidsError extends BaseError {
   readonly diagnosis: NoBidsDiagnosis;
   readonly bids: number;
   constructor(jobId: bigint, bids: number, quorum: number, diagnosis: NoBidsDiagnosis) {
-    const fix = diagnosis.reasons.some((r) => r.code === "price-below-ask")
+    const fix = declinesFix(diagnosis) ?? (diagnosis.reasons.some((r) => r.code === "price-below-ask")
       ? "Raise --max-price above the providers' asks shown above (`accord providers` lists them), then submit again."
       : diagnosis.reasons.some((r) => r.code === "reputation-too-low")
         ? "Lower --min-reputation, or wait until more providers have a track record."
         : diagnosis.reasons.some((r) => r.code === "no-providers")
           ? "No provider is registered on this deployment: start one (`accord-provider start`) or use another network."
-          : "Submit again later or with a longer --bid-window; the escrow was refunded (`accord withdraw`).";
+          : "Submit again later or with a longer --bid-window; the escrow was refunded (`accord withdraw`).");
     super(`Job ${jobId} got ${bids} bid(s) but needed ${quorum}: it expired and its escrow was credited back.`, {
       metaMessages: diagnosis.reasons.map((r) => `- ${r.message}`),
       fix,
