@@ -6,11 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createPublicClient, createWalletClient, http, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { jobMarketAbi, testTokenAbi } from "../../client/src/generated/abi.ts";
-import { cidToHex, getMarketEvents, hexToCid, readJob, type JobInfo } from "../../client/src/chain/index.ts";
+import { testTokenAbi } from "../../client/src/generated/abi.ts";
+import { postJob as post, type MarketChain } from "../../client/src/actions/chain/index.ts";
+import { getMarketEvents, hexToCid, readJob, type JobInfo } from "../../client/src/chain/index.ts";
 import { createAccordNode, type AccordNode } from "../../client/src/net/index.ts";
 import { encodeManifest, manifestCid as cidOfManifest, type Manifest } from "../../client/src/manifest/index.ts";
 import { generateResultKey, openResult } from "../../client/src/seal/index.ts";
@@ -176,6 +177,7 @@ export class Requester {
   readonly key = generateResultKey();
   readonly account;
   private readonly wallet;
+  private readonly chain: MarketChain;
   private readonly client: PublicClient;
   private readonly deployment: Deployment;
   readonly dataDir: string;
@@ -187,6 +189,7 @@ export class Requester {
     this.client = t.client;
     this.deployment = t.deployment;
     this.wallet = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: this.account });
+    this.chain = { publicClient: t.client, walletClient: this.wallet, market: t.deployment.jobMarket, token: t.deployment.token };
   }
 
   static async create(t: TestChain, key: { privateKey: Hex } = REQUESTER_KEY): Promise<Requester> {
@@ -220,24 +223,12 @@ export class Requester {
     };
   }
 
+  /** Posts through the client's chain action postJob, from the allowance approved at create. */
   async postJob(p: PostJobParameters): Promise<bigint> {
-    let bytes: Uint8Array;
-    if (p.rawManifest) bytes = p.rawManifest;
-    else bytes = encodeManifest(await this.manifestFor(p));
-    const cid = await this.node.content.add(bytes);
-    const call = {
-      address: this.deployment.jobMarket,
-      abi: jobMarketAbi,
-      functionName: "postJob",
-      args: [{ manifestCid: cidToHex(cid), replicas: p.replicas, quorum: p.quorum, maxPrice: p.maxPrice ?? 10_000n, bidWindow: p.bidWindow ?? 0, commitWindow: p.commitWindow ?? 120, revealWindow: p.revealWindow ?? 120, minReputation: 0 }],
-    } as const;
-    // Headroom as the SDK gives (client/src/actions/submitJob.ts): posts estimated at once can find
-    // the record at the market's reuse cursor taken by the time they are mined, and pay fresh slots.
-    const gas = (await this.client.estimateContractGas({ ...call, account: this.account })) + 200_000n;
-    const hash = await this.wallet.writeContract({ ...call, gas });
-    const receipt = await this.client.waitForTransactionReceipt({ hash });
-    const posted = parseEventLogs({ abi: jobMarketAbi, logs: receipt.logs, eventName: "JobPosted" })[0]!;
-    return posted.args.jobId;
+    const bytes = p.rawManifest ?? encodeManifest(await this.manifestFor(p));
+    const manifestCid = await this.node.content.add(bytes);
+    const { replicas, quorum, maxPrice = 10_000n, bidWindow = 0, commitWindow = 120, revealWindow = 120 } = p;
+    return (await post(this.chain, { manifestCid, replicas, quorum, maxPrice, bidWindow, commitWindow, revealWindow })).jobId;
   }
 
   async waitForState(jobId: bigint, states: readonly JobInfo["state"][], timeoutMs = 60_000): Promise<JobInfo> {

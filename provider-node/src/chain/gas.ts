@@ -1,3 +1,5 @@
+import { MAX_REPLICAS } from "@accord/client/actions/chain";
+
 /** The market calls a provider sends, batched or not. */
 export type MarketFunction = "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim";
 
@@ -49,8 +51,8 @@ export const AWARD_GAS_BASE = 10_000n;
  */
 export const COMMIT_GAS_PER_REPLICA = 2_500n;
 export const COMMIT_GAS_BASE = 5_000n;
-/** Most replicas a job can have (the contract's bound): assumed when the node does not know a job's k. */
-export const MAX_REPLICAS = 16;
+/** Most replicas a job can have (the contract's bound, generated from Limits.sol): assumed when the node does not know a job's k. */
+export { MAX_REPLICAS };
 
 export const settleExtraGas = (k: number): bigint => SETTLE_GAS_BASE + SETTLE_GAS_PER_REPLICA * BigInt(k);
 export const awardExtraGas = (k: number): bigint => AWARD_GAS_BASE + AWARD_GAS_PER_REPLICA * BigInt(k);
