@@ -210,6 +210,8 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
       listen: (values.listen as string[] | undefined) ?? [DEFAULT_LISTEN],
       announce: values.announce as string[] | undefined,
       bootstrap: values.bootstrap as string[] | undefined,
+      relay: values.relay as RelayMode | undefined,
+      privateAddresses: values.privateAddresses as boolean | undefined,
       metricsPort: (values.metricsPort as number | undefined) ?? DEFAULT_METRICS_PORT,
       pricing,
       askPrice: values.askPrice as bigint | undefined,
