@@ -4,21 +4,13 @@ import { ContentNotFoundError } from "../content/errors.ts";
 import { loadSandboxJob } from "../job/sandboxJob.ts";
 import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
 import { generateResultKey } from "../seal/keys.ts";
-import { DEFAULT_LIMITS, resultCid as bundleCid, runJob, validateModule, type InvalidModuleError, type ResultStatus } from "../sandbox/index.ts";
+import { DEFAULT_LIMITS, resultCid as bundleCid, runJob, validateModule, type InvalidModuleError } from "../sandbox/index.ts";
+import { jobResultOf, type JobResult } from "./internal/jobResult.ts";
 import { prepareJob, type JobSpec } from "./internal/prepareJob.ts";
 
 export type DryRunParameters = JobSpec & { signal?: AbortSignal };
 
-export type JobResult = {
-  status: ResultStatus;
-  /** The process exit code, or undefined when the run ended in a trap or hit an output limit. */
-  exitCode: number | undefined;
-  fuelUsed: number;
-  stdout: Uint8Array;
-  stderr: Uint8Array;
-  /** Files the program wrote under /output, by path relative to it. */
-  files: Record<string, Uint8Array>;
-};
+export type { JobResult };
 
 export type DryRunReturnType = JobResult & {
   manifest: Manifest;
@@ -55,12 +47,7 @@ export async function dryRun(client: Pick<AccordClient, "resultKey">, parameters
     manifest: prepared.manifest,
     manifestCid: prepared.manifestCid,
     resultCid: await bundleCid(bundle),
-    status: bundle.status,
-    exitCode: bundle.status.kind === "exit" ? bundle.status.code : undefined,
-    fuelUsed: bundle.fuelUsed,
-    stdout: bundle.stdout,
-    stderr: bundle.stderr,
-    files: bundle.files,
+    ...jobResultOf(bundle),
     wallMs,
   };
 }

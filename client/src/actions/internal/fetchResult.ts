@@ -9,7 +9,7 @@ import { ResultKeyRequiredError } from "../../client.ts";
 import { ResultUnavailableError, type ResultAttempt } from "../errors.ts";
 import type { JobHistory } from "../../chain/jobHistory.ts";
 import { dialableAddresses } from "../../chain/peerAddresses.ts";
-import type { JobResult } from "../dryRun.ts";
+import { jobResultOf, type JobResult } from "./jobResult.ts";
 
 /** Waiting for one provider's sealed result before trying the next. */
 export const RESULT_FETCH_TIMEOUT_MS = 15_000;
@@ -69,12 +69,7 @@ export async function fetchConsensusResult(
         const bundle = decodeResultBundle(plaintext);
         options.onAttempt?.({ provider: r.provider, sealedResultCid: r.sealedResultCid, outcome: "ok", ms: performance.now() - t0 });
         return {
-          status: bundle.status,
-          exitCode: bundle.status.kind === "exit" ? bundle.status.code : undefined,
-          fuelUsed: bundle.fuelUsed,
-          stdout: bundle.stdout,
-          stderr: bundle.stderr,
-          files: bundle.files,
+          ...jobResultOf(bundle),
           resultCid: r.resultCid,
           provider: r.provider,
           sealedResultCid: r.sealedResultCid,
