@@ -1,4 +1,4 @@
-import type { DeclineReason } from "../net/declines.ts";
+import type { DeclineReason } from "../declineReasons.ts";
 import { BaseError } from "../errors.ts";
 import type { JobStateName } from "../chain/constants.ts";
 
