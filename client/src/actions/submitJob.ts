@@ -9,7 +9,7 @@ import { signerOf } from "./chain/marketChain.ts";
 import { postJob, type Payment, type PostJobProgress } from "./chain/postJob.ts";
 import type { AccountRequiredError, InsufficientBalanceError, InvalidJobParametersError } from "./errors.ts";
 import { announceManifests } from "./internal/announce.ts";
-import type { Exclusive } from "./internal/escrowTurn.ts";
+import type { Exclusive } from "./chain/escrowTurn.ts";
 import { prepareJob, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
 
 export type SubmitJobProgress = ({ step: "upload" } & UploadProgress) | { step: "manifest"; manifestCid: string; bytes: number } | PostJobProgress;

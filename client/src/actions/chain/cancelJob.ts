@@ -2,7 +2,7 @@ import { parseEventLogs, type Hash } from "viem";
 import type { ChainRequestError, ContractRevertedError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
 import type { AccountRequiredError } from "../errors.ts";
-import { writeMarket, type TransactionProgress } from "../internal/transact.ts";
+import { writeMarket, type TransactionProgress } from "./transact.ts";
 import type { MarketChain } from "./marketChain.ts";
 
 export type CancelJobParameters = { jobId: bigint; onProgress?: (p: TransactionProgress) => void; signal?: AbortSignal };

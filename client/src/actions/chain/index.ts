@@ -11,8 +11,8 @@ export { MAX_JOBS_PER_SUBMIT, postJobs, type PostJobsErrorType, type PostJobsIte
 export { PERMIT_VALIDITY_S, signPermit, supportsPermit, type SignPermitErrorType, type SignPermitParameters, type SignPermitReturnType } from "./signPermit.ts";
 export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./withdraw.ts";
 export { formatAmount, getTokenInfo, parseAmount, type TokenInfo } from "../internal/token.ts";
-export { GAS_HEADROOM, POST_GAS_HEADROOM, RECEIPT_TIMEOUT_MS, type TransactionProgress } from "../internal/transact.ts";
-export type { Exclusive } from "../internal/escrowTurn.ts";
+export { GAS_HEADROOM, POST_GAS_HEADROOM, RECEIPT_TIMEOUT_MS, type TransactionProgress } from "./transact.ts";
+export type { Exclusive } from "./escrowTurn.ts";
 export { AccountRequiredError, InsufficientBalanceError, InvalidAmountError, InvalidJobParametersError, TransactionRevertedError } from "../errors.ts";
 // The contract's bounds and enums, generated from its Solidity beside the ABI.
 export * from "../../generated/limits.ts";

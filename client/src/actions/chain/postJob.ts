@@ -3,8 +3,8 @@ import type { ChainRequestError, ContractRevertedError } from "../../chain/rever
 import { explainChainError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
 import type { AccountRequiredError, InsufficientBalanceError, InvalidJobParametersError } from "../errors.ts";
-import { inEscrowTurn, type Exclusive } from "../internal/escrowTurn.ts";
-import { abortable, sendInTurn, waitMined, writeMarket, type TransactionProgress } from "../internal/transact.ts";
+import { inEscrowTurn, type Exclusive } from "./escrowTurn.ts";
+import { abortable, sendInTurn, waitMined, writeMarket, type TransactionProgress } from "./transact.ts";
 import { escrowFor, readEscrowTerms, requireBalance, type EscrowTerms } from "./escrow.ts";
 import { jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
 import { signerOf, type MarketChain, type Signer } from "./marketChain.ts";

@@ -2,8 +2,8 @@ import { decodeFunctionResult, encodeFunctionData, parseEventLogs, type Address,
 import { explainChainError, revertedWith, type ChainRequestError, type ContractRevertedError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
 import { InvalidJobParametersError, TransactionRevertedError, type AccountRequiredError, type InsufficientBalanceError } from "../errors.ts";
-import { inEscrowTurn, type Exclusive } from "../internal/escrowTurn.ts";
-import { abortable, POST_GAS_HEADROOM, writeMarket } from "../internal/transact.ts";
+import { inEscrowTurn, type Exclusive } from "./escrowTurn.ts";
+import { abortable, POST_GAS_HEADROOM, writeMarket } from "./transact.ts";
 import { escrowFor, readEscrowTerms, requireBalance, type EscrowTerms } from "./escrow.ts";
 import { jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
 import { signerOf, type MarketChain } from "./marketChain.ts";

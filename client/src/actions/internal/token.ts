@@ -1,6 +1,5 @@
 import { erc20Abi, formatUnits, parseUnits, type Address, type PublicClient } from "viem";
 import { explainChainError } from "../../chain/revert.ts";
-import type { MarketChain } from "../chain/marketChain.ts";
 import { InvalidAmountError } from "../errors.ts";
 
 export type TokenInfo = { address: `0x${string}`; decimals: number; symbol: string; name: string };
@@ -8,7 +7,7 @@ export type TokenInfo = { address: `0x${string}`; decimals: number; symbol: stri
 const cache = new WeakMap<PublicClient, Map<Address, Promise<TokenInfo>>>();
 
 /** The settlement token's decimals and symbol, read once per public client. */
-export function getTokenInfo(chain: Pick<MarketChain, "publicClient" | "token">): Promise<TokenInfo> {
+export function getTokenInfo(chain: { publicClient: PublicClient; token: Address }): Promise<TokenInfo> {
   const { publicClient, token: address } = chain;
   let tokens = cache.get(publicClient);
   if (!tokens) cache.set(publicClient, (tokens = new Map()));

@@ -1,7 +1,7 @@
 import type { Hash, TransactionReceipt } from "viem";
 import { explainChainError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
-import { signerOf, type MarketChain, type Signer } from "../chain/marketChain.ts";
+import { signerOf, type MarketChain, type Signer } from "./marketChain.ts";
 import { TransactionRevertedError } from "../errors.ts";
 
 /** Longest wait for a transaction to be mined before telling the user. */
