@@ -1,0 +1,244 @@
+/**
+ * `npm run bench:realchain`: the market on an independent EVM node with real block times. anvil
+ * (Foundry's node, not Hardhat) mines a block every 2 s, so a job's posts, bids, commits and
+ * reveals share blocks with everyone else's, as on a live chain. Five `accord-provider` daemons
+ * run with their default settings. A requester posts 100 three-replica jobs in batches of 10
+ * (submitJobs: one transaction a batch, all batches at once), and 10 `accord job submit`
+ * processes post one job each from one account at the same moment, each following its job to the
+ * result as a user's shell would.
+ *
+ * Figures (bench/results/realchain.json):
+ * - succeeded_ratio: jobs that ended Succeeded with the expected output over jobs posted (target 1.0);
+ * - reverted_provider_txs: provider transactions mined with status reverted, read from every
+ *   block's receipts (target 0); transaction_errors_total from the daemons' metrics beside it;
+ * - median_blocks_to_verified: blocks from the one holding a job's post to the one holding its
+ *   Succeeded settlement (target <= 4);
+ * - jobs_per_second: jobs settled Succeeded over the wall time from the first post to the last settlement;
+ * - cli_help_ms, cli_status_ms: the CLI's start-up (`accord --help`; `accord job status <id>`
+ *   against this chain), median whole-process wall time of 5 runs after one warm-up.
+ *
+ * Env: BENCH_REALCHAIN_BATCHES (10), BENCH_REALCHAIN_CLI_JOBS (10), BENCH_REALCHAIN_BLOCK_S (2),
+ * BENCH_REALCHAIN_TIMEOUT_S (900: jobs not settled by then count as not succeeded).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { getMarketEvents, JOB_STATES } from "../../client/src/chain/index.ts";
+import { submitJobs } from "../../client/src/actions/submitJobs.ts";
+import { waitForResult } from "../../client/src/actions/waitForResult.ts";
+import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
+import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
+import { startDevnet } from "../../test/requester/devnet.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const ACCORD = join(ROOT, "client", "bin", "accord.js");
+const ECHO = join(ROOT, "client", "fixtures", "wasm", "echo.wasm");
+const BATCHES = Number(process.env.BENCH_REALCHAIN_BATCHES ?? 10);
+const BATCH = 10;
+const CLI_JOBS = Number(process.env.BENCH_REALCHAIN_CLI_JOBS ?? 10);
+const BLOCK_S = Number(process.env.BENCH_REALCHAIN_BLOCK_S ?? 2);
+const TIMEOUT_S = Number(process.env.BENCH_REALCHAIN_TIMEOUT_S ?? 900);
+const PROVIDERS = 5;
+const REPLICAS = 3;
+const MAX_PRICE = 100_000n; // 0.1 tUSD (6 decimals), above the daemons' default asks for these jobs
+const LIMITS = { fuel: 10_000_000, memoryPages: 32, wallClockMs: 10_000 };
+const CLI_RUNS = 5;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+type Proc = { code: number | null; stdout: string; stderr: string; wallMs: number };
+function run(args: string[], env: Record<string, string>, cwd?: string): Promise<Proc> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
+  });
+}
+
+/** Sum of a counter over every label set in a Prometheus text exposition. */
+function counterTotal(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return total;
+}
+
+const work = mkdtempSync(join(tmpdir(), "accord-bench-realchain-"));
+const net = await startDevnet({}, { engine: "anvil", blockTime: BLOCK_S });
+const daemons: ProviderProcess[] = [];
+const requester = net.requester(DEV_ROLES.requesters[0]);
+try {
+  const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + PROVIDERS);
+  await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
+  daemons.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey })))));
+  const providerAddresses = new Set(keys.map((k) => privateKeyToAccount(k.privateKey).address.toLowerCase()));
+  const echo = new Uint8Array(readFileSync(ECHO));
+  const d = net.deployment;
+  const config = join(work, "accord.json");
+  writeFileSync(config, JSON.stringify({ rpcUrl: d.rpcUrl, chainId: d.chainId, jobMarket: d.jobMarket, token: d.token, startBlock: d.startBlock }));
+  const cliKey: Hex = DEV_ACCOUNTS[DEV_ROLES.requesters[1]]!.privateKey;
+  const cliEnv = { ACCORD_CONFIG: config, ACCORD_PRIVATE_KEY: cliKey };
+
+  const startBlock = await net.publicClient.getBlockNumber();
+  const t0 = performance.now();
+  console.log(`anvil, ${BLOCK_S} s blocks, ${PROVIDERS} providers: posting ${BATCHES} batches of ${BATCH} and ${CLI_JOBS} jobs from separate CLI processes`);
+  const expected = new Map<bigint, string>(); // jobId -> the stdout the job must give
+  const batches = Promise.all(
+    Array.from({ length: BATCHES }, async (_, b) => {
+      const specs = Array.from({ length: BATCH }, (_, i) => ({
+        module: echo, stdin: new TextEncoder().encode(`batch ${b} job ${i}\n`), limits: LIMITS, replicas: REPLICAS, maxPrice: MAX_PRICE,
+      }));
+      const { results } = await submitJobs(requester, { jobs: specs });
+      results.forEach((r, i) => {
+        if (r.ok) expected.set(r.job.jobId, `batch ${b} job ${i}\n`);
+        else console.log(`  batch ${b} job ${i} was refused: ${r.error.shortMessage}`);
+      });
+    }),
+  );
+  const cliRuns = Promise.all(
+    Array.from({ length: CLI_JOBS }, async (_, i) => {
+      const dir = join(work, `cli-${i}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "stdin.txt"), `cli job ${i}\n`);
+      const r = await run([ACCORD, "job", "submit", ECHO, "--stdin", "stdin.txt", "--replicas", String(REPLICAS), "--max-price", "0.1", "--fuel", String(LIMITS.fuel),
+        "--memory-pages", String(LIMITS.memoryPages), "--out", "out", "--timeout", String(TIMEOUT_S)], cliEnv, dir);
+      const jobId = /job (\d+)/i.exec(r.stdout + r.stderr)?.[1];
+      let stdout = "";
+      try {
+        stdout = readFileSync(join(dir, "out", "stdout"), "utf8");
+      } catch {
+        // no result written
+      }
+      return { i, code: r.code, jobId: jobId === undefined ? undefined : BigInt(jobId), ok: r.code === 0 && stdout === `cli job ${i}\n`, tail: (r.stderr || r.stdout).slice(-400) };
+    }),
+  );
+  await batches;
+  const postedBatched = expected.size;
+
+  // Wait until every batched job is settled (or the time is up); the CLI processes wait for their own.
+  const settled = new Map<bigint, { state: number; block: bigint }>();
+  let from = startBlock;
+  const deadline = performance.now() + TIMEOUT_S * 1000;
+  let cliDone: Awaited<typeof cliRuns> | undefined;
+  void cliRuns.then((r) => (cliDone = r));
+  while (performance.now() < deadline) {
+    const head = await net.publicClient.getBlockNumber();
+    if (head >= from) {
+      for (const ev of await getMarketEvents(net.publicClient, { address: d.jobMarket, fromBlock: from, toBlock: head, events: ["JobSettled"] })) {
+        settled.set(ev.args.jobId, { state: ev.args.state, block: ev.blockNumber });
+      }
+      from = head + 1n;
+    }
+    const cliIds = (cliDone ?? []).map((c) => c.jobId).filter((x): x is bigint => x !== undefined);
+    if (cliDone && [...expected.keys(), ...cliIds].every((id) => settled.has(id))) break;
+    await sleep(1_000);
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  // The CLI processes were given the same timeout; they end by themselves.
+  const cliResults = await cliRuns;
+
+  // Post block of each job, from JobPosted.
+  const head = await net.publicClient.getBlockNumber();
+  const postedAt = new Map<bigint, bigint>();
+  for (const ev of await getMarketEvents(net.publicClient, { address: d.jobMarket, fromBlock: startBlock, toBlock: head, events: ["JobPosted"] })) postedAt.set(ev.args.jobId, ev.blockNumber);
+
+  // The batched jobs' outputs, fetched and verified through the SDK.
+  let batchedOk = 0;
+  await Promise.all(
+    [...expected].map(async ([jobId, want]) => {
+      if (settled.get(jobId)?.state !== JOB_STATES.indexOf("Succeeded")) return;
+      try {
+        const r = await waitForResult(requester, { jobId, timeoutMs: 60_000 });
+        if (new TextDecoder().decode(r.stdout) === want) batchedOk++;
+        else console.log(`  job ${jobId}: unexpected output`);
+      } catch (err) {
+        console.log(`  job ${jobId}: result not fetched: ${(err as Error).message.split("\n")[0]}`);
+      }
+    }),
+  );
+  const cliOk = cliResults.filter((c) => c.ok).length;
+  for (const c of cliResults) if (!c.ok) console.log(`  CLI job ${c.i} (job ${c.jobId ?? "not posted"}) exit ${c.code}: ${c.tail.trim().split("\n").slice(-2).join(" | ")}`);
+  const posted = postedBatched + CLI_JOBS;
+  const succeededIds = [...expected.keys(), ...cliResults.map((c) => c.jobId).filter((x): x is bigint => x !== undefined)].filter((id) => settled.get(id)?.state === JOB_STATES.indexOf("Succeeded"));
+  const blocksToVerified = succeededIds.map((id) => Number(settled.get(id)!.block - (postedAt.get(id) ?? settled.get(id)!.block)));
+  const lastSettled = succeededIds.length ? succeededIds.map((id) => settled.get(id)!.block).reduce((a, b) => (a > b ? a : b)) : startBlock;
+
+  // Reverted provider transactions, from the receipts of every block of the run.
+  let reverted = 0, providerTxs = 0;
+  for (let n = startBlock; n <= head; n++) {
+    const block = await net.publicClient.getBlock({ blockNumber: n, includeTransactions: true });
+    for (const tx of block.transactions) {
+      if (!providerAddresses.has(tx.from.toLowerCase())) continue;
+      providerTxs++;
+      const receipt = await net.publicClient.getTransactionReceipt({ hash: tx.hash });
+      if (receipt.status === "reverted") reverted++;
+    }
+  }
+  let txErrors = 0;
+  for (const dmn of daemons) txErrors += counterTotal(await (await fetch(`${dmn.info.metricsUrl.replace(/\/$/, "")}/metrics`)).text(), "accord_provider_transaction_errors_total");
+
+  // CLI start-up against this chain.
+  const statusArgs = [ACCORD, "job", "status", String(succeededIds[0] ?? [...expected.keys()][0] ?? 1n)];
+  const cliTime = async (args: string[], env: Record<string, string>) => {
+    await run(args, env);
+    const walls: number[] = [];
+    for (let i = 0; i < CLI_RUNS; i++) {
+      const r = await run(args, env);
+      if (r.code !== 0) throw new Error(`${args.slice(1).join(" ")}: exit ${r.code}\n${r.stderr}`);
+      walls.push(r.wallMs);
+    }
+    return Math.round(median(walls));
+  };
+  const cliHelp = await cliTime([ACCORD, "--help"], {});
+  const cliStatus = await cliTime(statusArgs, cliEnv);
+
+  const result = {
+    chain: `anvil, ${BLOCK_S} s blocks`,
+    providers: PROVIDERS,
+    jobs_posted: posted,
+    jobs_batched: postedBatched,
+    jobs_cli: CLI_JOBS,
+    jobs_succeeded_verified: batchedOk + cliOk,
+    succeeded_ratio: Number(((batchedOk + cliOk) / Math.max(1, BATCHES * BATCH + CLI_JOBS)).toFixed(4)),
+    reverted_provider_txs: reverted,
+    provider_txs: providerTxs,
+    transaction_errors_total: txErrors,
+    median_blocks_to_verified: median(blocksToVerified),
+    max_blocks_to_verified: blocksToVerified.length ? Math.max(...blocksToVerified) : null,
+    jobs_per_second: Number((succeededIds.length / wallS).toFixed(3)),
+    wall_s: Number(wallS.toFixed(1)),
+    blocks: Number(lastSettled - startBlock),
+    cli_help_ms: cliHelp,
+    cli_status_ms: cliStatus,
+    cores: availableParallelism(),
+    load_average_1m: Number(loadavg()[0]!.toFixed(2)),
+    measured_at: new Date().toISOString(),
+  };
+  console.table({
+    "succeeded ratio (target 1.0)": result.succeeded_ratio,
+    "reverted provider txs (target 0)": `${reverted} of ${providerTxs}`,
+    "median blocks to verified (target <= 4)": result.median_blocks_to_verified,
+    "jobs per second": result.jobs_per_second,
+    "accord --help ms": cliHelp,
+    "accord job status ms": cliStatus,
+  });
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "realchain.json"), `${JSON.stringify(result, null, 2)}\n`);
+  console.log("wrote bench/results/realchain.json");
+} finally {
+  await Promise.all(daemons.map((dmn) => dmn.kill()));
+  await requester.close();
+  await net.stop();
+  rmSync(work, { recursive: true, force: true });
+}
