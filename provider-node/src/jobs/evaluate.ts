@@ -156,7 +156,7 @@ async function decide(ctx: StepContext, rec: JobRecord, job: BidJob, manifest: M
     job,
     manifest,
     inputs,
-    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(active, readAtMs, job.collateralRatioBps), queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
+    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(active, readAtMs, job.collateralRatioBps), stake: me.stake, queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
     ctx.policy,
   );
   if (decision.bid) {

@@ -58,6 +58,11 @@ describe("decideBid", () => {
     expect(d.retry).toBe(code === "capacity" || code === "stake");
   });
 
+  it("waits for stake to free only if the whole stake could cover the collateral", () => {
+    expect(decideBid(job, manifest(), inputs, { ...state, freeStake: 1n, stake: 10n ** 9n }, policy)).toMatchObject({ bid: false, retry: true, reason: { code: "stake" } });
+    expect(decideBid(job, manifest(), inputs, { ...state, freeStake: 1n, stake: 2n }, policy)).toMatchObject({ bid: false, retry: false, reason: { code: "stake" } });
+  });
+
   it("tells the price with its parts, and the commit window the job would need", () => {
     const d = decideBid({ ...job, maxPrice: 1_001n }, manifest(), inputs, state, policy);
     expect(d).toMatchObject({ bid: false, reason: { code: "price", maxPrice: "1001", price: "1002", breakdown: { fuel: "1000", memory: "1", input: "1", minPrice: "1" } } });

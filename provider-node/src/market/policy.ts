@@ -22,6 +22,8 @@ export type BidState = {
   chainNow: number;
   reputation: number;
   freeStake: bigint;
+  /** All of it, locked or not: a collateral above it can never be covered, so waiting for stake to free is pointless. */
+  stake?: bigint;
   /** Jobs bid for or won but not yet run. */
   queuedJobs: number;
   /** Their estimated sandbox time, summed. */
@@ -136,6 +138,8 @@ export function decideBid(job: BidJob, manifest: Manifest, inputs: BidInputs, st
   }
 
   const collateral = (price * BigInt(job.collateralRatioBps)) / 10_000n;
+  if (state.stake !== undefined && collateral > state.stake)
+    return final({ code: "stake", message: `a bid locks ${collateral} collateral, more than all ${state.stake} of this node's stake`, collateral: collateral.toString(), freeStake: state.freeStake.toString() });
   if (collateral > state.freeStake)
     return forNow({ code: "stake", message: `a bid of ${price} locks ${collateral} collateral, only ${state.freeStake} stake is free`, collateral: collateral.toString(), freeStake: state.freeStake.toString() });
   const workers = Math.max(1, limits.workers);
