@@ -85,11 +85,11 @@ beforeAll(async () => {
     ACCORD_DEPLOYMENTS_DIR: deployments,
     HARDHAT_DISABLE_TELEMETRY: "true",
     npm_config_update_notifier: "false",
-    // Each traced line carries the seconds since the block began, for the summary below.
-    PS4: "+ README ${SECONDS}s: ",
   });
-  // One shell runs the block in order, stopping at the first failing line (-e) and echoing each (-x).
-  const child = spawn("bash", ["-euo", "pipefail", "-x", "-c", script], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // One shell runs the block in order, stopping at the first failing line (-e) and echoing each
+  // (-x) with the seconds since the block began (bash, as root, takes PS4 from no environment).
+  const traced = `PS4='+ README \${SECONDS}s: '; set -x\n${script}`;
+  const child = spawn("bash", ["-euo", "pipefail", "-c", traced], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c) => (stdout += c));
