@@ -5,7 +5,6 @@
 // winners; the requester gets and verifies the result, then fetches the NAT'd provider's own
 // sealed copy from the address it listed (its relay's) and records how it came: direct (DCUtR
 // upgraded the connection) or relayed.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -18,6 +17,7 @@ import { KEY_FILE_NAME, NODE_DIR_NAME } from "../../provider-node/src/constants.
 import { createKeyFile } from "../../provider-node/src/config/keyfile.ts";
 import { CLI } from "../provider/harness.ts";
 import { buildTopology, namespacesUnavailable, type Topology } from "./netns.ts";
+import { inNamespace as spawnIn, stopAll, waitFor, type Proc } from "./procs.ts";
 
 const require = createRequire(import.meta.url);
 const ROLES = join(import.meta.dirname, "roles.ts");
@@ -25,54 +25,15 @@ const unavailable = namespacesUnavailable();
 const KEYS = DEV_ACCOUNTS.slice(4, 7);
 const PORT = 4001;
 
-type Proc = { child: ChildProcess; out: string; err: string; lines: Array<Record<string, unknown>>; exited: Promise<number | null> };
 const procs: Proc[] = [];
 let topo: Topology | undefined;
 let dir: string;
 
-/** A process inside namespace `ns`; its JSON log lines (stderr) are parsed as they come. */
+/** A process inside namespace `ns`, stopped after the test. */
 function inNamespace(ns: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn("ip", ["netns", "exec", ns, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  const p: Proc = { child, out: "", err: "", lines: [], exited: new Promise((r) => child.once("exit", (code) => r(code))) };
-  child.stdout!.on("data", (c: Buffer) => (p.out += c.toString()));
-  let buf = "";
-  child.stderr!.on("data", (c: Buffer) => {
-    p.err = (p.err + c.toString()).slice(-20_000);
-    buf += c.toString();
-    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-      try {
-        p.lines.push(JSON.parse(buf.slice(0, nl)));
-      } catch {
-        /* not a log line */
-      }
-      buf = buf.slice(nl + 1);
-    }
-  });
+  const p = spawnIn(ns, args, env);
   procs.push(p);
   return p;
-}
-
-/** Resolves when `test` holds for the process (checked on each output chunk); fails if it exits first. */
-function waitFor(p: Proc, what: string, test: () => boolean, timeoutMs = 180_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!test()) return;
-      done();
-      resolve();
-    };
-    const timer = setTimeout(() => (done(), reject(new Error(`${what}: not within ${timeoutMs} ms; its stderr ends:\n${p.err.slice(-3000)}`))), timeoutMs);
-    const onExit = (code: number | null) => (done(), reject(new Error(`${what}: the process exited (${code}) first; its stderr ends:\n${p.err.slice(-3000)}`)));
-    const done = () => {
-      clearTimeout(timer);
-      p.child.stdout!.off("data", check);
-      p.child.stderr!.off("data", check);
-      p.child.off("exit", onExit);
-    };
-    p.child.stdout!.on("data", check);
-    p.child.stderr!.on("data", check);
-    p.child.once("exit", onExit);
-    check();
-  });
 }
 
 async function role(ns: string, args: string[]): Promise<Record<string, unknown>> {
@@ -114,13 +75,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
-  await Promise.all(
-    procs.map((p) => {
-      const force = setTimeout(() => p.child.kill("SIGKILL"), 15_000);
-      return p.exited.finally(() => clearTimeout(force));
-    }),
-  );
+  await stopAll(procs);
   topo?.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });

@@ -1,6 +1,7 @@
-// Network namespaces for the NAT test: a "public" network (a bridge in one namespace, on
-// addresses that are public as far as libp2p can tell) and home networks, each a private /24
-// behind a router namespace that MASQUERADEs what leaves it and drops what comes in unasked.
+// Network namespaces for test/nat and the NAT part of `npm run bench:p2p`: a "public" network
+// (a bridge in one namespace, on addresses that are public as far as libp2p can tell) and home
+// networks, each a private /24 behind a router namespace that MASQUERADEs what leaves it and
+// drops what comes in unasked.
 // Nothing is linked to the host's own network: traffic stays inside the namespaces made here.
 import { execFileSync, spawnSync } from "node:child_process";
 
