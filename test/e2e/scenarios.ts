@@ -1,7 +1,8 @@
 // The marketplace end to end, with every part real: a chain (Hardhat's node with automine, or
 // anvil, an independent EVM, with interval mining), five `accord-provider` daemons as child
 // processes, and the requester through the SDK; scenarios.test.ts and scenarios.anvil.test.ts run
-// them on each. One chain and one set of daemons serve every scenario in turn (each waits for its
+// them on each: honest providers, a faulty one, a requester offline, providers killed and restarted
+// mid-job, a burst. One chain and one set of daemons serve every scenario in turn (each waits for its
 // own jobs to end), and after each the token ledger is audited (conservation.ts): nothing minted is
 // lost, nothing stays locked.
 //
@@ -172,6 +173,32 @@ export function defineScenarios(o: ScenarioOptions): void {
         expectCredited(before, await settleEverything(ctx()), credited);
       });
     }
+  });
+
+  describe(`a provider that reports a wrong result (${CHAIN})`, { timeout: 180_000 }, () => {
+    it("is outvoted and slashed in a 2-of-3 job, which settles on the honest result; the stopped daemons come back", async () => {
+      const key = DEV_ACCOUNTS[DEV_ROLES.providers[PROVIDERS]]!;
+      await registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, key.privateKey);
+      const faulty = await spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: key.privateKey, args: [...DAEMON_ARGS, "--fault", "wrong-result"] });
+      // Three bidders for three replicas, so the faulty daemon surely wins one: two honest daemons
+      // and it. The other three stop meanwhile and restart on their journals afterwards.
+      const resting = daemons.slice(2);
+      await Promise.all(resting.map((d) => d.kill()));
+      try {
+        const posted = await submitJob(client, sortJob({ quorum: 2 }));
+        const r = await waitForResult(client, { jobId: posted.jobId, fromBlock: posted.blockNumber, timeoutMs: 90_000 });
+        expect(new TextDecoder().decode(r.files["sorted.txt"])).toBe(SORTED);
+        const outcome = Object.fromEntries(r.job.outcomes.map((o) => [o.provider.toLowerCase(), o]));
+        expect(outcome[faulty.info.address.toLowerCase()]).toMatchObject({ outcome: "Dissented", paid: 0n });
+        expect(outcome[faulty.info.address.toLowerCase()]!.slashed).toBeGreaterThan(0n);
+        for (const d of daemons.slice(0, 2)) expect(outcome[d.info.address.toLowerCase()]!.outcome).toBe("Agreed");
+        expect((await readProvider(net.publicClient, net.deployment.jobMarket, faulty.info.address)).dissented).toBe(1);
+      } finally {
+        await faulty.kill();
+        await Promise.all(resting.map((d) => restart(d)));
+      }
+      await settleEverything(ctx());
+    });
   });
 
   describe(`a requester that goes offline while its job runs (${CHAIN})`, { timeout: 90_000 }, () => {
