@@ -33,6 +33,8 @@ export class JobDriver {
   private lastLoad = "";
   /** Bumped by events that may free this node's stake (its bids displaced, its replicas settled). */
   private stakeEvents = 0;
+  /** Until then, jobs waiting for stake are decided again on every tick (see reconsiderWaiting). */
+  private recheckStakeUntilMs = 0;
 
   constructor(options: JobDriverOptions) {
     this.o = options;
@@ -88,6 +90,8 @@ export class JobDriver {
         const progressed = await runStep(this.ctx, rec);
         if (progressed) this.again.add(jobId);
         failures = 0;
+        // A step may have freed a slot (a run ended, a bid was lost): the waiting jobs need not wait for the next tick.
+        if (this.ctx.waiting.size) this.reconsiderWaiting(this.o.clock.now(), false);
       } catch (err) {
         if (this.o.signal.aborted) return;
         failures += 1;
@@ -110,29 +114,36 @@ export class JobDriver {
         this.poke(jobId);
       }
     }
-    this.reconsiderWaiting(now);
+    this.reconsiderWaiting(now, true);
   }
 
   /**
    * Jobs held for capacity are decided again when the node's load changed since the last time
-   * (a run finished, a bid was lost or settled, stake freed) and when their bid deadline passes
-   * (to decline them). They are poked in waitingOrder: each decision takes the slot it finds
-   * free before the next one looks (the steps resolve in the order they were started), so the
-   * job that needs a bid most gets it.
+   * (a run finished, a bid was lost or settled, stake freed; looked at after every step and on
+   * every tick), and on ticks when their bid deadline passed (to decline them). They are poked in
+   * waitingOrder: each decision takes the slot it finds free before the next one looks (the
+   * steps resolve in the order they were started), so the job that needs a bid most gets it.
    */
-  private reconsiderWaiting(now: number): void {
+  private reconsiderWaiting(now: number, onTick: boolean): void {
     const { waiting } = this.ctx;
     if (!waiting.size) return;
     const queued = this.o.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
     const load = `${queued.length}:${queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0)}:${this.stakeEvents}`;
-    // Free stake is read from the chain (a shared read up to ownRecordMaxAgeMs old), so a job
-    // waiting for stake is decided again on every tick, not only when the events say it may have freed.
-    const changed = load !== this.lastLoad || [...waiting.values()].some((w) => w.reason.code === "stake");
+    const staleStake = onTick && Date.now() <= this.recheckStakeUntilMs && [...waiting.values()].some((w) => w.reason.code === "stake");
+    const changed = load !== this.lastLoad || staleStake;
     this.lastLoad = load;
+    if (!changed && !onTick) return;
     for (const jobId of waitingOrder(waiting, this.ctx.bids, this.o.me)) {
       const w = waiting.get(jobId)!;
       if (changed || now >= w.job.bidDeadline || this.ctx.awardSeen.has(jobId)) this.poke(jobId);
     }
+  }
+
+  private stakeFreed(): void {
+    this.stakeEvents += 1;
+    // The free stake is a shared read up to ownRecordMaxAgeMs old: the first decision after the
+    // event may still see it locked, so jobs waiting for stake look again until a fresh read is sure.
+    this.recheckStakeUntilMs = Date.now() + 2 * this.o.limits.ownRecordMaxAgeMs + this.o.limits.pollIntervalMs;
   }
 
   /** What this node tells a requester about `jobId` over DECLINES_PROTOCOL. */
@@ -187,7 +198,7 @@ export class JobDriver {
       case "bidDisplaced":
         this.ctx.bids.set(jobId, Math.max(0, (this.ctx.bids.get(jobId) ?? 0) - 1));
         if (mine) {
-          this.stakeEvents += 1;
+          this.stakeFreed();
           this.ctx.displaced.add(jobId);
           this.ctx.unsealed.delete(jobId);
           const rec = journal.get(jobId);
@@ -199,7 +210,7 @@ export class JobDriver {
         }
         return;
       case "replicaSettled":
-        if (mine) this.stakeEvents += 1;
+        if (mine) this.stakeFreed();
         if (mine) this.recordSettlement(jobId, ev.outcome, ev.paid, ev.slashed);
         return;
       case "revealOpened":
@@ -207,6 +218,8 @@ export class JobDriver {
         if (journal.get(jobId)) this.poke(jobId);
         return;
       case "settled":
+        // Expired or cancelled with our bid in it: its collateral is free again.
+        if (["bid", "bidding"].includes(journal.get(jobId)?.phase ?? "")) this.stakeFreed();
         this.ctx.revealOpen.delete(jobId);
         this.ctx.awardSeen.delete(jobId);
         this.ctx.displaced.delete(jobId);
