@@ -1,11 +1,12 @@
 import type { Address } from "viem";
 import type { AccordClient, ResultKeyRequiredError } from "../client.ts";
 import type { JobStateName } from "../chain/constants.ts";
+import { readJob } from "../chain/market.ts";
 import { ContractRevertedError, type ChainRequestError } from "../chain/revert.ts";
 import type { ResultMismatchError } from "../seal/errors.ts";
 import { claim } from "./chain/claim.ts";
 import type { JobResult } from "./dryRun.ts";
-import { JobNotSucceededError, NoBidsError, WaitTimeoutError, type ResultUnavailableError } from "./errors.ts";
+import { JobNotSucceededError, NoBidsError, TransactionRevertedError, WaitTimeoutError, type ResultUnavailableError } from "./errors.ts";
 import { explainNoBids } from "./explainNoBids.ts";
 import { fetchConsensusResult, type FetchProgress } from "./internal/fetchResult.ts";
 import { activeBids, type JobHistory } from "../chain/jobHistory.ts";
@@ -79,7 +80,12 @@ export async function waitForResult(client: AccordClient, parameters: WaitForRes
         try {
           await claim(client, { jobId, signal });
         } catch (err) {
-          if (!(err instanceof ContractRevertedError && BENIGN_CLAIM_ERRORS.has(err.errorName))) throw err;
+          if (err instanceof ContractRevertedError && BENIGN_CLAIM_ERRORS.has(err.errorName)) continue;
+          // With several transactions a block, another party's claim (a daemon's) can land in the
+          // same block ahead of ours: ours was checked against the state before it and reverts
+          // when mined. That is the race lost, not a failure, if the job has moved on since.
+          if (err instanceof TransactionRevertedError && (await readJob(client.publicClient, client.market, jobId)).state !== ev.job.state) continue;
+          throw err;
         }
       }
     }
