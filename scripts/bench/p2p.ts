@@ -5,7 +5,11 @@
  *    written to disk) and through a raw TCP socket on loopback; the ratio of throughputs,
  *    and CPU ms per MiB on each side;
  *  - DHT findProviders latency among 20 nodes (median, p95);
- *  - peak RSS of the receiving process while it moves 1 GiB through the content layer.
+ *  - peak RSS of the receiving process while it moves 1 GiB through the content layer;
+ *  - behind NAT (p2p-nat.ts, in network namespaces; needs root, else its keys are null and
+ *    nat_skipped says why; BENCH_P2P_NAT=0 skips it): 64 MiB fetched from a node behind NAT
+ *    through a relay by a node behind another NAT, and by a public node over the direct
+ *    connection DCUtR makes (nat_relayed_mib_per_s, nat_punched_mib_per_s, nat_first_byte_ms).
  * Receivers run as child processes, so their memory is measured alone.
  * The sender is one long-lived node, as a provider serving results is: before measuring, one
  * untimed transfer of each kind (BENCH_P2P_WARMUP_MIB, 16; 0 skips it) compiles its hot paths,
@@ -27,16 +31,16 @@
  */
 import { fork } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, connect } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CID } from "multiformats/cid";
 import { createAccordNode, type AccordNode } from "../../client/src/net/node.ts";
+import { MIB, payload } from "./payload.ts";
+import { measureNat } from "./p2p-nat.ts";
 
-const MIB = 1024 * 1024;
 const SIZES_MIB = (process.env.BENCH_P2P_SIZES_MIB ?? "64,256").split(",").map(Number);
 const BIG_MIB = Number(process.env.BENCH_P2P_BIG_MIB ?? 1024);
 const WARMUP_MIB = Number(process.env.BENCH_P2P_WARMUP_MIB ?? 16);
@@ -44,21 +48,6 @@ const REPEATS = Math.max(1, Number(process.env.BENCH_P2P_REPEATS ?? 3));
 const DHT_NODES = 20;
 const DHT_LOOKUPS = 40;
 const here = fileURLToPath(import.meta.url);
-
-/**
- * Random-looking bytes a MiB at a time: one random MiB, each copy stamped with its index
- * so no two blocks are equal (equal blocks would be deduplicated and never travel).
- */
-const BASE_BLOCK = randomBytes(MIB);
-async function* payload(sizeMib: number, salt = 0): AsyncGenerator<Uint8Array> {
-  for (let m = 0; m < sizeMib; m++) {
-    const block = Uint8Array.from(BASE_BLOCK);
-    new DataView(block.buffer).setUint32(0, m);
-    // The receivers' warm-up content shares no block with the measured content.
-    new DataView(block.buffer).setUint32(4, salt);
-    yield block;
-  }
-}
 
 /**
  * cpuMs: the receiving child's CPU time (user + system) while it moved the bytes; sysMs its
@@ -246,6 +235,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "accord-bench-p2p-"));
   const rows: Array<[string, string]> = [];
   const json: Record<string, number> = {};
+  let nat: Record<string, unknown> = {};
   try {
     const sender = await createAccordNode({ dataDir: join(dir, "sender") });
     try {
@@ -308,6 +298,14 @@ async function main(): Promise<void> {
       json.find_providers_lookups = lat.length;
       rows.push([`findProviders, ${DHT_NODES} nodes`, `median ${json.find_providers_median_ms.toFixed(1)} ms, p95 ${json.find_providers_p95_ms.toFixed(1)} ms (${lat.length} lookups, ${misses} missed)`]);
     }
+    // A NAT part that fails (a node that never got its reservation on a busy machine) must not
+    // throw away the minutes of figures above: they are written, with the error, and the run fails.
+    nat = await measureNat(rows).catch((err: unknown) => {
+      console.error(`the NAT part failed: ${(err as Error).stack ?? err}`);
+      rows.push(["behind NAT", `failed: ${(err as Error).message.split("\n")[0]}`]);
+      process.exitCode = 1;
+      return { nat_error: String((err as Error).message ?? err) };
+    });
   } finally {
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   }
@@ -315,7 +313,7 @@ async function main(): Promise<void> {
   console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"));
   const out = join(dirname(here), "..", "..", "bench", "results", "p2p.json");
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ ...json, measured_at: new Date().toISOString() }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ ...json, ...nat, load_average_1m: Number(loadavg()[0]!.toFixed(2)), measured_at: new Date().toISOString() }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 }
 

@@ -20,7 +20,7 @@ const inNs = (ns: string, args: string[]) => run(["ip", "netns", "exec", ns, ...
 
 /** Why namespaces cannot be made here, or undefined when they can. */
 export function namespacesUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return "network namespaces need root (ip netns add); run the test as root";
+  if (process.getuid?.() !== 0) return "network namespaces need root (ip netns add); run it as root";
   for (const tool of ["ip", "iptables"]) {
     if (spawnSync(tool, ["--version"]).error) return `${tool} is not installed (apt-get install -y iproute2 iptables; .ci/run does)`;
   }
