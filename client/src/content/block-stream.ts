@@ -343,12 +343,27 @@ function tcpHost(addr: Multiaddr): string | undefined {
   return parts.find((c) => c.name === "ip4" || c.name === "ip6")?.value;
 }
 
+/** Whether the peer lists a TCP address on `host` among those it listens on (identify, DHT, registry). */
+async function listensOn(libp2p: Libp2p, connection: Connection, host: string): Promise<boolean> {
+  try {
+    const peer = await libp2p.peerStore.get(connection.remotePeer);
+    return peer.addresses.some((a) => tcpHost(a.multiaddr) === host);
+  } catch {
+    return false; // not in the peer store: nothing says it listens there
+  }
+}
+
 async function openDirect(libp2p: Libp2p, connection: Connection, root: CID, direct: DirectFetchOptions, options: FetchBlocksOptions): Promise<DirectChannel> {
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(direct.connectTimeoutMs)]);
   // libp2p checks the peer id a /p2p/ multiaddr names, so the ticket comes from that peer
   // over noise, and only a holder of its key can open the channel or seal its records.
   const host = tcpHost(connection.remoteAddr);
   if (!host) throw new SealedChannelError(`the connection to ${connection.remotePeer} (${connection.remoteAddr}) is not direct TCP`);
+  // A connection the peer opened comes from wherever it sits: behind a NAT that is the router's
+  // address, where nothing listens, and a router that drops the dial costs the whole connect
+  // timeout. Only an address we dialled, or one the peer says it listens on, is known to answer.
+  if (connection.direction === "inbound" && !(await listensOn(libp2p, connection, host)))
+    throw new SealedChannelError(`${connection.remotePeer} connected from ${connection.remoteAddr}, not an address it listens on (behind NAT?)`);
   const reply = await dialProtocol(libp2p, connection.remotePeer, BLOCK_DIRECT_PROTOCOL, Buffer.concat([Uint8Array.of(root.bytes.length), root.bytes]), {
     maxResponseBytes: 128,
     timeoutMs: direct.connectTimeoutMs,
