@@ -40,6 +40,14 @@ type Entry = { call: MarketCall; data: Hex; resolve: (o: CallOutcome) => void; r
 const PER_PROVIDER: ReadonlySet<MarketFunction> = new Set(["bid", "bidAndCommit", "commit", "reveal"]);
 
 /**
+ * Calls that race other parties' transactions in the same block: a bid after the job filled, an
+ * award or claim after someone else's. Sent alone they revert when they lose (on a chain with
+ * several transactions a block, a few a run), paying for a failed transaction; inside
+ * tryMulticall the losing call fails alone and the transaction succeeds.
+ */
+const RACES_OTHERS: ReadonlySet<MarketFunction> = new Set(["bid", "bidAndCommit", "award", "claim", "finalize"]);
+
+/**
  * Sends the daemon's market calls for all its jobs in one transaction per tick, through the
  * market's `tryMulticall` (each call delegatecalled with msg.sender kept; one refusal does not
  * sink the rest). A transaction costs a signature, an estimate, a broadcast, receipt polls and
@@ -51,7 +59,7 @@ const PER_PROVIDER: ReadonlySet<MarketFunction> = new Set(["bid", "bidAndCommit"
  * nothing known to fail is sent. After the block, a call counts as done only if the receipt
  * holds its event (the chain may have moved between the simulation and the block); otherwise it
  * is answered "Reverted" and the job's step reads the chain and decides again. A lone call is
- * sent as itself, exactly as before batching.
+ * sent as itself, exactly as before batching, unless it races other parties (RACES_OTHERS).
  */
 export class TxBatcher {
   private readonly o: TxBatcherOptions;
@@ -108,7 +116,7 @@ export class TxBatcher {
 
   /** Simulates and broadcasts; returns once the transaction is in the sender's queue. */
   private async send(batch: Entry[]): Promise<void> {
-    if (batch.length === 1) {
+    if (batch.length === 1 && !RACES_OTHERS.has(batch[0]!.call.functionName)) {
       void this.single(batch[0]!);
       await this.o.sender.idle();
       return;
@@ -130,7 +138,7 @@ export class TxBatcher {
       else e.resolve(refusal(e.call, results[i]!));
     });
     if (passing.length === 0) return;
-    if (passing.length === 1) {
+    if (passing.length === 1 && !RACES_OTHERS.has(passing[0]!.call.functionName)) {
       void this.single(passing[0]!);
       await this.o.sender.idle();
       return;
@@ -138,7 +146,11 @@ export class TxBatcher {
     const label = `${passing.length} market calls (${passing.map((e) => `${e.call.functionName} ${e.call.args[0]}`).join(", ")})`;
     // Each call may meet its worst case in the block (the batch's estimate saw none of them), and
     // several calls of the batch can: their extras add up.
-    const extraGas = passing.reduce((sum, e) => sum + worstCaseExtraGas(e.call.functionName, e.call.replicas), 0n);
+    let extraGas = passing.reduce((sum, e) => sum + worstCaseExtraGas(e.call.functionName, e.call.replicas), 0n);
+    // A call tryMulticall carries alone: the node's estimate of the wrapper may settle on a limit
+    // at which the call inside runs out of gas while the wrapper, which swallows that, succeeds;
+    // the call's own estimate on top keeps it whole (only gas used is paid).
+    if (passing.length === 1) extraGas += await this.o.client.estimateGas({ account: this.o.me, to: this.o.market, data: passing[0]!.data, blockTag: "latest" }).catch(() => 0n);
     // The sender estimates, signs with the local nonce and broadcasts in its queue; awaiting the
     // receipt here would hold every later call back a block.
     void this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: "tryMulticall", args: [passing.map((e) => e.data)], label, extraGas, signal: this.o.signal }).then(
