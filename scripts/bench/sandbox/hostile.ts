@@ -16,8 +16,11 @@ type Case = { name: string; module: string; args: string[]; fuel?: number; memor
 
 export const HOSTILE_CASES: Case[] = [
   // Until the fuel runs out, at most 50 calls (ABI 1 charged a call 64 fuel whatever its iovecs: 50 calls of 1M took ~2 min).
-  { name: "iovecs fd_write 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50"] },
-  { name: "iovecs fd_read 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50", "1"], stdin: new Uint8Array(1000) },
+  // A call of 1M iovecs costs 48M fuel: 1e9 pays for ~20, so the job's fixed cost (a 368-page
+  // memory made and zeroed, ~10-20 ms) is small next to the calls, as for the plain cases; at
+  // 1e8 (two calls) it was a third of the wall.
+  { name: "iovecs fd_write 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50"], fuel: 1_000_000_000 },
+  { name: "iovecs fd_read 1M until fuel", module: "hostile-iovecs", args: ["1000000", "50", "1"], stdin: new Uint8Array(1000), fuel: 1_000_000_000 },
   // A call of 1M subscriptions costs 256M fuel: 2e9 pays for ~7 of them after the setup.
   { name: "poll_oneoff 1M subs until fuel", module: "hostile-poll", args: ["1000000", "50"], memoryPages: 2048, fuel: 2_000_000_000 },
   // Directories count against limits.outputFiles (ABI 2), so 60k entries under the 65,536 maximum.
