@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {JobSettlement} from "./JobSettlement.sol";
-import {IJobMarket} from "./interfaces/IJobMarket.sol";
+import {IMarketCore} from "./interfaces/IMarketCore.sol";
 import {JobParams, JobState, JobView, Parameters, Permit, ReplicaView} from "./types/MarketTypes.sol";
 import {Config, JobCore, JobRecord, JobTerms, ProviderBond, ProviderHot, ProviderRecord} from "./types/Storage.sol";
 import {BidEntry} from "./libraries/BidEntry.sol";
@@ -25,14 +25,14 @@ contract JobMarket is JobSettlement {
 
     // ------------------------------------------------------------------ post and cancel
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function postJob(JobParams calldata params) external nonReentrant returns (uint256 jobId) {
         uint256 escrow;
         (jobId, escrow) = _post(params);
         _token.safeTransferFrom(msg.sender, address(this), escrow);
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function postJobWithPermit(JobParams calldata params, Permit calldata permit)
         external
         nonReentrant
@@ -50,7 +50,7 @@ contract JobMarket is JobSettlement {
         _token.safeTransferFrom(msg.sender, address(this), escrow);
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function cancel(uint256 jobId) external nonReentrant {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
@@ -61,17 +61,17 @@ contract JobMarket is JobSettlement {
 
     // ------------------------------------------------------------------ auction
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function bid(uint256 jobId, uint256 price) external nonReentrant {
         _bid(jobId, price, 0);
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function bidAndCommit(uint256 jobId, uint256 price, bytes32 commitment) external nonReentrant {
         _bid(jobId, price, commitment);
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function award(uint256 jobId) external nonReentrant {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
@@ -81,7 +81,7 @@ contract JobMarket is JobSettlement {
 
     // ------------------------------------------------------------------ commit and reveal
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function commit(uint256 jobId, bytes32 commitment) external nonReentrant {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state != JobState.Committing) revert WrongJobState(jobId, c.state, JobState.Committing);
@@ -96,7 +96,7 @@ contract JobMarket is JobSettlement {
         _store(rec, c);
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function reveal(uint256 jobId, bytes calldata resultCid, bytes32 salt, bytes calldata sealedResultCid)
         external
         nonReentrant
@@ -124,7 +124,7 @@ contract JobMarket is JobSettlement {
 
     // ------------------------------------------------------------------ views
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function getJob(uint256 jobId) external view returns (JobView memory v) {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         JobTerms memory t = rec.terms;
@@ -147,17 +147,18 @@ contract JobMarket is JobSettlement {
         v.revealWindow = c.revealWindow;
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function getReplicas(uint256 jobId) external view returns (ReplicaView[] memory out) {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         out = new ReplicaView[](c.bids);
+        uint256 collateral = _collateral(rec.terms.maxPrice, c.collateralBps);
         for (uint256 i; i < c.bids; ++i) {
             uint256 e = rec.entries[i];
             bool committed = c.commitMask & (1 << i) != 0;
             out[i] = ReplicaView({
                 provider: e.provider(),
                 price: e.price(),
-                collateral: e.price() * c.collateralBps / Limits.BPS,
+                collateral: collateral,
                 reputation: uint16(e.reputation()),
                 committed: committed,
                 revealed: c.revealMask & (1 << i) != 0,
@@ -166,7 +167,7 @@ contract JobMarket is JobSettlement {
         }
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function escrowOf(uint256 jobId) external view returns (uint256) {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state >= JobState.Succeeded) return 0;
@@ -185,7 +186,7 @@ contract JobMarket is JobSettlement {
         uint256 maxPrice = rec.terms.maxPrice;
         if (price == 0 || price > maxPrice) revert BidPriceOutOfRange(jobId, price, maxPrice);
 
-        uint256 collateral = price * c.collateralBps / Limits.BPS;
+        uint256 collateral = _collateral(maxPrice, c.collateralBps);
         uint256 entry = _checkBidder(c, price, collateral);
 
         uint256 n = c.bids;
@@ -216,9 +217,8 @@ contract JobMarket is JobSettlement {
             uint256 below = (1 << worstAt) - 1;
             c.commitMask = uint16((mask & below) | ((mask >> 1) & ~below));
             at = n - 1;
-            uint256 freed = worst.price() * c.collateralBps / Limits.BPS;
-            _unlock(worst.provider(), freed);
-            emit BidDisplaced(jobId, worst.provider(), worst.price(), freed);
+            _unlock(worst.provider(), collateral);
+            emit BidDisplaced(jobId, worst.provider(), worst.price(), collateral);
         }
         rec.entries[at] = entry;
         if (commitment != 0) {
@@ -332,7 +332,7 @@ contract JobMarket is JobSettlement {
         uint256 minStake = _config.minStake;
         if (b.stake < minStake) revert StakeBelowMinimum(msg.sender, b.stake, minStake);
         ProviderHot memory h = p.hot;
-        uint256 score = _score(h);
+        uint256 score = h.score;
         if (score < c.minReputation) revert ReputationTooLow(msg.sender, score, c.minReputation);
         uint256 free = b.stake - h.locked;
         if (free < collateral) revert InsufficientFreeStake(msg.sender, free, collateral);

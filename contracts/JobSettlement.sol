@@ -3,9 +3,9 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MarketBase} from "./MarketBase.sol";
-import {IJobMarket} from "./interfaces/IJobMarket.sol";
+import {IMarketCore} from "./interfaces/IMarketCore.sol";
 import {JobState, Parameters, ReplicaOutcome} from "./types/MarketTypes.sol";
-import {JobCore, JobRecord, JobTerms, ProviderHot, ProviderRecord} from "./types/Storage.sol";
+import {JobCore, JobRecord, JobTerms, ProviderHot, ProviderRecord, ProviderTrust} from "./types/Storage.sol";
 import {BidEntry} from "./libraries/BidEntry.sol";
 import {Limits} from "./libraries/Limits.sol";
 
@@ -13,19 +13,26 @@ import {Limits} from "./libraries/Limits.sol";
 abstract contract JobSettlement is MarketBase {
     using BidEntry for uint256;
 
-    mapping(uint32 record => JobRecord) internal _records;
-
     /// @dev What one settlement moved, summed over its replicas.
     struct Totals {
         uint256 paid;
         uint256 slashed;
     }
 
+    /// @dev What settling each replica of one job needs to know about the job.
+    struct Judgement {
+        uint256 collateral;
+        uint256 maxPrice;
+        address requester;
+        bool replicated; // quorum >= 2: a consensus is two or more providers agreeing
+        uint256 prior; // minStake, read once per settlement and only if someone's value is judged
+    }
+
     constructor(IERC20 token_, address owner_, Parameters memory parameters_)
         MarketBase(token_, owner_, parameters_)
     {}
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function finalize(uint256 jobId) external nonReentrant {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state == JobState.Committing && block.timestamp >= c.deadline) _openReveal(jobId, c);
@@ -34,7 +41,7 @@ abstract contract JobSettlement is MarketBase {
         _close(jobId, rec, c, JobState.Succeeded);
     }
 
-    /// @inheritdoc IJobMarket
+    /// @inheritdoc IMarketCore
     function claim(uint256 jobId) external nonReentrant {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state >= JobState.Succeeded) revert JobTerminal(jobId, c.state);
@@ -113,25 +120,28 @@ abstract contract JobSettlement is MarketBase {
             bool found;
             (found, consensus) = _consensus(rec, c);
             if (!found) target = JobState.NoConsensus;
-            _settleReplicas(jobId, rec, c, found, consensus, sum);
+            _settleReplicas(jobId, rec, c, t, found, consensus, sum);
         } else if (target == JobState.Failed) {
-            _settleReplicas(jobId, rec, c, false, 0, sum);
+            _settleReplicas(jobId, rec, c, t, false, 0, sum);
         } else {
             // Cancelled or Expired: nobody was awarded, bids just get their collateral back.
+            uint256 collateral = _collateral(t.maxPrice, c.collateralBps);
             for (uint256 i; i < c.bids; ++i) {
-                uint256 e = rec.entries[i];
-                _unlock(e.provider(), e.price() * c.collateralBps / Limits.BPS);
+                _unlock(rec.entries[i].provider(), collateral);
             }
         }
         uint256 fee = sum.paid * t.feeBps / Limits.BPS;
         // Checked arithmetic: paid + fee can never exceed the escrow (each price <= maxPrice).
         uint256 refunded = escrow - sum.paid - fee;
-        if (refunded + sum.slashed != 0) _credits[t.requester] += refunded + sum.slashed;
-        if (fee != 0) {
+        if (refunded != 0) _credits[t.requester] += refunded;
+        // Slashed collateral goes with the fee to the treasury, never to the requester: a requester
+        // that could slash providers (with identities of its own in the quorum) would be paid for it.
+        uint256 toTreasury = fee + sum.slashed;
+        if (toTreasury != 0) {
             // Beyond 96 bits of accrued fees, the treasury is credited like anyone else.
-            uint256 fees = _treasury.fees + fee;
+            uint256 fees = _treasury.fees + toTreasury;
             if (fees <= type(uint96).max) _treasury.fees = uint96(fees);
-            else _credits[_treasury.account] += fee;
+            else _credits[_treasury.account] += toTreasury;
         }
 
         c.state = target; // the record is free for reuse from here (see _post)
@@ -162,10 +172,18 @@ abstract contract JobSettlement is MarketBase {
         uint256 jobId,
         JobRecord storage rec,
         JobCore memory c,
+        JobTerms memory t,
         bool found,
         bytes32 consensus,
         Totals memory sum
     ) private {
+        Judgement memory j = Judgement({
+            collateral: _collateral(t.maxPrice, c.collateralBps),
+            maxPrice: t.maxPrice,
+            requester: t.requester,
+            replicated: c.quorum >= 2,
+            prior: 0
+        });
         for (uint256 i; i < c.bids; ++i) {
             uint256 e = rec.entries[i];
             uint256 bit = 1 << i;
@@ -177,38 +195,72 @@ abstract contract JobSettlement is MarketBase {
             else if (!found) outcome = ReplicaOutcome.Unresolved;
             else if (rec.commitments[i] == consensus) outcome = ReplicaOutcome.Agreed;
             else outcome = ReplicaOutcome.Dissented;
-            _settleReplica(jobId, e, c.collateralBps, outcome, sum);
+            _settleReplica(jobId, e, j, outcome, sum);
         }
     }
 
-    function _settleReplica(uint256 jobId, uint256 e, uint256 collateralBps, ReplicaOutcome outcome, Totals memory sum)
+    function _settleReplica(uint256 jobId, uint256 e, Judgement memory j, ReplicaOutcome outcome, Totals memory sum)
         private
     {
         address provider = e.provider();
         uint256 price = e.price();
-        uint256 collateral = price * collateralBps / Limits.BPS;
         ProviderRecord storage p = _providers[provider];
         ProviderHot memory h = p.hot;
-        h.locked -= uint96(collateral);
-        h.awarded += 1;
+        h.locked -= uint96(j.collateral);
         uint256 paid;
         uint256 slashed;
         if (outcome == ReplicaOutcome.Agreed) {
-            h.agreed += 1;
             paid = price;
             // Earnings share a 96-bit field; beyond it they are credited instead, never lost.
             if (uint256(h.earnings) + price <= Limits.MAX_STAKE_UNITS) h.earnings += uint96(price);
             else _credits[provider] += price;
         } else if (outcome != ReplicaOutcome.Unresolved) {
-            slashed = collateral;
-            if (slashed != 0) p.bond.stake -= uint96(slashed);
-            if (outcome == ReplicaOutcome.Dissented) p.dissented += 1;
-            else p.missed += 1;
+            slashed = j.collateral;
+            p.bond.stake -= uint96(slashed);
         }
+        // A job the provider posted itself earns it nothing, and costs it nothing, in reputation.
+        if (provider != j.requester) _judge(p, h, j, outcome, price);
         p.hot = h;
         sum.paid += paid;
         sum.slashed += slashed;
         emit ReplicaSettled(jobId, provider, outcome, paid, slashed);
+    }
+
+    /// @dev Reputation (docs/PROTOCOL.md, "Reputation"): counts for every replica; value only for an
+    /// agreement that other replicas confirmed (paid `price` by someone else) or for a failure (the job's
+    /// max price, whatever was bid, so a 1-wei bid does not make failing cheap).
+    function _judge(ProviderRecord storage p, ProviderHot memory h, Judgement memory j, ReplicaOutcome outcome, uint256 price)
+        private
+    {
+        if (h.awarded != type(uint24).max) ++h.awarded;
+        if (outcome == ReplicaOutcome.Unresolved) return;
+        if (outcome == ReplicaOutcome.Agreed) {
+            if (h.agreed != type(uint24).max) ++h.agreed;
+            // An unreplicated result was checked by nobody: it shows as activity, not as trust.
+            if (!j.replicated) return;
+        }
+        ProviderTrust memory tr = p.trust;
+        uint256 weight = outcome == ReplicaOutcome.Agreed ? price : j.maxPrice;
+        if (outcome == ReplicaOutcome.Agreed) tr.agreedValue = _addCapped(tr.agreedValue, weight);
+        else if (outcome == ReplicaOutcome.Dissented) ++tr.dissented;
+        else ++tr.missed;
+        tr.judgedValue = _addCapped(tr.judgedValue, weight);
+        p.trust = tr;
+        if (j.prior == 0) j.prior = _prior();
+        h.score = uint16((uint256(tr.agreedValue) + j.prior) * Limits.BPS / (uint256(tr.judgedValue) + 2 * j.prior));
+    }
+
+    /// @dev The value a newcomer's 5_000 bps stands for: the stake a provider must put up to bid at all.
+    function _prior() private view returns (uint256) {
+        uint256 minStake = _config.minStake;
+        return minStake == 0 ? 1 : minStake;
+    }
+
+    /// @dev Reputation sums stop at 2^96 - 1 (with agreedValue <= judgedValue kept, the score stays in
+    /// range) rather than revert a settlement.
+    function _addCapped(uint96 a, uint256 b) private pure returns (uint96) {
+        uint256 r = uint256(a) + b;
+        return r > type(uint96).max ? type(uint96).max : uint96(r);
     }
 
     function _escrow(uint256 replicas, uint256 maxPrice, uint256 feeBps) internal pure returns (uint256) {

@@ -13,7 +13,12 @@ library Limits {
     uint256 internal constant MAX_PHASE_WINDOW_SECONDS = 7 days;
     uint256 internal constant MAX_REPUTATION_BPS = BPS;
     uint256 internal constant MAX_PROTOCOL_FEE_BPS = 500;
+    /// Collateral per replica is ceil(maxPrice * ratio / BPS): never zero, and at least a tenth of what
+    /// the job pays, so losing it is a real price for lying or walking away.
+    uint256 internal constant MIN_COLLATERAL_RATIO_BPS = 1_000;
     uint256 internal constant MAX_COLLATERAL_RATIO_BPS = 50_000;
+    /// Reputation a newly registered provider starts with (the prior's agreement rate).
+    uint256 internal constant INITIAL_SCORE_BPS = BPS / 2;
     uint256 internal constant MAX_UNBONDING_DELAY_SECONDS = 30 days;
     uint256 internal constant MIN_FILL_TIMEOUT_SECONDS = 1 minutes;
     uint256 internal constant MAX_FILL_TIMEOUT_SECONDS = 7 days;

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {JobMarket} from "../JobMarket.sol";
+import {IJobMarket} from "../interfaces/IJobMarket.sol";
 import {TestToken} from "../mocks/TestToken.sol";
 import {Parameters} from "../types/MarketTypes.sol";
 import {MarketHandler} from "./MarketHandler.sol";
@@ -14,7 +15,7 @@ contract HandlerSmokeTest {
     function test_handlerSettlesAScriptedJob() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
         Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
-        JobMarket market = new JobMarket(IERC20(address(token)), address(this), params);
+        IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));
         h.registerAll();
@@ -30,7 +31,7 @@ contract HandlerSmokeTest {
     function test_handlerSettlesAJobOnCommittedBids() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
         Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
-        JobMarket market = new JobMarket(IERC20(address(token)), address(this), params);
+        IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));
         h.registerAll();
@@ -48,7 +49,7 @@ contract HandlerSmokeTest {
     function test_handlerSettlesAOneReplicaJobInOneBatch() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
         Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
-        JobMarket market = new JobMarket(IERC20(address(token)), address(this), params);
+        IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));
         h.registerAll();
@@ -61,7 +62,7 @@ contract HandlerSmokeTest {
     function test_drainSettlesAJobItAwardsOnTheWay() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
         Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
-        JobMarket market = new JobMarket(IERC20(address(token)), address(this), params);
+        IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));
         h.registerAll();

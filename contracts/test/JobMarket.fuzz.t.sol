@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {JobMarket} from "../JobMarket.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {IMarketEvents} from "../interfaces/IMarketEvents.sol";
 import {TestToken} from "../mocks/TestToken.sol";
 import {JobParams, JobState, JobView, Parameters, ReplicaView} from "../types/MarketTypes.sol";
 import {Check, vm} from "./Vm.sol";
@@ -16,11 +17,11 @@ contract JobMarketFuzzTest {
     address internal constant TREASURY = address(0x3000);
 
     TestToken internal token;
-    JobMarket internal market;
+    IJobMarket internal market;
 
     function setUp() public {
         token = new TestToken("Fuzz", "FZ", 18, address(this));
-        market = new JobMarket(IERC20(address(token)), address(this), _params(100, 10_000));
+        market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), _params(100, 10_000))));
         for (uint256 i; i < PROVIDERS; ++i) {
             address p = _provider(i);
             token.mint(p, STAKE);
@@ -55,7 +56,7 @@ contract JobMarketFuzzTest {
         token.mint(REQUESTER, 2e18);
         vm.startPrank(REQUESTER);
         token.approve(address(market), 2e18);
-        if (!wellFormed) vm.expectRevert(abi.encodeWithSelector(IJobMarket.InvalidCid.selector, cid));
+        if (!wellFormed) vm.expectRevert(abi.encodeWithSelector(IMarketEvents.InvalidCid.selector, cid));
         market.postJob(p);
         vm.stopPrank();
     }
@@ -74,7 +75,7 @@ contract JobMarketFuzzTest {
         vm.startPrank(a);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.CommitmentMismatch.selector, id, a, _commitment(id, a, digest, salt), _commitment(id, a, digest, otherSalt)
+                IMarketEvents.CommitmentMismatch.selector, id, a, _commitment(id, a, digest, salt), _commitment(id, a, digest, otherSalt)
             )
         );
         market.reveal(id, cid, otherSalt, cid);
@@ -83,7 +84,7 @@ contract JobMarketFuzzTest {
         vm.startPrank(b);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.CommitmentMismatch.selector, id, b, _commitment(id, a, digest, salt), _commitment(id, b, digest, salt)
+                IMarketEvents.CommitmentMismatch.selector, id, b, _commitment(id, a, digest, salt), _commitment(id, b, digest, salt)
             )
         );
         market.reveal(id, cid, salt, cid);
@@ -112,7 +113,7 @@ contract JobMarketFuzzTest {
             }
             uint256 locked = market.getProvider(_provider(i)).locked;
             if (inBook) {
-                Check.eq(locked, prices[i], "a booked bid locks its collateral");
+                Check.eq(locked, type(uint80).max, "a booked bid locks the job's collateral (max price at 100 %), whatever its price");
             } else {
                 Check.eq(locked, 0, "a bid outside the book locks nothing");
                 for (uint256 j; j < book.length; ++j) {
@@ -157,7 +158,7 @@ contract JobMarketFuzzTest {
         public
     {
         uint256 fee = feeSeed % 501;
-        uint256 ratio = ratioSeed % 50_001;
+        uint256 ratio = 1_000 + ratioSeed % 49_001;
         market.setParameters(_params(fee, ratio));
         uint256 maxPrice = 1e24;
         uint256 id = _post(3, 2, maxPrice, 0);
@@ -182,14 +183,31 @@ contract JobMarketFuzzTest {
         uint256 slashed;
         for (uint256 i; i < 3; ++i) {
             uint256 price = 1 + uint256(prices[i]) % maxPrice;
-            if (dissent && i == 2) slashed = price * ratio / 10_000;
+            if (dissent && i == 2) slashed = (maxPrice * ratio + 9_999) / 10_000;
             else paid += price;
             Check.eq(market.getProvider(_provider(i)).locked, 0, "collateral released or slashed");
         }
         uint256 protocolFee = paid * fee / 10_000;
-        Check.eq(market.withdrawable(TREASURY), protocolFee, "fee");
-        Check.eq(market.withdrawable(REQUESTER), escrow - paid - protocolFee + slashed, "refund plus slashed collateral");
+        Check.eq(market.withdrawable(TREASURY), protocolFee + slashed, "fee and slashed collateral to the treasury");
+        Check.eq(market.withdrawable(REQUESTER), escrow - paid - protocolFee, "refund only: slashing never pays the requester");
         Check.eq(token.balanceOf(address(market)), PROVIDERS * STAKE + escrow, "nothing created or lost");
+    }
+
+    function testFuzz_collateralIsTheJobsWhateverTheBid(uint256 maxPrice, uint256 price, uint16 ratioSeed) public {
+        uint256 ratio = 1_000 + ratioSeed % 49_001;
+        market.setParameters(_params(100, ratio));
+        maxPrice = 1 + maxPrice % type(uint80).max;
+        price = 1 + price % maxPrice;
+        uint256 id = _post(2, 2, maxPrice, 600);
+        _bid(id, _provider(0), price);
+        uint256 collateral = (maxPrice * ratio + 9_999) / 10_000;
+        Check.ok(collateral != 0, "collateral is never zero");
+        Check.eq(market.getProvider(_provider(0)).locked, collateral, "the bid locked ceil(maxPrice * ratio)");
+        Check.eq(market.getReplicas(id)[0].collateral, collateral, "the view reports what was locked");
+        vm.startPrank(REQUESTER);
+        market.cancel(id);
+        vm.stopPrank();
+        Check.eq(market.getProvider(_provider(0)).locked, 0, "cancel unlocks exactly what the bid locked");
     }
 
     // ------------------------------------------------------------------ helpers

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {JobMarket} from "../JobMarket.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {IMarketCore} from "../interfaces/IMarketCore.sol";
 import {TestToken} from "../mocks/TestToken.sol";
 import {JobParams, JobState, JobView, ProviderView, ReplicaView} from "../types/MarketTypes.sol";
 import {vm} from "./Vm.sol";
@@ -26,7 +26,7 @@ contract MarketHandler {
         bool terminal;
     }
 
-    JobMarket internal immutable market;
+    IJobMarket internal immutable market;
     TestToken internal immutable token;
     address internal immutable treasury;
     address internal immutable suite;
@@ -43,7 +43,7 @@ contract MarketHandler {
     string public lastViolation;
     uint256 public settledJobs;
 
-    constructor(JobMarket market_, TestToken token_, address treasury_) {
+    constructor(IJobMarket market_, TestToken token_, address treasury_) {
         market = market_;
         token = token_;
         treasury = treasury_;
@@ -75,7 +75,8 @@ contract MarketHandler {
 
     function post(uint256 r, uint256 kSeed, uint256 mSeed, uint256 priceSeed, uint256 windowSeed) external {
         if (_jobs.length >= MAX_JOBS) return;
-        address requester = requesters[r % REQUESTERS];
+        // One post in four comes from a provider, which may then take its own job (self-dealing).
+        address requester = r % 4 == 3 ? providers[(r >> 2) % PROVIDERS] : requesters[r % REQUESTERS];
         uint8 k = uint8(1 + kSeed % PROVIDERS);
         uint8 q = uint8(k / 2 + 1 + mSeed % (k - k / 2));
         uint256 maxPrice = 1 + priceSeed % MAX_PRICE_UNITS;
@@ -107,7 +108,7 @@ contract MarketHandler {
         uint256 id = _jobs[g].id;
         try market.getJob(id) returns (JobView memory j) {
             uint256 price = 1 + priceSeed % j.maxPrice;
-            _act(g, providers[pSeed % PROVIDERS], abi.encodeCall(IJobMarket.bid, (id, price)));
+            _act(g, providers[pSeed % PROVIDERS], abi.encodeCall(IMarketCore.bid, (id, price)));
         } catch {}
     }
 
@@ -121,7 +122,7 @@ contract MarketHandler {
             address p = providers[pSeed % PROVIDERS];
             bytes32 digest = _digest(resultSeed);
             bytes32 commitment = keccak256(abi.encode(id, p, digest, _salt(id, p)));
-            if (_act(g, p, abi.encodeCall(IJobMarket.bidAndCommit, (id, price, commitment)))) _committed[id][p] = digest;
+            if (_act(g, p, abi.encodeCall(IMarketCore.bidAndCommit, (id, price, commitment)))) _committed[id][p] = digest;
         } catch {}
     }
 
@@ -138,12 +139,12 @@ contract MarketHandler {
             bytes32 fresh = _digest(resultSeed);
             bytes[] memory items = new bytes[](2);
             items[0] = abi.encodeCall(
-                IJobMarket.bidAndCommit, (id, 1 + priceSeed % j.maxPrice, keccak256(abi.encode(id, p, fresh, _salt(id, p))))
+                IMarketCore.bidAndCommit, (id, 1 + priceSeed % j.maxPrice, keccak256(abi.encode(id, p, fresh, _salt(id, p))))
             );
             bytes32 revealed = digest == 0 ? fresh : digest;
             bytes memory cid = abi.encodePacked(hex"01551220", revealed);
-            items[1] = abi.encodeCall(IJobMarket.reveal, (id, cid, _salt(id, p), cid));
-            (bool ok, bytes memory ret) = _actReturning(g, p, abi.encodeCall(IJobMarket.tryMulticall, (items)));
+            items[1] = abi.encodeCall(IMarketCore.reveal, (id, cid, _salt(id, p), cid));
+            (bool ok, bytes memory ret) = _actReturning(g, p, abi.encodeCall(IMarketCore.tryMulticall, (items)));
             if (!ok) {
                 _violate("tryMulticall reverted");
                 return;
@@ -156,7 +157,7 @@ contract MarketHandler {
     function award(uint256 jobSeed) external {
         (bool found, uint256 g) = _pick(jobSeed);
         if (!found) return;
-        _act(g, msg.sender, abi.encodeCall(IJobMarket.award, (_jobs[g].id)));
+        _act(g, msg.sender, abi.encodeCall(IMarketCore.award, (_jobs[g].id)));
     }
 
     function commit(uint256 jobSeed, uint256 pSeed, uint256 resultSeed) external {
@@ -166,7 +167,7 @@ contract MarketHandler {
         address p = _replicaOrAnyone(id, pSeed);
         bytes32 digest = _digest(resultSeed);
         bytes32 commitment = keccak256(abi.encode(id, p, digest, _salt(id, p)));
-        if (_act(g, p, abi.encodeCall(IJobMarket.commit, (id, commitment)))) _committed[id][p] = digest;
+        if (_act(g, p, abi.encodeCall(IMarketCore.commit, (id, commitment)))) _committed[id][p] = digest;
     }
 
     function reveal(uint256 jobSeed, uint256 pSeed) external {
@@ -178,25 +179,25 @@ contract MarketHandler {
         if (digest == 0) return;
         bytes memory cid = abi.encodePacked(hex"01551220", digest);
         bytes memory sealedCid = abi.encodePacked(hex"01701220", keccak256(cid));
-        _act(g, p, abi.encodeCall(IJobMarket.reveal, (id, cid, _salt(id, p), sealedCid)));
+        _act(g, p, abi.encodeCall(IMarketCore.reveal, (id, cid, _salt(id, p), sealedCid)));
     }
 
     function finalize(uint256 jobSeed) external {
         (bool found, uint256 g) = _pick(jobSeed);
         if (!found) return;
-        _act(g, msg.sender, abi.encodeCall(IJobMarket.finalize, (_jobs[g].id)));
+        _act(g, msg.sender, abi.encodeCall(IMarketCore.finalize, (_jobs[g].id)));
     }
 
     function claim(uint256 jobSeed) external {
         (bool found, uint256 g) = _pick(jobSeed);
         if (!found) return;
-        _act(g, msg.sender, abi.encodeCall(IJobMarket.claim, (_jobs[g].id)));
+        _act(g, msg.sender, abi.encodeCall(IMarketCore.claim, (_jobs[g].id)));
     }
 
     function cancel(uint256 jobSeed) external {
         (bool found, uint256 g) = _pick(jobSeed);
         if (!found) return;
-        _act(g, _jobs[g].requester, abi.encodeCall(IJobMarket.cancel, (_jobs[g].id)));
+        _act(g, _jobs[g].requester, abi.encodeCall(IMarketCore.cancel, (_jobs[g].id)));
     }
 
     function warp(uint256 secondsSeed) external {
@@ -268,7 +269,7 @@ contract MarketHandler {
         for (uint256 round; round < 4; ++round) {
             _warp(8 days);
             for (uint256 g; g < _jobs.length; ++g) {
-                if (!_jobs[g].terminal) _act(g, address(this), abi.encodeCall(IJobMarket.claim, (_jobs[g].id)));
+                if (!_jobs[g].terminal) _act(g, address(this), abi.encodeCall(IMarketCore.claim, (_jobs[g].id)));
             }
         }
         for (uint256 i; i < PROVIDERS; ++i) {
@@ -344,8 +345,9 @@ contract MarketHandler {
     function _actReturning(uint256 g, address sender, bytes memory data) internal returns (bool ok, bytes memory ret) {
         Ghost memory job = _jobs[g];
         (uint256 earnings, uint256 staked) = _providerTotals();
-        uint256 requesterBefore = market.withdrawable(job.requester);
+        uint256 requesterBefore = _creditOf(job.requester);
         uint256 treasuryBefore = market.withdrawable(treasury);
+        ProviderView memory selfBefore = market.getProvider(job.requester);
         vm.startPrank(sender);
         (ok, ret) = address(market).call(data);
         vm.stopPrank();
@@ -354,11 +356,13 @@ contract MarketHandler {
                 if (j.state >= JobState.Succeeded) {
                     (uint256 earningsAfter, uint256 stakedAfter) = _providerTotals();
                     uint256 paid = earningsAfter - earnings;
-                    uint256 fee = market.withdrawable(treasury) - treasuryBefore;
                     uint256 slashed = staked - stakedAfter;
-                    uint256 refunded = market.withdrawable(job.requester) - requesterBefore - slashed;
+                    // Slashed collateral goes to the treasury with the fee; the requester only gets its refund.
+                    uint256 fee = market.withdrawable(treasury) - treasuryBefore - slashed;
+                    uint256 refunded = _creditOf(job.requester) - requesterBefore;
                     if (paid + fee + refunded != job.escrow) _violate("settlement: paid + fee + refunded != escrow");
                     if (j.escrow != 0) _violate("settlement: terminal job still reports escrow");
+                    _checkSelfDealing(job.requester, selfBefore);
                     settledJobs++;
                 }
             } catch {
@@ -366,6 +370,21 @@ contract MarketHandler {
             }
         }
         _sync();
+    }
+
+    /// @dev What is credited to `a` apart from a provider's earnings (which `paid` counts).
+    function _creditOf(address a) internal view returns (uint256) {
+        return market.withdrawable(a) - market.getProvider(a).earnings;
+    }
+
+    /// @dev A job its requester took replicas of must leave that provider's reputation as it was.
+    function _checkSelfDealing(address requester, ProviderView memory before) internal {
+        if (!before.registered) return;
+        ProviderView memory a = market.getProvider(requester);
+        if (
+            a.awarded != before.awarded || a.agreed != before.agreed || a.dissented != before.dissented
+                || a.missed != before.missed || a.score != before.score || a.judgedValue != before.judgedValue
+        ) _violate("a self-dealt job moved its provider's reputation");
     }
 
     function _providerTotals() internal view returns (uint256 earnings, uint256 staked) {

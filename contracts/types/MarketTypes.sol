@@ -57,7 +57,8 @@ struct Permit {
 /// @param minStake Stake (token units) a provider needs to bid.
 /// @param unbondingDelay Seconds between `requestUnstake` and `withdrawUnstaked`.
 /// @param protocolFeeBps Fee on what providers are paid, in basis points, at most 500 (5 %).
-/// @param collateralRatioBps Collateral locked per bid, in basis points of the bid price (at most 50_000).
+/// @param collateralRatioBps Collateral each bid and replica locks, in basis points of the job's max price
+/// (1_000..50_000), rounded up.
 /// @param fillTimeout Seconds a zero-bid-window job waits for k bids before it awards what it has (>= quorum) or expires.
 /// @param treasury Receives the protocol fee (credited; it withdraws like anyone else).
 struct Parameters {
@@ -119,10 +120,16 @@ struct ProviderView {
     uint64 unbondingAvailableAt;
     /// Earnings credited and not yet withdrawn.
     uint256 earnings;
+    /// Replicas settled, and how: activity counts (jobs it posted itself are not counted).
     uint32 awarded;
     uint32 agreed;
     uint32 dissented;
     uint32 missed;
-    /// (agreed + 1) * 10_000 / (awarded + 2).
+    /// Reputation, bps: (agreedValue + prior) * 10_000 / (judgedValue + 2 * prior), prior = minStake
+    /// (at least 1) when last judged; 5_000 for a newcomer. See docs/PROTOCOL.md, "Reputation".
     uint16 score;
+    /// Sum of the prices others paid it for agreeing with other replicas (jobs with quorum >= 2).
+    uint256 agreedValue;
+    /// agreedValue plus the max price of each job where it dissented or missed a commit or reveal.
+    uint256 judgedValue;
 }

@@ -49,12 +49,23 @@ struct Config {
     uint32 records; // records ever allocated
 }
 
-/// @dev What bids and settlement change for a provider, in one slot.
+/// @dev What bids read and every settlement changes for a provider, in one slot. The counts are
+/// activity figures for the views and saturate rather than overflow (a revert would strand a job).
 struct ProviderHot {
     uint96 locked;
     uint96 earnings;
-    uint32 awarded;
-    uint32 agreed;
+    uint24 awarded;
+    uint24 agreed;
+    uint16 score; // reputation in bps, recomputed whenever ProviderTrust's values change
+}
+
+/// @dev The value-weighted record behind the score, written only when a settlement judges the
+/// provider: a replicated agreement paid by someone else, or a failure.
+struct ProviderTrust {
+    uint96 agreedValue; // sum of the prices others paid it for replicated agreement
+    uint96 judgedValue; // agreedValue plus the max price of every job it dissented on or missed
+    uint32 dissented;
+    uint32 missed;
 }
 
 /// @dev Stake and unbonding, read by bids, written by staking and slashing.
@@ -68,8 +79,7 @@ struct ProviderBond {
 struct ProviderRecord {
     ProviderHot hot;
     ProviderBond bond;
-    uint32 dissented;
-    uint32 missed;
+    ProviderTrust trust;
     uint96 askPrice;
     bytes peerId;
     string[] multiaddrs;

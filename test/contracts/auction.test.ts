@@ -11,11 +11,12 @@ describe("JobMarket auction", () => {
     await m.bid(jobId, 0, 9n * m.unit);
     await m.bid(jobId, 1, 8n * m.unit);
     await m.bid(jobId, 2, 7n * m.unit);
-    expect((await m.market.read.getProvider([m.providers[0].address])).locked).toBe(9n * m.unit);
+    // Every bid locks the job's collateral: its max price (10) at the 100 % ratio, whatever it bid.
+    expect((await m.market.read.getProvider([m.providers[0].address])).locked).toBe(10n * m.unit);
     const hash = await m.bid(jobId, 3, 6n * m.unit);
     const events = await eventsOf(m, hash);
     expect(events.map((e) => e.eventName)).toEqual(["BidDisplaced", "BidPlaced"]);
-    expect(events[0].args).toEqual({ jobId, provider: m.providers[0].address, price: 9n * m.unit, collateral: 9n * m.unit });
+    expect(events[0].args).toEqual({ jobId, provider: m.providers[0].address, price: 9n * m.unit, collateral: 10n * m.unit });
     expect((await m.market.read.getProvider([m.providers[0].address])).locked).toBe(0n);
     const book = await m.market.read.getReplicas([jobId]);
     expect(book.map((r) => [r.provider, r.price])).toEqual([[m.providers[1].address, 8n * m.unit], [m.providers[2].address, 7n * m.unit], [m.providers[3].address, 6n * m.unit]]);
@@ -27,11 +28,12 @@ describe("JobMarket auction", () => {
 
   it("breaks price ties by reputation, then by arrival", async () => {
     const { m } = ctx;
-    // Provider 5 earns a better score first.
-    const warm = await m.post({ replicas: 1, quorum: 1 });
-    await m.bid(warm, 5, m.unit);
-    await m.commit(warm, 5);
+    // Provider 5 earns a better score first, agreeing with provider 4 on a job paid by a requester.
+    const warm = await m.post({ replicas: 2, quorum: 2 });
+    await m.bidAndCommit(warm, 5, m.unit);
+    await m.bidAndCommit(warm, 4, m.unit);
     await m.reveal(warm, 5);
+    await m.reveal(warm, 4);
     const jobId = await m.post({ replicas: 2, quorum: 2, bidWindow: 600 });
     await m.bid(jobId, 0, 5n * m.unit);
     await m.bid(jobId, 1, 5n * m.unit);
@@ -41,25 +43,25 @@ describe("JobMarket auction", () => {
     await m.bid(jobId, 5, 5n * m.unit);
     const book = await m.market.read.getReplicas([jobId]);
     expect(book.map((r) => r.provider)).toEqual([m.providers[0].address, m.providers[5].address]);
-    expect(book[1].reputation).toBe(6_666);
+    expect(book[1].reputation).toBe(5_238); // (1 + 10) / (1 + 2 * 10): paid 1 token, prior = minStake 10
   });
 
   it("checks the bidder: registered, minimum stake, reputation, free stake, one bid each", async () => {
     const { m } = ctx;
-    // Provider 4 misses a job first, which drops its score to 3,333.
+    // Provider 4 misses a 10-token job first, which drops its score to 10 / (10 + 2 * 10) = 3,333.
     const missed = await m.post({ replicas: 1, quorum: 1 });
     await m.bid(missed, 4, m.unit);
     await m.networkHelpers.time.increase(3_600);
     await m.market.write.claim([missed]);
-    const jobId = await m.post({ replicas: 3, quorum: 2, bidWindow: 600, maxPrice: 600n * m.unit, minReputation: 5_000 });
+    const jobId = await m.post({ replicas: 3, quorum: 2, bidWindow: 600, maxPrice: 400n * m.unit, minReputation: 5_000 });
     expect(await revertOf(m.bid(jobId, 8, m.unit))).toEqual({ name: "NotRegistered", args: [m.providers[8].address] });
-    expect(await revertOf(m.bid(jobId, 0, 0n))).toEqual({ name: "BidPriceOutOfRange", args: [jobId, 0n, 600n * m.unit] });
-    expect(await revertOf(m.bid(jobId, 0, 600n * m.unit + 1n))).toEqual({ name: "BidPriceOutOfRange", args: [jobId, 600n * m.unit + 1n, 600n * m.unit] });
-    await m.bid(jobId, 0, 600n * m.unit);
+    expect(await revertOf(m.bid(jobId, 0, 0n))).toEqual({ name: "BidPriceOutOfRange", args: [jobId, 0n, 400n * m.unit] });
+    expect(await revertOf(m.bid(jobId, 0, 400n * m.unit + 1n))).toEqual({ name: "BidPriceOutOfRange", args: [jobId, 400n * m.unit + 1n, 400n * m.unit] });
+    await m.bid(jobId, 0, m.unit);
     expect(await revertOf(m.bid(jobId, 0, m.unit))).toEqual({ name: "AlreadyBid", args: [jobId, m.providers[0].address] });
-    // 1,000 staked, 600 locked: a second job's 500 bid does not fit.
-    const other = await m.post({ replicas: 1, quorum: 1, bidWindow: 600, maxPrice: 600n * m.unit });
-    expect(await revertOf(m.bid(other, 0, 500n * m.unit))).toEqual({ name: "InsufficientFreeStake", args: [m.providers[0].address, 400n * m.unit, 500n * m.unit] });
+    // 1,000 staked, 400 locked by a 1-token bid: a 700-token job does not fit, even at 1 wei.
+    const other = await m.post({ replicas: 1, quorum: 1, bidWindow: 600, maxPrice: 700n * m.unit });
+    expect(await revertOf(m.bid(other, 0, 1n))).toEqual({ name: "InsufficientFreeStake", args: [m.providers[0].address, 600n * m.unit, 700n * m.unit] });
     // A provider registered without stake is below the minimum stake.
     await m.market.write.registerProvider(["0x01", [], 0n], { account: m.providers[8] });
     expect(await revertOf(m.bid(jobId, 8, m.unit))).toEqual({ name: "StakeBelowMinimum", args: [m.providers[8].address, 0n, 10n * m.unit] });

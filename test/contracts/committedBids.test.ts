@@ -156,11 +156,11 @@ describe("JobMarket committed bids (bidAndCommit)", () => {
     const events = await eventsOf(m, await m.market.write.finalize([jobId]));
     expect(events.filter((e) => e.eventName === "ReplicaSettled").map((e) => [e.args.outcome, e.args.slashed])).toEqual([
       [Outcome.Agreed, 0n],
-      [Outcome.MissedReveal, 5n * m.unit],
+      [Outcome.MissedReveal, 10n * m.unit], // the job's collateral (max price 10), not its bid of 5
       [Outcome.Agreed, 0n],
     ]);
     const after = await m.market.read.getProvider([m.providers[1].address]);
-    expect([before.stake - after.stake, after.locked, after.missed - before.missed]).toEqual([5n * m.unit, 0n, 1]);
+    expect([before.stake - after.stake, after.locked, after.missed - before.missed]).toEqual([10n * m.unit, 0n, 1]);
   });
 
   it("opens the reveal phase at once when a deadline award finds every winner committed", async () => {

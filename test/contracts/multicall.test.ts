@@ -43,7 +43,7 @@ describe("JobMarket tryMulticall", () => {
     const events = await eventsOf(m, hash);
     // msg.sender is the batch's sender in every item: the bids are provider 0's.
     expect(events.filter((e) => e.eventName === "BidPlaced").map((e) => [e.args.jobId, e.args.provider])).toEqual([[a, p.address], [c, p.address]]);
-    expect((await m.market.read.getProvider([p.address])).locked).toBe(3n * m.unit);
+    expect((await m.market.read.getProvider([p.address])).locked).toBe(20n * m.unit); // two jobs' collateral: max price 10 each
     // The same batch again: every bid item now fails (already awarded), nothing changes, the call succeeds.
     const again = await simulateBatch(m, m.market.address, data.slice(0, 3), p);
     expect(again.result[0]).toEqual([false, false, false]);

@@ -57,8 +57,8 @@ describe("JobMarket providers", () => {
   it("unbonds free stake only, and pays it out only after the delay", async () => {
     const { m } = ctx;
     const p = m.providers[0];
-    const jobId = await m.post({ replicas: 1, quorum: 1, bidWindow: 600, maxPrice: 500n * m.unit });
-    await m.bid(jobId, 0, 400n * m.unit); // locks 400 of the 1,000 staked
+    const jobId = await m.post({ replicas: 1, quorum: 1, bidWindow: 600, maxPrice: 400n * m.unit });
+    await m.bid(jobId, 0, 300n * m.unit); // locks the job's 400 (its max price) of the 1,000 staked
     expect(await revertOf(m.market.write.requestUnstake([601n * m.unit], { account: p }))).toEqual({ name: "UnstakeExceedsFree", args: [p.address, 601n * m.unit, 600n * m.unit] });
     expect(await revertOf(m.market.write.requestUnstake([0n], { account: p }))).toEqual({ name: "ZeroAmount", args: [] });
     expect(await revertOf(m.market.write.withdrawUnstaked({ account: p }))).toEqual({ name: "NothingToWithdraw", args: [p.address] });
@@ -80,15 +80,25 @@ describe("JobMarket providers", () => {
     expect((await m.market.read.getJob([jobId])).state).toBe(State.Open);
   });
 
-  it("scores reputation as (agreed + 1) * 10_000 / (awarded + 2)", async () => {
+  it("scores reputation as (agreedValue + prior) * 10_000 / (judgedValue + 2 * prior), prior = minStake", async () => {
     const { m } = ctx;
     expect((await m.market.read.getProvider([m.providers[0].address])).score).toBe(5_000);
-    const jobId = await m.post({ replicas: 1, quorum: 1 });
-    await m.bid(jobId, 0, m.unit);
-    await m.commit(jobId, 0);
+    const jobId = await m.post({ replicas: 2, quorum: 2 });
+    await m.bidAndCommit(jobId, 0, 4n * m.unit);
+    await m.bidAndCommit(jobId, 1, 6n * m.unit);
     await m.reveal(jobId, 0);
-    expect((await m.market.read.getProvider([m.providers[0].address])).score).toBe(6_666);
+    await m.reveal(jobId, 1);
     const p = await m.market.read.getProvider([m.providers[0].address]);
-    expect([p.awarded, p.agreed, p.dissented, p.missed, p.earnings]).toEqual([1, 1, 0, 0, m.unit]);
+    expect([p.awarded, p.agreed, p.dissented, p.missed, p.earnings, p.agreedValue, p.judgedValue]).toEqual([1, 1, 0, 0, 4n * m.unit, 4n * m.unit, 4n * m.unit]);
+    expect(p.score).toBe(5_833); // (4 + 10) / (4 + 20)
+    expect((await m.market.read.getProvider([m.providers[1].address])).score).toBe(6_153); // (6 + 10) / (6 + 20)
+    // The prior follows minStake: the score is recomputed with the prior in force when next judged.
+    await m.market.write.setParameters([{ ...m.params, minStake: 0n }], { account: m.owner });
+    const again = await m.post({ replicas: 2, quorum: 2, maxPrice: 1n });
+    await m.bidAndCommit(again, 0, 1n);
+    await m.bidAndCommit(again, 1, 1n);
+    await m.reveal(again, 0);
+    await m.reveal(again, 1);
+    expect((await m.market.read.getProvider([m.providers[0].address])).score).toBe(9_999); // prior 1 wei: (4 tokens + 2 wei) / (4 tokens + 3 wei), floored
   });
 });

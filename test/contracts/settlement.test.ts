@@ -66,6 +66,9 @@ describe("JobMarket settlement", () => {
       const k = plan.length;
       const before = await Promise.all(m.providers.slice(0, k).map((p) => m.market.read.getProvider([p.address])));
       const requesterBefore = await m.market.read.withdrawable([m.requesters[0].address]);
+      const treasuryBefore = await m.market.read.withdrawable([m.treasury.address]);
+      // Every replica locked the job's collateral: max price 10 at the 100 % ratio, whatever it bid.
+      const collateral = 10n * m.unit;
       const { jobId, settled, replicas } = await run(m, quorum, plan);
       expect(settled.state).toBe(state);
       expect(replicas.map((r) => r.outcome)).toEqual(outcomes);
@@ -90,9 +93,9 @@ describe("JobMarket settlement", () => {
           expect(after.stake).toBe(before[i].stake);
           expect(replicas[i]).toMatchObject({ paid: 0n, slashed: 0n });
         } else {
-          slashed += price; // collateral ratio 100 %
-          expect(replicas[i]).toMatchObject({ paid: 0n, slashed: price });
-          expect(before[i].stake - after.stake).toBe(price);
+          slashed += collateral;
+          expect(replicas[i]).toMatchObject({ paid: 0n, slashed: collateral });
+          expect(before[i].stake - after.stake).toBe(collateral);
           if (o === Outcome.Dissented) expect(after.dissented).toBe(before[i].dissented + 1);
           else expect(after.missed).toBe(before[i].missed + 1);
         }
@@ -100,7 +103,9 @@ describe("JobMarket settlement", () => {
       const fee = paid / 100n;
       expect(settled).toMatchObject({ paid, fee, refunded: escrow - paid - fee, slashed });
       expect(settled.paid + settled.fee + settled.refunded).toBe(escrow);
-      expect((await m.market.read.withdrawable([m.requesters[0].address])) - requesterBefore).toBe(escrow - paid - fee + slashed);
+      // The requester gets its refund only; slashed collateral goes to the treasury with the fee.
+      expect((await m.market.read.withdrawable([m.requesters[0].address])) - requesterBefore).toBe(escrow - paid - fee);
+      expect((await m.market.read.withdrawable([m.treasury.address])) - treasuryBefore).toBe(fee + slashed);
       if (state === State.Succeeded) expect(settled.resultDigest).not.toBe(`0x${"00".repeat(32)}`);
       else expect(settled.resultDigest).toBe(`0x${"00".repeat(32)}`);
       expect(await m.market.read.escrowOf([jobId])).toBe(0n);
@@ -189,9 +194,9 @@ describe("JobMarket settlement", () => {
     await m.commit(other, 2);
     await m.commit(other, 3);
     await m.networkHelpers.time.increase(3_600);
-    // Nobody revealed: both committers lose their collateral, the requester gets escrow and collateral.
+    // Nobody revealed: both committers lose the job's collateral (to the treasury), the requester gets its escrow back.
     const hash = await m.market.write.claim([jobId]);
-    expect((await eventsOf(m, hash)).find((e) => e.eventName === "JobSettled")!.args).toMatchObject({ state: State.NoConsensus, paid: 0n, slashed: 2n * m.unit });
+    expect((await eventsOf(m, hash)).find((e) => e.eventName === "JobSettled")!.args).toMatchObject({ state: State.NoConsensus, paid: 0n, slashed: 20n * m.unit });
 
     const third = await m.post({ replicas: 2, quorum: 2 });
     await m.bid(third, 4, m.unit);

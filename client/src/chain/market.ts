@@ -99,8 +99,15 @@ export type ProviderInfo = {
   agreed: number;
   dissented: number;
   missed: number;
-  /** Basis points: (agreed + 1) * 10_000 / (awarded + 2). */
+  /**
+   * Basis points: (agreedValue + prior) * 10_000 / (judgedValue + 2 * prior), prior = the market's
+   * minStake; 5_000 for a newcomer (docs/PROTOCOL.md, "Reputation").
+   */
   score: number;
+  /** Sum of the prices others paid it for agreeing with other replicas. */
+  agreedValue: bigint;
+  /** agreedValue plus the max price of every job it dissented on or missed. */
+  judgedValue: bigint;
 };
 
 export async function readProvider(client: PublicClient, market: Address, provider: Address): Promise<ProviderInfo> {
@@ -122,6 +129,8 @@ export async function readProvider(client: PublicClient, market: Address, provid
     dissented: Number(v.dissented),
     missed: Number(v.missed),
     score: Number(v.score),
+    agreedValue: v.agreedValue,
+    judgedValue: v.judgedValue,
   };
 }
 

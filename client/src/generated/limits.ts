@@ -11,7 +11,11 @@ export const MIN_PHASE_WINDOW_SECONDS = 60;
 export const MAX_PHASE_WINDOW_SECONDS = 604800;
 export const MAX_REPUTATION_BPS = 10000;
 export const MAX_PROTOCOL_FEE_BPS = 500;
+/** Collateral per replica is ceil(maxPrice * ratio / BPS): never zero, and at least a tenth of what the job pays, so losing it is a real price for lying or walking away. */
+export const MIN_COLLATERAL_RATIO_BPS = 1000;
 export const MAX_COLLATERAL_RATIO_BPS = 50000;
+/** Reputation a newly registered provider starts with (the prior's agreement rate). */
+export const INITIAL_SCORE_BPS = 5000;
 export const MAX_UNBONDING_DELAY_SECONDS = 2592000;
 export const MIN_FILL_TIMEOUT_SECONDS = 60;
 export const MAX_FILL_TIMEOUT_SECONDS = 604800;

@@ -30,14 +30,15 @@ export type MarketFunction = "bid" | "bidAndCommit" | "award" | "commit" | "reve
 
 /**
  * Settlement by the last reveal, gas per replica. Measured (estimate of the settling reveal minus
- * the least plain reveal): k = 2: 59,820; 3: 103,206; 5: 145,759; 9: 233,697; 15: 372,805; 16: 373,222.
- * A slashed replica costs ~44,000 (its stake slot, and a first slash writes a zero counter slot at
- * 22,100), an agreeing one ~0-2,000 net; a reveal settles a job with a quorum agreeing, so at most
- * (k - 1) / 2 replicas are slashed: ~22,500 per replica on average, rounded up.
+ * the least plain reveal), with issue #13's value-weighted reputation: k = 2: 109,681; 3: 120,654;
+ * 5: 172,072; 9: 277,748; 15: 443,470; 16: 468,071. A slashed replica costs ~44,000 (its stake slot,
+ * its ProviderTrust slot written fresh at 22,100), an agreeing one of a replicated job ~22,000 when its
+ * ProviderTrust slot is written for the first time (~5,000 after); every replica writes one or the
+ * other, so the worst case is ~26,000 per replica.
  */
-export const SETTLE_GAS_PER_REPLICA = 25_000n;
-/** Settlement's fixed part (requester credit written fresh: 22,100; treasury fee slot; JobSettled). Fit: 35,800. */
-export const SETTLE_GAS_BASE = 40_000n;
+export const SETTLE_GAS_PER_REPLICA = 26_000n;
+/** Settlement's fixed part (requester credit written fresh: 22,100; treasury slot; minStake read for the prior; JobSettled). Fit: ~58,500. */
+export const SETTLE_GAS_BASE = 60_000n;
 /**
  * The awarding or displacing bid, gas per replica. Measured (worst of the k-th committed bid and a
  * displacing bid, minus the least bid): k = 2: 12,897; 9: 61,595; 15: 129,376; 16: 158,073

@@ -46,6 +46,11 @@ export type BidDecision = { bid: true; price: bigint; estRunMs: number } | { bid
 
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 
+/** What any bid on the job locks, as the contract computes it: ceil(maxPrice * collateralRatioBps / 10_000). */
+export function collateralOf(job: Pick<BidJob, "maxPrice" | "collateralRatioBps">): bigint {
+  return ceilDiv(job.maxPrice * BigInt(job.collateralRatioBps), 10_000n);
+}
+
 /** What each part of the job costs at this node's rates; the price is their sum, never below minPrice. */
 export type PriceBreakdown = { fuel: bigint; memory: bigint; input: bigint; minPrice: bigint };
 
@@ -137,11 +142,11 @@ export function decideBid(job: BidJob, manifest: Manifest, inputs: BidInputs, st
     return final({ code: "window", message: `the job needs a commit window of at least ${needSeconds} s here (about ${estRunMs} ms of running in ${Math.round(limits.commitWindowShare * 100)} % of the window); it has ${job.commitWindow} s`, commitWindowSeconds: job.commitWindow, needSeconds, estRunMs });
   }
 
-  const collateral = (price * BigInt(job.collateralRatioBps)) / 10_000n;
+  const collateral = collateralOf(job);
   if (state.stake !== undefined && collateral > state.stake)
     return final({ code: "stake", message: `a bid locks ${collateral} collateral, more than all ${state.stake} of this node's stake`, collateral: collateral.toString(), freeStake: state.freeStake.toString() });
   if (collateral > state.freeStake)
-    return forNow({ code: "stake", message: `a bid of ${price} locks ${collateral} collateral, only ${state.freeStake} stake is free`, collateral: collateral.toString(), freeStake: state.freeStake.toString() });
+    return forNow({ code: "stake", message: `a bid locks the job's ${collateral} collateral (its max price at the collateral ratio, whatever the bid), only ${state.freeStake} stake is free`, collateral: collateral.toString(), freeStake: state.freeStake.toString() });
   const workers = Math.max(1, limits.workers);
   const maxQueuedJobs = workers * limits.maxQueuedJobsPerWorker;
   if (state.queuedJobs >= maxQueuedJobs)

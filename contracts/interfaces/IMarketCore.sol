@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IMarketEvents} from "./IMarketEvents.sol";
+import {JobParams, JobView, Parameters, Permit, ReplicaView} from "../types/MarketTypes.sol";
+
+/// @notice The part of the JobMarket API that JobMarket's own code implements: jobs, batching, owner
+/// parameters and their views. The rest (IProviderRegistry) runs from the ProviderRegistry.
+interface IMarketCore is IMarketEvents {
+    // ------------------------------------------------------------------ jobs
+
+    /// @notice Posts a job and moves its escrow (replicas * maxPrice plus the protocol fee on it)
+    /// from the caller (prior approval).
+    /// @return jobId The job's id.
+    function postJob(JobParams calldata params) external returns (uint256 jobId);
+
+    /// @notice `postJob` with an ERC-2612 permit for the escrow, in one transaction. A permit that
+    /// fails (e.g. already used by a front-runner) is ignored if the allowance suffices anyway.
+    function postJobWithPermit(JobParams calldata params, Permit calldata permit) external returns (uint256 jobId);
+
+    /// @notice The requester cancels an Open job: bidders' collateral is unlocked, the escrow credited back.
+    function cancel(uint256 jobId) external;
+
+    /// @notice Bids `price` (<= maxPrice) for one replica, locking the job's collateral,
+    /// `ceil(maxPrice * collateralRatio)`, of free stake (whatever the price).
+    /// With a full book the bid must beat the worst of the best k (lower price; ties: higher reputation,
+    /// then earlier), which is displaced. With a zero bid window, the bid that fills k awards the job.
+    function bid(uint256 jobId, uint256 price) external;
+
+    /// @notice `bid` carrying the caller's commitment, for a provider that ran the job before bidding
+    /// (the manifest is public from the post): `commitment = keccak256(abi.encode(jobId, msg.sender,
+    /// resultDigest, salt))`, as for `commit`. The commitment stays with the bid: it leaves with it if
+    /// the bid is displaced, and counts as the replica's commit if the bid is awarded (`Committed` is
+    /// emitted at the award). When every winner committed this way, the award opens the reveal phase
+    /// at once, so with a zero bid window the k-th `bidAndCommit` awards and opens reveal. A zero
+    /// commitment is a plain bid.
+    function bidAndCommit(uint256 jobId, uint256 price, bytes32 commitment) external;
+
+    /// @notice After the bid deadline: awards the bids in (>= quorum) or expires the job (< quorum). Anyone.
+    function award(uint256 jobId) external;
+
+    /// @notice A winner commits `keccak256(abi.encode(jobId, msg.sender, resultDigest, salt))`.
+    /// The last commit opens the reveal phase. A winner that committed with `bidAndCommit` is already
+    /// committed (`AlreadyCommitted`).
+    function commit(uint256 jobId, bytes32 commitment) external;
+
+    /// @notice A committer reveals its result CID and salt; the contract checks them against its
+    /// commitment. The last reveal settles the job. Opens the reveal phase itself if the commit deadline
+    /// passed with enough commits.
+    /// @param resultCid Binary CID of the plaintext result bundle (its digest is what was committed).
+    /// @param sealedResultCid Binary CID of the result bundle sealed to the requester (only emitted).
+    function reveal(uint256 jobId, bytes calldata resultCid, bytes32 salt, bytes calldata sealedResultCid) external;
+
+    /// @notice Settles a job in the reveal phase once all committers revealed or the reveal deadline passed.
+    function finalize(uint256 jobId) external;
+
+    /// @notice Pushes any job whose phase deadline passed as far as the deadlines allow: awards or
+    /// expires an Open job, fails or opens reveal on a Committing job, settles a Revealing job. Anyone.
+    function claim(uint256 jobId) external;
+
+    // ------------------------------------------------------------------ batching
+
+    /// @notice Runs each of `data` (ABI-encoded calls of this contract's functions) as if the caller had
+    /// sent it alone, in order, in one transaction, and never reverts because an item did: a lost bid
+    /// does not sink the other bids and reveals of a provider's batch. Each item keeps every check it
+    /// has on its own (msg.sender is the caller; each goes through the reentrancy guard). Refused with
+    /// `ReentrancyGuardReentrantCall` when entered from inside another market call.
+    /// @return ok Whether item i succeeded (a failed item changed nothing).
+    /// @return results Item i's return data, or its revert data (decode with the ABI's errors).
+    function tryMulticall(bytes[] calldata data) external returns (bool[] memory ok, bytes[] memory results);
+
+    // ------------------------------------------------------------------ owner
+
+    /// @notice Sets the owner parameters. Running jobs keep the fee and collateral ratio they were posted with.
+    function setParameters(Parameters calldata parameters) external;
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The settlement token.
+    function token() external view returns (IERC20);
+
+    /// @notice The current owner parameters.
+    function parameters() external view returns (Parameters memory);
+
+    /// @notice A job's state. Reverts with `JobNotFound` for unknown (or reused) ids.
+    function getJob(uint256 jobId) external view returns (JobView memory);
+
+    /// @notice The job's bids (before the award) or replicas (after), in book order. Before the award,
+    /// `committed` marks a bid placed with `bidAndCommit`.
+    function getReplicas(uint256 jobId) external view returns (ReplicaView[] memory);
+
+    /// @notice Escrow currently held for a job (0 when terminal).
+    function escrowOf(uint256 jobId) external view returns (uint256);
+
+    /// @notice The ProviderRegistry whose code serves the provider and balance functions (IProviderRegistry)
+    /// on this market's address, by delegatecall. Never call it directly.
+    function providerRegistry() external view returns (address);
+}
