@@ -1,8 +1,10 @@
-// A provider transaction that passes its estimate and reverts in the block is paid for; the node
-// must say so at warn, with the label, the transaction and the decoded reason, before the step
-// decides again (issue #15: 22 reverted reveals in one run showed only in a metric). Forced here
-// on Hardhat's in-process chain with automine off: the same bid sent twice, each estimated on the
-// last block before either is mined, so the second reverts AlreadyBid in the block.
+// A provider call that passes its estimate and fails in the block is paid for; the node must say
+// so at warn, with the label, the transaction and the decoded reason, before the step decides
+// again (issue #15: 22 reverted reveals in one run showed only in a metric). Forced here on
+// Hardhat's in-process chain with automine off: the same bid sent twice, each estimated on the
+// last block before either is mined, so the second fails AlreadyBid in the block. A bid races
+// other parties, so the batcher sends it inside tryMulticall: the losing bid fails alone and its
+// transaction does not revert (batcher.ts RACES_OTHERS).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, custom, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -26,7 +28,7 @@ afterAll(async () => {
 });
 
 describe("a reverted provider transaction", () => {
-  it("is logged at warn with its label, transaction hash and decoded reason, and answered Reverted", async () => {
+  it("is logged at warn with its label, transaction hash and decoded reason, and answered Reverted, without reverting its transaction", async () => {
     const jobId = await m.post({ replicas: 3, quorum: 2, bidWindow: 600 });
     const client = createPublicClient({ transport: custom(m.conn.provider) }) as PublicClient;
     const account = privateKeyToAccount(DEV_ACCOUNTS[5]!.privateKey);
@@ -53,9 +55,9 @@ describe("a reverted provider transaction", () => {
     expect(err).toBeInstanceOf(TransactionRevertedError);
     expect(err.reason).toBe("AlreadyBid");
     const receipt = await client.getTransactionReceipt({ hash: err.hash });
-    expect(receipt.status).toBe("reverted");
+    expect(receipt.status).toBe("success");
 
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ jobId: jobId.toString(), function: "bid", label: `bid job ${jobId}`, txHash: err.hash, reason: "AlreadyBid" });
+    expect(warnings[0]).toMatchObject({ jobId: jobId.toString(), function: "bid", label: `bid job ${jobId} (in a batch)`, txHash: err.hash, reason: "AlreadyBid" });
   });
 });
