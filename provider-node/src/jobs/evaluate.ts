@@ -6,7 +6,7 @@ import type { JobRecord } from "../journal/journal.ts";
 import { CAPACITY_PHASES } from "../journal/phases.ts";
 import type { Manifest } from "@accord/client/manifest";
 import type { DeclineReason } from "@accord/client/net";
-import { decideBid, precheck, type BidInputs, type BidJob } from "../market/policy.ts";
+import { collateralOf, decideBid, precheck, type BidInputs, type BidJob } from "../market/policy.ts";
 import { executeJob } from "../work/execute.ts";
 import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
 import { journalCommitment, type StepContext } from "./context.ts";
@@ -156,7 +156,7 @@ async function decide(ctx: StepContext, rec: JobRecord, job: BidJob, manifest: M
     job,
     manifest,
     inputs,
-    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(active, readAtMs, job.collateralRatioBps), stake: me.stake, queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
+    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(ctx, active, readAtMs, job.collateralRatioBps), stake: me.stake, queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
     ctx.policy,
   );
   if (decision.bid) {
@@ -214,8 +214,10 @@ async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob,
  * Collateral of bids the provider record read at `readAtMs` does not show: those about to be
  * sent, and those sent since the read (the record is shared for ownRecordMaxAgeMs).
  */
-function reservedCollateral(active: readonly JobRecord[], readAtMs: number, ratioBps: number): bigint {
+function reservedCollateral(ctx: StepContext, active: readonly JobRecord[], readAtMs: number, ratioBps: number): bigint {
+  // The contract locks the job's collateral (its max price at the ratio), whatever the bid; a
+  // job seen before this run's events (replayed from the journal) is sized from its bid, a floor.
   return active
     .filter((r) => r.phase === "bidding" || (r.phase === "bid" && r.updatedAtMs >= readAtMs))
-    .reduce((n, r) => n + ((r.price ?? 0n) * BigInt(ratioBps)) / 10_000n, 0n);
+    .reduce((n, r) => n + collateralOf({ maxPrice: ctx.posted.get(r.jobId)?.maxPrice ?? r.price ?? 0n, collateralRatioBps: ratioBps }), 0n);
 }
