@@ -31,6 +31,7 @@ const BENCHES: Bench[] = [
       { key: "host_over_plain_worst", label: "  host worst / plain", unit: "×", target: { op: "<=", value: 10 } },
       { key: "cold_first_run_ms", label: "a fresh pool's first run of a small module", unit: "ms", target: { op: "<=", value: 200 } },
       { key: "over_native_worst", label: "realistic C and Rust workloads, warm, worst over native", unit: "×", target: { op: "<=", value: 1.5 } },
+      { key: "over_native_cpu_worst", label: "  the same in CPU time", unit: "×" },
     ],
   },
   {
@@ -55,6 +56,19 @@ const BENCHES: Bench[] = [
       { key: "find_providers_median_ms", label: "DHT findProviders median, 20 nodes", unit: "ms", target: { op: "<", value: 100 } },
       { key: "find_providers_p95_ms", label: "DHT findProviders p95, 20 nodes", unit: "ms" },
       { key: "peak_rss_mib_1gib", label: "peak RSS moving 1 GiB", unit: "MiB" },
+      { key: "nat_relayed_mib_per_s", label: "64 MiB from behind NAT to behind NAT, through a relay", unit: "MiB/s" },
+      { key: "nat_punched_mib_per_s", label: "64 MiB from behind NAT, upgraded to direct by DCUtR", unit: "MiB/s" },
+      { key: "nat_first_byte_ms", label: "first byte of a relayed fetch", unit: "ms" },
+    ],
+  },
+  {
+    name: "realchain",
+    script: "bench:realchain",
+    figures: [
+      { key: "succeeded_ratio", label: "anvil, 2 s blocks: 110 three-replica jobs verified", unit: "", target: { op: ">=", value: 1 } },
+      { key: "reverted_provider_txs", label: "  provider transactions reverted", unit: "", target: { op: "<=", value: 0 } },
+      { key: "median_blocks_to_verified", label: "  blocks from post to verified result, median", unit: "blocks", target: { op: "<=", value: 4 } },
+      { key: "jobs_per_second", label: "  jobs verified per second", unit: "jobs/s" },
     ],
   },
   {
