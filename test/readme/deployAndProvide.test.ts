@@ -118,14 +118,18 @@ describe("the README's deploy-and-provide section, on a fresh anvil with 1 s blo
     expect(run.code, `the block failed; its output (each line it ran is marked "+ README <seconds>s:"):\n${run.stderr.slice(-6000)}\n${run.stdout.slice(-2000)}`).toBe(0);
   });
 
-  it("posted a job that three providers settled, and the requester verified its result", async () => {
+  it("posted a job that three providers took and a quorum of them settled, and the requester verified its result", async () => {
     expect(run.stderr).toMatch(/✓ result \S+ from \S+ matches the on-chain consensus/);
     const jobId = BigInt(/posted job (\d+)/.exec(run.stderr)![1]!);
     const deployment = JSON.parse(readFileSync(join(deployments, `${chainId}.json`), "utf8")) as { jobMarket: Address; startBlock: number };
     const client = createPublicClient({ transport: http(chain.rpcUrl) });
     expect((await readJob(client, deployment.jobMarket, jobId)).state).toBe("Succeeded");
     const events = await getMarketEvents(client, { address: deployment.jobMarket, fromBlock: BigInt(deployment.startBlock), toBlock: await client.getBlockNumber(), jobId });
-    expect(events.filter((e) => e.eventName === "Revealed")).toHaveLength(PROVIDERS);
+    // The README posts three replicas with the default quorum of two: the second matching reveal
+    // settles the job, so under load the third provider's reveal can arrive after settlement.
+    const reveals = events.filter((e) => e.eventName === "Revealed").length;
+    expect(reveals).toBeGreaterThanOrEqual(2);
+    expect(reveals).toBeLessThanOrEqual(PROVIDERS);
     expect(events.filter((e) => e.eventName === "JobSettled").map((e) => JOB_STATES[Number((e.args as { state: number }).state)])).toEqual(["Succeeded"]);
     const sha = createHash("sha256").update(readFileSync(join(ROOT, "README.md"))).digest("hex");
     expect(readFileSync(join(home, "accord", "result", "stdout"), "utf8")).toContain(sha);
