@@ -1,0 +1,106 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InvalidTaskSpecError } from "./errors.ts";
+import { loadTaskSpec, parseTaskSpec } from "./spec.ts";
+
+const ECHO = join(import.meta.dirname, "../../fixtures/wasm/echo.wasm");
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "accord-taskspec-"));
+  await writeFile(join(dir, "echo.wasm"), await readFile(ECHO));
+  await mkdir(join(dir, "shards"));
+  for (const n of ["b", "a", "c"]) await writeFile(join(dir, "shards", `${n}.csv`), `${n}\n`);
+  await writeFile(join(dir, "words.txt"), "alpha\n\nbeta\r\ngamma\n");
+  await writeFile(join(dir, "shared.txt"), "shared");
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const parse = (spec: unknown) => parseTaskSpec(spec, { baseDir: dir, file: "spec.json" });
+async function problemsOf(spec: unknown) {
+  const err = await parse(spec).then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(err).toBeInstanceOf(InvalidTaskSpecError);
+  return (err as InvalidTaskSpecError).problems;
+}
+
+describe("task specs", () => {
+  it("expands a task list with shared and own args, env and inputs", async () => {
+    const bag = await parse({
+      module: "echo.wasm",
+      args: ["echo", "-v"],
+      env: { MODE: "fast" },
+      inputs: { "shared.txt": "shared.txt" },
+      trust: { replicas: 3, quorum: 2 },
+      price: { maxPrice: "0.5" },
+      tasks: [
+        { name: "one", args: ["1"], env: { MODE: "slow", N: "1" }, inputs: { "data.csv": "shards/a.csv" } },
+        { name: "two", args: ["2"], limits: { fuel: 1000 } },
+      ],
+    });
+    expect(bag.tasks.map((t) => t.args)).toEqual([["echo", "-v", "1"], ["echo", "-v", "2"]]);
+    expect(bag.tasks[0]!.env).toEqual({ MODE: "slow", N: "1" });
+    expect(Object.keys(bag.tasks[0]!.inputs)).toEqual(["data.csv"]);
+    expect(new TextDecoder().decode(bag.sharedInputs["shared.txt"])).toBe("shared");
+    expect(bag.tasks[1]!.limits.fuel).toBe(1000);
+    expect(bag.offer).toMatchObject({ replicas: 3, quorum: 2 });
+    expect(bag.maxPrice).toBe("0.5");
+    expect(bag.tasks[0]!.digest).not.toBe(bag.tasks[1]!.digest);
+  });
+
+  it("generates one task per value of a range, per file of a glob and per line of a file", async () => {
+    const range = await parse({ module: "echo.wasm", generate: { range: { from: 0, to: 9, step: 3 } }, task: { name: "tile-{value}", args: ["{value}", "{{x}}"] } });
+    expect(range.tasks.map((t) => t.name)).toEqual(["tile-0", "tile-3", "tile-6", "tile-9"]);
+    expect(range.tasks[1]!.args).toEqual(["echo.wasm", "3", "{x}"]);
+
+    const files = await parse({ module: "echo.wasm", generate: { glob: "shards/*.csv" } });
+    expect(files.tasks.map((t) => t.name)).toEqual(["a", "b", "c"]);
+    expect(Object.keys(files.tasks[0]!.inputs)).toEqual(["a.csv"]);
+
+    const lines = await parse({ module: "echo.wasm", generate: { lines: "words.txt" }, task: { args: ["{value}"], env: { I: "{index}" } } });
+    expect(lines.tasks.map((t) => [t.name, t.args[1], t.env.I])).toEqual([["line-0", "alpha", "0"], ["line-1", "beta", "1"], ["line-2", "gamma", "2"]]);
+  });
+
+  it("refuses a spec with bad entries whole, naming each problem and what to do", async () => {
+    const problems = await problemsOf({
+      module: "echo.wasm",
+      trust: { replicas: 3, quorum: 1 },
+      tasks: [
+        { name: "ok", args: ["1"] },
+        { name: "ok", args: ["2"] },
+        { name: "../escape" },
+        { name: "missing", inputs: { "d.csv": "nope.csv" } },
+        { name: "badpath", inputs: { "/abs": "shared.txt" } },
+        { name: "nul", args: ["a\0b"] },
+      ],
+    });
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(["trust.quorum", "tasks[1].name", "tasks[2].name", 'tasks[3].inputs["d.csv"]', 'tasks[4].inputs["/abs"]', "tasks[5] (manifest args[1])"]));
+    expect(problems.find((p) => p.path === "tasks[1].name")!.problem).toContain("tasks[0]");
+    expect(problems.find((p) => p.path === 'tasks[3].inputs["d.csv"]')!.problem).toContain("ENOENT");
+    expect(problems).toHaveLength(6);
+    for (const p of problems) expect(p.fix.length).toBeGreaterThan(5);
+  });
+
+  it("names schema problems by path, and generator problems", async () => {
+    const schema = await problemsOf({ module: 3, tasks: [{ name: "x", argz: [] }], price: { maxPrice: "lots" } });
+    expect(schema.map((p) => p.path)).toEqual(expect.arrayContaining(["module", "tasks[0]", "price.maxPrice"]));
+    expect(await problemsOf({ module: "echo.wasm" })).toEqual([expect.objectContaining({ path: "tasks" })]);
+    expect((await problemsOf({ module: "echo.wasm", generate: { glob: "none/*.x" } }))[0]!.path).toBe("generate.glob");
+    expect((await problemsOf({ module: "echo.wasm", generate: { glob: "../*" } }))[0]!.problem).toContain("outside");
+    expect((await problemsOf({ module: "echo.wasm", generate: { range: { from: 0, to: 2 } }, task: { name: "t-{nope}" } }))[0]!.path).toBe("task.name");
+    expect((await problemsOf({ module: "echo.wasm", generate: { range: { from: 0, to: 2 } }, task: { name: "same" } })).map((p) => p.path)).toEqual(["task (for \"1\").name", "task (for \"2\").name"]);
+    expect((await problemsOf({ module: "missing.wasm", tasks: [{ name: "a" }] }))[0]!.path).toBe("module");
+  });
+
+  it("reads a spec file and reports a file that is not JSON", async () => {
+    await writeFile(join(dir, "good.json"), JSON.stringify({ module: "echo.wasm", tasks: [{ name: "a" }] }));
+    expect((await loadTaskSpec(join(dir, "good.json"))).tasks).toHaveLength(1);
+    await writeFile(join(dir, "bad.json"), "{ module: ");
+    await expect(loadTaskSpec(join(dir, "bad.json"))).rejects.toThrow(/is not JSON/);
+  });
+});
