@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { toHex, type Address } from "viem";
-import { createAccordNode, serveDeclines, type AccordNode } from "@accord/client/net";
+import { createAccordNode, relayUsage, serveDeclines, type AccordNode } from "@accord/client/net";
 import { readProvider } from "@accord/client/chain";
 import { createSandboxPool, type SandboxPool } from "@accord/client/sandbox";
 import { parseCid } from "@accord/client/content";
@@ -17,6 +17,7 @@ import { JobDriver } from "./jobs/driver.ts";
 import { Journal } from "./journal/journal.ts";
 import { createLogger } from "./log.ts";
 import { LISTING_SETTLE_MS, listingAddresses, listingStillValid, reachabilityReport, reachableAddresses, relayServe, writeReachabilityFile } from "./net/reachability.ts";
+import { effectiveRelayLimits } from "./net/relay-limits.ts";
 import { createMetrics, type ProviderMetrics } from "./metrics/metrics.ts";
 import { startMetricsServer, type HealthReport, type MetricsServer } from "./metrics/server.ts";
 
@@ -84,7 +85,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       announce: config.announce,
       bootstrap: config.bootstrap,
       privateAddresses: config.privateAddresses,
-      relay: { serve: relayServe(config.relay) },
+      relay: { serve: relayServe(config.relay), limits: config.relayLimits },
       discoverPeers: async (o) => {
         const addrs = await discover(o);
         for (const id of peerIdsOf(addrs)) providerPeers.add(id);
@@ -137,7 +138,8 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
     const nodeAddrs = () => listingAddresses(node.reachability.get(), config.announce, MAX_REGISTERED_MULTIADDRS);
     const askPrice = config.askPrice ?? pricing.pricePerGigaFuel;
     let onChain: readonly string[] = [];
-    const report = () => reachabilityReport(node.reachability.get(), onChain, config.announce);
+    const relayLimits = effectiveRelayLimits(config.relayLimits);
+    const report = () => reachabilityReport(node.reachability.get(), onChain, config.announce, { limits: relayLimits, ...relayUsage(node.libp2p) });
     const keepListingCurrent = async () => {
       try {
         const info = await readProvider(chain.client, chain.market, me);

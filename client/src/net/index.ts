@@ -2,7 +2,7 @@ export * from "./constants.ts";
 export { createAccordNode, type AccordNode, type AccordNodeOptions } from "./node.ts";
 export { loadOrCreatePeerKey } from "./peer-key.ts";
 export { hasPublicCandidate, isPublicAddress, REACHABILITY_LIMITS, ReachabilityTracker, type Reachability, type ReachabilityLimits, type ReachabilityStatus } from "./reachability.ts";
-export { DEFAULT_RELAY_RESERVATIONS, RELAY_LIMITS, type RelayLimits, type RelayOptions } from "./relay.ts";
+export { DEFAULT_RELAY_RESERVATIONS, RELAY_LIMITS, relayUsage, type RelayLimits, type RelayOptions, type RelayUsage } from "./relay.ts";
 export { isRelayed } from "./direct-upgrade.ts";
 export { dialProtocol, handleProtocol, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler, type ProtocolHandlerContext } from "./protocol.ts";
 export { InvalidPeerAddressError, InvalidPeerKeyError, MessageTooLargeError, ProtocolError, RemoteProtocolError } from "./errors.ts";

@@ -1,35 +1,8 @@
-import { circuitRelayServer } from "@libp2p/circuit-relay-v2";
+import { circuitRelayServer, RELAY_V2_HOP_CODEC, type CircuitRelayServerComponents, type CircuitRelayService } from "@libp2p/circuit-relay-v2";
+import type { Connection, Libp2p } from "@libp2p/interface";
+import { RELAY_LIMITS, type RelayLimits, type RelayUsage } from "./relay-limits.ts";
 
-/**
- * What a node that relays for others allows (circuit relay v2). Each is overridable through
- * `createAccordNode({ relay: { limits } })`.
- *
- * libp2p's own defaults (128 KiB and 2 minutes per relayed connection) are made for hole
- * punching only: enough for identify and DCUtR, not for content. Accord moves modules, inputs
- * and sealed results of many MiB between two nodes behind NAT over the relay when no hole can
- * be punched, so the defaults here carry a result as large as a requester fetches whole
- * (MAX_SEALED_RESULT_BYTES, 256 MiB) with room for the module and inputs, and give it time at
- * a slow home uplink. A connection that reaches a limit is reset by the relay; the fetch then
- * goes on from the next peer (or a new relayed connection, with fresh limits).
- */
-export const RELAY_LIMITS = {
-  /** Nodes holding a reservation on this relay at once; more are refused. */
-  maxReservations: 64,
-  /** A reservation lasts this long; its holder refreshes it before it runs out. */
-  reservationTtlMs: 60 * 60_000,
-  /** Bytes one relayed connection may carry, both directions together. */
-  maxRelayedBytesPerConnection: 1024 * 1024 * 1024,
-  /** A relayed connection is reset after this long. */
-  maxRelayedConnectionMs: 30 * 60_000,
-  /** Hop requests (reserve or connect) being handled at once, per connection. */
-  maxInboundHopStreams: 32,
-  /** Relayed connections being opened to reservation holders at once. */
-  maxOutboundStopStreams: 300,
-  /** A hop request must be answered within this. */
-  hopTimeoutMs: 30_000,
-};
-
-export type RelayLimits = typeof RELAY_LIMITS;
+export { RELAY_LIMITS, type RelayLimits, type RelayUsage } from "./relay-limits.ts";
 
 export type RelayOptions = {
   /**
@@ -54,9 +27,9 @@ export const DEFAULT_RELAY_RESERVATIONS = 2;
 export const RELAY_RESERVATION_TIMEOUT_MS = 10_000;
 
 /** The libp2p relay service with Accord's limits. */
-export function relayService(limits: Partial<RelayLimits> = {}) {
+export function relayService(limits: Partial<RelayLimits> = {}): (components: CircuitRelayServerComponents) => CircuitRelayService {
   const l: RelayLimits = { ...RELAY_LIMITS, ...limits };
-  return circuitRelayServer({
+  const server = circuitRelayServer({
     hopTimeout: l.hopTimeoutMs,
     maxInboundHopStreams: l.maxInboundHopStreams,
     maxOutboundStopStreams: l.maxOutboundStopStreams,
@@ -69,4 +42,34 @@ export function relayService(limits: Partial<RelayLimits> = {}) {
       defaultDurationLimit: l.maxRelayedConnectionMs,
     },
   });
+  // The relay asks the connection gater before each relayed connection it makes; the total
+  // across peers is enforced there, on a gater of its own so the node's other gating is kept.
+  return (components) => {
+    const gater = components.connectionGater;
+    const connectionGater = {
+      ...gater,
+      denyOutboundRelayedConnection: async (...args: Parameters<NonNullable<typeof gater.denyOutboundRelayedConnection>>) =>
+        (await gater.denyOutboundRelayedConnection?.(...args)) === true ||
+        // The request being decided holds a hop stream too, so it counts itself.
+        openRelayedConnections(components.connectionManager.getConnections()) > l.maxRelayedConnections,
+    };
+    return server(Object.create(components, { connectionGater: { value: connectionGater } }) as CircuitRelayServerComponents);
+  };
+}
+
+/**
+ * Relayed connections this node carries as a relay: a relayed connection keeps open the hop
+ * stream its dialler opened (reservation requests close theirs once answered).
+ */
+export function openRelayedConnections(connections: readonly Connection[]): number {
+  let n = 0;
+  for (const c of connections) for (const s of c.streams) if (s.protocol === RELAY_V2_HOP_CODEC && s.direction === "inbound" && s.status === "open") n++;
+  return n;
+}
+
+/** undefined when the node does not relay. */
+export function relayUsage(libp2p: Libp2p): RelayUsage | undefined {
+  const relay = (libp2p.services as { relay?: CircuitRelayService }).relay;
+  if (!relay) return undefined;
+  return { reservations: relay.reservations.size, relayedConnections: openRelayedConnections(libp2p.getConnections()) };
 }

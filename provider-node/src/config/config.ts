@@ -6,6 +6,8 @@ import { CONFIG_FILE_NAME, DEFAULT_METRICS_PORT, DEFAULT_PRICING, KEY_FILE_NAME,
 import { ConfigFileError, InvalidConfigError, KeyFileError } from "../errors.ts";
 import { parseFault, type Fault } from "../faults.ts";
 import { parseRelayMode, parseSwitch, type RelayMode } from "../net/reachability.ts";
+import { parseRelayLimits } from "../net/relay-limits.ts";
+import type { RelayLimits } from "@accord/client/net/relay-limits";
 import { parsePrivateKey, readKeyFile } from "./keyfile.ts";
 
 export type Pricing = typeof DEFAULT_PRICING;
@@ -28,6 +30,8 @@ export type ProviderConfig = {
   bootstrap?: string[];
   /** Relay for nodes behind NAT: "auto" (default: when this node has a public address), "on", "off". */
   relay?: RelayMode;
+  /** What this node allows those it relays for (net/relay-limits.ts); unset ones are RELAY_LIMITS'. */
+  relayLimits?: Partial<RelayLimits>;
   /** Private and loopback addresses count as reachable (default true: a devnet); false on the internet. */
   privateAddresses?: boolean;
   /** Port of /metrics and /health on 127.0.0.1 (0: any free port; -1: no endpoint). */
@@ -177,6 +181,7 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
   const limits = parseLimits(file.limits, env, flags.limit, configFile);
   if (values.workers !== undefined) limits.workers = values.workers as number;
   if (values.bidAndCommitMaxFuel !== undefined) limits.bidAndCommitMaxFuel = values.bidAndCommitMaxFuel as number;
+  const relayLimits = parseRelayLimits(file.relayLimits, env, flags.relayLimit, configFile);
 
   const dataDir = resolve(String(values.dataDir ?? dirname(configFile)));
   const keyFile = resolve(String(values.keyFile ?? join(dataDir, KEY_FILE_NAME)));
@@ -211,6 +216,7 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
       announce: values.announce as string[] | undefined,
       bootstrap: values.bootstrap as string[] | undefined,
       relay: values.relay as RelayMode | undefined,
+      relayLimits,
       privateAddresses: values.privateAddresses as boolean | undefined,
       metricsPort: (values.metricsPort as number | undefined) ?? DEFAULT_METRICS_PORT,
       pricing,
@@ -235,6 +241,9 @@ export function requireKey(loaded: LoadedConfig): Hex {
   );
 }
 
+/** Settings that are objects of named values, each parsed on its own. */
+const GROUPS = ["limits", "relayLimits"];
+
 function readConfigFile(path: string): ConfigFile {
   if (!existsSync(path)) return {};
   let parsed: unknown;
@@ -245,9 +254,9 @@ function readConfigFile(path: string): ConfigFile {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigFileError(path, "it does not hold a JSON object");
   if ("privateKey" in parsed) throw new ConfigFileError(path, "it holds a private key; keys belong in the key file (mode 0600)");
-  const unknown = Object.keys(parsed).filter((k) => !(k in SETTINGS) && k !== "limits");
+  const unknown = Object.keys(parsed).filter((k) => !(k in SETTINGS) && !GROUPS.includes(k));
   if (unknown.length)
-    throw new ConfigFileError(path, `it has unknown setting(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known: ${[...Object.keys(SETTINGS), "limits"].join(", ")}`);
+    throw new ConfigFileError(path, `it has unknown setting(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known: ${[...Object.keys(SETTINGS), ...GROUPS].join(", ")}`);
   return parsed as ConfigFile;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Reachability } from "@accord/client/net";
 import { InvalidConfigError } from "../errors.ts";
+import { relayLine, type RelayReport } from "./relay-limits.ts";
 
 /**
  * What the daemon knows about being reached: the node's own view (public, through which
@@ -17,6 +18,8 @@ export type ReachabilityReport = {
   relayed: string[];
   /** Whether this node relays for others. */
   relayServer: boolean;
+  /** When it does: the limits it sets and how much of them is in use. */
+  relay?: RelayReport;
   onChain: {
     addresses: string[];
     /** Every listed address is one this node is reachable at now (and there is one). */
@@ -66,7 +69,7 @@ export function listingStillValid(onChain: readonly string[], reachable: readonl
   return onChain.length > 0 && onChain.every((a) => now.has(withoutPeer(a)));
 }
 
-export function reachabilityReport(reach: Reachability, onChain: readonly string[], announce?: readonly string[]): ReachabilityReport {
+export function reachabilityReport(reach: Reachability, onChain: readonly string[], announce?: readonly string[], relay?: RelayReport): ReachabilityReport {
   const now = new Set(reachableAddresses(reach, announce).map(withoutPeer));
   const unreachable = onChain.filter((a) => !now.has(withoutPeer(a)));
   return {
@@ -75,6 +78,7 @@ export function reachabilityReport(reach: Reachability, onChain: readonly string
     relays: reach.relays,
     relayed: reach.relayed,
     relayServer: reach.relayServer,
+    ...(reach.relayServer && relay ? { relay } : {}),
     onChain: { addresses: [...onChain], reachable: onChain.length > 0 && unreachable.length === 0, unreachable },
     updatedAt: new Date().toISOString(),
   };
@@ -112,7 +116,11 @@ export function reachabilityLines(report: ReachabilityReport | undefined): strin
       ? "on-chain addresses reachable"
       : `on-chain addresses NOT all reachable: ${report.onChain.unreachable.join(", ")} (the daemon updates the listing)`
     : "no address on-chain";
-  return [`  reachable   ${how}${report.relayServer ? "; relays for others" : ""}`, `  listing     ${chain}; as of ${report.updatedAt}`];
+  return [
+    `  reachable   ${how}${report.relayServer ? "; relays for others" : ""}`,
+    ...(report.relay ? [relayLine(report.relay)] : []),
+    `  listing     ${chain}; as of ${report.updatedAt}`,
+  ];
 }
 
 /**
