@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import type { Connection } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { CID } from "multiformats/cid";
-import { BLOCK_STREAM_PROTOCOL } from "../../client/src/content/block-stream.ts";
+import { BLOCK_STREAM_PROTOCOL } from "../../client/src/transfer/block-stream.ts";
 import { isRelayed } from "../../client/src/net/direct-upgrade.ts";
 import { createAccordNode, type AccordNodeOptions } from "../../client/src/net/node.ts";
 import { buildTopology, namespacesUnavailable, type Topology } from "../../test/nat/netns.ts";

@@ -31,9 +31,9 @@ export const CONTENT_LIMITS = {
   blockStreamMaxInboundStreams: 8,
   blockStreamRequestTimeoutMs: 10_000,
   /**
-   * Move block streams over a sealed direct TCP channel (a ticket handed over the
-   * authenticated libp2p connection, AES-256-GCM records of one block each) when both peers
-   * can; the libp2p block stream stays the fallback. See docs/PROTOCOL.md for why.
+   * Move block streams over a direct TCP channel (a ticket handed over the authenticated
+   * libp2p connection, records of one block each authenticated with AES-256-GCM's tag) when
+   * both peers can; the libp2p block stream stays the fallback (transfer/channel-records.ts).
    */
   directBlocks: true,
   /** Port of the direct channel's listener, on the libp2p TCP listen host (0: any free port). */

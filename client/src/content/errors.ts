@@ -1,16 +1,5 @@
 import { BaseError } from "../errors.ts";
 
-export class CorruptBlockError extends BaseError {
-  override name = "CorruptBlockError";
-  readonly cid: string;
-  constructor(cid: string, where: string) {
-    super(`Block ${cid} from ${where} does not hash to its CID.`, {
-      fix: "The copy is corrupt: it has been refused. Fetch the content again (from another peer); if it was the local disk, run gc and re-add or re-fetch it.",
-    });
-    this.cid = cid;
-  }
-}
-
 export class ContentNotFoundError extends BaseError {
   override name = "ContentNotFoundError";
   readonly cid: string;

@@ -3,9 +3,10 @@ import type { AbortOptions } from "@libp2p/interface";
 import { UnixFS } from "ipfs-unixfs";
 import type { Blockstore } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
 import { NotAFileError } from "./errors.ts";
 
-export const RAW_CODE = 0x55;
+export const RAW_CODE = raw.code;
 const EMPTY = new Uint8Array(0);
 
 /**

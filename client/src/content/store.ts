@@ -11,12 +11,15 @@ import { stat } from "node:fs/promises";
 import type { Blockstore } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { pooledReader } from "./block-readers.ts";
-import { fetchBlocks, serveBlockStream } from "./block-stream.ts";
+import all from "it-all";
+import drain from "it-drain";
+import { joinChunks, pooledReader } from "../transfer/block-readers.ts";
+import { DirectChannelListener } from "../transfer/channel-listener.ts";
+import { fetchBlocks } from "../transfer/fetch-blocks.ts";
+import { ReceiveBuffers } from "../transfer/receive-buffers.ts";
+import { serveBlocks } from "../transfer/serve-blocks.ts";
 import { BlockWrites, fileData, RAW_CODE } from "./file-blocks.ts";
 import { abortable, walk } from "./import-sources.ts";
-import { ReceiveBuffers } from "./receive-buffers.ts";
-import { SealedListener } from "../net/sealed-channel.ts";
 import { CID_PROFILE } from "./cid.ts";
 import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
 import { ContentNotFoundError, ContentTooLargeError, InvalidContentPathError, NotAFileError } from "./errors.ts";
@@ -79,15 +82,15 @@ export class ContentStore {
   }
 
   /** The listener of direct channels, when this node serves them. */
-  direct?: SealedListener;
+  direct?: DirectChannelListener;
 
   /**
    * Lets peers fetch whole DAGs this node holds over the block stream and, given the host
-   * the node's libp2p TCP listener is on, over sealed direct channels listening there too.
+   * the node's libp2p TCP listener is on, over direct channels listening there too.
    */
   async serve(options: { directHost?: string } = {}): Promise<void> {
     if (options.directHost !== undefined && this.limits.directBlocks) {
-      const direct = new SealedListener({
+      const direct = new DirectChannelListener({
         host: options.directHost,
         port: this.limits.directBlocksPort,
         ticketTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
@@ -99,11 +102,10 @@ export class ContentStore {
       this.direct = direct;
     }
     // Served blocks are all local: Helia's layer would only add a has() per block before each read.
-    await serveBlockStream(
+    await serveBlocks(
       this.libp2p,
       this.#localBlocks,
       {
-        maxBlockBytes: this.limits.maxBlockBytes,
         maxInboundStreams: this.limits.blockStreamMaxInboundStreams,
         requestTimeoutMs: this.limits.blockStreamRequestTimeoutMs,
         servedBlockCacheBytes: this.limits.servedBlockCacheBytes,
@@ -327,7 +329,7 @@ export class ContentStore {
       const next = pending.pop()!;
       if (!(await this.helia.blockstore.has(next, options))) return false;
       if (next.code === dagPb.code) {
-        const node = dagPb.decode(await collectBytes(this.helia.blockstore.get(next, { ...options, offline: true })));
+        const node = dagPb.decode(await joinChunks(this.helia.blockstore.get(next, { ...options, offline: true })));
         for (const link of node.Links) pending.push(link.Hash);
       }
     }
@@ -347,9 +349,7 @@ export class ContentStore {
    * addresses are stored only for the providers a fetch dials.
    */
   async findProviders(cid: CID, options: AbortOptions & { limit?: number; timeoutMs?: number } = {}): Promise<ProviderInfo[]> {
-    const found: ProviderInfo[] = [];
-    for await (const p of this.providersAsFound(cid, options)) found.push(p);
-    return found;
+    return all(this.providersAsFound(cid, options));
   }
 
   /**
@@ -414,16 +414,6 @@ export class ContentStore {
   async gc(options: AbortOptions = {}): Promise<void> {
     await this.helia.gc(options);
   }
-}
-
-async function drain(it: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of it);
-}
-
-async function collectBytes(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return Buffer.concat(parts);
 }
 
 /** The `from` peers as multiaddrs. */

@@ -2,13 +2,9 @@ import type { AbortOptions } from "@libp2p/interface";
 import type { Blockstore, InputPair, Pair } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { CorruptBlockError } from "./errors.ts";
-
-async function collect(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
-}
+import { joinChunks } from "../transfer/block-readers.ts";
+import { matchesCid } from "../transfer/dag-order.ts";
+import { CorruptBlockError } from "../transfer/errors.ts";
 
 /**
  * Checks every block read from disk against its CID. Blocks from the network are checked
@@ -23,20 +19,19 @@ export class VerifyingBlockstore implements Blockstore {
     this.where = where;
   }
 
-  private async verified(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
+  private verified(cid: CID, bytes: Uint8Array): Uint8Array {
     if (cid.multihash.code !== sha256.code) throw new CorruptBlockError(cid.toString(), `${this.where} (hash 0x${cid.multihash.code.toString(16)} is not accepted)`);
-    const digest = await sha256.digest(bytes);
-    if (!Buffer.from(digest.digest).equals(Buffer.from(cid.multihash.digest))) throw new CorruptBlockError(cid.toString(), this.where);
+    if (!matchesCid(cid, bytes)) throw new CorruptBlockError(cid.toString(), this.where);
     return bytes;
   }
 
   async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
-    yield await this.verified(cid, await collect(this.child.get(cid, options)));
+    yield this.verified(cid, await joinChunks(this.child.get(cid, options)));
   }
 
   async *getMany(cids: Iterable<CID> | AsyncIterable<CID>, options?: AbortOptions): AsyncGenerator<Pair> {
     for await (const { cid, bytes } of this.child.getMany(cids, options)) {
-      const block = await this.verified(cid, await collect(bytes));
+      const block = this.verified(cid, await joinChunks(bytes));
       yield { cid, bytes: (async function* () { yield block; })() };
     }
   }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cidOfBytes, cidOfStream } from "../content/cid.ts";
-import { ContentNotFoundError, CorruptBlockError } from "../content/errors.ts";
+import { ContentNotFoundError } from "../content/errors.ts";
+import { CorruptBlockError } from "../transfer/errors.ts";
 import { InvalidPeerAddressError, InvalidPeerKeyError, MessageTooLargeError, ProtocolError, RemoteProtocolError } from "./errors.ts";
 import { createAccordNode, type AccordNode } from "./node.ts";
 

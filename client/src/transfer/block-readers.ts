@@ -1,19 +1,18 @@
 /**
  * The serving side's local block reads, shared by the libp2p block stream and the direct
- * channel (block-stream.ts): a DAG's blocks in send order with reads ahead of the send, a small
- * cache of served blocks, pooled read buffers, and the per-block CID check both fetch paths use.
+ * channel: a DAG's blocks in send order with reads ahead of the send, a small cache of
+ * served blocks, pooled read buffers.
  */
-import * as dagPb from "@ipld/dag-pb";
 import type { Blockstore } from "interface-blockstore";
+import all from "it-all";
 import type { CID } from "multiformats/cid";
-import { createHash } from "node:crypto";
-import { sha256 } from "multiformats/hashes/sha2";
+import * as raw from "multiformats/codecs/raw";
+import { childLinks, matchesCid, type VerifiedBlock } from "./dag-order.ts";
 import { CorruptBlockError } from "./errors.ts";
-import { RAW_CODE } from "./file-blocks.ts";
 
-async function collect(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
+/** A block's bytes from the chunks a blockstore yields: a lone chunk as it is, without a copy. */
+export async function joinChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
+  const parts = await all(chunks);
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
@@ -29,26 +28,13 @@ const SEND_READ_AHEAD = 4;
  */
 const POOLED_BUFFERS = SEND_READ_AHEAD + 8;
 
-export type VerifiedBlock = { cid: CID; bytes: Uint8Array };
-
-export function childLinks(cid: CID, block: Uint8Array): CID[] {
-  return cid.code === dagPb.code ? dagPb.decode(block).Links.map((l) => l.Hash) : [];
-}
-
-/** Synchronous native sha2-256: one call per block, no promise per block. */
-export function matchesCid(cid: CID, block: Uint8Array): boolean {
-  if (cid.multihash.code !== sha256.code) return false;
-  const digest = createHash("sha256").update(block).digest();
-  return digest.equals(cid.multihash.digest);
-}
-
 type Upcoming = { cid: CID; read?: Promise<Uint8Array> };
 
 /** Reads one local block; `release` hands back its buffer once the block was sent. */
 export type LocalBlockReader = { read(cid: CID, signal: AbortSignal): Promise<Uint8Array>; release?(bytes: Uint8Array): void };
 
 export function blockstoreReader(blockstore: Blockstore): LocalBlockReader {
-  return { read: (cid, signal) => collect(blockstore.get(cid, { offline: true, signal } as object)) };
+  return { read: (cid, signal) => joinChunks(blockstore.get(cid, { offline: true, signal } as object)) };
 }
 
 /**
@@ -111,7 +97,7 @@ export function pooledReader(readInto: (cid: CID, into: Uint8Array) => Promise<U
   return {
     async read(cid, signal) {
       signal.throwIfAborted();
-      if (cid.code !== RAW_CODE) return collect(blockstore.get(cid, { offline: true, signal } as object));
+      if (cid.code !== raw.code) return joinChunks(blockstore.get(cid, { offline: true, signal } as object));
       const into = free.pop() ?? Buffer.allocUnsafeSlow(bufferBytes);
       owned.add(into.buffer);
       let bytes: Uint8Array;

@@ -1,22 +1,25 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectSealed, newTicket, RECORD, RecordOpener, sealRecord, SealedChannelError, SealedListener, type SealedSender } from "./sealed-channel.ts";
+import { connectDirectChannel } from "./channel-dialer.ts";
+import { DirectChannelListener, type ChannelSender } from "./channel-listener.ts";
+import { newTicket, RECORD, RecordReader, tagRecord } from "./channel-records.ts";
+import { DirectChannelError } from "./errors.ts";
 
 const limits = { host: "127.0.0.1", port: 0, ticketTimeoutMs: 2_000, maxChannels: 4, idleTimeoutMs: 5_000, highWaterBytes: 1024 * 1024 };
-const listeners: SealedListener[] = [];
+const listeners: DirectChannelListener[] = [];
 afterEach(async () => {
   await Promise.all(listeners.splice(0).map((l) => l.close()));
 });
 
-async function listener(): Promise<SealedListener> {
-  const l = new SealedListener(limits);
+async function listener(): Promise<DirectChannelListener> {
+  const l = new DirectChannelListener(limits);
   await l.listen();
   listeners.push(l);
   return l;
 }
 
 /** Feeds `bytes` to an opener in pieces of `step`, as reads would, and returns what it opened. */
-function feed(opener: RecordOpener, bytes: Uint8Array, step = 7): Array<{ type: number; payload: Uint8Array }> {
+function feed(opener: RecordReader, bytes: Uint8Array, step = 7): Array<{ type: number; payload: Uint8Array }> {
   const out = [];
   let at = 0;
   while (at < bytes.length) {
@@ -32,53 +35,53 @@ function feed(opener: RecordOpener, bytes: Uint8Array, step = 7): Array<{ type: 
 
 const wire = (...records: Array<[Uint8Array, Uint8Array, Uint8Array]>) => Buffer.concat(records.flat());
 
-describe("sealed records", () => {
+describe("authenticated records", () => {
   const { key } = newTicket();
   const payload = Buffer.from("a block's bytes");
 
   it("open in order, read in any pieces", () => {
-    const opened = feed(new RecordOpener(key, 1024), wire(sealRecord(key, 0, RECORD.accept, new Uint8Array(0)), sealRecord(key, 1, RECORD.data, payload)));
+    const opened = feed(new RecordReader(key, 1024), wire(tagRecord(key, 0, RECORD.accept, new Uint8Array(0)), tagRecord(key, 1, RECORD.data, payload)));
     expect(opened.map((r) => r.type)).toEqual([RECORD.accept, RECORD.data]);
     expect(Buffer.from(opened[1].payload).equals(payload)).toBe(true);
   });
 
   it("refuse a changed byte, a changed header, a reordered or injected record, and a wrong key", () => {
-    const good = sealRecord(key, 0, RECORD.data, payload);
+    const good = tagRecord(key, 0, RECORD.data, payload);
     const flipped = wire(good);
     flipped[10] ^= 1;
-    expect(() => feed(new RecordOpener(key, 1024), flipped)).toThrow(SealedChannelError);
+    expect(() => feed(new RecordReader(key, 1024), flipped)).toThrow(DirectChannelError);
     const retyped = wire(good);
     retyped[0] = RECORD.error;
-    expect(() => feed(new RecordOpener(key, 1024), retyped)).toThrow(/failed authentication/);
+    expect(() => feed(new RecordReader(key, 1024), retyped)).toThrow(/failed authentication/);
     // Record 1 where record 0 belongs (a replay, or one cut out before it).
-    expect(() => feed(new RecordOpener(key, 1024), wire(sealRecord(key, 1, RECORD.data, payload)))).toThrow(/failed authentication/);
-    // Sealed by someone without this channel's key.
-    expect(() => feed(new RecordOpener(key, 1024), wire(sealRecord(newTicket().key, 0, RECORD.data, payload)))).toThrow(/failed authentication/);
+    expect(() => feed(new RecordReader(key, 1024), wire(tagRecord(key, 1, RECORD.data, payload)))).toThrow(/failed authentication/);
+    // Tagged by someone without this channel's key.
+    expect(() => feed(new RecordReader(key, 1024), wire(tagRecord(newTicket().key, 0, RECORD.data, payload)))).toThrow(/failed authentication/);
   });
 
   it("carry the payload as is (blocks are public and checked against their CIDs), under a tag that covers it", () => {
-    const [header, body, tag] = sealRecord(key, 0, RECORD.data, payload);
+    const [header, body, tag] = tagRecord(key, 0, RECORD.data, payload);
     expect(body).toBe(payload);
     expect(header.length + tag.length).toBe(5 + 16);
   });
 
   it("refuse a record over the limit before reading it", () => {
-    expect(() => feed(new RecordOpener(key, 8), wire(sealRecord(key, 0, RECORD.data, payload)))).toThrow(/over the 8-byte limit/);
+    expect(() => feed(new RecordReader(key, 8), wire(tagRecord(key, 0, RECORD.data, payload)))).toThrow(/over the 8-byte limit/);
   });
 });
 
-describe("sealed channels", () => {
+describe("direct channels", () => {
   const options = { maxRecordBytes: 1024 * 1024, highWaterBytes: 1024 * 1024, idleTimeoutMs: 5_000, connectTimeoutMs: 2_000 };
 
   it("carry records from the listener to the ticket's holder, once", async () => {
     const l = await listener();
     const ticket = l.issue((sender) => void send(sender, ["one", "two"]))!;
-    const receiver = await connectSealed("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal });
+    const receiver = await connectDirectChannel("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal });
     const got = [];
     for await (const r of receiver.records) got.push(new TextDecoder().decode(r.payload));
     expect(got).toEqual(["one", "two"]);
     // The ticket was used up.
-    await expect(connectSealed("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal })).rejects.toThrow(/did not accept the ticket/);
+    await expect(connectDirectChannel("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal })).rejects.toThrow(/did not accept the ticket/);
   });
 
   it("drop a connection that knows the ticket id but not the key, and still accept the real holder", async () => {
@@ -89,7 +92,7 @@ describe("sealed channels", () => {
       void send(sender, ["for the holder"]);
     })!;
     const stolen = { id: ticket.id, key: newTicket().key };
-    await expect(connectSealed("127.0.0.1", l.port, stolen, { ...options, signal: new AbortController().signal })).rejects.toThrow(SealedChannelError);
+    await expect(connectDirectChannel("127.0.0.1", l.port, stolen, { ...options, signal: new AbortController().signal })).rejects.toThrow(DirectChannelError);
     // Raw bytes that are not a hello at all.
     await new Promise<void>((resolve) => {
       const s = connect(l.port, "127.0.0.1", () => s.write(Buffer.alloc(64, 1)));
@@ -97,7 +100,7 @@ describe("sealed channels", () => {
       s.on("error", () => {});
     });
     expect(opened).toBe(0);
-    const receiver = await connectSealed("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal });
+    const receiver = await connectDirectChannel("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal });
     const got = [];
     for await (const r of receiver.records) got.push(new TextDecoder().decode(r.payload));
     expect(got).toEqual(["for the holder"]);
@@ -108,7 +111,7 @@ describe("sealed channels", () => {
     const l = await listener();
     const size = 256 * 1024;
     let sent = 0;
-    let sender: SealedSender | undefined;
+    let sender: ChannelSender | undefined;
     const ticket = l.issue((s) => {
       sender = s;
       void (async () => {
@@ -124,7 +127,7 @@ describe("sealed channels", () => {
         await s.end();
       })();
     })!;
-    const receiver = await connectSealed("127.0.0.1", l.port, ticket, { ...options, highWaterBytes: 512 * 1024, signal: new AbortController().signal });
+    const receiver = await connectDirectChannel("127.0.0.1", l.port, ticket, { ...options, highWaterBytes: 512 * 1024, signal: new AbortController().signal });
     await new Promise((r) => setTimeout(r, 300));
     // 64 MiB offered; what is in flight is bounded by the receiver's buffer, the kernel's and the sender's.
     expect(sent).toBeLessThan(128);
@@ -156,7 +159,7 @@ describe("sealed channels", () => {
         await s.end();
       })();
     })!;
-    const receiver = await connectSealed("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal });
+    const receiver = await connectDirectChannel("127.0.0.1", l.port, ticket, { ...options, signal: new AbortController().signal });
     const got = [];
     for await (const r of receiver.records) got.push(new TextDecoder().decode(r.payload));
     expect(events).toEqual(["written"]);
@@ -170,7 +173,7 @@ describe("sealed channels", () => {
   });
 });
 
-async function send(sender: SealedSender, messages: string[]): Promise<void> {
+async function send(sender: ChannelSender, messages: string[]): Promise<void> {
   const signal = new AbortController().signal;
   await sender.send(RECORD.accept, new Uint8Array(0), signal);
   for (const m of messages) await sender.send(RECORD.data, new TextEncoder().encode(m), signal);

@@ -5,11 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { cidOfBytes } from "../content/cid.ts";
+import { ContentNotFoundError } from "../content/errors.ts";
+import { BlockFiles } from "../content/fs-blockstore.ts";
 import { createAccordNode, type AccordNode } from "../net/node.ts";
-import { BLOCK_DIRECT_PROTOCOL, BLOCK_STREAM_PROTOCOL } from "./block-stream.ts";
-import { cidOfBytes } from "./cid.ts";
-import { ContentNotFoundError } from "./errors.ts";
-import { BlockFiles } from "./fs-blockstore.ts";
+import { BLOCK_DIRECT_PROTOCOL } from "./block-direct.ts";
+import { BLOCK_STREAM_PROTOCOL } from "./block-stream.ts";
 
 const MIB = 1024 * 1024;
 /** No two 1 MiB blocks equal, so none is deduplicated and each travels. */
@@ -218,7 +219,7 @@ describe("streamed fetch over the block stream", () => {
   });
 });
 
-describe("the sealed direct channel", () => {
+describe("the direct block channel", () => {
   it("carries the blocks instead of the libp2p stream when both peers serve it", async () => {
     const data = bytes(3 * MIB + 5, 6);
     const cid = await honest.content.add(data);
@@ -302,7 +303,7 @@ describe("the sealed direct channel", () => {
       const node = await fetcher();
       const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()], timeoutMs: 1_500 });
       expect(error).toBeInstanceOf(ContentNotFoundError);
-      expect((error as Error).message).toMatch(new RegExp(`${server.peerId} could not send the DAG: Block ${await cidOfBytes(bad)} from the local store does not hash to its CID`));
+      expect((error as Error).message).toMatch(new RegExp(`${server.peerId} could not send the DAG under ${cid}: Block ${await cidOfBytes(bad)} from the local store does not hash to its CID`));
       expect(Buffer.concat(chunks).equals(Buffer.from(data.subarray(0, MIB)))).toBe(true);
       expect(await node.content.has(cid)).toBe(false);
     } finally {
