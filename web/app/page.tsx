@@ -39,7 +39,12 @@ function Market({ data }: { data: MarketSnapshot }) {
           value={s.medianPricePerGfuel ? <Amount value={s.medianPricePerGfuel} /> : "—"}
           hint={s.medianPricePerGfuel ? "winning bids ÷ fuel limit" : "no awarded job with a known fuel limit yet"}
         />
-        <Stat label="Jobs in the last hour" value={s.jobsLastHour} hint={`${s.succeededJobs} of ${s.settledJobs} settled jobs succeeded`} />
+        <Stat
+          label="Jobs in the last hour"
+          value={s.jobsLastHour}
+          // A quorum agreeing says the run was reproduced, not that the program worked: its exit status is sealed to the requester.
+          hint={`${s.succeededJobs} of ${s.settledJobs} settled jobs reached a quorum (exit statuses are sealed to requesters)`}
+        />
       </section>
       <Card title="Jobs per hour" id="jobs-per-hour">
         <BarChart

@@ -4,7 +4,7 @@ import { shortId, timeAgo } from "@/lib/client/format.ts";
 import type { JobSummary } from "@/lib/types.ts";
 import { Address } from "./Address.tsx";
 import { Amount } from "./Amount.tsx";
-import { StateBadge } from "./StateBadge.tsx";
+import { JobOutcome } from "./StateBadge.tsx";
 import { Empty } from "./Status.tsx";
 
 export function JobsTable({ jobs, now, empty, caption }: { jobs: JobSummary[]; now: number; empty: string; caption: string }) {
@@ -34,7 +34,7 @@ export function JobsTable({ jobs, now, empty, caption }: { jobs: JobSummary[]; n
                 </Link>
               </td>
               <td>
-                <StateBadge state={j.state} />
+                <JobOutcome jobId={j.id} state={j.state} />
               </td>
               <td>
                 <Address value={j.requester} />

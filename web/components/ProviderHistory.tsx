@@ -3,7 +3,7 @@ import Link from "next/link";
 import { formatTime, shortId } from "@/lib/client/format.ts";
 import type { ProviderJobRow } from "@/lib/types.ts";
 import { Amount } from "./Amount.tsx";
-import { OutcomeBadge, StateBadge } from "./StateBadge.tsx";
+import { JobOutcome, OutcomeBadge } from "./StateBadge.tsx";
 import { Empty } from "./Status.tsx";
 
 export function ProviderHistory({ rows }: { rows: ProviderJobRow[] }) {
@@ -36,7 +36,7 @@ export function ProviderHistory({ rows }: { rows: ProviderJobRow[] }) {
                 <Amount value={r.price} />
               </td>
               <td>
-                <StateBadge state={r.state} />
+                <JobOutcome jobId={r.jobId} state={r.state} />
               </td>
               <td>{r.outcome ? <OutcomeBadge outcome={r.outcome} /> : <span className="muted">—</span>}</td>
               <td className="num">

@@ -4,6 +4,7 @@ import { useConfig, useConnection } from "wagmi";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { formatBytes, shortAddress } from "@/lib/client/format.ts";
 import { openJobResult, type OpenedResult } from "@/lib/client/open-result.ts";
+import { programStatusText, programSucceeded, rememberProgramStatus } from "@/lib/client/program-status.ts";
 import { useResultKey } from "@/lib/client/result-key.tsx";
 import { useMounted } from "@/lib/client/use-mounted.ts";
 import type { JobDetail } from "@/lib/types.ts";
@@ -21,12 +22,6 @@ function Download({ bytes, name, label, testId }: { bytes: Uint8Array; name: str
 }
 
 const text = (b: Uint8Array) => new TextDecoder("utf-8", { fatal: false }).decode(b);
-
-function statusText(s: OpenedResult["bundle"]["status"]): string {
-  if (s.kind === "exit") return `exited with code ${s.code}`;
-  if (s.kind === "trap") return `trapped: ${s.trap.replace(/_/g, " ")}`;
-  return `stopped at the ${s.limit.replace(/_/g, " ")} limit`;
-}
 
 /**
  * The consensus result: fetched sealed, decrypted in this page with the key the wallet's
@@ -55,7 +50,9 @@ export function ResultPanel({ job }: { job: JobDetail }) {
     setState({ busy: true });
     try {
       const key = await keys.get(conn.address!);
-      setState({ busy: false, result: await openJobResult(wagmi, app.jobMarket, job, key) });
+      const result = await openJobResult(wagmi, app.jobMarket, job, key);
+      rememberProgramStatus(app.chainId, app.jobMarket, job.id, result.bundle.status);
+      setState({ busy: false, result });
     } catch (error) {
       setState({ busy: false, error });
     }
@@ -82,9 +79,15 @@ export function ResultPanel({ job }: { job: JobDetail }) {
           <div className="notice ok small" role="status">
             Verified: decrypted in your browser, and its CID matches the consensus digest on-chain. Served by {shortAddress(r.from)}.
           </div>
+          {!programSucceeded(r.bundle.status) && (
+            <div className="notice warn small" role="status" data-testid="program-failed">
+              The providers agreed on this result, but the program {programStatusText(r.bundle.status)}: read its standard error below. Consensus says the run is reproducible, not that the
+              program did what you meant.
+            </div>
+          )}
           <dl className="facts">
             <dt>Status</dt>
-            <dd data-testid="result-status">{statusText(r.bundle.status)}</dd>
+            <dd data-testid="result-status">{programStatusText(r.bundle.status)}</dd>
             <dt>Fuel used</dt>
             <dd>{r.bundle.fuelUsed.toLocaleString("en")}</dd>
           </dl>

@@ -1,10 +1,13 @@
+"use client";
+import { programStatusLabel, programStatusText, programSucceeded, useProgramStatuses } from "@/lib/client/program-status.ts";
 import type { JobStateName, OutcomeName } from "@/lib/types.ts";
 
 const JOB_TONE: Record<JobStateName, string> = {
   Open: "info",
   Committing: "accent",
   Revealing: "accent",
-  Succeeded: "ok",
+  // Consensus is not the program's success: the program's own status is shown beside it (JobOutcome).
+  Succeeded: "info",
   NoConsensus: "warn",
   Failed: "bad",
   Cancelled: "neutral",
@@ -14,7 +17,7 @@ const JOB_LABEL: Record<JobStateName, string> = {
   Open: "Open for bids",
   Committing: "Running",
   Revealing: "Revealing",
-  Succeeded: "Succeeded",
+  Succeeded: "Quorum agreed",
   NoConsensus: "No consensus",
   Failed: "Failed",
   Cancelled: "Cancelled",
@@ -36,4 +39,29 @@ export function StateBadge({ state }: { state: JobStateName }) {
 export function OutcomeBadge({ outcome }: { outcome: OutcomeName | undefined }) {
   if (!outcome) return <span className="badge neutral">Pending</span>;
   return <span className={`badge ${OUTCOME_TONE[outcome]}`}>{OUTCOME_LABEL[outcome]}</span>;
+}
+
+/**
+ * A job's consensus outcome and, once a quorum agreed, what the program itself did: its exit
+ * status is inside the sealed result, so it shows once this browser has decrypted it and says
+ * "program status sealed" until then.
+ */
+export function JobOutcome({ jobId, state }: { jobId: string; state: JobStateName }) {
+  const statuses = useProgramStatuses();
+  if (state !== "Succeeded") return <StateBadge state={state} />;
+  const status = statuses[jobId];
+  return (
+    <span className="badges" data-testid="job-outcome">
+      <StateBadge state={state} />{" "}
+      {status ? (
+        <span className={`badge ${programSucceeded(status) ? "ok" : "bad"}`} title={`The program ${programStatusText(status)}.`} data-testid="program-status">
+          {programStatusLabel(status)}
+        </span>
+      ) : (
+        <span className="badge neutral" title="The program's exit status is inside the result, sealed to the requester: decrypt the result on the job's page to read it." data-testid="program-status">
+          program status sealed
+        </span>
+      )}
+    </span>
+  );
 }

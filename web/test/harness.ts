@@ -1,6 +1,6 @@
 // Processes the web tests start: a local chain with Accord deployed, the built web app, a browser.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,13 +70,55 @@ function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
 
 const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, NEXT_TELEMETRY_DISABLED: "1", HARDHAT_DISABLE_TELEMETRY: "true" });
 
+/** Which test run built .next: the vitest process whose forks run the test files. */
+const BUILT_BY = join(WEB_DIR, ".next", "accord-built-by");
+const BUILD_LOCK = join(WEB_DIR, ".next-build.lock");
+const BUILD_LOCK_POLL_MS = 500;
+
+const readText = (path: string) => {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+};
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * `next build`, unless ACCORD_WEB_SKIP_BUILD=1 and a build exists (for iterating on the tests
- * alone). CI always builds, so the tests always run against the code under test.
+ * alone). CI always builds, so the tests always run against the code under test. Web test files
+ * run in parallel forks of one vitest process: the first builds, the others wait for it and use
+ * that build, since a second build would rewrite .next under the first file's running server.
  */
 export async function buildWeb(): Promise<void> {
   if (process.env.ACCORD_WEB_SKIP_BUILD === "1" && existsSync(join(WEB_DIR, ".next", "BUILD_ID"))) return;
-  await run(["build"], baseEnv(), BUILD_TIMEOUT_MS);
+  const runId = String(process.ppid);
+  for (;;) {
+    if (readText(BUILT_BY) === runId) return;
+    try {
+      mkdirSync(BUILD_LOCK);
+      writeFileSync(join(BUILD_LOCK, "pid"), String(process.pid));
+      break;
+    } catch {
+      const holder = Number(readText(join(BUILD_LOCK, "pid")));
+      // A lock whose holder died (a killed run) would block every later run.
+      if (holder && !alive(holder)) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      else await sleep(BUILD_LOCK_POLL_MS);
+    }
+  }
+  try {
+    await run(["build"], baseEnv(), BUILD_TIMEOUT_MS);
+    writeFileSync(BUILT_BY, runId);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 export type WebServer = { url: string; process: ChildProcess; logs: () => string; stop(): Promise<void> };

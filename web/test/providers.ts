@@ -20,7 +20,12 @@ const STAKE_TOKENS = "1000";
  * Registers dev account `index` as a provider with a placeholder listing and stakes, then starts
  * the real provider node, which replaces the listing with its own peer id and addresses.
  */
-export async function startTestProvider(devnet: Devnet, index: number, opts: { askPrice: bigint; fault?: Fault }): Promise<TestProvider> {
+/**
+ * `pricing: "fuel-only"` (the default here) charges nothing for memory and input, so a job's
+ * price is its fuel at the ask; `"default"` charges them at the daemon's own defaults, as a
+ * provider started with no pricing settings does.
+ */
+export async function startTestProvider(devnet: Devnet, index: number, opts: { askPrice: bigint; fault?: Fault; pricing?: "fuel-only" | "default" }): Promise<TestProvider> {
   const account = privateKeyToAccount(DEV_ACCOUNTS[index]!.privateKey);
   const wallet = createWalletClient({ account, chain: hardhat, transport: http(devnet.rpcUrl) });
   const pub = createPublicClient({ chain: hardhat, transport: http(devnet.rpcUrl) });
@@ -45,8 +50,7 @@ export async function startTestProvider(devnet: Devnet, index: number, opts: { a
       privateKey: DEV_ACCOUNTS[index]!.privateKey,
       metricsPort: -1,
       askPrice: opts.askPrice,
-      // Priced by fuel alone, as the ask price the web app's estimate reads advertises.
-      pricing: { pricePerGigaFuel: opts.askPrice, pricePerMemoryMiB: 0n, pricePerInputMiB: 0n },
+      pricing: opts.pricing === "default" ? { pricePerGigaFuel: opts.askPrice } : { pricePerGigaFuel: opts.askPrice, pricePerMemoryMiB: 0n, pricePerInputMiB: 0n },
       fault: opts.fault,
       fromBlock: BigInt(devnet.deployment.startBlock),
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { escrowFor } from "./chain/escrow.ts";
-import { quoteFor, suggestMaxPrice } from "./estimateCost.ts";
+import { priceBreakdown, quoteFor, suggestMaxPrice } from "./estimateCost.ts";
 import { parseAmount } from "./internal/token.ts";
 import { InvalidAmountError } from "./errors.ts";
 
@@ -18,6 +18,17 @@ describe("quoteFor", () => {
     expect(quoteFor(1_000n, 50_000_000n)).toBe(50n);
     expect(quoteFor(3n, 1n)).toBe(1n);
     expect(quoteFor(0n, 10n ** 12n)).toBe(1n);
+  });
+});
+
+describe("priceBreakdown", () => {
+  it("adds memory and input to the fuel price as a provider does (issue #17: asks 1065, not 1000)", () => {
+    const b = priceBreakdown(1_000n, { fuel: 1_000_000_000n, memoryPages: 1024, inputBytes: 100_000 });
+    expect(b).toEqual({ fuel: 1_000n, memory: 64n, input: 1n, minPrice: 1n, price: 1_065n });
+  });
+  it("rounds memory and input up to whole MiB and never goes below minPrice", () => {
+    expect(priceBreakdown(1_000n, { fuel: 1n, memoryPages: 17, inputBytes: 1024 * 1024 + 1 }).price).toBe(1n + 2n + 2n);
+    expect(priceBreakdown(0n, { fuel: 0n, memoryPages: 0, inputBytes: 0 }, { pricePerMemoryMiB: 0n, pricePerInputMiB: 0n, minPrice: 50n }).price).toBe(50n);
   });
 });
 

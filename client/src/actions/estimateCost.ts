@@ -24,17 +24,51 @@ export function suggestMaxPrice(clearingPrice: bigint): bigint {
   return (clearingPrice * MAX_PRICE_HEADROOM_BPS + BigInt(BPS) - 1n) / BigInt(BPS);
 }
 
+/**
+ * What a provider charges beyond its on-chain ask (which prices fuel only), unless its operator
+ * set other rates: provider-node's DEFAULT_PRICING. Token units per MiB (rounded up) of memory
+ * the manifest allows and of module and input bytes it must fetch; no price is below minPrice.
+ */
+export const DEFAULT_PROVIDER_RATES = { pricePerMemoryMiB: 1n, pricePerInputMiB: 1n, minPrice: 1n } as const;
+export type ProviderRates = { pricePerMemoryMiB: bigint; pricePerInputMiB: bigint; minPrice: bigint };
+
+const MIB = 1024n * 1024n;
+const WASM_PAGE_BYTES = 65_536n;
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
+/** A provider's price for one replica, part by part, as its bidding policy computes it. */
+export type PriceBreakdown = { fuel: bigint; memory: bigint; input: bigint; minPrice: bigint; price: bigint };
+
+/**
+ * The provider's price for a job: `max(minPrice, ceil(fuel × ask / 1e9) + memoryMiB × memory
+ * rate + inputMiB × input rate)` (docs/PROTOCOL.md, provider "Price"), with `inputBytes` the
+ * module, stdin and input files together.
+ */
+export function priceBreakdown(askPrice: bigint, job: { fuel: bigint; memoryPages: number; inputBytes: number }, rates: ProviderRates = DEFAULT_PROVIDER_RATES): PriceBreakdown {
+  const fuel = ceilDiv(job.fuel * askPrice, ASK_PRICE_FUEL_UNIT);
+  const memory = ceilDiv(BigInt(job.memoryPages) * WASM_PAGE_BYTES, MIB) * rates.pricePerMemoryMiB;
+  const input = ceilDiv(BigInt(job.inputBytes), MIB) * rates.pricePerInputMiB;
+  const sum = fuel + memory + input;
+  return { fuel, memory, input, minPrice: rates.minPrice, price: sum > rates.minPrice ? sum : rates.minPrice };
+}
+
 export type EstimateCostParameters = {
   replicas: number;
   /** Fuel limit of the job: providers price a job by it (ask × fuel / 1e9). */
   fuel: number | bigint;
+  /**
+   * Memory limit in 64 KiB pages and bytes of module, stdin and inputs: providers charge for
+   * them too (DEFAULT_PROVIDER_RATES). Without them the quotes price fuel only, a lower bound.
+   */
+  memoryPages?: number;
+  inputBytes?: number;
   /** Token units per replica; default: `suggestMaxPrice` of the price at which `replicas` providers would bid. */
   maxPrice?: bigint;
   minReputation?: number;
   signal?: AbortSignal;
 };
 
-export type ProviderQuote = { provider: Address; price: bigint; score: number; free: bigint };
+export type ProviderQuote = { provider: Address; price: bigint; score: number; free: bigint; breakdown: PriceBreakdown };
 
 export type EstimateCostReturnType = {
   maxPrice: bigint;
@@ -70,7 +104,13 @@ export async function estimateCost(client: AccordClient, parameters: EstimateCos
   const [params, providers] = await Promise.all([readParameters(client.publicClient, client.deployment.jobMarket), listProviders(client, { signal })]);
   const quotes = providers
     .filter((p) => p.score >= minReputation)
-    .map((p) => ({ provider: p.address, price: quoteFor(p.askPrice, fuel), score: p.score, free: p.free }))
+    .map((p) => {
+      const breakdown =
+        parameters.memoryPages === undefined && parameters.inputBytes === undefined
+          ? { fuel: quoteFor(p.askPrice, fuel), memory: 0n, input: 0n, minPrice: 1n, price: quoteFor(p.askPrice, fuel) }
+          : priceBreakdown(p.askPrice, { fuel, memoryPages: parameters.memoryPages ?? 0, inputBytes: parameters.inputBytes ?? 0 });
+      return { provider: p.address, price: breakdown.price, score: p.score, free: p.free, breakdown };
+    })
     // A provider without enough free stake for the collateral cannot bid at its own price.
     .filter((q) => q.free >= (q.price * BigInt(params.collateralRatioBps)) / BigInt(BPS))
     .sort((a, b) => (a.price < b.price ? -1 : a.price > b.price ? 1 : b.score - a.score));

@@ -2,7 +2,19 @@
 export * from "./chain/index.ts";
 export { dryRun, type DryRunErrorType, type DryRunParameters, type DryRunReturnType, type JobResult } from "./dryRun.ts";
 export * from "./errors.ts";
-export { ASK_PRICE_FUEL_UNIT, estimateCost, quoteFor, type EstimateCostErrorType, type EstimateCostParameters, type EstimateCostReturnType, type ProviderQuote } from "./estimateCost.ts";
+export {
+  ASK_PRICE_FUEL_UNIT,
+  DEFAULT_PROVIDER_RATES,
+  estimateCost,
+  priceBreakdown,
+  quoteFor,
+  type EstimateCostErrorType,
+  type EstimateCostParameters,
+  type EstimateCostReturnType,
+  type PriceBreakdown,
+  type ProviderQuote,
+  type ProviderRates,
+} from "./estimateCost.ts";
 export { explainNoBids, MANIFEST_FETCH_TIMEOUT_MS, PROBE_TIMEOUT_MS, type ExplainNoBidsErrorType, type ExplainNoBidsParameters, type ExplainNoBidsReturnType } from "./explainNoBids.ts";
 export { getBalance, type GetBalanceErrorType, type GetBalanceParameters, type GetBalanceReturnType } from "./getBalance.ts";
 export { getJob, type GetJobErrorType, type GetJobParameters, type GetJobReturnType } from "./getJob.ts";

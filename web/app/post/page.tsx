@@ -3,6 +3,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { parseUnits } from "viem";
 import { useConfig, useConnection } from "wagmi";
+import { Address } from "@/components/Address.tsx";
 import { Amount } from "@/components/Amount.tsx";
 import { Card } from "@/components/Card.tsx";
 import { describedBy, Field } from "@/components/Field.tsx";
@@ -15,7 +16,10 @@ import { POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
 import { useResultKey } from "@/lib/client/result-key.tsx";
 import { useMounted } from "@/lib/client/use-mounted.ts";
 
-type Estimate = { maxPrice: string; escrow: string; fee: string; clearingPrice?: string; expectedCost: string; quotes: { provider: string; price: string; score: number }[] };
+type Breakdown = { fuel: string; memory: string; input: string; minPrice: string; price: string };
+type Quote = { provider: string; price: string; score: number; breakdown: Breakdown };
+type Estimate = { maxPrice: string; escrow: string; fee: string; clearingPrice?: string; expectedCost: string; quotes: Quote[] };
+const PAGE_BYTES = 64 * 1024;
 
 export default function PostJobPage() {
   const app = useAppConfig();
@@ -54,14 +58,17 @@ export default function PostJobPage() {
     };
   }, [v.module]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const estimateOk = !errors.replicas && !errors.fuel && !errors.minReputationPct;
+  const estimateOk = !errors.replicas && !errors.fuel && !errors.minReputationPct && !errors.memoryMiB;
+  // Providers charge for the bytes they fetch: the module, stdin and every input, as chosen here.
+  const inputBytes = (v.module?.size ?? 0) + (v.stdin?.size ?? 0) + v.inputs.reduce((n, f) => n + f.size, 0);
+  const memoryPages = Math.floor((Number(v.memoryMiB) * 1024 * 1024) / PAGE_BYTES);
   let maxPriceUnits: string | undefined;
   try {
     maxPriceUnits = !errors.maxPrice && v.maxPrice ? parseUnits(v.maxPrice.trim(), app.tokenDecimals).toString() : undefined;
   } catch {}
   const estimate = useApi<Estimate>(
     estimateOk
-      ? `/api/estimate?replicas=${v.replicas}&fuel=${v.fuel}&minReputation=${Math.round(Number(v.minReputationPct) * 100)}${maxPriceUnits ? `&maxPrice=${maxPriceUnits}` : ""}`
+      ? `/api/estimate?replicas=${v.replicas}&fuel=${v.fuel}&memoryPages=${memoryPages}&inputBytes=${inputBytes}&minReputation=${Math.round(Number(v.minReputationPct) * 100)}${maxPriceUnits ? `&maxPrice=${maxPriceUnits}` : ""}`
       : undefined,
   );
 
@@ -151,7 +158,7 @@ export default function PostJobPage() {
             <input {...text("minReputationPct")} inputMode="decimal" />
           </Field>
           <div className="wide" aria-live="polite">
-            <CostEstimate estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} replicas={k} onUse={(p) => set("maxPrice", formatAmount(p, app.tokenDecimals, app.tokenDecimals).replace(/,/g, ""))} />
+            <CostEstimate estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} replicas={k} onUse={(p) => set("maxPrice", formatAmount(p, app.tokenDecimals).replace(/,/g, ""))} />
           </div>
         </fieldset>
 
@@ -208,6 +215,7 @@ function CostEstimate({ estimate, loading, error, replicas, onUse }: { estimate?
   if (error) return <ErrorNotice error={error} title="No cost estimate" />;
   if (!estimate) return <p className="small muted">{loading ? "Estimating…" : "Fill in replicas and fuel to see a cost estimate."}</p>;
   const enough = estimate.clearingPrice !== undefined;
+  const named = enough ? estimate.quotes.slice(0, replicas) : estimate.quotes;
   return (
     <div className="notice info small" data-testid="estimate">
       <p>
@@ -215,18 +223,34 @@ function CostEstimate({ estimate, loading, error, replicas, onUse }: { estimate?
         <Amount value={estimate.expectedCost} />; the rest is refunded.
       </p>
       <p>
-        {estimate.quotes.length} eligible provider{estimate.quotes.length === 1 ? "" : "s"} quote{estimate.quotes.length === 1 ? "s" : ""} this job.{" "}
+        {estimate.quotes.length} eligible provider{estimate.quotes.length === 1 ? "" : "s"} quote{estimate.quotes.length === 1 ? "s" : ""} this job, each as its node prices it: fuel at its ask, plus memory and
+        the bytes it fetches.{" "}
         {enough ? (
           <>
-            {replicas} of them bid at <Amount value={estimate.clearingPrice} /> or less.{" "}
-            <button type="button" className="button secondary" onClick={() => onUse(estimate.clearingPrice!)}>
-              Use this price
-            </button>
+            These {replicas} bid at <Amount value={estimate.clearingPrice} /> or less:
           </>
         ) : (
           <>Fewer than {replicas} providers are eligible: the job may expire unfilled.</>
         )}
       </p>
+      <ul className="quotes" aria-label="Providers that will bid" data-testid="estimate-providers">
+        {named.map((q) => (
+          <li key={q.provider} data-provider={q.provider}>
+            <Address value={q.provider} provider /> asks <Amount value={q.price} />{" "}
+            <span className="muted">
+              (fuel <Amount value={q.breakdown.fuel} symbol={false} /> + memory <Amount value={q.breakdown.memory} symbol={false} /> + input <Amount value={q.breakdown.input} symbol={false} />)
+            </span>
+          </li>
+        ))}
+      </ul>
+      {enough && (
+        <p>
+          <button type="button" className="button secondary" onClick={() => onUse(estimate.clearingPrice!)}>
+            Use this price
+          </button>{" "}
+          <span className="muted">Each winner is paid its own bid; memory and input rates are the providers' defaults, which an operator can raise.</span>
+        </p>
+      )}
     </div>
   );
 }

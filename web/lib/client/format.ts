@@ -1,7 +1,10 @@
 import { formatUnits } from "viem";
 
-/** A token amount with its decimals applied, grouped, trimmed to `maxFraction` digits. */
-export function formatAmount(value: string | bigint, decimals: number, maxFraction = 4): string {
+/**
+ * A token amount with its decimals applied, grouped, exact unless `maxFraction` is given: a
+ * bid of 0.001065 rounded to 0.001 hides why a job offering 0.001 got no bid.
+ */
+export function formatAmount(value: string | bigint, decimals: number, maxFraction = decimals): string {
   const text = formatUnits(BigInt(value), decimals);
   const [whole, fraction = ""] = text.split(".");
   const neg = whole!.startsWith("-");

@@ -6,7 +6,7 @@ import { Card } from "@/components/Card.tsx";
 import { JobActions } from "@/components/JobActions.tsx";
 import { JobPhases } from "@/components/JobPhases.tsx";
 import { ResultPanel } from "@/components/ResultPanel.tsx";
-import { OutcomeBadge, StateBadge } from "@/components/StateBadge.tsx";
+import { JobOutcome, OutcomeBadge } from "@/components/StateBadge.tsx";
 import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
 import { bps, formatDuration, shortCid } from "@/lib/client/format.ts";
@@ -21,7 +21,7 @@ export default function JobPage({ params }: { params: Promise<{ id: string }> })
         <h1>
           Job <span className="mono" style={{ fontSize: "0.7em" }}>{id}</span>
         </h1>
-        {q.data && <StateBadge state={q.data.state} />}
+        {q.data && <JobOutcome jobId={q.data.id} state={q.data.state} />}
       </div>
       {q.isPending ? <Loading label="Reading the job's history…" /> : q.error ? <ErrorNotice error={q.error} title="This job could not be loaded" /> : <Job job={q.data} />}
     </div>
@@ -85,7 +85,7 @@ function Job({ job }: { job: JobDetail }) {
           <dl className="facts">
             <dt>Outcome</dt>
             <dd>
-              <StateBadge state={s.state} />
+              <JobOutcome jobId={job.id} state={s.state} />
             </dd>
             <dt>Consensus digest</dt>
             <dd className="mono">{/^0x0+$/.test(s.resultDigest) ? "none" : s.resultDigest}</dd>
