@@ -14,14 +14,14 @@ type Sharding = { encode(key: CID): { dir: string; file: string } };
  * and on a VM whose free memory is handed back to the host (virtio free page reporting)
  * those come from memory the host must supply again: 3-4 ms of system time per MiB after
  * the first ~150 MiB, against 0.4-0.6 in 64 KiB writes (256 KiB ones hit the same wall a
- * little later; docs/PROTOCOL.md, "Block files"). Elsewhere it costs 15 more syscalls per MiB.
+ * little later; bench/README.md, "Block files"). Elsewhere it costs 15 more syscalls per MiB.
  */
 const WRITE_PIECE_BYTES = 64 * 1024;
 
 /**
  * blockstore-fs, with leaner reads and writes of one block. Each fs step is a trip to
  * libuv's thread pool and, through promise-based fs, several promises; per MiB block these
- * were most of a fetch's CPU after the network (profiles in docs/PROTOCOL.md, "Block stream").
+ * were most of a fetch's CPU after the network (profiles in bench/README.md, "Content transfer").
  *  - get: one callback readFile (its open-stat-read-close loop runs natively), so a 1 MiB
  *    block is one buffer from one read, not sixteen 64 KiB chunks to concatenate;
  *  - put of a Uint8Array: the same crash safety as the parent's (the block is written to a

@@ -14,7 +14,7 @@ import { readChunks } from "./stream-chunks.ts";
  * length and the bytes. The dialer knows which CID comes next from the blocks it already has
  * (dag-order.ts), so every block is checked against its CID on arrival and a wrong one is
  * caught at once, naming the peer. One request per DAG instead of bitswap's want/have round
- * trips per block: docs/MEASUREMENTS.md has the measurements that chose it.
+ * trips per block: bench/README.md has the measurements that chose it.
  */
 export const BLOCK_STREAM_PROTOCOL = "/accord/blocks/1.0.0";
 const LENGTH_BYTES = 4;

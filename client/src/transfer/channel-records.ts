@@ -14,7 +14,7 @@ import { DirectChannelError } from "./errors.ts";
  * fetch it from any peer, and every block is checked against its CID on arrival), and a
  * cipher's output buffer per record plus its pass over the bytes were a fifth of the
  * sender's CPU per MiB. Results are sealed to their requester before they are blocks. The
- * rule is in docs/PROTOCOL.md ("Direct block channel"), the measurements in docs/MEASUREMENTS.md.
+ * rule is in docs/PROTOCOL.md ("Direct block channel"), the measurements in bench/README.md.
  *
  * Why not the libp2p stream: on loopback a bare noise+yamux stream costs 7-9 ms of CPU per
  * MiB on each side (libp2p's stream machinery, 64 KiB noise messages, copies), against

@@ -3,7 +3,7 @@
  * a block has let go of it: its write to disk and a reader that asked for reuse (`cat`'s
  * `reuseChunks`). Why: a fresh 1 MiB buffer per block is external memory to V8, and every
  * 64 MiB of it since the last full collection sets off another, which marks the receiving
- * node's whole heap (~50 MB): ~2 ms of CPU per MiB received (docs/PROTOCOL.md, "Receive
+ * node's whole heap (~50 MB): ~2 ms of CPU per MiB received (bench/README.md, "Receive
  * buffers"). A few reused buffers add no external memory after the first.
  */
 export class ReceiveBuffers {
