@@ -19,6 +19,7 @@ const withdrawCommand = lazy(async () => (await commands()).withdrawCommand);
 const statusCommand = lazy(async () => (await commands()).statusCommand);
 const addressCommand = lazy(async () => (await commands()).addressCommand);
 const startCommand = lazy(async () => (await import("./start.ts")).startCommand);
+const relayCommand = lazy(async () => (await import("./relay.ts")).relayCommand);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -32,6 +33,14 @@ function common(cmd: Command): Command {
     .option("--rpc-url <url>", "chain JSON-RPC endpoint (ACCORD_RPC_URL)")
     .option("--market <address>", "JobMarket address (ACCORD_MARKET; default from deployments/<chainId>.json)")
     .option("--json", "print machine-readable JSON on stdout");
+}
+
+/** Relaying for nodes behind NAT, and what this node allows them. */
+function relaying(cmd: Command): Command {
+  return cmd
+    .option("--bootstrap <multiaddr>", "peer to join the network through, repeatable (ACCORD_BOOTSTRAP)", collect)
+    .option("--relay-limit <name=value>", 'a limit on what this node relays, repeatable, e.g. maxReservations=16 or maxRelayedBytesPerConnection=256MiB (ACCORD_RELAY_LIMIT_<NAME>; "relayLimits" in the config file)', collect)
+    .option("--metrics-port <port>", "port of /metrics and /health on 127.0.0.1; 0 any, -1 none (ACCORD_METRICS_PORT; default 9464)");
 }
 
 function network(cmd: Command): Command {
@@ -73,10 +82,9 @@ export function buildProgram(): Command {
   common(program.command("status"))
     .description("stake, locked collateral, earnings, reputation and jobs in flight")
     .action(statusCommand);
-  network(common(program.command("start")))
+  relaying(network(common(program.command("start"))))
     .description("run the provider: follow the market, bid, run, commit, reveal, settle, withdraw")
-    .option("--bootstrap <multiaddr>", "peer to join the network through, repeatable (ACCORD_BOOTSTRAP)", collect)
-    .option("--metrics-port <port>", "port of /metrics and /health on 127.0.0.1; 0 any, -1 none (ACCORD_METRICS_PORT; default 9464)")
+    .option("--relay <mode>", "relay for nodes behind NAT: auto (when this node has a public address), on, off (ACCORD_RELAY; default auto)")
     .option("--workers <n>", "sandbox workers, jobs run at once (ACCORD_WORKERS)")
     .option("--bid-and-commit-max-fuel <fuel>", "run jobs with at most this fuel budget before bidding and bid with the commitment; 0 never (ACCORD_BID_AND_COMMIT_MAX_FUEL; default 100000000)")
     .option("--price-per-giga-fuel <units>", "token units per 1e9 fuel of a job's budget (ACCORD_PRICE_PER_GIGA_FUEL)")
@@ -90,6 +98,15 @@ export function buildProgram(): Command {
     .option("--log-level <level>", "trace, debug, info, warn, error (ACCORD_LOG_LEVEL)")
     .addOption(new Option("--fault <kind>", "TESTS AND DEMOS ONLY: misbehave and be slashed (ACCORD_FAULT)").choices([...FAULTS]))
     .action(startCommand);
+  relaying(program.command("relay"))
+    .description("relay for nodes behind NAT and do nothing else (no chain, no key, no jobs): for a host with a public address that does not compute")
+    .option("--data-dir <dir>", "where the config and the relay's peer key live (ACCORD_DATA_DIR; default ~/.accord-provider)")
+    .option("--config <file>", "config file (ACCORD_CONFIG; default <data-dir>/config.json)")
+    .option("--json", "print machine-readable JSON on stdout")
+    .option("--listen <multiaddr>", "libp2p listen address, repeatable (ACCORD_LISTEN; default /ip4/0.0.0.0/tcp/4001)", collect)
+    .option("--announce <multiaddr>", "public address to tell peers, repeatable (ACCORD_ANNOUNCE)", collect)
+    .option("--log-level <level>", "trace, debug, info, warn, error (ACCORD_LOG_LEVEL)")
+    .action(relayCommand);
   return program;
 }
 

@@ -8,7 +8,7 @@ export type HealthReport = { status: "ok" | "degraded" | "stopping"; [key: strin
 export type MetricsServer = { url: string; stop(): Promise<void> };
 
 /** /metrics (Prometheus text) and /health (JSON) on loopback; nothing else is served. */
-export async function startMetricsServer(port: number, metrics: ProviderMetrics, health: () => HealthReport): Promise<MetricsServer> {
+export async function startMetricsServer(port: number, metrics: Pick<ProviderMetrics, "registry">, health: () => HealthReport): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== "GET") {
       res.writeHead(405, { allow: "GET" }).end();

@@ -45,10 +45,12 @@ const UNIT_HINT: Record<Bound["unit"], string> = {
   ms: 'a whole number of milliseconds, or a duration such as "90s", "10m" or "1h"',
 };
 
+const FIX = "Set it in the config file's \"relayLimits\", as ACCORD_RELAY_LIMIT_<NAME> (e.g. ACCORD_RELAY_LIMIT_MAX_RESERVATIONS=16), or with --relay-limit name=value; unset limits keep their defaults (docs/PROTOCOL.md, \"Behind NAT\").";
+
 /** One relay limit's value from a number or a string with a unit, checked against its bounds. */
 export function parseRelayLimit(name: string, value: unknown, label: string): number {
   if (!(name in RELAY_LIMIT_BOUNDS))
-    throw new InvalidConfigError(label, `names no relay limit; known relay limits: ${Object.keys(RELAY_LIMIT_BOUNDS).join(", ")}`);
+    throw new InvalidConfigError(label, `names no relay limit; known relay limits: ${Object.keys(RELAY_LIMIT_BOUNDS).join(", ")}`, FIX);
   const bound = RELAY_LIMIT_BOUNDS[name as keyof RelayLimits];
   let n: number | undefined;
   if (typeof value === "number") n = value;
@@ -57,9 +59,9 @@ export function parseRelayLimit(name: string, value: unknown, label: string): nu
     const factor = m ? (m[2] === "" ? 1 : UNITS[bound.unit][m[2]!.toLowerCase()]) : undefined;
     if (factor !== undefined) n = Number(m![1]) * factor;
   }
-  if (n === undefined || !Number.isSafeInteger(n)) throw new InvalidConfigError(label, `must be ${UNIT_HINT[bound.unit]}, not ${JSON.stringify(value)}`);
+  if (n === undefined || !Number.isSafeInteger(n)) throw new InvalidConfigError(label, `must be ${UNIT_HINT[bound.unit]}, not ${JSON.stringify(value)}`, FIX);
   if (n < bound.min || n > bound.max)
-    throw new InvalidConfigError(label, `is ${formatRelayLimit(name as keyof RelayLimits, n)}, outside ${formatRelayLimit(name as keyof RelayLimits, bound.min)} to ${formatRelayLimit(name as keyof RelayLimits, bound.max)}: ${bound.why}`);
+    throw new InvalidConfigError(label, `is ${formatRelayLimit(name as keyof RelayLimits, n)}, outside ${formatRelayLimit(name as keyof RelayLimits, bound.min)} to ${formatRelayLimit(name as keyof RelayLimits, bound.max)}: ${bound.why}`, FIX);
   return n;
 }
 
