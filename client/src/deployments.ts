@@ -19,7 +19,7 @@ export class DeploymentNotFoundError extends BaseError {
   constructor(chainId: number, path: string) {
     super(`No Accord deployment is known for chain ${chainId}.`, {
       details: `${path} does not exist.`,
-      fix: "Run `npm start` for the local chain, or `npm run deploy` for another chain, or pass the JobMarket address explicitly.",
+      fix: "Pass the deployment's addresses (`deployment` in createAccordClient), or point ACCORD_DEPLOYMENTS_DIR at a folder holding <chainId>.json for this chain.",
     });
   }
 }

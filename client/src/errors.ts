@@ -4,7 +4,11 @@
  * Modelled on viem's BaseError so errors from viem and from Accord read the same way.
  */
 export type BaseErrorParameters = {
-  /** What to do about it, in one sentence addressed to the user. */
+  /**
+   * What to do about it, in one sentence, in the library's terms: parameters and actions in
+   * backticks as the API spells them (`maxPrice`, `withdraw`), so that each front end can word
+   * them for its own user (the CLI's flags and commands: cli/errors.ts).
+   */
   fix?: string;
   details?: string;
   cause?: unknown;
@@ -19,11 +23,7 @@ export class BaseError extends Error {
   readonly metaMessages?: string[];
 
   constructor(shortMessage: string, params: BaseErrorParameters = {}) {
-    const lines = [shortMessage];
-    if (params.metaMessages?.length) lines.push("", ...params.metaMessages);
-    if (params.details) lines.push("", `Details: ${params.details}`);
-    if (params.fix) lines.push(`What to do: ${params.fix}`);
-    super(lines.join("\n"), params.cause === undefined ? undefined : { cause: params.cause });
+    super(formatErrorMessage({ shortMessage, ...params }), params.cause === undefined ? undefined : { cause: params.cause });
     this.shortMessage = shortMessage;
     this.details = params.details;
     this.fix = params.fix;
@@ -39,4 +39,13 @@ export class BaseError extends Error {
     }
     return undefined;
   }
+}
+
+/** An error's whole text: the short message, then its meta messages, details and fix. */
+export function formatErrorMessage(p: { shortMessage: string; metaMessages?: string[]; details?: string; fix?: string }): string {
+  const lines = [p.shortMessage];
+  if (p.metaMessages?.length) lines.push("", ...p.metaMessages);
+  if (p.details) lines.push("", `Details: ${p.details}`);
+  if (p.fix) lines.push(`What to do: ${p.fix}`);
+  return lines.join("\n");
 }

@@ -7,7 +7,7 @@ export class AccountRequiredError extends BaseError {
   override name = "AccountRequiredError";
   constructor(action: string) {
     super(`${action} needs an account to sign with, and this client has none.`, {
-      fix: "Give the client an account: `account` in createAccordClient, or a `walletClient` with an account for the chain actions (CLI: set ACCORD_PRIVATE_KEY or `privateKey` in the config file).",
+      fix: "Give the client an account: `account` in createAccordClient, or a `walletClient` with an account for the chain actions.",
     });
   }
 }
@@ -18,7 +18,7 @@ export class JobNotFoundError extends BaseError {
   readonly jobId: bigint;
   constructor(jobId: bigint, market: string) {
     super(`Job ${jobId} was never posted to the JobMarket at ${market}.`, {
-      fix: "Check the job id and that you are on the right chain and deployment (`accord job list` shows your jobs).",
+      fix: "Check the job id and that you are on the right chain and deployment (`listJobs` lists your jobs).",
     });
     this.jobId = jobId;
   }
@@ -50,7 +50,7 @@ export class InsufficientBalanceError extends BaseError {
   readonly balance: bigint;
   constructor(p: { needed: string; balance: string; symbol: string; account: string; neededUnits: bigint; balanceUnits: bigint }) {
     super(`The escrow is ${p.needed} ${p.symbol}, but ${p.account} holds only ${p.balance} ${p.symbol}.`, {
-      fix: "Fund the account with the token, or lower --max-price or --replicas (`accord job estimate` shows the cost).",
+      fix: "Fund the account with the token, or lower `maxPrice` or `replicas`.",
     });
     this.needed = p.neededUnits;
     this.balance = p.balanceUnits;
@@ -63,7 +63,7 @@ export class TransactionRevertedError extends BaseError {
   readonly transactionHash: string;
   constructor(action: string, hash: string) {
     super(`${action}: transaction ${hash} was mined but reverted.`, {
-      fix: "The job's state changed between the check and the transaction; look at `accord job status` and try again.",
+      fix: "The job's state changed between the check and the transaction; read it again (`getJob`) and try again if the action still applies.",
     });
     this.transactionHash = hash;
   }
@@ -103,8 +103,8 @@ function declinesFix(diagnosis: NoBidsDiagnosis): string | undefined {
   const needs = told.flatMap((d) => (d.code === "window" ? [d.needSeconds] : [])).sort((a, b) => a - b);
   const prices = told.flatMap((d) => (d.code === "price" ? [BigInt(d.price)] : [])).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (needs.length && needs.length >= prices.length)
-    return `Submit again with --commit-window ${needs[0]} or more (the providers above said what they need); the escrow was refunded (\`accord withdraw\`).`;
-  if (prices.length) return `Submit again with a higher --max-price: the cheapest provider above asks ${prices[0]} of the token's smallest units per replica; the escrow was refunded (\`accord withdraw\`).`;
+    return `Submit again with \`commitWindow\` ${needs[0]} or more (seconds: the providers above said what they need); the escrow was credited back (\`withdraw\`).`;
+  if (prices.length) return `Submit again with a higher \`maxPrice\`: the cheapest provider above asks ${prices[0]} of the token's smallest units per replica; the escrow was credited back (\`withdraw\`).`;
   return undefined;
 }
 
@@ -116,12 +116,12 @@ export class NoBidsError extends BaseError {
   readonly bids: number;
   constructor(jobId: bigint, bids: number, quorum: number, diagnosis: NoBidsDiagnosis) {
     const fix = declinesFix(diagnosis) ?? (diagnosis.reasons.some((r) => r.code === "price-below-ask")
-      ? "Raise --max-price above the providers' asks shown above (`accord providers` lists them), then submit again."
+      ? "Raise `maxPrice` above the providers' asks shown above (`listProviders` lists them), then submit again."
       : diagnosis.reasons.some((r) => r.code === "reputation-too-low")
-        ? "Lower --min-reputation, or wait until more providers have a track record."
+        ? "Lower `minReputation`, or wait until more providers have a track record."
         : diagnosis.reasons.some((r) => r.code === "no-providers")
-          ? "No provider is registered on this deployment: start one (`accord-provider start`) or use another network."
-          : "Submit again later or with a longer --bid-window; the escrow was refunded (`accord withdraw`).");
+          ? "No provider is registered on this deployment: run a provider node on it (registered and staked), or use another deployment."
+          : "Submit again later or with a longer `bidWindow`; the escrow was credited back (`withdraw`).");
     super(`Job ${jobId} got ${bids} bid(s) but needed ${quorum}: it expired and its escrow was credited back.`, {
       metaMessages: diagnosis.reasons.map((r) => `- ${r.message}`),
       fix,
@@ -148,8 +148,8 @@ export class JobNotSucceededError extends BaseError {
       details,
       fix:
         state === "NoConsensus"
-          ? "Run `accord job dry-run` to check the program is deterministic, then submit again; the escrow was refunded (`accord withdraw`)."
-          : "The escrow was credited back to you (`accord withdraw`); submit the job again.",
+          ? "Check that the program is deterministic (`dryRun` it twice and compare the result CIDs), then submit again; the escrow was credited back (`withdraw`)."
+          : "The escrow was credited back to you (`withdraw`); submit the job again.",
     });
     this.jobId = jobId;
     this.state = state;
@@ -166,7 +166,7 @@ export class ResultUnavailableError extends BaseError {
   constructor(jobId: bigint, attempts: ResultAttempt[], cause?: unknown) {
     super(`No agreeing provider served a valid result for job ${jobId}.`, {
       metaMessages: attempts.map((a) => `- ${a.provider}: ${a.error}`),
-      fix: "Try `accord job result` again later (providers may be offline); a result whose CID differs from the consensus is always refused.",
+      fix: "Ask again later (`waitForResult`; providers may be offline); a result whose CID differs from the consensus is always refused.",
       cause,
     });
     this.jobId = jobId;
@@ -179,7 +179,7 @@ export class WaitTimeoutError extends BaseError {
   override name = "WaitTimeoutError";
   constructor(what: string, timeoutMs: number) {
     super(`Gave up waiting for ${what} after ${timeoutMs} ms.`, {
-      fix: "The job keeps going on-chain: follow it with `accord job status <id> --watch` or fetch it later with `accord job result <id>`.",
+      fix: "The job keeps going on-chain: follow it with `watchJob` or fetch its result later with `waitForResult`.",
     });
   }
 }

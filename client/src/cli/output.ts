@@ -1,5 +1,6 @@
 import { formatAmount } from "../actions/internal/token.ts";
 import { BaseError } from "../errors.ts";
+import { cliErrorText, cliFix } from "./errors.ts";
 
 /** How the CLI talks: progress and errors to stderr, the answer to stdout; JSON when asked. */
 export type Output = {
@@ -46,10 +47,10 @@ export function createOutput(json: boolean, streams = { out: process.stdout, err
       const e = err as BaseError;
       if (json) {
         streams.out.write(
-          `${toJson({ error: { name: e?.name ?? "Error", message: e?.shortMessage ?? String(e?.message ?? err), details: e?.details, fix: e?.fix, metaMessages: e?.metaMessages } })}\n`,
+          `${toJson({ error: { name: e?.name ?? "Error", message: e?.shortMessage ?? String(e?.message ?? err), details: e?.details, fix: err instanceof BaseError ? cliFix(err) : e?.fix, metaMessages: e?.metaMessages } })}\n`,
         );
       } else {
-        const text = err instanceof BaseError ? err.message : `${(err as Error)?.message ?? err}`;
+        const text = err instanceof BaseError ? cliErrorText(err) : `${(err as Error)?.message ?? err}`;
         streams.err.write(`error: ${text}\n`);
       }
     },

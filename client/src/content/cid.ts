@@ -36,7 +36,7 @@ export class InvalidCidError extends BaseError {
   override name = "InvalidCidError";
   constructor(value: string, reason: string) {
     super(`"${value}" is not a CID Accord accepts: ${reason}.`, {
-      fix: "Pass a CIDv1 (base32, starting with 'baf') made with sha2-256, as `accord` and IPFS tools print it.",
+      fix: "Pass a CIDv1 (base32, starting with 'baf') made with sha2-256, as `cidOfBytes` and IPFS tools give it.",
     });
   }
 }

@@ -15,6 +15,14 @@ function systemError(err: unknown): SystemError | undefined {
   return undefined;
 }
 
+/** The library's fixes name its API in backticks (`registerProvider`); this CLI's user runs these commands instead. */
+const CLI_TERMS: Record<string, string> = {
+  registerProvider: "`accord-provider register`",
+  stake: "`accord-provider stake`",
+  withdraw: "`accord-provider withdraw`",
+};
+const cliFix = (fix: string) => fix.replace(/`([A-Za-z]+)`/g, (term, name: string) => CLI_TERMS[name] ?? term);
+
 /** A failure already told in one line (by `failureLine` where the settings were known). */
 export class FailureLine extends Error {
   constructor(line: string, cause: unknown) {
@@ -28,7 +36,7 @@ export class FailureLine extends Error {
  */
 export function failureLine(err: unknown, o: { metricsPort?: number } = {}): string {
   if (err instanceof FailureLine) return err.message;
-  if (err instanceof BaseError) return [err.shortMessage, err.details, err.fix && `What to do: ${err.fix}`].filter(Boolean).join(" ");
+  if (err instanceof BaseError) return [err.shortMessage, err.details, err.fix && `What to do: ${cliFix(err.fix)}`].filter(Boolean).join(" ");
   const sys = systemError(err);
   const where = sys?.port !== undefined ? `${sys.address ?? "127.0.0.1"}:${sys.port}` : "";
   const isMetrics = sys?.port !== undefined && sys.port === o.metricsPort;
