@@ -38,6 +38,12 @@ describe("error fixes: the library's terms, the CLI's words", () => {
     expect(text).not.toContain("`commitWindow`");
   });
 
+  it("says the flag for a parameter the requester should change", () => {
+    const err = new NoBidsError(8n, 0, 1, { jobId: 8n, registered: 1, eligible: [], reasons: [{ code: "reputation-too-low", message: "below the job's minimum", providers: ["0xabc"] }] });
+    expect(err.fix).toMatch(/^Lower `minReputation`/);
+    expect(cliErrorText(err)).toMatch(/What to do: Lower --min-reputation, or wait/);
+  });
+
   it("words a contract's refusal and a wait that gave up as commands", () => {
     const refused = new ContractRevertedError("claim", "DeadlinePassed", [], undefined);
     expect(refused.fix).toContain("`claim`");

@@ -48,6 +48,27 @@ async function catAll(node: AccordNode, ...args: Parameters<AccordNode["content"
   }
 }
 
+/** Adds `data` to `server`, reads it whole on a fresh node, and says which block protocols that node dialled. */
+async function fetchWhole(server: AccordNode, data: Uint8Array): Promise<{ node: AccordNode; cid: Awaited<ReturnType<AccordNode["content"]["add"]>>; dialled: string[] }> {
+  const cid = await server.content.add(data);
+  const node = await fetcher();
+  const dialled = watchProtocols(node);
+  const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()] });
+  expect(error).toBeUndefined();
+  expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+  return { node, cid, dialled };
+}
+
+/** A file from `honest`, read by a reader that dawdles 50 ms over each chunk (so the sender is held back). */
+async function catDawdling(node: AccordNode, cid: Parameters<AccordNode["content"]["cat"]>[0]): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of node.content.cat(cid, { from: [honest.multiaddrs[0].toString()] })) {
+    parts.push(chunk);
+    await sleep(50);
+  }
+  return Buffer.concat(parts);
+}
+
 /** The block protocols `node` dials, in order (bitswap too: the fallback after a failed peer). */
 function watchProtocols(node: AccordNode): string[] {
   const seen: string[] = [];
@@ -207,12 +228,7 @@ describe("streamed fetch over the block stream", () => {
     // no direct channel, so the blocks come over the libp2p stream.
     const node = await fetcher({ blockStreamHighWaterBytes: 256 * 1024, directBlocks: false });
     const seen = watchBlockStreams(node);
-    const parts: Uint8Array[] = [];
-    for await (const chunk of node.content.cat(cid, { from: [honest.multiaddrs[0].toString()] })) {
-      parts.push(chunk);
-      await sleep(50);
-    }
-    expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
+    expect((await catDawdling(node, cid)).equals(Buffer.from(data))).toBe(true);
     expect(seen.pauses).toBeGreaterThan(0);
     expect(seen.resumes).toBeGreaterThan(0);
     expect(await node.content.has(cid)).toBe(true);
@@ -221,13 +237,7 @@ describe("streamed fetch over the block stream", () => {
 
 describe("the direct block channel", () => {
   it("carries the blocks instead of the libp2p stream when both peers serve it", async () => {
-    const data = bytes(3 * MIB + 5, 6);
-    const cid = await honest.content.add(data);
-    const node = await fetcher();
-    const dialled = watchProtocols(node);
-    const { chunks, error } = await catAll(node, cid, { from: [honest.multiaddrs[0].toString()] });
-    expect(error).toBeUndefined();
-    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+    const { node, cid, dialled } = await fetchWhole(honest, bytes(3 * MIB + 5, 6));
     expect(dialled).toContain(BLOCK_DIRECT_PROTOCOL);
     expect(dialled).not.toContain(BLOCK_STREAM_PROTOCOL);
     expect(await node.content.has(cid)).toBe(true);
@@ -338,13 +348,7 @@ describe("the direct block channel", () => {
   it("falls back to the libp2p stream when the peer serves no direct channel", async () => {
     const server = await createAccordNode({ dataDir: join(dir, "no-direct"), content: { directBlocks: false } });
     try {
-      const data = bytes(2 * MIB + 3, 9);
-      const cid = await server.content.add(data);
-      const node = await fetcher();
-      const dialled = watchProtocols(node);
-      const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()] });
-      expect(error).toBeUndefined();
-      expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+      const { node, cid, dialled } = await fetchWhole(server, bytes(2 * MIB + 3, 9));
       expect(dialled).toEqual([BLOCK_DIRECT_PROTOCOL, BLOCK_STREAM_PROTOCOL]);
       expect(await node.content.has(cid)).toBe(true);
     } finally {
@@ -355,18 +359,12 @@ describe("the direct block channel", () => {
   it("falls back to the libp2p stream when the direct socket cannot be made", async () => {
     const server = await createAccordNode({ dataDir: join(dir, "unreachable") });
     try {
-      const data = bytes(2 * MIB + 4, 10);
-      const cid = await server.content.add(data);
       // Tickets name a port nobody listens on, as behind a firewall that only lets libp2p in.
       const closed = createServer();
       await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
       server.content.direct!.port = (closed.address() as { port: number }).port;
       await new Promise<void>((r) => closed.close(() => r()));
-      const node = await fetcher();
-      const dialled = watchProtocols(node);
-      const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()] });
-      expect(error).toBeUndefined();
-      expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+      const { dialled } = await fetchWhole(server, bytes(2 * MIB + 4, 10));
       expect(dialled).toEqual([BLOCK_DIRECT_PROTOCOL, BLOCK_STREAM_PROTOCOL]);
     } finally {
       await server.stop();
@@ -378,12 +376,7 @@ describe("the direct block channel", () => {
     const cid = await honest.content.add(data);
     const node = await fetcher({ blockStreamHighWaterBytes: 256 * 1024 });
     const dialled = watchProtocols(node);
-    const parts: Uint8Array[] = [];
-    for await (const chunk of node.content.cat(cid, { from: [honest.multiaddrs[0].toString()] })) {
-      parts.push(chunk);
-      await sleep(50);
-    }
-    expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
+    expect((await catDawdling(node, cid)).equals(Buffer.from(data))).toBe(true);
     // All of it over the one channel, while the sender's socket held blocks it read into
     // pooled buffers: none was reused before it was written (or a block would have failed
     // its CID and bitswap would have finished the file).
