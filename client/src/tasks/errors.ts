@@ -23,3 +23,15 @@ export class TaskStateError extends BaseError {
     super(`The task state file ${file} ${problem}.`, { fix, cause });
   }
 }
+
+/** A run ended with tasks given up on; each one's attempts and reasons are in the report and the state file. */
+export class TasksFailedError extends BaseError {
+  override name = "TasksFailedError";
+  readonly failed: string[];
+  constructor(failed: string[], total: number, stateFile: string) {
+    super(`${failed.length} of ${total} task(s) gave no verified result: ${failed.slice(0, 10).join(", ")}${failed.length > 10 ? ", ..." : ""}.`, {
+      fix: `Read why above (or in ${stateFile}); change what the providers refused (price, windows, limits) and run again with the same state file: the tasks that are done stay done.`,
+    });
+    this.failed = failed;
+  }
+}
