@@ -10,6 +10,8 @@ export type CliHandle = {
   /** Resolves once stderr has shown a line matching `re`. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
   done: Promise<CliRun>;
+  /** Sends the process a signal (SIGKILL: it dies as with a power cut, no handler runs). */
+  kill(signal?: NodeJS.Signals): void;
 };
 
 export function startCli(args: string[], env: Record<string, string>, cwd?: string): CliHandle {
@@ -25,6 +27,7 @@ export function startCli(args: string[], env: Record<string, string>, cwd?: stri
   const done = new Promise<CliRun>((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
   return {
     done,
+    kill: (signal = "SIGTERM") => void child.kill(signal),
     waitFor(re, timeoutMs = 30_000) {
       if (re.test(stderr)) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -16,19 +16,22 @@ import {
 } from "../actions/errors.ts";
 import { AccountRequiredError } from "../client.ts";
 import { CliConfigError } from "./errors.ts";
+import { InvalidTaskSpecError, TasksFailedError, TaskStateError } from "../tasks/errors.ts";
 import { EXIT } from "./exit.ts";
 
 export { EXIT };
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof NoBidsError) return EXIT.NO_BIDS;
-  if (err instanceof JobNotSucceededError) return EXIT.JOB_FAILED;
+  if (err instanceof JobNotSucceededError || err instanceof TasksFailedError) return EXIT.JOB_FAILED;
   if (err instanceof ResultUnavailableError || err instanceof ResultMismatchError || err instanceof SealedResultTamperedError) return EXIT.RESULT_UNAVAILABLE;
   if (err instanceof WaitTimeoutError) return EXIT.TIMEOUT;
   if (err instanceof ContractRevertedError || err instanceof InsufficientBalanceError || err instanceof TransactionRevertedError) return EXIT.REFUSED;
   if (err instanceof ChainRequestError) return EXIT.UNAVAILABLE;
   if (
     err instanceof CliConfigError ||
+    err instanceof InvalidTaskSpecError ||
+    err instanceof TaskStateError ||
     err instanceof InvalidAmountError ||
     err instanceof InvalidJobParametersError ||
     err instanceof InvalidManifestError ||

@@ -3,6 +3,7 @@ import type { AccordClient } from "../client.ts";
 import { registerAccount } from "./commands/account.ts";
 import type { Run } from "./commands/context.ts";
 import { registerJob } from "./commands/job.ts";
+import { registerRun } from "./commands/run.ts";
 import type { GlobalFlags } from "./config.ts";
 import { EXIT } from "./exit.ts";
 
@@ -64,6 +65,7 @@ export function buildProgram(onDone: (code: number) => void): Command {
     };
   registerJob(program, run);
   registerAccount(program, run);
+  registerRun(program, run);
   return program;
 }
 
