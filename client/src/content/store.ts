@@ -1,5 +1,5 @@
 import type { Helia } from "@helia/interface";
-import type { AbortOptions, Libp2p, PeerId } from "@libp2p/interface";
+import type { AbortOptions, Libp2p } from "@libp2p/interface";
 import type { KadDHT } from "@libp2p/kad-dht";
 import { peerIdFromCID } from "@libp2p/peer-id";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
@@ -10,15 +10,12 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Blockstore } from "interface-blockstore";
 import type { CID } from "multiformats/cid";
-import { sha256 } from "multiformats/hashes/sha2";
 import all from "it-all";
 import drain from "it-drain";
 import { joinChunks, pooledReader } from "../transfer/block-readers.ts";
 import { DirectChannelListener } from "../transfer/channel-listener.ts";
-import { fetchBlocks } from "../transfer/fetch-blocks.ts";
-import { ReceiveBuffers } from "../transfer/receive-buffers.ts";
 import { serveBlocks } from "../transfer/serve-blocks.ts";
-import { BlockWrites, fileData, RAW_CODE } from "./file-blocks.ts";
+import { streamFileFromPeers, type FileRange, type ProviderInfo } from "./file-from-peers.ts";
 import { abortable, walk } from "./import-sources.ts";
 import { CID_PROFILE } from "./cid.ts";
 import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
@@ -51,12 +48,7 @@ export type GetOptions = AbortOptions & {
 export type LocalReadInto = { read: (cid: CID, into: Uint8Array) => Promise<Uint8Array>; verify: boolean };
 /** Room for a 1 MiB leaf (docs/DESIGN.md's chunk) and the byte that shows the file ended. */
 const POOLED_READ_BYTES = 1024 * 1024 + 4096;
-/** Room for a 1 MiB leaf and a direct record's tag. */
-const RECEIVE_BUFFER_BYTES = 1024 * 1024 + 64;
-/** Blocks below this get buffers of their own: dag-pb nodes of docs/DESIGN.md's profile are a few KiB. */
-const RECEIVE_BUFFER_MIN_BYTES = 64 * 1024;
 
-export type ProviderInfo = { id: PeerId; multiaddrs: Multiaddr[] };
 export type DirectoryEntry = { name: string; cid: CID; size: bigint };
 
 /**
@@ -179,7 +171,7 @@ export class ContentStore {
     let length = options.length;
     try {
       if (!options.offline && !(await this.has(cid, { signal }))) {
-        const range: StreamRange = { offset, length, delivered: 0, done: false };
+        const range: FileRange = { offset, length, delivered: 0, done: false };
         for await (const chunk of this.streamFromPeers(cid, options, range, signal, touch, failures)) {
           clearTimeout(timer);
           yield chunk;
@@ -215,78 +207,12 @@ export class ContentStore {
     }
   }
 
-  /**
-   * A file's bytes from the first peer that serves its DAG intact over the block stream:
-   * the `from` peers, else the DHT's providers. Blocks come depth-first, which is file
-   * order, so each verified leaf goes straight to the reader (no second read from disk, no
-   * second hash) and, in the background, to the blockstore. A peer that fails mid-file is
-   * recorded and the next one resumes after the bytes already delivered; if none finishes,
-   * `range.done` stays false and the caller falls back to bitswap from there.
-   */
-  private async *streamFromPeers(cid: CID, options: GetOptions, range: StreamRange, signal: AbortSignal, onBlock: () => void, failures: string[]): AsyncGenerator<Uint8Array> {
-    // Other roots are not UnixFS files; the exporter reads them (or says why not) as before.
-    if ((cid.code !== dagPb.code && cid.code !== RAW_CODE) || cid.multihash.code !== sha256.code) return;
+  /** A file's bytes from peers (the `from` peers, else the DHT's providers as it finds them): file-from-peers.ts. */
+  private streamFromPeers(cid: CID, options: GetOptions, range: FileRange, signal: AbortSignal, onBlock: () => void, failures: string[]): AsyncGenerator<Uint8Array> {
     // Providers are tried as the DHT finds them: waiting for the whole lookup (up to its
     // timeout when fewer than `maxProviders` exist, the usual case) held every fetch ~10 s.
-    const targets: AsyncIterable<PeerId | Multiaddr | ProviderInfo> | Array<PeerId | Multiaddr> = options.from?.length
-      ? peerAddrs(options.from)
-      : this.providersAsFound(cid, { signal, limit: this.limits.maxProviders });
-    const end = range.length === undefined ? Infinity : range.offset + range.length;
-    // Blocks being written, queued on the socket, and the one the reader holds, plus a few.
-    const buffers = options.reuseChunks
-      ? new ReceiveBuffers(RECEIVE_BUFFER_BYTES, RECEIVE_BUFFER_MIN_BYTES, this.limits.blockWritesInFlight + Math.ceil(this.limits.blockStreamHighWaterBytes / RECEIVE_BUFFER_BYTES) + 4)
-      : undefined;
-    const allocate = buffers && ((bytes: number) => buffers.allocate(bytes));
-    for await (const candidate of targets) {
-      if ("multiaddrs" in candidate && candidate.id.equals(this.libp2p.peerId)) continue;
-      let target: PeerId | Multiaddr;
-      if ("multiaddrs" in candidate) {
-        target = candidate.id;
-        // Dialling by peer id needs its addresses in the peer store (else libp2p looks the peer up first).
-        if (candidate.multiaddrs.length) await this.libp2p.peerStore.merge(candidate.id, { multiaddrs: candidate.multiaddrs }).catch(() => {});
-      } else target = candidate;
-      // Straight to the node's blockstore: Helia's layer adds a has() per block (a verified
-      // block that is already there is only written again) and a bitswap announcement.
-      const writes = new BlockWrites(this.#localBlocks, this.limits.blockWritesInFlight, signal);
-      // Bytes of the file before the current block.
-      let position = 0;
-      let first = true;
-      try {
-        for await (const { cid: blockCid, bytes } of fetchBlocks(this.libp2p, target, cid, {
-          signal,
-          maxBlockBytes: this.limits.maxBlockBytes,
-          highWaterBytes: this.limits.blockStreamHighWaterBytes,
-          direct: this.limits.directBlocks ? { connectTimeoutMs: this.limits.directBlocksConnectTimeoutMs, idleTimeoutMs: this.limits.directBlocksIdleTimeoutMs } : undefined,
-          allocate,
-        })) {
-          onBlock();
-          // A raw leaf's buffer is reused once the disk has it and the reader asked for the next chunk.
-          const reused = blockCid.code === RAW_CODE && buffers?.hold(bytes, 2) === true;
-          await writes.add(blockCid, bytes, reused ? () => buffers!.release(bytes) : undefined);
-          const data = fileData(blockCid, bytes, first);
-          first = false;
-          const from = Math.max(range.offset + range.delivered - position, 0);
-          const to = Math.min(end - position, data.length);
-          position += data.length;
-          if (to > from) {
-            range.delivered += to - from;
-            yield data.subarray(from, to);
-          }
-          if (reused) buffers!.release(bytes);
-          // The rest of the DAG is not wanted; leaving the loop closes the stream.
-          if (position >= end) break;
-        }
-        await writes.flush();
-        range.done = true;
-        return;
-      } catch (err) {
-        if (err instanceof NotAFileError || signal.aborted) throw err;
-        failures.push(`${target.toString()}: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
-      } finally {
-        // Also when the reader stopped early: no write outlives the read that started it.
-        await writes.settle();
-      }
-    }
+    const peers = options.from?.length ? peerAddrs(options.from) : this.providersAsFound(cid, { signal, limit: this.limits.maxProviders });
+    return streamFileFromPeers({ libp2p: this.libp2p, blockstore: this.#localBlocks, limits: this.limits }, cid, peers, { range, signal, onBlock, failures, reuseChunks: options.reuseChunks });
   }
 
   /**
@@ -420,5 +346,3 @@ export class ContentStore {
 function peerAddrs(from: Array<Multiaddr | string>): Multiaddr[] {
   return from.map((a) => (typeof a === "string" ? multiaddr(a) : a));
 }
-
-type StreamRange = { offset: number; length?: number; delivered: number; done: boolean };
