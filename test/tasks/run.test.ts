@@ -18,6 +18,8 @@ import { parseTaskSpec } from "../../client/src/tasks/spec.ts";
 import { runTasks, type RunTasksItem } from "../../client/src/tasks/run.ts";
 import type { RunState } from "../../client/src/tasks/state.ts";
 import type { AccordClient } from "../../client/src/client.ts";
+import { dryRun } from "../../client/src/actions/dryRun.ts";
+import { assemble, parseTile } from "../../examples/tiles/assemble.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
 const CLI_KEY = DEV_ACCOUNTS[DEV_ROLES.requesters[1]]!;
@@ -153,6 +155,36 @@ describe("accord run", { timeout: 300_000 }, () => {
     expect(heavy.attempts[0]!.refunded).toBe(heavy.attempts[0]!.escrow);
     expect(existsSync(join(out, "light", "stdout"))).toBe(true);
     expect(existsSync(join(out, "heavy"))).toBe(false);
+  });
+});
+
+describe("the tiled renderer example", { timeout: 300_000 }, () => {
+  it("renders on the market, verified tile by tile, into the picture the local sandbox renders", async () => {
+    const dir = join(work, "tiles");
+    await mkdir(dir, { recursive: true });
+    const example = JSON.parse(await readFile(join(import.meta.dirname, "../../examples/tiles/tiles.json"), "utf8"));
+    await copyFile(join(import.meta.dirname, "../../examples/tiles/render.wasm"), join(dir, "render.wasm"));
+    // The example's spec on a 2 x 2 grid of a smaller picture, at a fixed price and two replicas.
+    const args = ["render", "--size", "96", "--tiles", "2", "--iterations", "64"];
+    await writeFile(join(dir, "tiles.json"), JSON.stringify({ ...example, args, trust: { replicas: 2 }, price: { maxPrice: "0.5" }, generate: { range: { from: 0, to: 3 } } }));
+    const out = join(dir, "out");
+    const r = await runCli(["run", join(dir, "tiles.json"), "--yes", "--out", out], cliEnv("data-tiles"), dir);
+    expect(r.code, r.stderr).toBe(EXIT.OK);
+
+    const module = new Uint8Array(await readFile(join(dir, "render.wasm")));
+    const market = [];
+    const local = [];
+    for (let i = 0; i < 4; i++) {
+      market.push(parseTile(new Uint8Array(await readFile(join(out, `tile-${i}`, "stdout"))), `tile-${i}`));
+      local.push(parseTile((await dryRun(client, { module, args: [...args, String(i)], limits: example.limits })).stdout, `local ${i}`));
+    }
+    const picture = assemble(market);
+    expect(picture.size).toBe(96);
+    expect(Buffer.from(picture.rgb).equals(Buffer.from(assemble(local).rgb))).toBe(true);
+    // Not a blank picture: the set (black) and its outside (coloured) are both there.
+    const blacks = picture.rgb.filter((_, j) => j % 3 === 0 && picture.rgb[j] === 0 && picture.rgb[j + 1] === 0 && picture.rgb[j + 2] === 0).length;
+    expect(blacks).toBeGreaterThan(96 * 96 * 0.1);
+    expect(blacks).toBeLessThan(96 * 96 * 0.5);
   });
 });
 

@@ -62,7 +62,7 @@ export async function loadTaskSpec(file: string): Promise<TaskBag> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new InvalidTaskSpecError(file, [{ path: "(file)", problem: `is not JSON (${(err as Error).message})`, fix: "Write the spec as a JSON object (docs: examples/tiles/tiles.json)." }]);
+    throw new InvalidTaskSpecError(file, [{ path: "(file)", problem: `is not JSON (${(err as Error).message})`, fix: "Write the spec as a JSON object (see examples/tiles/tiles.json and examples/tiles/README.md)." }]);
   }
   return parseTaskSpec(value, { file, baseDir: resolve(file, "..") });
 }
@@ -81,7 +81,7 @@ export async function parseTaskSpec(value: unknown, options: { file?: string; ba
   const parsed = taskSpecSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
-      add(formatFieldPath(issue.path), issue.code === "unrecognized_keys" ? `has unknown field(s) ${issue.keys.join(", ")}` : issue.message, "See the task spec fields in docs/PROTOCOL.md, \"Bags of tasks\".");
+      add(formatFieldPath(issue.path), issue.code === "unrecognized_keys" ? `has unknown field(s) ${issue.keys.join(", ")}` : issue.message, "See the task spec fields in examples/tiles/README.md (\"The task spec\").");
     throw new InvalidTaskSpecError(file, problems);
   }
   const s = parsed.data;
