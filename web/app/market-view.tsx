@@ -10,8 +10,8 @@ import { ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
 import type { MarketSnapshot } from "@/lib/types.ts";
 
-export default function MarketPage() {
-  const q = useApi<MarketSnapshot>("/api/market");
+export function MarketView({ initial }: { initial?: MarketSnapshot }) {
+  const q = useApi<MarketSnapshot>("/api/market", initial);
   return (
     <div className="stack">
       <div className="page-head">

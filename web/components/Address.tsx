@@ -1,14 +1,21 @@
+"use client";
 import Link from "next/link";
 import { shortAddress } from "@/lib/client/format.ts";
+import { CopyButton } from "./CopyText.tsx";
 
-/** A provider or requester address; providers link to their page. */
+/** A provider or requester address, shortened with a copy button; providers link to their page. */
 export function Address({ value, provider = false }: { value: string; provider?: boolean }) {
   const text = <span className="mono" title={value}>{shortAddress(value)}</span>;
-  return provider ? (
-    <Link href={`/providers/${value}`} aria-label={`Provider ${value}`}>
-      {text}
-    </Link>
-  ) : (
-    text
+  return (
+    <span className="copy-text">
+      {provider ? (
+        <Link href={`/providers/${value}`} aria-label={`Provider ${value}`}>
+          {text}
+        </Link>
+      ) : (
+        text
+      )}
+      <CopyButton value={value} label="address" />
+    </span>
   );
 }

@@ -29,7 +29,7 @@ export function Header() {
             </Link>
           ))}
         </nav>
-        <span className="row small muted" title={live.connected ? "Following the chain" : "Not connected to the chain stream"} data-testid="live">
+        <span className="row small muted live-block" title={live.connected ? "Following the chain" : "Not connected to the chain stream"} data-testid="live">
           <span className={`live-dot${live.connected ? "" : " off"}`} aria-hidden="true" />
           {live.connected ? `Block ${live.head}` : "Connecting…"}
         </span>

@@ -2,6 +2,7 @@
 import { jobMarketAbi } from "@accord/client/abi";
 import { JOB_STATES } from "@accord/client/chain";
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { useConfig, useConnection } from "wagmi";
 import { getPublicClient } from "wagmi/actions";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
@@ -10,6 +11,7 @@ import { useMarketTx } from "@/lib/client/use-market-tx.ts";
 import { useMounted } from "@/lib/client/use-mounted.ts";
 import type { JobDetail } from "@/lib/types.ts";
 import { TxStatus } from "./TxStatus.tsx";
+import { WrongNetwork } from "./WrongNetwork.tsx";
 
 type ChainJob = { state: string; requester: string; deadline: number; bids: number; commits: number; quorum: number; now: number } | { state: "Gone" };
 
@@ -59,6 +61,7 @@ export function JobActions({ job }: { job: JobDetail }) {
   const mounted = useMounted();
   const conn = useConnection();
   const tx = useMarketTx();
+  const [confirming, setConfirming] = useState(false);
   const running = !job.settlement;
   const chain = useChainJob(job.id, running);
   const c = chain.data;
@@ -68,6 +71,7 @@ export function JobActions({ job }: { job: JobDetail }) {
   const canCancel = live?.state === "Open";
   const claimable = live && live.now >= live.deadline ? claimEffect(live) : undefined;
   const showStatus = tx.state.phase !== "idle";
+  const network = <WrongNetwork doing="Sending a transaction" />;
   if (!mounted || (!canCancel && !claimable && !showStatus)) return null;
 
   const id = BigInt(job.id);
@@ -77,14 +81,39 @@ export function JobActions({ job }: { job: JobDetail }) {
         <h2 id="actions-title">Actions</h2>
       </div>
       <div className="stack">
+        {network}
         {canCancel && (isRequester || !conn.isConnected) && (
           <div className="row">
-            <button type="button" className="button danger" data-testid="cancel-job" disabled={tx.busy || !conn.isConnected} onClick={() => void tx.run({ functionName: "cancel", args: [id] })}>
-              Cancel job
-            </button>
-            <span className="small muted">
-              {conn.isConnected ? "No provider has been awarded yet: cancelling credits the whole escrow back to you, ready to withdraw." : "Connect the requester's wallet (top right) to cancel."}
-            </span>
+            {confirming ? (
+              <div className="row" role="group" aria-label="Confirm cancelling">
+                <span className="small">Cancel this job? Providers can no longer bid; the whole escrow is credited back to you.</span>
+                <button
+                  type="button"
+                  className="button danger"
+                  data-testid="confirm-cancel"
+                  disabled={tx.busy}
+                  autoFocus
+                  onClick={() => {
+                    setConfirming(false);
+                    void tx.run({ functionName: "cancel", args: [id] });
+                  }}
+                >
+                  Yes, cancel the job
+                </button>
+                <button type="button" className="button ghost" onClick={() => setConfirming(false)}>
+                  Keep it
+                </button>
+              </div>
+            ) : (
+              <>
+                <button type="button" className="button danger" data-testid="cancel-job" disabled={tx.busy || !conn.isConnected} onClick={() => setConfirming(true)}>
+                  Cancel job
+                </button>
+                <span className="small muted">
+                  {conn.isConnected ? "No provider has been awarded yet: cancelling credits the whole escrow back to you, ready to withdraw." : "Connect the requester's wallet (top right) to cancel."}
+                </span>
+              </>
+            )}
           </div>
         )}
         {claimable && live && (

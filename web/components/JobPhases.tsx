@@ -1,5 +1,6 @@
 "use client";
 import { formatDuration, formatTime } from "@/lib/client/format.ts";
+import { useNow } from "@/lib/client/use-now.ts";
 import type { JobDetail, TimelineEntry } from "@/lib/types.ts";
 import { Address } from "./Address.tsx";
 import { Amount } from "./Amount.tsx";
@@ -19,7 +20,7 @@ export function JobPhases({ job }: { job: JobDetail }) {
   const by = (...kinds: TimelineEntry["kind"][]) => job.timeline.filter((t) => kinds.includes(t.kind));
   const awarded = by("awarded")[0];
   const settled = job.settlement;
-  const now = job.chainTime;
+  const now = useNow(job.chainTime);
   const failedEarly = settled && !awarded; // cancelled or expired before the award
   const phases: Phase[] = [
     { key: "posted", title: "Posted", status: "done", sub: <>Escrow <Amount value={job.escrow} /> locked · {formatTime(job.postedAt)}</>, events: [] },
@@ -59,7 +60,13 @@ export function JobPhases({ job }: { job: JobDetail }) {
       events: by("replicaSettled"),
     },
   ];
+  // Announced when the phase changes, apart from the list: its countdowns tick every second.
+  const current = phases.find((p) => p.status === "current") ?? [...phases].reverse().find((p) => p.status !== "pending")!;
   return (
+    <>
+    <p className="visually-hidden" aria-live="polite" data-testid="phase-announcement">
+      {`Job ${current.status === "failed" ? "stopped at" : "is at"}: ${current.title}`}
+    </p>
     <ol className="timeline" aria-label="Job phases" data-testid="phases">
       {phases.map((p, i) => (
         <li key={p.key} className={p.status === "pending" ? "" : p.status} data-phase={p.key} data-status={p.status}>
@@ -84,6 +91,7 @@ export function JobPhases({ job }: { job: JobDetail }) {
         </li>
       ))}
     </ol>
+    </>
   );
 }
 

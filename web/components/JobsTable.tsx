@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { shortId, timeAgo } from "@/lib/client/format.ts";
+import { useNow } from "@/lib/client/use-now.ts";
 import type { JobSummary } from "@/lib/types.ts";
 import { Address } from "./Address.tsx";
 import { Amount } from "./Amount.tsx";
@@ -8,6 +9,7 @@ import { JobOutcome } from "./StateBadge.tsx";
 import { Empty } from "./Status.tsx";
 
 export function JobsTable({ jobs, now, empty, caption }: { jobs: JobSummary[]; now: number; empty: string; caption: string }) {
+  const wallNow = useNow(now);
   if (!jobs.length) return <Empty>{empty}</Empty>;
   return (
     <div className="table-wrap">
@@ -18,7 +20,7 @@ export function JobsTable({ jobs, now, empty, caption }: { jobs: JobSummary[]; n
             <th scope="col">Job</th>
             <th scope="col">State</th>
             <th scope="col">Requester</th>
-            <th scope="col" className="num">Replicas</th>
+            <th scope="col" className="num">Runs (quorum)</th>
             <th scope="col" className="num">Bids</th>
             <th scope="col" className="num">Max price / replica</th>
             <th scope="col" className="num">Paid</th>
@@ -40,7 +42,7 @@ export function JobsTable({ jobs, now, empty, caption }: { jobs: JobSummary[]; n
                 <Address value={j.requester} />
               </td>
               <td className="num">
-                {j.quorum} of {j.replicas}
+                {j.replicas} ({j.quorum} must match)
               </td>
               <td className="num">{j.bids}</td>
               <td className="num">
@@ -49,7 +51,7 @@ export function JobsTable({ jobs, now, empty, caption }: { jobs: JobSummary[]; n
               <td className="num">
                 <Amount value={j.paid} />
               </td>
-              <td className="muted">{timeAgo(j.postedAt, now)}</td>
+              <td className="muted">{timeAgo(j.postedAt, wallNow)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,8 +1,9 @@
 "use client";
-import { bps, formatTime, percent } from "@/lib/client/format.ts";
+import { bps, formatTime, percent, shortAddress, shortCid } from "@/lib/client/format.ts";
 import type { ProviderDetail } from "@/lib/types.ts";
 import { Amount } from "./Amount.tsx";
 import { Card } from "./Card.tsx";
+import { CopyText } from "./CopyText.tsx";
 import { LineChart } from "./charts/LineChart.tsx";
 import { ProviderHistory } from "./ProviderHistory.tsx";
 import { Stat } from "./Stat.tsx";
@@ -30,9 +31,11 @@ export function ProviderView({ p }: { p: ProviderDetail }) {
         <Card title="Identity" id="identity">
           <dl className="facts">
             <dt>Address</dt>
-            <dd className="mono">{p.address}</dd>
+            <dd>
+              <CopyText value={p.address} shown={shortAddress(p.address)} label="address" testId="provider-address" />
+            </dd>
             <dt>Peer id</dt>
-            <dd className="mono">{p.peerId ?? "—"}</dd>
+            <dd>{p.peerId ? <CopyText value={p.peerId} shown={shortCid(p.peerId)} label="peer id" /> : "—"}</dd>
             <dt>Addresses</dt>
             <dd className="mono">{p.multiaddrs.length ? p.multiaddrs.join("\n") : "—"}</dd>
             <dt>Registered</dt>

@@ -2,12 +2,13 @@
 import { useEffect, useMemo, useState } from "react";
 import { useConfig, useConnection } from "wagmi";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
-import { formatBytes, shortAddress } from "@/lib/client/format.ts";
+import { formatBytes, shortAddress, shortCid } from "@/lib/client/format.ts";
 import { openJobResult, type OpenedResult } from "@/lib/client/open-result.ts";
 import { programStatusText, programSucceeded, rememberProgramStatus } from "@/lib/client/program-status.ts";
 import { useResultKey } from "@/lib/client/result-key.tsx";
 import { useMounted } from "@/lib/client/use-mounted.ts";
 import type { JobDetail } from "@/lib/types.ts";
+import { CopyText } from "./CopyText.tsx";
 import { ErrorNotice } from "./Status.tsx";
 
 /** A download link for bytes held in the page; the object URL is released when the link goes. */
@@ -62,7 +63,7 @@ export function ResultPanel({ job }: { job: JobDetail }) {
   return (
     <div className="stack">
       <p className="small">
-        Consensus result <code>{job.consensusCid}</code>
+        Consensus result <CopyText value={job.consensusCid!} shown={shortCid(job.consensusCid!)} label="result CID" />
       </p>
       {!r && (
         <div className="row">

@@ -2,6 +2,8 @@
  * What the web server's API returns. Token amounts are decimal strings of the token's smallest
  * unit (JSON has no bigint); times are unix seconds of the block that did it.
  */
+import type { DeclineReason, DeclineStatus } from "@accord/client/net";
+
 export type Hex = `0x${string}`;
 
 export type JobStateName = "Open" | "Committing" | "Revealing" | "Succeeded" | "NoConsensus" | "Failed" | "Cancelled" | "Expired";
@@ -161,3 +163,18 @@ export type AccountSnapshot = {
 };
 
 export type ApiError = { error: string; fix?: string; details?: string };
+
+/**
+ * A registered provider's own account of why it has not bid (`/accord/declines/1.0.0`), or why
+ * it could not be asked: "unreachable" (no answer at its registered addresses), "silent" (its
+ * node predates the protocol).
+ */
+export type ProviderAnswer = {
+  provider: Hex;
+  peerId: string;
+  status: DeclineStatus | "unreachable" | "silent";
+  reasons?: DeclineReason[];
+  error?: string;
+};
+/** `open: false`: the job no longer takes bids, so nobody was asked. */
+export type JobDeclines = { jobId: string; askedAt: number; open: boolean; answers: ProviderAnswer[] };

@@ -60,7 +60,12 @@ function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
     child.stdout.on("data", (d) => (out = (out + d).slice(-8_000)));
     child.stderr.on("data", (d) => (out = (out + d).slice(-8_000)));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    // A test file that dies mid-build (a failed hook ends its fork) must not leave a build
+    // writing .next under the next run's.
+    const orphaned = () => child.kill("SIGKILL");
+    process.once("exit", orphaned);
     child.on("exit", (code) => {
+      process.off("exit", orphaned);
       clearTimeout(timer);
       if (code === 0) resolve();
       else reject(new Error(`next ${args.join(" ")} exited with ${code}:\n${out}`));

@@ -30,6 +30,8 @@ let context: BrowserContext;
 let providers: TestProvider[] = [];
 let work: string;
 const consoleErrors: string[] = [];
+/** The job the first test posts and settles, opened again at phone width. */
+let settledJobId: string;
 
 function watch(page: Page, label: string): Page {
   page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${label}: ${m.text()} ${m.location().url ?? ""}`.trimEnd()));
@@ -114,6 +116,7 @@ describe("a job's truth in the web app", () => {
     await expect(dearest.textContent()).resolves.toContain("(fuel 1.3 + memory 0.000064 + input 0.000001)");
 
     const { id, named } = await postThroughForm(page, { dataPath, args: "sha256\n/input/data.bin", name: "suggested-price" });
+    settledJobId = id;
     expect(new Set(named)).toEqual(new Set(providers.map((p) => p.address)));
     const posted = await job(id);
     expect(posted.maxPrice).toBe("1300065");
@@ -174,4 +177,197 @@ describe("a job's truth in the web app", () => {
     await phone.close();
     expect(consoleErrors).toEqual([]);
   }, 420_000);
+
+  it("refuses, before anything is uploaded or paid, a program no provider can run, in the sandbox's words", async () => {
+    const page = await open("/post", "Post a job");
+    await page.getByTestId("wallet-button").filter({ hasText: "0x7099" }).waitFor();
+    let uploads = 0;
+    page.on("request", (r) => r.url().endsWith("/api/content") && uploads++);
+    await page.getByLabel("WebAssembly program (.wasm)").setInputFiles(join(FIXTURES, "badimport.wasm"));
+    const problem = page.locator("#module-error");
+    await problem.getByText('it imports "env"."host_secret"', { exact: false }).waitFor({ timeout: 30_000 });
+    await problem.getByText("No provider would run it.", { exact: false }).waitFor();
+    await page.getByTestId("estimate").getByRole("button", { name: "Use this price" }).click();
+    await page.getByTestId("post-submit").click();
+    await page.getByText("1 field needs attention", { exact: false }).waitFor();
+    expect(page.url()).toMatch(/\/post$/);
+    expect(uploads).toBe(0);
+    await shot(page, "refused-module");
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
+
+  it("tells, live on an open job, why each provider declined and what to do next", async () => {
+    const dataPath = join(work, "data.bin");
+    const page = await open("/post", "Post a job");
+    await page.getByTestId("wallet-button").filter({ hasText: "0x7099" }).waitFor();
+    await page.getByLabel("WebAssembly program (.wasm)").setInputFiles(join(FIXTURES, "sha256.wasm"));
+    await page.getByLabel("Input files").setInputFiles(dataPath);
+    await page.getByLabel("Arguments").fill("sha256\n/input/data.bin");
+    // Below every provider's price: the cheapest asks 1.000065 tUSD.
+    await page.getByLabel(/Maximum price per replica/).fill("0.5");
+    // A bid window, so the job stays open while the providers are asked.
+    await page.getByLabel("Bid window (s)").fill("3600");
+    await page.getByTestId("post-submit").click();
+    await page.waitForURL(/\/jobs\/\d+$/, { timeout: 90_000 });
+    const id = page.url().split("/").pop()!;
+
+    const answers = page.getByTestId("provider-answers");
+    for (const [i, p] of providers.entries()) {
+      const answer = answers.locator(`li[data-provider="${p.address}"]`);
+      const asks = ["1.000065", "1.100065", "1.300065"][i]!;
+      await answer.locator('[data-code="price"]').waitFor({ timeout: 90_000 });
+      await answer.getByText(`It asks ${asks} tUSD per replica (fuel ${["1", "1.1", "1.3"][i]} tUSD + memory 0.000064 tUSD + input 0.000001 tUSD); the job pays at most 0.5 tUSD.`).waitFor();
+      await answer.getByText(`Next step: Cancel this job and post it again at ${asks} tUSD or more per replica`, { exact: false }).waitFor();
+    }
+    await page.getByRole("link", { name: "Post it again" }).waitFor();
+    await shot(page, "declined-job");
+
+    // The same answers on a phone.
+    const phone = await open(`/jobs/${id}`, "Why providers have not bid", { width: 390, height: 844 });
+    await phone.getByTestId("provider-answers").locator('[data-code="price"]').first().waitFor({ timeout: 60_000 });
+    await shot(phone, "declined-job-phone");
+    await phone.close();
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+
+  it("blocks posting on the wrong network, says which, and switches the wallet to the market's chain", async () => {
+    // An injected wallet (what MetaMask puts in the page) whose user moves it to Ethereum
+    // mainnet after connecting; it records every signature the page asks for.
+    const wallet = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await wallet.addInitScript(INJECTED_WALLET, { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", chainId: 31337 });
+    const page = watch(await wallet.newPage(), "wrong network");
+    await page.goto(`${web.url}/post`);
+    await page.getByTestId("wallet-button").click();
+    await page.getByRole("group", { name: "Wallet" }).getByRole("button", { name: "Injected" }).click();
+    await page.getByTestId("wallet-button").filter({ hasText: "0x7099" }).waitFor();
+    await page.evaluate(() => (window as unknown as { __wallet: { userSwitches(id: number): void } }).__wallet.userSwitches(1));
+
+    await page.getByTestId("wallet-button").getByText("Wrong network").waitFor();
+    const notice = page.getByTestId("wrong-network");
+    await notice.getByText("Posting is blocked: wrong network").waitFor();
+    await notice.getByText("Your wallet is on Ethereum mainnet (chain 1), but this market is on Hardhat (chain 31337).").waitFor();
+    await page.getByLabel("WebAssembly program (.wasm)").setInputFiles(join(FIXTURES, "sha256.wasm"));
+    await page.getByTestId("estimate").getByRole("button", { name: "Use this price" }).click();
+    await expect(page.getByTestId("post-submit").isDisabled()).resolves.toBe(true);
+    await page.getByLabel("Arguments").press("Enter"); // a textarea: no submit; the button is the way, and it is disabled
+    expect(await page.evaluate(() => (window as unknown as { __wallet: { signed: string[] } }).__wallet.signed)).toEqual([]);
+    await shot(page, "wrong-network");
+
+    await notice.getByTestId("switch-network").click();
+    await notice.waitFor({ state: "detached", timeout: 30_000 });
+    await expect(page.getByTestId("post-submit").isEnabled()).resolves.toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { __wallet: { chainId: number } }).__wallet.chainId)).toBe(31337);
+    await page.close();
+    await wallet.close();
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
+
+  for (const width of [390, 640]) {
+    it(`works on a ${width} px phone: navigation at full size, nothing wider than the screen, copyable ids, readable charts`, async () => {
+      const phone = await browser.newContext({ viewport: { width, height: 844 }, isMobile: true, hasTouch: true });
+      await phone.grantPermissions(["clipboard-read", "clipboard-write"], { origin: web.url });
+      const pages: [string, string][] = [
+        ["/", "Recently settled"],
+        ["/providers", "Leaderboard"],
+        [`/jobs/${settledJobId}`, "Quorum agreed"],
+        [`/providers/${providers[0]!.address}`, "Reputation over time"],
+        ["/post", "Post a job"],
+      ];
+      for (const [path, text] of pages) {
+        const page = watch(await phone.newPage(), `${width}px ${path}`);
+        await page.goto(`${web.url}${path}`);
+        await page.getByText(text).first().waitFor({ timeout: 30_000 });
+        const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, screen: window.innerWidth }));
+        expect(overflow.scroll, `${path} is wider than the screen`).toBeLessThanOrEqual(overflow.screen);
+        // Every navigation link on screen, at a size a thumb and an eye can use.
+        for (const name of ["Market", "Post a job", "Providers", "My jobs & earnings"]) {
+          const link = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name });
+          const box = (await link.boundingBox())!;
+          expect(box.x, `${name} off screen on ${path}`).toBeGreaterThanOrEqual(0);
+          expect(box.x + box.width, `${name} off screen on ${path}`).toBeLessThanOrEqual(width);
+          expect(box.height).toBeGreaterThanOrEqual(32);
+          expect(await link.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(14);
+        }
+        // Amounts never wrap digit by digit.
+        // (one rect per text node, so count the lines they sit on)
+        for (const amount of await page.locator(".amount").all())
+          expect(await amount.evaluate((el) => new Set([...el.getClientRects()].map((r) => Math.round(r.top))).size), `an amount wraps on ${path}`).toBeLessThanOrEqual(1);
+        // Chart labels are drawn at least 9 px tall.
+        for (const label of await page.locator(".chart text").all()) {
+          const h = (await label.boundingBox())?.height ?? 0;
+          expect(h, `a chart label on ${path} is ${h} px tall`).toBeGreaterThanOrEqual(9);
+        }
+        await shot(page, `phone-${width}${path.replace(/\W+/g, "-")}`);
+        await page.close();
+      }
+
+      // The job's id is shortened on screen and copied whole; the navigation reaches My jobs.
+      const page = watch(await phone.newPage(), `${width}px copy`);
+      await page.goto(`${web.url}/jobs/${settledJobId}`);
+      await page.locator(".page-head").getByRole("button", { name: "Copy job id" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(settledJobId);
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My jobs & earnings" }).click();
+      await page.waitForURL(/\/me$/);
+      await page.getByText("Connect a wallet (top right)").waitFor();
+      await page.close();
+      await phone.close();
+      expect(consoleErrors).toEqual([]);
+    }, 180_000);
+  }
 });
+
+/**
+ * An EIP-1193 wallet injected as window.ethereum, as a browser extension would be: one account,
+ * a chain the test moves with __wallet.userSwitches, wallet_switchEthereumChain honoured; reads go
+ * to the app's own RPC relay; anything to sign is recorded and refused.
+ */
+function INJECTED_WALLET({ address, chainId }: { address: string; chainId: number }) {
+  const listeners = new Map<string, Set<(v: unknown) => void>>();
+  const emit = (event: string, value: unknown) => listeners.get(event)?.forEach((fn) => fn(value));
+  const state = {
+    chainId,
+    signed: [] as string[],
+    userSwitches(id: number) {
+      state.chainId = id;
+      emit("chainChanged", `0x${id.toString(16)}`);
+    },
+  };
+  const SIGNING = new Set(["personal_sign", "eth_sign", "eth_signTypedData_v4", "eth_sendTransaction"]);
+  const ethereum = {
+    async request({ method, params }: { method: string; params?: unknown[] }): Promise<unknown> {
+      switch (method) {
+        case "eth_requestAccounts":
+        case "eth_accounts":
+          return [address];
+        case "eth_chainId":
+          return `0x${state.chainId.toString(16)}`;
+        case "wallet_requestPermissions":
+        case "wallet_getPermissions":
+          return [{ parentCapability: "eth_accounts" }];
+        case "wallet_switchEthereumChain": {
+          state.userSwitches(parseInt((params![0] as { chainId: string }).chainId, 16));
+          return null;
+        }
+      }
+      if (SIGNING.has(method)) {
+        state.signed.push(method);
+        throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+      }
+      const res = await fetch("/api/rpc", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }) });
+      const body = (await res.json()) as { result?: unknown; error?: { message: string; code: number } };
+      if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+      return body.result;
+    },
+    on(event: string, fn: (v: unknown) => void) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event)!.add(fn);
+    },
+    removeListener(event: string, fn: (v: unknown) => void) {
+      listeners.get(event)?.delete(fn);
+    },
+  };
+  Object.assign(window, { ethereum, __wallet: state });
+}
+

@@ -208,11 +208,17 @@ describe("marketplace web app", () => {
 
       const page = await openConnected(`/jobs/${id}`, "Open for bids");
       await page.getByTestId("cancel-job").click();
+      // Cancelling asks first: nothing is sent until it is confirmed.
+      await page.getByRole("group", { name: "Confirm cancelling" }).getByText("Cancel this job?").waitFor();
+      expect(await me.withdrawable()).toBe(withdrawableBefore);
+      await page.getByTestId("confirm-cancel").click();
       await page.getByTestId("tx-confirmed").waitFor({ timeout: 30_000 });
       // The page refreshed from the chain: the job is cancelled and the buttons are gone.
       await page.locator(".page-head").getByText("Cancelled").waitFor();
       await page.getByTestId("cancel-job").waitFor({ state: "detached" });
       expect(await me.withdrawable()).toBe(withdrawableBefore + escrow);
+      // A cancelled job does not say "No bids yet".
+      await page.getByText("No provider bid before the job was cancelled.").waitFor();
       await shot(page, "job-cancelled");
       await page.close();
 
@@ -300,6 +306,7 @@ describe("marketplace web app", () => {
       expect(await page.locator(".page-head").getByText("Open for bids").count()).toBe(1);
 
       await page.getByTestId("cancel-job").click();
+      await page.getByTestId("confirm-cancel").click();
       const notice = page.getByTestId("job-actions").getByRole("alert");
       await notice.getByText("The job was not cancelled").waitFor({ timeout: 30_000 });
       await notice.getByText("This job can no longer be cancelled: it is cancelled now, and only a job still open for bids can be.").waitFor();

@@ -3,12 +3,14 @@ import Link from "next/link";
 import { useConnection } from "wagmi";
 import { Amount } from "@/components/Amount.tsx";
 import { Card } from "@/components/Card.tsx";
+import { CopyText } from "@/components/CopyText.tsx";
 import { JobsTable } from "@/components/JobsTable.tsx";
 import { ProviderView } from "@/components/ProviderView.tsx";
 import { Stat } from "@/components/Stat.tsx";
 import { ErrorNotice, Loading } from "@/components/Status.tsx";
 import { TxStatus } from "@/components/TxStatus.tsx";
 import { useApi } from "@/lib/client/api.ts";
+import { shortAddress } from "@/lib/client/format.ts";
 import { useMarketTx } from "@/lib/client/use-market-tx.ts";
 import { useMounted } from "@/lib/client/use-mounted.ts";
 import type { AccountSnapshot } from "@/lib/types.ts";
@@ -21,7 +23,7 @@ export default function MyAccountPage() {
     <div className="stack">
       <div className="page-head">
         <h1>My jobs &amp; earnings</h1>
-        {mounted && conn.address && <span className="mono small muted">{conn.address}</span>}
+        {mounted && conn.address && <CopyText value={conn.address} shown={shortAddress(conn.address)} label="your address" testId="my-address" />}
       </div>
       {!mounted || conn.isReconnecting ? (
         <Loading label="Looking for your wallet…" />

@@ -11,9 +11,11 @@ import { ErrorNotice } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { formatAmount, formatBytes } from "@/lib/client/format.ts";
-import { INITIAL_VALUES, isWasm, validateJobForm, type JobFormValues } from "@/lib/client/job-form.ts";
+import { checkModule, INITIAL_VALUES, validateJobForm, type JobFormValues, type ModuleCheck } from "@/lib/client/job-form.ts";
 import { POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
 import { useResultKey } from "@/lib/client/result-key.tsx";
+import { useNetwork } from "@/lib/client/use-network.ts";
+import { WrongNetwork } from "@/components/WrongNetwork.tsx";
 import { useMounted } from "@/lib/client/use-mounted.ts";
 
 type Breakdown = { fuel: string; memory: string; input: string; minPrice: string; price: string };
@@ -28,14 +30,15 @@ export default function PostJobPage() {
   const mounted = useMounted();
   const keys = useResultKey();
   const router = useRouter();
+  const network = useNetwork();
   const [v, setV] = useState<JobFormValues>(INITIAL_VALUES);
-  const [moduleIsWasm, setModuleIsWasm] = useState<boolean | undefined>(undefined);
+  const [moduleCheck, setModuleCheck] = useState<ModuleCheck | undefined>(undefined);
   const [touched, setTouched] = useState<Partial<Record<keyof JobFormValues, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
   const [step, setStep] = useState<PostStep | undefined>(undefined);
   const [failure, setFailure] = useState<unknown>(undefined);
 
-  const errors = useMemo(() => validateJobForm(v, app.tokenDecimals, moduleIsWasm), [v, app.tokenDecimals, moduleIsWasm]);
+  const errors = useMemo(() => validateJobForm(v, app.tokenDecimals, moduleCheck), [v, app.tokenDecimals, moduleCheck]);
   const shown = (k: keyof JobFormValues) => (submitted || touched[k] ? errors[k] : undefined);
   const set = <K extends keyof JobFormValues>(k: K, value: JobFormValues[K]) => {
     setV((prev) => ({ ...prev, [k]: value }));
@@ -48,14 +51,18 @@ export default function PostJobPage() {
     onChange: (e: { target: { value: string } }) => set(k, e.target.value as never),
   });
 
+  const memoryPagesForCheck = Math.floor((Number(v.memoryMiB) * 1024 * 1024) / PAGE_BYTES) || 1;
   useEffect(() => {
-    if (!v.module) return setModuleIsWasm(undefined);
+    setModuleCheck(undefined);
+    if (!v.module) return;
     let live = true;
-    void isWasm(v.module).then((ok) => live && setModuleIsWasm(ok));
-    if (!touched.args && !v.args) setV((prev) => ({ ...prev, args: prev.module!.name.replace(/\.wasm$/i, "") }));
+    void checkModule(v.module, memoryPagesForCheck).then((c) => live && setModuleCheck(c));
     return () => {
       live = false;
     };
+  }, [v.module, memoryPagesForCheck]);
+  useEffect(() => {
+    if (v.module && !touched.args && !v.args) setV((prev) => ({ ...prev, args: prev.module!.name.replace(/\.wasm$/i, "") }));
   }, [v.module]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const estimateOk = !errors.replicas && !errors.fuel && !errors.minReputationPct && !errors.memoryMiB;
@@ -81,6 +88,8 @@ export default function PostJobPage() {
       return;
     }
     if (!conn.address) return setFailure(new Error("Connect a wallet first: the job is posted and paid from it."));
+    // Nothing is signed on another chain: the key message, permit and transaction would be for a market that is not there.
+    if (network.problem) return setFailure(network.problem);
     try {
       const jobId = await postJob({ wagmi, app, account: conn.address, values: v, resultKey: () => keys.get(conn.address!), onStep: setStep });
       router.push(`/jobs/${jobId}`);
@@ -158,7 +167,7 @@ export default function PostJobPage() {
             <input {...text("minReputationPct")} inputMode="decimal" />
           </Field>
           <div className="wide" aria-live="polite">
-            <CostEstimate estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} replicas={k} onUse={(p) => set("maxPrice", formatAmount(p, app.tokenDecimals).replace(/,/g, ""))} />
+            <CostEstimate priced={maxPriceUnits !== undefined} estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} replicas={k} onUse={(p) => set("maxPrice", formatAmount(p, app.tokenDecimals).replace(/,/g, ""))} />
           </div>
         </fieldset>
 
@@ -200,8 +209,9 @@ export default function PostJobPage() {
             </ol>
           </Card>
         )}
+        {mounted && <WrongNetwork doing="Posting" />}
         <div className="row">
-          <button type="submit" className="button" disabled={busy} data-testid="post-submit">
+          <button type="submit" className="button" disabled={busy || (mounted && network.wrong)} data-testid="post-submit">
             {busy ? "Posting…" : mounted && conn.isConnected ? "Post job and pay escrow" : "Post job"}
           </button>
           {mounted && !conn.isConnected && <span className="small muted">Connect a wallet (top right) to sign the job.</span>}
@@ -211,17 +221,23 @@ export default function PostJobPage() {
   );
 }
 
-function CostEstimate({ estimate, loading, error, replicas, onUse }: { estimate?: Estimate; loading: boolean; error: unknown; replicas: number; onUse: (price: string) => void }) {
+function CostEstimate({ priced, estimate, loading, error, replicas, onUse }: { priced: boolean; estimate?: Estimate; loading: boolean; error: unknown; replicas: number; onUse: (price: string) => void }) {
   if (error) return <ErrorNotice error={error} title="No cost estimate" />;
   if (!estimate) return <p className="small muted">{loading ? "Estimating…" : "Fill in replicas and fuel to see a cost estimate."}</p>;
   const enough = estimate.clearingPrice !== undefined;
   const named = enough ? estimate.quotes.slice(0, replicas) : estimate.quotes;
   return (
     <div className="notice info small" data-testid="estimate">
-      <p>
-        <strong>Escrow:</strong> <Amount value={estimate.escrow} /> (including a protocol fee of <Amount value={estimate.fee} />). Likely cost:{" "}
-        <Amount value={estimate.expectedCost} />; the rest is refunded.
-      </p>
+      {priced ? (
+        <p data-testid="escrow">
+          <strong>Escrow:</strong> <Amount value={estimate.escrow} /> (including a protocol fee of <Amount value={estimate.fee} />). Likely cost:{" "}
+          <Amount value={estimate.expectedCost} />; the rest is refunded.
+        </p>
+      ) : (
+        <p data-testid="escrow">
+          <strong>Escrow:</strong> set the maximum price (or use the suggested one below) to see what the job locks.
+        </p>
+      )}
       <p>
         {estimate.quotes.length} eligible provider{estimate.quotes.length === 1 ? "" : "s"} quote{estimate.quotes.length === 1 ? "s" : ""} this job, each as its node prices it: fuel at its ask, plus memory and
         the bytes it fetches.{" "}

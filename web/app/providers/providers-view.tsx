@@ -1,6 +1,7 @@
 "use client";
 import { Card } from "@/components/Card.tsx";
 import { BarChart } from "@/components/charts/BarChart.tsx";
+import { compactNumber } from "@/components/charts/useWidth.ts";
 import { ProvidersTable } from "@/components/ProvidersTable.tsx";
 import { ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
@@ -8,8 +9,8 @@ import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { formatAmount, shortAddress } from "@/lib/client/format.ts";
 import type { ProviderRow } from "@/lib/types.ts";
 
-export default function ProvidersPage() {
-  const q = useApi<ProviderRow[]>("/api/providers");
+export function ProvidersView({ initial }: { initial?: ProviderRow[] }) {
+  const q = useApi<ProviderRow[]>("/api/providers", initial);
   const c = useAppConfig();
   return (
     <div className="stack">
@@ -42,7 +43,7 @@ export default function ProvidersPage() {
                 <BarChart
                   summary={`Stake per provider in ${c.tokenSymbol}; locked collateral shown beside it.`}
                   series={["stake", "locked"]}
-                  format={(v) => v.toLocaleString("en")}
+                  format={compactNumber}
                   bars={q.data.map((p) => ({
                     label: shortAddress(p.address),
                     values: [Number(formatAmount(p.stake, c.tokenDecimals, 2).replace(/,/g, "")), Number(formatAmount(p.locked, c.tokenDecimals, 2).replace(/,/g, ""))],

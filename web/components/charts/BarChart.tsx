@@ -1,28 +1,35 @@
+"use client";
+import { labelMargin, useWidth } from "./useWidth.ts";
+
 export type Bar = { label: string; values: number[] };
 
 /**
  * Grouped bars in plain SVG: small, themeable through CSS variables, and readable by screen
  * readers through `summary` (the figure's accessible name).
  */
-export function BarChart({ bars, series, summary, width = 600, height = 180, format = String }: { bars: Bar[]; series: string[]; summary: string; width?: number; height?: number; format?: (v: number) => string }) {
-  const pad = { top: 12, right: 8, bottom: 26, left: 44 };
+export function BarChart({ bars, series, summary, width: initialWidth = 600, height = 180, format = String }: { bars: Bar[]; series: string[]; summary: string; width?: number; height?: number; format?: (v: number) => string }) {
+  const [ref, width] = useWidth<HTMLElement>(initialWidth);
   const max = Math.max(1, ...bars.flatMap((b) => b.values));
+  const ticks = [0, max / 2, max];
+  const tickLabels = ticks.map((t) => format(Math.round(t * 100) / 100));
+  const pad = { top: 12, right: 8, bottom: 26, left: labelMargin(tickLabels) };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
   const slot = innerW / Math.max(1, bars.length);
   const barW = Math.max(2, (slot * 0.75) / series.length);
-  const ticks = [0, max / 2, max];
-  const every = Math.ceil(bars.length / 8);
+  // As many bar labels as fit at ~7 px a character, with a gap.
+  const longest = Math.max(1, ...bars.map((b) => b.label.length));
+  const every = Math.max(1, Math.ceil(bars.length / Math.max(1, Math.floor(innerW / (longest * 7 + 12)))));
   return (
-    <figure style={{ margin: 0 }}>
+    <figure style={{ margin: 0 }} ref={ref}>
       <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
-        {ticks.map((t) => {
+        {ticks.map((t, i) => {
           const y = pad.top + innerH - (t / max) * innerH;
           return (
             <g key={t}>
               <line className="grid-line" x1={pad.left} x2={width - pad.right} y1={y} y2={y} />
               <text x={pad.left - 6} y={y + 4} textAnchor="end">
-                {format(Math.round(t * 100) / 100)}
+                {tickLabels[i]}
               </text>
             </g>
           );

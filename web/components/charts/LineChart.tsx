@@ -1,9 +1,13 @@
+"use client";
+import { labelMargin, useWidth } from "./useWidth.ts";
+
 export type Point = { x: number; y: number; label?: string };
 
 /** A step line (values hold until the next event), e.g. a reputation score over settlements. */
 export function LineChart({ points, summary, yMin = 0, yMax, height = 180, formatY = String }: { points: Point[]; summary: string; yMin?: number; yMax?: number; height?: number; formatY?: (v: number) => string }) {
-  const width = 600;
-  const pad = { top: 12, right: 12, bottom: 20, left: 52 };
+  const [ref, width] = useWidth<HTMLDivElement>(600);
+  const top0 = yMax ?? Math.max(1, ...points.map((p) => p.y));
+  const pad = { top: 12, right: 12, bottom: 20, left: labelMargin([yMin, (yMin + top0) / 2, top0].map(formatY)) };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
   const top = yMax ?? Math.max(1, ...points.map((p) => p.y));
@@ -16,6 +20,7 @@ export function LineChart({ points, summary, yMin = 0, yMax, height = 180, forma
   });
   const ticks = [yMin, (yMin + top) / 2, top];
   return (
+    <div ref={ref}>
     <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
       {ticks.map((t) => (
         <g key={t}>
@@ -40,5 +45,6 @@ export function LineChart({ points, summary, yMin = 0, yMax, height = 180, forma
         </text>
       )}
     </svg>
+    </div>
   );
 }

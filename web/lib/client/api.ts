@@ -34,12 +34,16 @@ export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> 
   return body as T;
 }
 
-/** Every API query lives under the "api" key, so one invalidation per new block refreshes them all. */
-export function useApi<T>(path: string | undefined) {
+/**
+ * Every API query lives under the "api" key, so one invalidation per new block refreshes them all.
+ * `initial` is the answer the server rendered the page with (lib/server/initial.ts).
+ */
+export function useApi<T>(path: string | undefined, initial?: T) {
   return useQuery({
     queryKey: ["api", path],
     queryFn: () => fetchJson<T>(path!),
     enabled: !!path,
+    initialData: initial,
     // A new block invalidates; meanwhile the last answer is good.
     staleTime: Number.POSITIVE_INFINITY,
     retry: (count, err) => count < 2 && (err as ApiRequestError).status >= 500,

@@ -35,7 +35,7 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 86400)} d${Math.floor((s % 86400) / 3600) ? ` ${Math.floor((s % 86400) / 3600)} h` : ""}`;
 }
 
-/** "3 min ago" relative to the chain's clock (block time), not the browser's. */
+/** "3 min ago" relative to `now` (useNow: the wall clock, never behind the chain's). */
 export function timeAgo(time: number, now: number): string {
   const d = now - time;
   if (d < 5) return "just now";

@@ -8,6 +8,7 @@ import {
   type JobOffer,
 } from "@accord/client/actions/chain";
 import { inputPathProblem, MANIFEST_RUNTIME, MANIFEST_VERSION, MAX_ARGS_COUNT, MAX_ENV_COUNT, MAX_MEMORY_PAGES, type Manifest } from "@accord/client/manifest";
+import { validateModule } from "@accord/client/sandbox/validate";
 import { parseUnits } from "viem";
 
 /** What the post form holds: text as typed, so every field can say what is wrong with it. */
@@ -82,11 +83,32 @@ export async function isWasm(file: File): Promise<boolean> {
   return WASM_MAGIC.every((b, i) => head[i] === b);
 }
 
+/** What the module check found: nothing wrong, or the sandbox's own words for what is. */
+export type ModuleCheck = { ok: true } | { ok: false; problem: string };
+
+/**
+ * The module checked by the sandbox's own validator (the code every provider runs before it
+ * bids), in the browser before anything is uploaded or paid: a module importing anything but
+ * WASI preview 1, without a `_start`, or needing more memory than the job allows is refused by
+ * every provider, so the form refuses it first.
+ */
+export async function checkModule(file: File, memoryPages: number): Promise<ModuleCheck> {
+  if (!(await isWasm(file))) return { ok: false, problem: `${file.name} is not a WebAssembly binary (it does not start with \\0asm). Compile for wasm32-wasi.` };
+  try {
+    validateModule(new Uint8Array(await file.arrayBuffer()), { memoryPages: Math.max(1, memoryPages) });
+    return { ok: true };
+  } catch (err) {
+    const e = err as { shortMessage?: string; message: string; fix?: string };
+    return { ok: false, problem: `${e.shortMessage ?? e.message}${e.fix ? ` ${e.fix}` : ""} No provider would run it.` };
+  }
+}
+
 /** Every field's problem, in words the user can act on; empty when the job can be posted. */
-export function validateJobForm(v: JobFormValues, decimals: number, moduleIsWasm: boolean | undefined): JobFormErrors {
+export function validateJobForm(v: JobFormValues, decimals: number, moduleCheck: ModuleCheck | undefined): JobFormErrors {
   const e: JobFormErrors = {};
   if (!v.module) e.module = "Choose the .wasm program to run.";
-  else if (moduleIsWasm === false) e.module = `${v.module.name} is not a WebAssembly binary (it does not start with \\0asm). Compile for wasm32-wasi.`;
+  else if (moduleCheck === undefined) e.module = "Checking the program…";
+  else if (!moduleCheck.ok) e.module = moduleCheck.problem;
 
   const seen = new Set<string>();
   for (const f of v.inputs) {
@@ -108,6 +130,7 @@ export function validateJobForm(v: JobFormValues, decimals: number, moduleIsWasm
   if (k === undefined || k < 1 || k > MAX_REPLICAS) e.replicas = `Between 1 and ${MAX_REPLICAS} independent runs.`;
   const m = int(v.quorum);
   if (m === undefined) e.quorum = "A whole number of matching results.";
+  else if (e.replicas) e.quorum = "Set the replicas first: the quorum is more than half of them.";
   else if (k !== undefined && !(m > k / 2 && m <= k)) e.quorum = `More than half the replicas and at most all of them: ${Math.floor((k ?? 0) / 2) + 1} to ${k}.`;
 
   if (!v.maxPrice.trim()) e.maxPrice = "Offer a price per replica (use the estimate below).";

@@ -5,6 +5,7 @@ import type { Hash } from "viem";
 import { useConfig, useConnection } from "wagmi";
 import { useAppConfig } from "./app-config.tsx";
 import { sendMarketCall, type MarketCall, type TxStep } from "./market-tx.ts";
+import { useNetwork } from "./use-network.ts";
 
 export type MarketTxState =
   | { phase: "idle" }
@@ -21,10 +22,12 @@ export function useMarketTx() {
   const app = useAppConfig();
   const conn = useConnection();
   const queryClient = useQueryClient();
+  const network = useNetwork();
   const [state, setState] = useState<MarketTxState>({ phase: "idle" });
   const run = useCallback(
     async (call: MarketCall) => {
       if (!conn.address) return setState({ phase: "failed", call, error: new Error("Connect a wallet first (top right): it signs the transaction.") });
+      if (network.problem) return setState({ phase: "failed", call, error: network.problem });
       try {
         const done = await sendMarketCall({ wagmi, app, account: conn.address, call, onStep: (phase) => setState({ phase, call }) });
         setState({ phase: "confirmed", call, ...done });
@@ -36,7 +39,7 @@ export function useMarketTx() {
         void queryClient.invalidateQueries({ queryKey: ["api"] });
       }
     },
-    [wagmi, app, conn.address, queryClient],
+    [wagmi, app, conn.address, queryClient, network.problem],
   );
   const busy = state.phase === "simulate" || state.phase === "sign" || state.phase === "confirm";
   return { state, run, busy };

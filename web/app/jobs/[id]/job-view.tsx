@@ -1,25 +1,25 @@
 "use client";
-import { use } from "react";
 import { Address } from "@/components/Address.tsx";
 import { Amount } from "@/components/Amount.tsx";
 import { Card } from "@/components/Card.tsx";
+import { CopyText } from "@/components/CopyText.tsx";
 import { JobActions } from "@/components/JobActions.tsx";
 import { JobPhases } from "@/components/JobPhases.tsx";
+import { ProviderAnswers } from "@/components/ProviderAnswers.tsx";
 import { ResultPanel } from "@/components/ResultPanel.tsx";
 import { JobOutcome, OutcomeBadge } from "@/components/StateBadge.tsx";
 import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
-import { bps, formatDuration, shortCid } from "@/lib/client/format.ts";
+import { bps, formatDuration, shortCid, shortId } from "@/lib/client/format.ts";
 import type { JobDetail } from "@/lib/types.ts";
 
-export default function JobPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id } = use(params);
-  const q = useApi<JobDetail>(`/api/jobs/${id}`);
+export function JobView({ id, initial }: { id: string; initial?: JobDetail }) {
+  const q = useApi<JobDetail>(`/api/jobs/${id}`, initial);
   return (
     <div className="stack">
       <div className="page-head">
         <h1>
-          Job <span className="mono" style={{ fontSize: "0.7em" }}>{id}</span>
+          Job <CopyText value={id} shown={shortId(id)} label="job id" />
         </h1>
         {q.data && <JobOutcome jobId={q.data.id} state={q.data.state} />}
       </div>
@@ -44,12 +44,12 @@ function Job({ job }: { job: JobDetail }) {
               <Address value={job.requester} />
             </dd>
             <dt>Manifest</dt>
-            <dd className="mono" title={job.manifestCid}>
-              {shortCid(job.manifestCid)}
+            <dd>
+              <CopyText value={job.manifestCid} shown={shortCid(job.manifestCid)} label="manifest CID" />
             </dd>
             <dt>Replicas</dt>
             <dd>
-              {job.replicas}, quorum {job.quorum}
+              {job.replicas} independent runs; {job.quorum} must match
             </dd>
             <dt>Max price / replica</dt>
             <dd>
@@ -80,6 +80,11 @@ function Job({ job }: { job: JobDetail }) {
       <Card title="Providers' part" id="replicas">
         {job.replicaRows.length ? <ReplicaTable job={job} /> : <Bids job={job} />}
       </Card>
+      {job.state === "Open" && (
+        <Card title="Why providers have not bid" id="provider-answers">
+          <ProviderAnswers job={job} />
+        </Card>
+      )}
       {s && (
         <Card title="Settlement" id="settlement">
           <dl className="facts">
@@ -88,7 +93,7 @@ function Job({ job }: { job: JobDetail }) {
               <JobOutcome jobId={job.id} state={s.state} />
             </dd>
             <dt>Consensus digest</dt>
-            <dd className="mono">{/^0x0+$/.test(s.resultDigest) ? "none" : s.resultDigest}</dd>
+            <dd>{/^0x0+$/.test(s.resultDigest) ? "none" : <CopyText value={s.resultDigest} shown={shortCid(s.resultDigest)} label="consensus digest" />}</dd>
             <dt>Paid to providers</dt>
             <dd>
               <Amount value={s.paid} />
@@ -113,7 +118,14 @@ function Job({ job }: { job: JobDetail }) {
 }
 
 function Bids({ job }: { job: JobDetail }) {
-  if (!job.bidBook.length) return <Empty>No bids yet. Providers bid as soon as they see the job.</Empty>;
+  if (!job.bidBook.length)
+    return (
+      <Empty>
+        {job.state === "Open"
+          ? "No bids yet. Providers bid as soon as they see the job; those that will not say why below."
+          : `No provider bid before the job was ${job.state === "Cancelled" ? "cancelled" : "closed"}.`}
+      </Empty>
+    );
   return (
     <div className="table-wrap">
       <table className="table">
@@ -178,8 +190,8 @@ function ReplicaTable({ job }: { job: JobDetail }) {
                 <Amount value={r.collateral} />
               </td>
               <td>{r.committed ? "yes" : "no"}</td>
-              <td className="mono" title={r.resultCid}>
-                {r.resultCid ? shortCid(r.resultCid) : "—"}
+              <td>
+                {r.resultCid ? <CopyText value={r.resultCid} shown={shortCid(r.resultCid)} label="result CID" /> : "—"}
                 {r.resultCid && job.consensusCid && r.resultCid !== job.consensusCid && <span className="badge bad"> differs</span>}
               </td>
               <td>

@@ -1,19 +1,19 @@
 "use client";
 import Link from "next/link";
-import { use } from "react";
+import { CopyText } from "@/components/CopyText.tsx";
 import { ProviderView } from "@/components/ProviderView.tsx";
+import { shortAddress } from "@/lib/client/format.ts";
 import { ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
 import type { ProviderDetail } from "@/lib/types.ts";
 
-export default function ProviderPage({ params }: { params: Promise<{ address: string }> }) {
-  const { address } = use(params);
-  const q = useApi<ProviderDetail>(`/api/providers/${address}`);
+export function ProviderPage({ address, initial }: { address: string; initial?: ProviderDetail }) {
+  const q = useApi<ProviderDetail>(`/api/providers/${address}`, initial);
   return (
     <div className="stack">
       <div className="page-head">
         <h1>
-          Provider <span className="mono" style={{ fontSize: "0.7em" }}>{address}</span>
+          Provider <CopyText value={address} shown={shortAddress(address)} label="provider address" />
         </h1>
         <Link href="/providers">All providers</Link>
       </div>
