@@ -1,8 +1,14 @@
 import type { NoBidsDiagnosis } from "../actions/errors.ts";
 import type { DeclineCode } from "../declineReasons.ts";
 
-/** What a provider says that can change by itself: it is busy, short of free stake, or gave no known reason. */
-const PASSING_DECLINES = new Set<DeclineCode>(["capacity", "stake", "other"]);
+/**
+ * What a provider says that can change by itself: it is busy, short of free stake, gave no known
+ * reason, or could not fetch the job's content ("manifest": the spec's manifests were checked
+ * before posting, so what is left is a fetch that failed; under load it was seen to time out
+ * for a task whose siblings ran, and a module every provider refuses is still tried at most
+ * maxAttempts times).
+ */
+const PASSING_DECLINES = new Set<DeclineCode>(["capacity", "stake", "manifest", "other"]);
 /** Why a job got no bids that can change by itself: providers busy, offline or silent. */
 const PASSING_REASONS = new Set(["no-capacity", "unreachable", "eligible-but-silent"]);
 

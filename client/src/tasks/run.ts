@@ -35,6 +35,8 @@ const DIAGNOSE_CONCURRENCY = 2;
 const FETCH_RETRY_MS = 3_000;
 /** Consecutive post transactions that fail before the run stops with the error. */
 const MAX_POST_FAILURES = 3;
+/** The follower's round at most this often: a chain makes a block every second or more, and each round is two or three RPC calls. */
+const FOLLOW_MIN_POLL_MS = 250;
 
 export type TaskResult = Omit<FetchedResult, never> & {
   ok: true;
@@ -356,7 +358,7 @@ class TaskRun {
   }
 
   private async followLoop(): Promise<void> {
-    const pollMs = Math.max(50, this.client.pollingIntervalMs ?? 1_000);
+    const pollMs = Math.max(FOLLOW_MIN_POLL_MS, this.client.pollingIntervalMs ?? 1_000);
     let failing = false;
     while (!this.signal.aborted) {
       try {
