@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { CHAIN_ENGINES, DEFAULT_RPC_PORT, type ChainEngine } from "./devnet/chain.ts";
 import { DEVNET_DIR, FAULT_KINDS, startDevnet, type Devnet, type FaultKind } from "./devnet/devnet.ts";
+import { describeRelayLimits } from "../provider-node/src/net/relay-limits.ts";
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -113,6 +114,13 @@ const lines = [
   ...d.providers.map(
     (p) => `    #${p.index} ${p.address}  ${p.multiaddrs[0] ?? ""}${p.metricsUrl ? `  metrics ${p.metricsUrl}/metrics` : ""}${p.fault ? `  FAULTY: ${p.fault}` : ""}`,
   ),
+  ...d.providers
+    .filter((p) => p.relayLimits)
+    .flatMap((p) => [
+      `    #${p.index} relays for nodes behind NAT (on 127.0.0.1 none needs it; a node started with`,
+      `       ACCORD_PRIVATE_ADDRESSES=false --bootstrap ${p.multiaddrs[0] ?? ""} reaches the devnet through it)`,
+      `       limits: ${describeRelayLimits(p.relayLimits!)}`,
+    ]),
   "",
 ];
 if (d.sample) {

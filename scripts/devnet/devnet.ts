@@ -9,6 +9,7 @@ import { DEV_ACCOUNTS, DEV_ROLES } from "./accounts.ts";
 import { DEFAULT_RPC_PORT, rpcAnswers, startChain, type Chain, type ChainEngine } from "./chain.ts";
 import { deployAccord, writeDeployment } from "./deploy.ts";
 import { runNode, startNode, type Managed } from "./processes.ts";
+import type { RelayLimits } from "../../client/src/net/relay-limits.ts";
 import { createKeyFile } from "../../provider-node/src/config/keyfile.ts";
 import { KEY_FILE_NAME } from "../../provider-node/src/constants.ts";
 
@@ -22,6 +23,13 @@ export const DEVNET_DIR = join(ROOT, ".devnet");
 export const WEB_PORT = 3000;
 export const P2P_BASE_PORT = 4100;
 export const METRICS_BASE_PORT = 9464;
+/**
+ * Providers that relay for nodes behind NAT. On 127.0.0.1 no provider has a public address, so
+ * "auto" would relay nowhere: the first is told to, as an operator with a public address would
+ * be by default, so a node started with ACCORD_PRIVATE_ADDRESSES=false (standing for one behind
+ * NAT) can reach the devnet through it.
+ */
+export const RELAY_PROVIDERS = 1;
 /** Tokens each devnet provider stakes: enough collateral for many jobs at once. */
 export const PROVIDER_STAKE_TOKENS = "10000";
 const PROVIDER_UP_TIMEOUT_MS = 60_000;
@@ -45,7 +53,17 @@ export type DevnetOptions = {
   log?: (line: string) => void;
 };
 
-export type DevnetProvider = { index: number; address: Address; peerId: string; multiaddrs: string[]; metricsUrl?: string; fault?: FaultKind; logFile: string };
+export type DevnetProvider = {
+  index: number;
+  address: Address;
+  peerId: string;
+  multiaddrs: string[];
+  metricsUrl?: string;
+  fault?: FaultKind;
+  logFile: string;
+  /** Set when the provider relays for nodes behind NAT: the limits it relays with. */
+  relayLimits?: RelayLimits;
+};
 export type SampleJob = { jobId: string; state: string; resultCid: string; outDir: string; sorted?: string };
 
 export type Devnet = {
@@ -136,18 +154,19 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
         const fault = o.faults?.[index];
         const args = [PROVIDER_CLI, "start", "--json", "--data-dir", dataDir, "--listen", listen, "--metrics-port", String(METRICS_BASE_PORT + index)];
         if (fault) args.push("--fault", fault);
+        if (index < RELAY_PROVIDERS) args.push("--relay", "on");
         const { managed: m, info } = await startNode(`provider ${index}`, args, {
           env,
           logFile,
           timeoutMs: PROVIDER_UP_TIMEOUT_MS,
           ready: (out) => {
             const nl = out.indexOf("\n");
-            return nl < 0 ? undefined : (JSON.parse(out.slice(0, nl)) as { address: Address; peerId: string; multiaddrs: string[]; metricsUrl?: string });
+            return nl < 0 ? undefined : (JSON.parse(out.slice(0, nl)) as { address: Address; peerId: string; multiaddrs: string[]; metricsUrl?: string; relayLimits?: RelayLimits });
           },
         });
         managed.push(m);
         watch(`provider ${index}`, m);
-        return { index, address: info.address, peerId: info.peerId, multiaddrs: info.multiaddrs, metricsUrl: info.metricsUrl, fault, logFile };
+        return { index, address: info.address, peerId: info.peerId, multiaddrs: info.multiaddrs, metricsUrl: info.metricsUrl, fault, logFile, relayLimits: info.relayLimits };
       }),
     );
 
