@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { multiaddr } from "@multiformats/multiaddr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRelayed } from "../../client/src/net/direct-upgrade.ts";
 import { createAccordNode, type AccordNode } from "../../client/src/net/node.ts";
+import { toDialTarget } from "../../client/src/net/protocol.ts";
 import { RELAY_LIMITS } from "../../client/src/net/relay-limits.ts";
 
 const CLI = join(import.meta.dirname, "..", "..", "provider-node", "bin", "accord-provider.js");
@@ -91,7 +91,7 @@ describe("a relay-only node with limits from its config file", () => {
     const reach = await hidden.reachability.settled(AbortSignal.timeout(60_000));
     expect(reach).toMatchObject({ status: "relayed", relays: [relay.peerId] });
     await healthUntil("the reservation", (h) => h.relay.reservations === 1);
-    const target = multiaddr(reach.advertised[0]!);
+    const target = toDialTarget(reach.advertised[0]!);
 
     const first = await start("first", { bootstrap: [relay.multiaddrs[0]!] });
     const second = await start("second", { bootstrap: [relay.multiaddrs[0]!] });
