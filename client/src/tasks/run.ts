@@ -1,21 +1,20 @@
-import { encodeFunctionData, type Address } from "viem";
+import type { Address } from "viem";
 import type { CID } from "multiformats/cid";
 import { ResultKeyRequiredError, type AccordClient } from "../client.ts";
 import type { Exclusive } from "../actions/chain/escrowTurn.ts";
 import { MAX_JOBS_PER_SUBMIT } from "../actions/chain/postJobs.ts";
 import type { Payment } from "../actions/chain/postJob.ts";
 import { signerOf } from "../actions/chain/marketChain.ts";
-import { GAS_HEADROOM, writeMarket } from "../actions/chain/transact.ts";
 import type { NoBidsDiagnosis } from "../actions/errors.ts";
 import { explainNoBids } from "../actions/explainNoBids.ts";
 import { fetchConsensusResult, type FetchedResult } from "../actions/internal/fetchResult.ts";
 import { activeBids, type JobHistory } from "../chain/jobHistory.ts";
-import { jobMarketAbi } from "../generated/abi.ts";
+import { AsyncQueue, limiter, sleep } from "./async.ts";
+import { claimLoop } from "./claimer.ts";
 import { describeNoBids, mayFillLater } from "./diagnose.ts";
 import { JobFollower } from "./follow.ts";
 import { findPosts, postBatch, prepareTask, uploadShared, type AccordNode, type SharedContent } from "./post.ts";
 import { resolveMaxPrice } from "./price.ts";
-import { AsyncQueue } from "./queue.ts";
 import type { TaskBag } from "./spec.ts";
 import { attemptNonce, TaskStateFile, type AttemptRecord, type TaskRecord } from "./state.ts";
 
@@ -27,8 +26,6 @@ export const DEFAULT_PARALLEL_POSTS = 2;
 export const DEFAULT_FETCH_CONCURRENCY = 4;
 /** A stuck job is claimed at most this often (its claim may lose a race with a provider's). */
 export const CLAIM_RETRY_MS = 10_000;
-/** Jobs claimed in one transaction. */
-const MAX_CLAIMS_PER_TX = 64;
 /** No-bid diagnoses (each reads the registry and asks the providers) run at once. */
 const DIAGNOSE_CONCURRENCY = 2;
 /** A result fetch that failed is tried once more after this, before the task is posted again. */
@@ -143,6 +140,7 @@ class TaskRun {
   private readonly signal: AbortSignal;
   private readonly loops: Promise<unknown>[] = [];
   private readonly claims = new Set<bigint>();
+  private readonly fetching: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly started = Date.now();
   private wakePosters: Array<() => void> = [];
   private node!: AccordNode;
@@ -168,6 +166,7 @@ class TaskRun {
     this.options = options;
     this.owner = owner;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stopper.signal]) : this.stopper.signal;
+    this.fetching = limiter(options.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY);
     this.follower = new JobFollower(client, {
       onEvent: (jobId, ev, job) => {
         const t = this.taskOf(jobId);
@@ -214,7 +213,7 @@ class TaskRun {
 
     const posters = Math.max(1, this.options.parallelPosts ?? DEFAULT_PARALLEL_POSTS);
     for (let i = 0; i < posters; i++) this.loops.push(this.postLoop());
-    this.loops.push(this.followLoop(), this.claimLoop());
+    this.loops.push(this.followLoop(), claimLoop(this.client, this.claims, this.signal, (message) => this.emit({ type: "warning", message })));
     if (this.options.onProgress) {
       this.progressTimer = setInterval(() => this.options.onProgress!(this.progress()), this.options.progressIntervalMs ?? 1_000);
       this.progressTimer.unref?.();
@@ -306,13 +305,20 @@ class TaskRun {
     const s = this.state.state;
     const attempts: AttemptRecord[] = [];
     const cids: CID[] = [];
-    for (const name of names) {
-      const rec = s.tasks[name]!;
-      const task = this.bag.tasks.find((t) => t.name === name)!;
-      const n = rec.attempts.length + 1;
-      const cid = await prepareTask(this.node, this.shared, task, this.client.resultKey!.publicKeyHex, attemptNonce(s.runId, name, n), this.signal);
-      cids.push(cid);
-      attempts.push({ n, manifestCid: cid.toString(), status: "posting" });
+    try {
+      for (const name of names) {
+        const rec = s.tasks[name]!;
+        const task = this.bag.tasks.find((t) => t.name === name)!;
+        const n = rec.attempts.length + 1;
+        const cid = await prepareTask(this.node, this.shared, task, this.client.resultKey!.publicKeyHex, attemptNonce(s.runId, name, n), this.signal);
+        cids.push(cid);
+        attempts.push({ n, manifestCid: cid.toString(), status: "posting" });
+      }
+    } catch (err) {
+      // Nothing of the batch was posted: it waits for the next try (a task input that cannot be read stops the run after MAX_POST_FAILURES).
+      for (const name of names) this.live.get(name)!.phase = "queued";
+      this.queue.unshift(...names);
+      throw err;
     }
     // Synced before signing: whatever happens next, a resumed run finds these and asks the chain.
     const since = (await this.client.publicClient.getBlockNumber({ cacheTime: 0 })).toString();
@@ -397,28 +403,6 @@ class TaskRun {
     this.claims.add(jobId);
   }
 
-  /** Claims stuck jobs, many in one tryMulticall (a claim another party made first fails alone inside it). */
-  private async claimLoop(): Promise<void> {
-    while (!this.signal.aborted) {
-      await sleep(1_000, this.signal);
-      if (this.claims.size === 0 || this.signal.aborted) continue;
-      const ids = [...this.claims].slice(0, MAX_CLAIMS_PER_TX);
-      for (const id of ids) this.claims.delete(id);
-      try {
-        await writeMarket(this.client, {
-          action: `Claiming ${ids.length} stuck job(s)`,
-          functionName: "tryMulticall",
-          args: [ids.map((id) => encodeFunctionData({ abi: jobMarketAbi, functionName: "claim", args: [id] }))],
-          gasHeadroom: GAS_HEADROOM * BigInt(ids.length),
-          signal: this.signal,
-        });
-      } catch (err) {
-        if (this.signal.aborted) return;
-        this.emit({ type: "warning", message: `claiming ${ids.length} stuck job(s) failed (${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}); they are tried again` });
-      }
-    }
-  }
-
   private onSettled(t: Live, jobId: bigint, job: JobHistory): void {
     const a = t.rec.attempts.at(-1)!;
     const st = job.settlement!;
@@ -428,7 +412,7 @@ class TaskRun {
     this.state.saveSoon();
     if (st.state === "Succeeded") {
       t.phase = "fetching";
-      void this.fetch(t, jobId, job);
+      void this.fetching(() => this.fetch(t, jobId, job));
       return;
     }
     if (st.state === "Expired") {
@@ -546,17 +530,4 @@ class TaskRun {
       tasksPerSecond: elapsedMs > 0 ? (this.verified * 1000) / elapsedMs : 0,
     };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
