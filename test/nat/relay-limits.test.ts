@@ -2,7 +2,8 @@
 // relay-only node (`accord-provider relay`, its own process) reads its limits from its config
 // file, and the real relay enforces them on 127.0.0.1: one relayed connection at once (a second
 // dialler is refused until the first hangs up), and a relayed connection reset once it carried
-// the configured bytes, after which a fetch goes on from the next peer that has the content.
+// the configured bytes, after which a fetch goes on from the next peer that has the content;
+// a relayed connection left idle is closed, so it does not hold the relay's slot.
 // A node told that private addresses do not count (as on the internet) stands for one behind NAT.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -87,14 +88,16 @@ describe("a relay-only node with limits from its config file", () => {
   });
 
   it("carries one relayed connection at once: a second dialler is refused until the first hangs up", { timeout: 180_000 }, async () => {
-    const hidden = await start("hidden", { privateAddresses: false, bootstrap: [relay.multiaddrs[0]!] });
+    // No idle closing here: the connections this test holds open carry no stream.
+    const never = { idleConnectionMs: 0 };
+    const hidden = await start("hidden", { privateAddresses: false, bootstrap: [relay.multiaddrs[0]!], relay: never });
     const reach = await hidden.reachability.settled(AbortSignal.timeout(60_000));
     expect(reach).toMatchObject({ status: "relayed", relays: [relay.peerId] });
     await healthUntil("the reservation", (h) => h.relay.reservations === 1);
     const target = toDialTarget(reach.advertised[0]!);
 
-    const first = await start("first", { bootstrap: [relay.multiaddrs[0]!] });
-    const second = await start("second", { bootstrap: [relay.multiaddrs[0]!] });
+    const first = await start("first", { bootstrap: [relay.multiaddrs[0]!], relay: never });
+    const second = await start("second", { bootstrap: [relay.multiaddrs[0]!], relay: never });
     const a = await first.libp2p.dial(target, { signal: AbortSignal.timeout(20_000) });
     expect(isRelayed(a)).toBe(true);
     await healthUntil("the first relayed connection", (h) => h.relay.relayedConnections === 1);
@@ -121,15 +124,15 @@ describe("a relay-only node with limits from its config file", () => {
     const cid = await hidden.content.add(data);
 
     // Through the relay alone the content cannot come: the relay cut it, and the error says so.
-    const fetcher = await start("fetcher", { bootstrap: [relay.multiaddrs[0]!] });
+    const fetcher = await start("fetcher", { bootstrap: [relay.multiaddrs[0]!], relay: { idleConnectionMs: 3_000 } });
     const err = await fetcher.content.getBytes(cid, { from: reach.advertised, timeoutMs: 5_000 }).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toContain(`through relay ${relay.peerId}, which resets a connection at its byte or time limit`);
     expect(await fetcher.content.has(cid)).toBe(false);
-    // The relay counts open relayed connections only: the fetcher's later tries (bitswap dials
-    // the peer through the relay again) hold one until it hangs up.
-    await fetcher.libp2p.hangUp(hidden.peerId);
-    await healthUntil("the relayed connections to be gone", (h) => h.relay.relayedConnections === 0);
+    // The fetcher's later tries (bitswap dials the peer through the relay again, and cannot use
+    // a relayed connection) leave one open with no stream: closed once idle, it frees the
+    // relay's only slot without anyone hanging up.
+    await healthUntil("the idle relayed connection to be closed", (h) => h.relay.relayedConnections === 0);
 
     // A second holder reachable directly: the fetch tries the relayed one first, is cut, and goes on.
     const direct = await start("direct");

@@ -24,7 +24,7 @@ import { InvalidPeerAddressError } from "./errors.ts";
 import { NodeDatastore } from "./peer-datastore.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 import { hasPublicCandidate, ReachabilityTracker, type ReachabilityLimits } from "./reachability.ts";
-import { DEFAULT_RELAY_RESERVATIONS, RELAY_RESERVATION_TIMEOUT_MS, relayService, type RelayOptions } from "./relay.ts";
+import { closeIdleRelayedConnections, DEFAULT_RELAY_RESERVATIONS, RELAY_RESERVATION_TIMEOUT_MS, RELAYED_CONNECTION_IDLE_MS, relayService, type RelayOptions } from "./relay.ts";
 import { dialProtocol, handleProtocol, toDialTarget, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler } from "./protocol.ts";
 
 export type AccordNodeOptions = {
@@ -255,6 +255,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     await helia.stop();
     throw err;
   }
+  const stopClosingIdleRelayed = closeIdleRelayedConnections(libp2p, options.relay?.idleConnectionMs ?? RELAYED_CONNECTION_IDLE_MS);
   const rediscover = setInterval(() => {
     if ((libp2p.services.dht as unknown as SingleKadDHT).routingTable.size >= limits.minRoutingTablePeers) return;
     void dialAll(bootstrap);
@@ -283,6 +284,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     reachability,
     async stop() {
       clearInterval(rediscover);
+      stopClosingIdleRelayed();
       reachability.stop();
       stopped.abort();
       await content.stop();

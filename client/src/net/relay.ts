@@ -21,10 +21,20 @@ export type RelayOptions = {
   limits?: Partial<RelayLimits>;
   /** Dialling a relay and getting its reservation (default RELAY_RESERVATION_TIMEOUT_MS). */
   reservationTimeoutMs?: number;
+  /** A relayed connection with no stream this long is closed (default RELAYED_CONNECTION_IDLE_MS; 0: never). */
+  idleConnectionMs?: number;
 };
 
 export const DEFAULT_RELAY_RESERVATIONS = 2;
 export const RELAY_RESERVATION_TIMEOUT_MS = 10_000;
+
+/**
+ * A relayed connection that carried no stream for this long is closed by either end. Neither
+ * libp2p nor yamux (whose keep-alive pings cross the relay) ever ends one, so after a fetch
+ * it would hold one of the relay's `maxRelayedConnections` until its time limit (30 minutes),
+ * refusing others meanwhile; opening it again costs a relay round trip and a handshake.
+ */
+export const RELAYED_CONNECTION_IDLE_MS = 30_000;
 
 /** The libp2p relay service with Accord's limits. */
 export function relayService(limits: Partial<RelayLimits> = {}): (components: CircuitRelayServerComponents) => CircuitRelayService {
@@ -72,4 +82,24 @@ export function relayUsage(libp2p: Libp2p): RelayUsage | undefined {
   const relay = (libp2p.services as { relay?: CircuitRelayService }).relay;
   if (!relay) return undefined;
   return { reservations: relay.reservations.size, relayedConnections: openRelayedConnections(libp2p.getConnections()) };
+}
+
+/**
+ * Closes this node's relayed connections once they have had no stream for `idleMs` (checked
+ * every `idleMs / 3`). Returns the function that stops it.
+ */
+export function closeIdleRelayedConnections(libp2p: Libp2p, idleMs: number): () => void {
+  if (idleMs <= 0) return () => {};
+  const idleSince = new WeakMap<Connection, number>();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const c of libp2p.getConnections()) {
+      if (c.limits === undefined || c.status !== "open") continue;
+      if (c.streams.length > 0) idleSince.delete(c);
+      else if (!idleSince.has(c)) idleSince.set(c, now);
+      else if (now - idleSince.get(c)! >= idleMs) void c.close().catch(() => c.abort(new Error("idle relayed connection")));
+    }
+  }, Math.max(100, Math.floor(idleMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
