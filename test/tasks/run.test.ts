@@ -85,6 +85,20 @@ describe("accord run", { timeout: 300_000 }, () => {
     expect(existsSync(join(work, "bad-out.accord-run.json"))).toBe(false);
   });
 
+  it("shows the estimate and asks before paying; with no terminal to ask on and no --yes, pays nothing", async () => {
+    const spec = join(work, "ask.json");
+    await writeFile(spec, JSON.stringify({ module: "echo.wasm", trust: { replicas: 2 }, price: { maxPrice: "0.5" }, maxAttempts: 2, tasks: [{ name: "a" }, { name: "b" }] }));
+    const from = await net.publicClient.getBlockNumber({ cacheTime: 0 });
+    const r = await runCli(["run", spec, "--out", join(work, "ask-out")], cliEnv("data-ask"), work);
+    expect(r.code, r.stderr).toBe(EXIT.USAGE);
+    // 2 tasks x 2 replicas x 0.5, plus the devnet's 1 % fee, twice at most (maxAttempts 2).
+    expect(r.stderr).toContain("2 task(s) to run × 2 replica(s), at most 0.5 tUSD per replica");
+    expect(r.stderr).toContain("at most 4.04 tUSD if every task took all 2 attempt(s)");
+    expect(r.stderr).toContain("stdin is not a terminal");
+    expect(r.stderr).toContain("--yes");
+    expect((await postsBy(CLI_KEY.address, from)).size).toBe(0);
+  });
+
   it("resumes a run killed mid-way without posting any task twice, and writes every verified result", async () => {
     const spec = join(work, "sweep.json");
     const N = 12;

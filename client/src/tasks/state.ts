@@ -58,7 +58,6 @@ export class TaskStateFile {
   readonly path: string;
   state: RunState;
   private writing: Promise<void> = Promise.resolve();
-  private dirty = false;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(path: string, state: RunState) {
@@ -91,7 +90,6 @@ export class TaskStateFile {
 
   /** Writes the state now and resolves once it is on disk. */
   save(): Promise<void> {
-    this.dirty = false;
     if (this.timer) clearTimeout(this.timer), (this.timer = undefined);
     const text = JSON.stringify(this.state);
     this.writing = this.writing.then(() => writeAtomic(this.path, text));
@@ -100,13 +98,12 @@ export class TaskStateFile {
 
   /** Writes the state soon: for progress that a crash may lose (it is found again from the chain). */
   saveSoon(delayMs = 1_000): void {
-    this.dirty = true;
     this.timer ??= setTimeout(() => void this.save().catch(() => {}), delayMs);
   }
 
+  /** Writes the state a last time: whatever the run changed is on disk when it ends. */
   async close(): Promise<void> {
-    if (this.dirty || this.timer) await this.save();
-    await this.writing;
+    await this.save();
   }
 }
 
