@@ -23,32 +23,7 @@ contract JobMarket is JobSettlement {
         JobSettlement(token_, owner_, parameters_)
     {}
 
-    // ------------------------------------------------------------------ post and cancel
-
-    /// @inheritdoc IMarketCore
-    function postJob(JobParams calldata params) external nonReentrant returns (uint256 jobId) {
-        uint256 escrow;
-        (jobId, escrow) = _post(params);
-        _token.safeTransferFrom(msg.sender, address(this), escrow);
-    }
-
-    /// @inheritdoc IMarketCore
-    function postJobWithPermit(JobParams calldata params, Permit calldata permit)
-        external
-        nonReentrant
-        returns (uint256 jobId)
-    {
-        uint256 escrow;
-        (jobId, escrow) = _post(params);
-        // A permit can be front-run (its signature is public once in the mempool); if that happened
-        // the allowance is already there, so only a permit that left too little allowance fails.
-        try IERC20Permit(address(_token)).permit(
-            msg.sender, address(this), permit.value, permit.deadline, permit.v, permit.r, permit.s
-        ) {} catch {}
-        uint256 allowance = _token.allowance(msg.sender, address(this));
-        if (allowance < escrow) revert PermitFailed(msg.sender, allowance, escrow);
-        _token.safeTransferFrom(msg.sender, address(this), escrow);
-    }
+    // ------------------------------------------------------------------ cancel
 
     /// @inheritdoc IMarketCore
     function cancel(uint256 jobId) external nonReentrant {
@@ -75,7 +50,8 @@ contract JobMarket is JobSettlement {
     function award(uint256 jobId) external nonReentrant {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
-        if (block.timestamp < c.deadline) revert DeadlineNotReached(jobId, c.deadline, block.timestamp);
+        uint256 at = _awardTime(c);
+        if (block.timestamp < at) revert DeadlineNotReached(jobId, at, block.timestamp);
         _award(jobId, rec, c);
     }
 
@@ -122,103 +98,55 @@ contract JobMarket is JobSettlement {
         else _store(rec, c);
     }
 
-    // ------------------------------------------------------------------ views
-
-    /// @inheritdoc IMarketCore
-    function getJob(uint256 jobId) external view returns (JobView memory v) {
-        (JobRecord storage rec, JobCore memory c) = _load(jobId);
-        JobTerms memory t = rec.terms;
-        bool live = c.state < JobState.Succeeded;
-        v.requester = t.requester;
-        v.state = c.state;
-        v.replicas = c.replicas;
-        v.quorum = c.quorum;
-        v.bids = c.bids;
-        v.commits = uint8(_popcount(c.commitMask));
-        v.reveals = uint8(_popcount(c.revealMask));
-        v.awardOnFill = c.awardOnFill;
-        v.minReputation = c.minReputation;
-        v.protocolFeeBps = t.feeBps;
-        v.collateralRatioBps = c.collateralBps;
-        v.maxPrice = t.maxPrice;
-        v.escrow = live ? _escrow(c.replicas, t.maxPrice, t.feeBps) : 0;
-        v.deadline = live ? c.deadline : 0;
-        v.commitWindow = c.commitWindow;
-        v.revealWindow = c.revealWindow;
-    }
-
-    /// @inheritdoc IMarketCore
-    function getReplicas(uint256 jobId) external view returns (ReplicaView[] memory out) {
-        (JobRecord storage rec, JobCore memory c) = _load(jobId);
-        out = new ReplicaView[](c.bids);
-        uint256 collateral = _collateral(rec.terms.maxPrice, c.collateralBps);
-        for (uint256 i; i < c.bids; ++i) {
-            uint256 e = rec.entries[i];
-            bool committed = c.commitMask & (1 << i) != 0;
-            out[i] = ReplicaView({
-                provider: e.provider(),
-                price: e.price(),
-                collateral: collateral,
-                reputation: uint16(e.reputation()),
-                committed: committed,
-                revealed: c.revealMask & (1 << i) != 0,
-                commitmentOrDigest: committed ? rec.commitments[i] : bytes32(0)
-            });
-        }
-    }
-
-    /// @inheritdoc IMarketCore
-    function escrowOf(uint256 jobId) external view returns (uint256) {
-        (JobRecord storage rec, JobCore memory c) = _load(jobId);
-        if (c.state >= JobState.Succeeded) return 0;
-        return _escrow(c.replicas, rec.terms.maxPrice, rec.terms.feeBps);
-    }
-
     // ------------------------------------------------------------------ internal
 
-    /// @dev A bid, carrying a commitment unless `commitment` is 0. Before the award, bit i of
-    /// `commitMask` marks book entry i as committed; the mask and the commitments move with the book,
-    /// so a displaced bid takes its commitment with it and the award finds the winners' ones in place.
+    /// @dev A bid, carrying a commitment unless `commitment` is 0. Until the award, bit i of
+    /// `commitMask` marks pool entry i as committed; the mask and the commitments move with the pool,
+    /// so a displaced bid takes its commitment with it and the draw finds the winners' ones.
     function _bid(uint256 jobId, uint256 price, bytes32 commitment) private {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
-        if (block.timestamp >= c.deadline) revert BiddingClosed(jobId, c.deadline, block.timestamp);
+        uint256 n = c.bids;
+        // After the pool window only an award-on-fill pool still short of k takes bids, until its fill
+        // deadline; the bid that brings it to k then awards it whole (there is nothing to draw).
+        bool late = block.timestamp >= c.deadline;
+        if (late && (n >= c.replicas || block.timestamp >= uint256(c.deadline) + c.fillExtension)) {
+            revert BiddingClosed(jobId, c.deadline, block.timestamp);
+        }
         uint256 maxPrice = rec.terms.maxPrice;
         if (price == 0 || price > maxPrice) revert BidPriceOutOfRange(jobId, price, maxPrice);
 
         uint256 collateral = _collateral(maxPrice, c.collateralBps);
         uint256 entry = _checkBidder(c, price, collateral);
 
-        uint256 n = c.bids;
-        uint256 worst;
-        uint256 worstAt;
+        uint256 lightest;
+        uint256 lightestAt;
         for (uint256 i; i < n; ++i) {
             uint256 e = rec.entries[i];
             if (e.provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
-            // Taking every bid that does not beat the current worst keeps the latest of equally bad
-            // bids as the worst, so among equals the earlier bids stay.
-            if (i == 0 || !e.beats(worst)) {
-                worst = e;
-                worstAt = i;
+            // The latest of equally light entries counts as the lightest, so among equals the earlier stay.
+            if (i == 0 || e.weight() <= lightest.weight()) {
+                lightest = e;
+                lightestAt = i;
             }
         }
         uint256 at = n;
-        if (n < c.replicas) {
+        if (n < Limits.MAX_POOL) {
             c.bids = uint8(n + 1);
         } else {
-            if (!entry.beats(worst)) revert BidNotCompetitive(jobId, price, worst.price());
-            // Shift the book so it stays in arrival order, which is what breaks exact ties; committed
-            // entries take their commitments along (a displacement is rare, the extra writes are too).
+            // A full pool admits only more stake, so filling it with cheap identities holds no place
+            // against a provider backed by more than each of them.
+            if (entry.weight() <= lightest.weight()) revert PoolFull(jobId, entry.weight(), lightest.weight());
             uint256 mask = c.commitMask;
-            for (uint256 i = worstAt; i + 1 < n; ++i) {
+            for (uint256 i = lightestAt; i + 1 < n; ++i) {
                 rec.entries[i] = rec.entries[i + 1];
                 if (mask & (1 << (i + 1)) != 0) rec.commitments[i] = rec.commitments[i + 1];
             }
-            uint256 below = (1 << worstAt) - 1;
+            uint256 below = (1 << lightestAt) - 1;
             c.commitMask = uint16((mask & below) | ((mask >> 1) & ~below));
             at = n - 1;
-            _unlock(worst.provider(), collateral);
-            emit BidDisplaced(jobId, worst.provider(), worst.price(), collateral);
+            _unlock(lightest.provider(), collateral);
+            emit BidDisplaced(jobId, lightest.provider(), lightest.price(), collateral);
         }
         rec.entries[at] = entry;
         if (commitment != 0) {
@@ -227,98 +155,8 @@ contract JobMarket is JobSettlement {
         }
         emit BidPlaced(jobId, msg.sender, price, collateral);
 
-        if (c.awardOnFill && c.bids == c.replicas) _award(jobId, rec, c);
+        if (late && c.bids == c.replicas) _award(jobId, rec, c);
         else _store(rec, c);
-    }
-
-    /// @dev Validates the job, takes a record (reusing a finished job's when there is one) and writes it.
-    /// The caller moves the escrow in afterwards (value transfer last).
-    function _post(JobParams calldata p) private returns (uint256 jobId, uint256 escrow) {
-        CidLib.digest(p.manifestCid);
-        _checkParams(p);
-        Config memory cfg = _config;
-        bool awardOnFill = p.bidWindow == 0;
-        uint40 bidDeadline = uint40(block.timestamp + (awardOnFill ? cfg.fillTimeout : p.bidWindow));
-
-        // Records are reused round-robin: the cursor's record is taken if its job has ended, and the
-        // cursor moves on either way. Settlement then writes nothing global (a free list would cost
-        // every settlement a write of its head); a record still live at the cursor costs one fresh
-        // record, and the ring grows to fit the jobs that are live at once.
-        uint32 index;
-        uint32 generation;
-        uint32 at = cfg.cursor;
-        if (at != 0) {
-            JobCore storage old = _records[at].core;
-            cfg.cursor = at == cfg.records ? 1 : at + 1;
-            // A record whose generation is exhausted retires, so a job id is never issued twice.
-            if (old.state >= JobState.Succeeded && old.generation != type(uint32).max) {
-                index = at;
-                generation = old.generation + 1;
-            }
-        }
-        if (index == 0) {
-            index = ++cfg.records;
-            generation = 1;
-            if (at == 0) cfg.cursor = 1;
-        }
-        _config = cfg;
-
-        JobRecord storage rec = _records[index];
-        rec.core = JobCore({
-            state: JobState.Open,
-            bids: 0,
-            commitMask: 0,
-            revealMask: 0,
-            deadline: bidDeadline,
-            replicas: p.replicas,
-            quorum: p.quorum,
-            awardOnFill: awardOnFill,
-            collateralBps: cfg.collateralRatioBps,
-            minReputation: p.minReputation,
-            commitWindow: uint24(p.commitWindow),
-            revealWindow: uint24(p.revealWindow),
-            generation: generation
-        });
-        rec.terms = JobTerms({requester: msg.sender, maxPrice: uint80(p.maxPrice), feeBps: cfg.protocolFeeBps});
-        jobId = (uint256(generation) << 32) | index;
-        escrow = _escrow(p.replicas, p.maxPrice, cfg.protocolFeeBps);
-        _emitPosted(jobId, p, escrow, bidDeadline, awardOnFill);
-    }
-
-    /// @dev Apart from `_post` only to keep the stack shallow.
-    function _emitPosted(uint256 jobId, JobParams calldata p, uint256 escrow, uint40 bidDeadline, bool awardOnFill)
-        private
-    {
-        emit JobPosted(
-            jobId,
-            msg.sender,
-            p.manifestCid,
-            p.replicas,
-            p.quorum,
-            p.maxPrice,
-            escrow,
-            bidDeadline,
-            p.commitWindow,
-            p.revealWindow,
-            p.minReputation,
-            awardOnFill
-        );
-    }
-
-    function _checkParams(JobParams calldata p) private pure {
-        if (p.replicas == 0 || p.replicas > Limits.MAX_REPLICAS) revert ReplicasOutOfRange(p.replicas, Limits.MAX_REPLICAS);
-        if (p.quorum > p.replicas || 2 * uint256(p.quorum) <= p.replicas) revert QuorumOutOfRange(p.quorum, p.replicas);
-        if (p.maxPrice == 0 || p.maxPrice > Limits.MAX_PRICE_UNITS) revert MaxPriceOutOfRange(p.maxPrice, Limits.MAX_PRICE_UNITS);
-        if (p.bidWindow > Limits.MAX_BID_WINDOW_SECONDS) revert BidWindowTooLong(p.bidWindow, Limits.MAX_BID_WINDOW_SECONDS);
-        if (p.commitWindow < Limits.MIN_PHASE_WINDOW_SECONDS || p.commitWindow > Limits.MAX_PHASE_WINDOW_SECONDS) {
-            revert CommitWindowOutOfRange(p.commitWindow, Limits.MIN_PHASE_WINDOW_SECONDS, Limits.MAX_PHASE_WINDOW_SECONDS);
-        }
-        if (p.revealWindow < Limits.MIN_PHASE_WINDOW_SECONDS || p.revealWindow > Limits.MAX_PHASE_WINDOW_SECONDS) {
-            revert RevealWindowOutOfRange(p.revealWindow, Limits.MIN_PHASE_WINDOW_SECONDS, Limits.MAX_PHASE_WINDOW_SECONDS);
-        }
-        if (p.minReputation > Limits.MAX_REPUTATION_BPS) {
-            revert MinReputationOutOfRange(p.minReputation, Limits.MAX_REPUTATION_BPS);
-        }
     }
 
     /// @dev Checks the caller may bid and locks its collateral; returns its book entry.
@@ -338,7 +176,10 @@ contract JobMarket is JobSettlement {
         if (free < collateral) revert InsufficientFreeStake(msg.sender, free, collateral);
         h.locked += uint96(collateral);
         p.hot = h;
-        entry = BidEntry.pack(msg.sender, score, price);
+        // The draw weighs the whole stake (capped), not just the free part: stake backs the provider's
+        // honesty on every job at once, while collateral locks are per replica.
+        uint256 cap = Limits.WEIGHT_CAP * collateral;
+        entry = BidEntry.pack(msg.sender, (b.stake < cap ? b.stake : cap) * Limits.WEIGHT_UNIT / collateral, price);
     }
 
     /// @dev Index of the caller in the book; reverts `NotAReplica`. Bounded by k <= 16.

@@ -45,7 +45,8 @@ abstract contract JobSettlement is MarketBase {
     function claim(uint256 jobId) external nonReentrant {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state >= JobState.Succeeded) revert JobTerminal(jobId, c.state);
-        if (block.timestamp < c.deadline) revert DeadlineNotReached(jobId, c.deadline, block.timestamp);
+        uint256 due = c.state == JobState.Open ? _awardTime(c) : c.deadline;
+        if (block.timestamp < due) revert DeadlineNotReached(jobId, due, block.timestamp);
         if (c.state == JobState.Open) return _award(jobId, rec, c);
         if (c.state == JobState.Committing) {
             if (_popcount(c.commitMask) < c.quorum) return _close(jobId, rec, c, JobState.Failed);
@@ -60,27 +61,19 @@ abstract contract JobSettlement is MarketBase {
 
     // ------------------------------------------------------------------ internal
 
-    /// @dev The record behind a job id; reverts `JobNotFound` for ids never issued or already reused.
-    function _load(uint256 jobId) internal view returns (JobRecord storage rec, JobCore memory c) {
-        uint32 index = uint32(jobId);
-        uint256 generation = jobId >> 32;
-        rec = _records[index];
-        c = rec.core;
-        if (index == 0 || generation == 0 || c.generation != generation) revert JobNotFound(jobId);
-    }
-
     /// @dev One place that writes a job's core slot (the legacy code generator expands every struct
     /// assignment inline, so sharing it keeps the contract under the size limit).
     function _store(JobRecord storage rec, JobCore memory c) internal {
         rec.core = c;
     }
 
-    /// @dev Awards the book (>= quorum bids) or expires the job. Writes the core. Winners that bid with
+    /// @dev Awards the pool (>= quorum bids; drawn down to k when larger) or expires the job. Writes the core. Winners that bid with
     /// `bidAndCommit` are committed from this moment: `Committed` is emitted for them here, after
     /// `JobAwarded`, so every reader can keep reading it as "an awarded replica committed" whichever
     /// path it came by; if every winner had committed, the reveal phase opens in the same transaction.
     function _award(uint256 jobId, JobRecord storage rec, JobCore memory c) internal {
         if (c.bids < c.quorum) return _close(jobId, rec, c, JobState.Expired);
+        if (c.bids > c.replicas) _draw(jobId, rec, c);
         c.state = JobState.Committing;
         c.deadline = uint40(block.timestamp + c.commitWindow);
         emit JobAwarded(jobId, c.bids, c.deadline);
@@ -90,6 +83,62 @@ abstract contract JobSettlement is MarketBase {
         }
         if (mask == _allBits(c.bids)) _openRevealNow(jobId, c);
         _store(rec, c);
+    }
+
+    /// @dev Draws k of the pool's n entries without replacement, each pick weighted by the entries'
+    /// weights (Limits.WEIGHT_CAP), from `seed = keccak256(prevrandao, parent hash, jobId, pool)`: pick j is the entry
+    /// at `keccak256(seed, j) mod remaining weight` on the cumulative weights of those not yet drawn.
+    /// The drawn move to book slots 0..k-1 with their commitments; the others are unlocked and
+    /// displaced. Bounded: n <= 16 entries, k <= 16 picks. See docs/PROTOCOL.md, "Selection".
+    function _draw(uint256 jobId, JobRecord storage rec, JobCore memory c) private {
+        uint256 n = c.bids;
+        uint256 k = c.replicas;
+        uint256[] memory pool = new uint256[](n);
+        uint256[] memory from = new uint256[](n);
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            pool[i] = rec.entries[i];
+            from[i] = i;
+            total += pool[i].weight();
+        }
+        // The parent's hash joins prevrandao for chains where prevrandao is a constant (several L2s): a
+        // bidder cannot know it when it bids, as long as the seed delay puts the draw a block later.
+        bytes32 seed = keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), jobId, pool));
+        for (uint256 j; j < k; ++j) {
+            uint256 r = uint256(keccak256(abi.encode(seed, j))) % total;
+            uint256 i = j;
+            for (; r >= pool[i].weight(); ++i) {
+                r -= pool[i].weight();
+            }
+            total -= pool[i].weight();
+            (pool[i], pool[j]) = (pool[j], pool[i]);
+            (from[i], from[j]) = (from[j], from[i]);
+        }
+        // Commitments are read before any slot is rewritten: a drawn entry may move into the slot of
+        // another drawn one.
+        uint256 mask = c.commitMask;
+        uint256 drawnMask;
+        bytes32[] memory commitments = new bytes32[](k);
+        for (uint256 j; j < k; ++j) {
+            if (mask & (1 << from[j]) != 0) {
+                drawnMask |= 1 << j;
+                commitments[j] = rec.commitments[from[j]];
+            }
+        }
+        for (uint256 j; j < k; ++j) {
+            if (from[j] == j) continue;
+            rec.entries[j] = pool[j];
+            if (drawnMask & (1 << j) != 0) rec.commitments[j] = commitments[j];
+        }
+        emit ReplicasDrawn(jobId, seed, uint8(n));
+        uint256 collateral = _collateral(rec.terms.maxPrice, c.collateralBps);
+        for (uint256 j = k; j < n; ++j) {
+            address provider = pool[j].provider();
+            _unlock(provider, collateral);
+            emit BidDisplaced(jobId, provider, pool[j].price(), collateral);
+        }
+        c.bids = uint8(k);
+        c.commitMask = uint16(drawnMask);
     }
 
     /// @dev The reveal phase opening because every winner committed: it runs from now.
@@ -263,18 +312,7 @@ abstract contract JobSettlement is MarketBase {
         return r > type(uint96).max ? type(uint96).max : uint96(r);
     }
 
-    function _escrow(uint256 replicas, uint256 maxPrice, uint256 feeBps) internal pure returns (uint256) {
-        uint256 gross = replicas * maxPrice;
-        return gross + gross * feeBps / Limits.BPS;
-    }
-
     function _allBits(uint256 n) internal pure returns (uint16) {
         return uint16((1 << n) - 1);
-    }
-
-    function _popcount(uint256 x) internal pure returns (uint256 count) {
-        for (; x != 0; x &= x - 1) {
-            ++count;
-        }
     }
 }

@@ -83,12 +83,16 @@ abstract contract MarketBase is MarketState, IMarketCore, Ownable2Step, Reentran
             revert FillTimeoutOutOfRange(q.fillTimeout, Limits.MIN_FILL_TIMEOUT_SECONDS, Limits.MAX_FILL_TIMEOUT_SECONDS);
         }
         if (q.treasury == address(0)) revert InvalidTreasury(q.treasury);
+        if (q.poolWindow > Limits.MAX_POOL_WINDOW_SECONDS) revert PoolWindowTooLong(q.poolWindow, Limits.MAX_POOL_WINDOW_SECONDS);
+        if (q.seedDelay > Limits.MAX_SEED_DELAY_SECONDS) revert SeedDelayTooLong(q.seedDelay, Limits.MAX_SEED_DELAY_SECONDS);
         Config memory c = _config;
         c.minStake = q.minStake;
-        c.unbondingDelay = q.unbondingDelay;
+        c.unbondingDelay = uint24(q.unbondingDelay);
         c.protocolFeeBps = q.protocolFeeBps;
         c.collateralRatioBps = q.collateralRatioBps;
-        c.fillTimeout = q.fillTimeout;
+        c.fillTimeout = uint24(q.fillTimeout);
+        c.poolWindow = q.poolWindow;
+        c.seedDelay = q.seedDelay;
         _config = c;
         // Fees accrued so far belong to the treasury that earned them.
         uint256 fees = _treasury.fees;
@@ -110,7 +114,9 @@ abstract contract MarketBase is MarketState, IMarketCore, Ownable2Step, Reentran
     /// @inheritdoc IMarketCore
     function parameters() external view returns (Parameters memory) {
         Config memory c = _config;
-        return Parameters(c.minStake, c.unbondingDelay, c.protocolFeeBps, c.collateralRatioBps, c.fillTimeout, _treasury.account);
+        return Parameters(
+            c.minStake, c.unbondingDelay, c.protocolFeeBps, c.collateralRatioBps, c.fillTimeout, _treasury.account, c.poolWindow, c.seedDelay
+        );
     }
 
     /// @inheritdoc IMarketCore

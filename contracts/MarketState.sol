@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IMarketEvents} from "./interfaces/IMarketEvents.sol";
-import {Config, JobRecord, ProviderRecord, Treasury} from "./types/Storage.sol";
+import {Config, JobCore, JobRecord, ProviderRecord, Treasury} from "./types/Storage.sol";
 import {Limits} from "./libraries/Limits.sol";
 
 /// @notice Every storage variable of a market, in one place. JobMarket and the ProviderRegistry it
@@ -27,6 +27,35 @@ abstract contract MarketState is IMarketEvents {
     /// from the bid, so a 1-wei bid risks as much as any other; rounded up, so never zero.
     function _collateral(uint256 maxPrice, uint256 collateralBps) internal pure returns (uint256) {
         return (maxPrice * collateralBps + Limits.BPS - 1) / Limits.BPS;
+    }
+
+    /// @dev The record behind a job id; reverts `JobNotFound` for ids never issued or already reused.
+    function _load(uint256 jobId) internal view returns (JobRecord storage rec, JobCore memory c) {
+        uint32 index = uint32(jobId);
+        uint256 generation = jobId >> 32;
+        rec = _records[index];
+        c = rec.core;
+        if (index == 0 || generation == 0 || c.generation != generation) revert JobNotFound(jobId);
+    }
+
+    /// @dev When an Open job can be awarded: at the pool's close; a pool holding more than k waits the
+    /// seed delay more, so the randomness that draws it comes from a block produced after the last bid
+    /// could be placed; an award-on-fill pool still short of k waits for its fill deadline (or its k-th bid).
+    function _awardTime(JobCore memory c) internal pure returns (uint256) {
+        if (c.bids > c.replicas) return uint256(c.deadline) + c.seedDelay;
+        if (c.bids < c.replicas) return uint256(c.deadline) + c.fillExtension;
+        return c.deadline;
+    }
+
+    function _escrow(uint256 replicas, uint256 maxPrice, uint256 feeBps) internal pure returns (uint256) {
+        uint256 gross = replicas * maxPrice;
+        return gross + gross * feeBps / Limits.BPS;
+    }
+
+    function _popcount(uint256 x) internal pure returns (uint256 count) {
+        for (; x != 0; x &= x - 1) {
+            ++count;
+        }
     }
 
     function _registered(address provider) internal view returns (ProviderRecord storage p) {

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {JobBoard} from "./JobBoard.sol";
 import {MarketState} from "./MarketState.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {ProviderView} from "./types/MarketTypes.sol";
@@ -22,9 +23,26 @@ contract ProviderRegistry is MarketState, IProviderRegistry, ReentrancyGuardTran
 
     /// This contract's own address: under delegatecall `address(this)` is the market's instead.
     address private immutable _self;
+    /// The job board (posting and job views), one more delegatecall hop away: its code would not fit
+    /// beside the job lifecycle's.
+    address private immutable _board;
 
     constructor(IERC20 token_) MarketState(token_) {
         _self = address(this);
+        _board = address(new JobBoard(token_));
+    }
+
+    /// @notice Every IJobBoard function: runs the board's code in the caller's storage (the market's,
+    /// when the market delegated here), as the caller's own call, and returns or reverts with its data.
+    fallback() external {
+        address board = _board;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), board, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     /// @dev Called directly, this code would keep registrations and stake in the registry's own

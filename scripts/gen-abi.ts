@@ -30,11 +30,15 @@ function* artifactFiles(dir: string): Generator<string> {
 
 // A contract whose fallback runs another contract's code on its own address by delegatecall gets both
 // ABIs, so callers keep one typed ABI per address (docs/PROTOCOL.md, "Contract layout").
-const DELEGATES_TO: Record<string, string> = { JobMarket: "ProviderRegistry.sol/ProviderRegistry.json" };
+// The chain is followed: the registry in turn delegates posting and the job views to JobBoard.
+const DELEGATES_TO: Record<string, string> = {
+  JobMarket: "ProviderRegistry.sol/ProviderRegistry.json",
+  ProviderRegistry: "JobBoard.sol/JobBoard.json",
+};
 
 type AbiItem = { type: string; name?: string; inputs?: ReadonlyArray<{ type: string }> };
 
-/** The contract's ABI and its delegate's, each item once (both declare the shared events and errors). */
+/** The contract's ABI and its delegates', each item once (all declare the shared events and errors). */
 function abiOf(artifact: { contractName: string; abi: AbiItem[] }): AbiItem[] {
   const delegate = DELEGATES_TO[artifact.contractName];
   if (!delegate) return artifact.abi;
@@ -42,7 +46,7 @@ function abiOf(artifact: { contractName: string; abi: AbiItem[] }): AbiItem[] {
   if (!existsSync(file)) throw new Error(`gen-abi: ${artifact.contractName} delegates to ${file}, which is missing`);
   const key = (x: AbiItem) => `${x.type}:${x.name ?? ""}(${(x.inputs ?? []).map((i) => i.type).join(",")})`;
   const seen = new Set(artifact.abi.map(key));
-  const extra = (JSON.parse(readFileSync(file, "utf8")).abi as AbiItem[]).filter((x) => x.type !== "constructor" && !seen.has(key(x)));
+  const extra = abiOf(JSON.parse(readFileSync(file, "utf8"))).filter((x) => x.type !== "constructor" && x.type !== "fallback" && !seen.has(key(x)));
   return [...artifact.abi, ...extra];
 }
 

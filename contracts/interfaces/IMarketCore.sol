@@ -3,41 +3,36 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IMarketEvents} from "./IMarketEvents.sol";
-import {JobParams, JobView, Parameters, Permit, ReplicaView} from "../types/MarketTypes.sol";
+import {Parameters} from "../types/MarketTypes.sol";
 
-/// @notice The part of the JobMarket API that JobMarket's own code implements: jobs, batching, owner
-/// parameters and their views. The rest (IProviderRegistry) runs from the ProviderRegistry.
+/// @notice The part of the JobMarket API that JobMarket's own code implements: the job lifecycle from
+/// the first bid to settlement, batching, owner parameters and their views. The rest runs from the
+/// ProviderRegistry (IProviderRegistry) and the JobBoard (IJobBoard).
 interface IMarketCore is IMarketEvents {
     // ------------------------------------------------------------------ jobs
-
-    /// @notice Posts a job and moves its escrow (replicas * maxPrice plus the protocol fee on it)
-    /// from the caller (prior approval).
-    /// @return jobId The job's id.
-    function postJob(JobParams calldata params) external returns (uint256 jobId);
-
-    /// @notice `postJob` with an ERC-2612 permit for the escrow, in one transaction. A permit that
-    /// fails (e.g. already used by a front-runner) is ignored if the allowance suffices anyway.
-    function postJobWithPermit(JobParams calldata params, Permit calldata permit) external returns (uint256 jobId);
 
     /// @notice The requester cancels an Open job: bidders' collateral is unlocked, the escrow credited back.
     function cancel(uint256 jobId) external;
 
     /// @notice Bids `price` (<= maxPrice) for one replica, locking the job's collateral,
     /// `ceil(maxPrice * collateralRatio)`, of free stake (whatever the price).
-    /// With a full book the bid must beat the worst of the best k (lower price; ties: higher reputation,
-    /// then earlier), which is displaced. With a zero bid window, the bid that fills k awards the job.
+    /// The bid enters the job's pool (up to Limits.MAX_POOL entries), weighted by the caller's stake
+    /// (capped); a full pool takes it only in place of its lightest entry, which is displaced. Replicas
+    /// are drawn from the pool at random by weight when it closes (docs/PROTOCOL.md, "Selection").
+    /// With a zero bid window, a bid after the pool window that brings the pool to k awards the job.
     function bid(uint256 jobId, uint256 price) external;
 
     /// @notice `bid` carrying the caller's commitment, for a provider that ran the job before bidding
     /// (the manifest is public from the post): `commitment = keccak256(abi.encode(jobId, msg.sender,
     /// resultDigest, salt))`, as for `commit`. The commitment stays with the bid: it leaves with it if
-    /// the bid is displaced, and counts as the replica's commit if the bid is awarded (`Committed` is
-    /// emitted at the award). When every winner committed this way, the award opens the reveal phase
-    /// at once, so with a zero bid window the k-th `bidAndCommit` awards and opens reveal. A zero
-    /// commitment is a plain bid.
+    /// the bid is displaced or not drawn, and counts as the replica's commit if the bid is drawn
+    /// (`Committed` is emitted at the award). When every winner committed this way, the award opens the
+    /// reveal phase at once. A zero commitment is a plain bid.
     function bidAndCommit(uint256 jobId, uint256 price, bytes32 commitment) external;
 
-    /// @notice After the bid deadline: awards the bids in (>= quorum) or expires the job (< quorum). Anyone.
+    /// @notice Once the pool has closed (`getJob(jobId).deadline`): draws `replicas` winners from a pool
+    /// holding more, at random by weight from this block's randomness, or awards a pool of `quorum` to
+    /// `replicas` bids whole, or expires the job (fewer than `quorum` bids). Anyone.
     function award(uint256 jobId) external;
 
     /// @notice A winner commits `keccak256(abi.encode(jobId, msg.sender, resultDigest, salt))`.
@@ -83,15 +78,6 @@ interface IMarketCore is IMarketEvents {
     /// @notice The current owner parameters.
     function parameters() external view returns (Parameters memory);
 
-    /// @notice A job's state. Reverts with `JobNotFound` for unknown (or reused) ids.
-    function getJob(uint256 jobId) external view returns (JobView memory);
-
-    /// @notice The job's bids (before the award) or replicas (after), in book order. Before the award,
-    /// `committed` marks a bid placed with `bidAndCommit`.
-    function getReplicas(uint256 jobId) external view returns (ReplicaView[] memory);
-
-    /// @notice Escrow currently held for a job (0 when terminal).
-    function escrowOf(uint256 jobId) external view returns (uint256);
 
     /// @notice The ProviderRegistry whose code serves the provider and balance functions (IProviderRegistry)
     /// on this market's address, by delegatecall. Never call it directly.

@@ -36,10 +36,15 @@ interface IMarketEvents {
         uint16 minReputation,
         bool awardOnFill
     );
-    /// @notice A bid entered the best k; `collateral` (the job's, from its max price) was locked from the provider's stake.
+    /// @notice A bid entered the job's pool; `collateral` (the job's, from its max price) was locked from the provider's stake.
     event BidPlaced(uint256 indexed jobId, address indexed provider, uint256 price, uint256 collateral);
-    /// @notice A better bid pushed this one out of the best k; its collateral was unlocked.
+    /// @notice The bid left the pool, its collateral unlocked: a heavier bid took its place in a full pool,
+    /// or the draw did not pick it (emitted at the award, after `ReplicasDrawn`).
     event BidDisplaced(uint256 indexed jobId, address indexed provider, uint256 price, uint256 collateral);
+    /// @notice `replicas` winners were drawn from a pool of `pool` bids with `seed`
+    /// (`keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), jobId, the pool's entries))`);
+    /// the others were displaced.
+    event ReplicasDrawn(uint256 indexed jobId, bytes32 seed, uint8 pool);
     /// @notice The job was awarded to its `winners` bids (see `getReplicas`); commits are due by `commitDeadline`.
     event JobAwarded(uint256 indexed jobId, uint8 winners, uint64 commitDeadline);
     /// @notice An awarded replica committed to its result. Emitted by `commit`, or at the award (after
@@ -102,7 +107,9 @@ interface IMarketEvents {
     error DeadlinePassed(uint256 jobId, uint256 deadline, uint256 timestamp);
     error BidPriceOutOfRange(uint256 jobId, uint256 price, uint256 maxPrice);
     /// @notice The best k bids are in and this one does not beat the worst of them.
-    error BidNotCompetitive(uint256 jobId, uint256 price, uint256 worstPrice);
+    error PoolFull(uint256 jobId, uint256 weight, uint256 lightestWeight);
+    error PoolWindowTooLong(uint256 poolWindow, uint256 max);
+    error SeedDelayTooLong(uint256 seedDelay, uint256 max);
     error AlreadyBid(uint256 jobId, address provider);
     error NotRegistered(address provider);
     error AlreadyRegistered(address provider);

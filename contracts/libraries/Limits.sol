@@ -22,6 +22,17 @@ library Limits {
     uint256 internal constant MAX_UNBONDING_DELAY_SECONDS = 30 days;
     uint256 internal constant MIN_FILL_TIMEOUT_SECONDS = 1 minutes;
     uint256 internal constant MAX_FILL_TIMEOUT_SECONDS = 7 days;
+    /// Bids a job's pool holds (one book slot each); a full pool admits a bid only in place of a lighter one.
+    uint256 internal constant MAX_POOL = 16;
+    /// A pool entry weighs its provider's stake, capped at this many times the job's collateral, so one
+    /// large stake cannot take every replica of small jobs.
+    uint256 internal constant WEIGHT_CAP = 64;
+    /// Weights are kept in 16 bits as stake / collateral in thousandths: a split stake loses at most a
+    /// thousandth of a collateral per identity to rounding, and never gains.
+    uint256 internal constant WEIGHT_UNIT = 1_000;
+    /// The owner's pool window and seed delay are packed in 8 bits each.
+    uint256 internal constant MAX_POOL_WINDOW_SECONDS = 255;
+    uint256 internal constant MAX_SEED_DELAY_SECONDS = 255;
     uint256 internal constant MAX_PEER_ID_BYTES = 64;
     uint256 internal constant MAX_MULTIADDRS = 8;
     uint256 internal constant MAX_MULTIADDR_BYTES = 256;

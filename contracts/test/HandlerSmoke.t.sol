@@ -14,7 +14,7 @@ import {Check} from "./Vm.sol";
 contract HandlerSmokeTest {
     function test_handlerSettlesAScriptedJob() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
-        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
+        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000), 0, 0);
         IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));
@@ -30,7 +30,7 @@ contract HandlerSmokeTest {
 
     function test_handlerSettlesAJobOnCommittedBids() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
-        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
+        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000), 0, 0);
         IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));
@@ -48,7 +48,7 @@ contract HandlerSmokeTest {
 
     function test_handlerSettlesAOneReplicaJobInOneBatch() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
-        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
+        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000), 0, 0);
         IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));
@@ -61,7 +61,7 @@ contract HandlerSmokeTest {
 
     function test_drainSettlesAJobItAwardsOnTheWay() public {
         TestToken token = new TestToken("S", "S", 18, address(this));
-        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000));
+        Parameters memory params = Parameters(1e18, 1 days, 250, 5_000, 1 hours, address(0x3000), 0, 0);
         IJobMarket market = IJobMarket(address(new JobMarket(IERC20(address(token)), address(this), params)));
         MarketHandler h = new MarketHandler(market, token, params.treasury);
         token.transferOwnership(address(h));

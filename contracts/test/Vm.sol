@@ -5,6 +5,7 @@ pragma solidity ^0.8.28;
 /// standard address), declared here instead of pulling in forge-std.
 interface Vm {
     function warp(uint256 timestamp) external;
+    function prevrandao(bytes32 value) external;
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;

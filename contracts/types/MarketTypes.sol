@@ -61,6 +61,11 @@ struct Permit {
 /// (1_000..50_000), rounded up.
 /// @param fillTimeout Seconds a zero-bid-window job waits for k bids before it awards what it has (>= quorum) or expires.
 /// @param treasury Receives the protocol fee (credited; it withdraws like anyone else).
+/// @param poolWindow Seconds an award-on-fill job takes bids into its pool before replicas are drawn
+/// (0..255). 0 awards the first `replicas` bids with no draw: no protection against a bidder with many
+/// identities, for deployments whose providers are known (and for tests of other rules).
+/// @param seedDelay Seconds from a pool's close to the earliest block whose randomness draws it (0..255);
+/// see docs/PROTOCOL.md, "Selection", for the value each kind of chain needs.
 struct Parameters {
     uint96 minStake;
     uint32 unbondingDelay;
@@ -68,6 +73,8 @@ struct Parameters {
     uint16 collateralRatioBps;
     uint32 fillTimeout;
     address treasury;
+    uint8 poolWindow;
+    uint8 seedDelay;
 }
 
 /// @notice A job as the views report it.
@@ -88,7 +95,9 @@ struct JobView {
     uint256 maxPrice;
     /// Escrow still held for this job (0 once terminal).
     uint256 escrow;
-    /// Deadline of the current phase: bid, commit or reveal (0 once terminal).
+    /// Deadline of the current phase (0 once terminal). While Open: the earliest time `award` can act,
+    /// which is the pool's close, plus the seed delay when more bids than replicas wait for the draw, or
+    /// the fill deadline when an award-on-fill pool is still short of `replicas` after its window.
     uint64 deadline;
     uint32 commitWindow;
     uint32 revealWindow;
@@ -99,12 +108,15 @@ struct ReplicaView {
     address provider;
     uint256 price;
     uint256 collateral;
-    /// Reputation score (bps) of the provider when it bid; breaks price ties.
+    /// The provider's reputation score (bps) now.
     uint16 reputation;
     bool committed;
     bool revealed;
     /// The commitment while committed, the revealed result digest once revealed, else 0.
     bytes32 commitmentOrDigest;
+    /// The entry's weight in the draw: its provider's stake when it bid, capped at Limits.WEIGHT_CAP
+    /// collaterals, in thousandths of the job's collateral.
+    uint256 weight;
 }
 
 /// @notice A provider as the views report it.

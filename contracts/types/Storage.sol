@@ -19,7 +19,11 @@ struct JobCore {
     uint16 minReputation;
     uint24 commitWindow;
     uint24 revealWindow;
-    uint32 generation; // of the job in this record; 32 bits of the slot are unused
+    uint32 generation; // of the job in this record
+    // Award on fill: seconds after the pool window (`deadline` while Open) that a pool still short of
+    // `replicas` bids keeps taking them (the owner's fill timeout); 0 for a job with a bid window.
+    uint24 fillExtension;
+    uint8 seedDelay; // seconds from the pool's close to the earliest draw (owner parameter at post)
 }
 
 /// @dev Slot 1 of a job record: read by bids (price cap) and settlement (256 bits).
@@ -34,17 +38,19 @@ struct JobTerms {
 struct JobRecord {
     JobCore core;
     JobTerms terms;
-    uint256[16] entries; // BidEntry words, book order = arrival order
+    uint256[16] entries; // BidEntry words: the pool in arrival order until the draw, then the drawn replicas
     bytes32[16] commitments; // a commitment, replaced by the result digest at reveal
 }
 
 /// @dev Owner parameters and the record allocator, read once per post (256 bits).
 struct Config {
     uint96 minStake;
-    uint32 unbondingDelay;
+    uint24 unbondingDelay;
     uint16 protocolFeeBps;
     uint16 collateralRatioBps;
-    uint32 fillTimeout;
+    uint24 fillTimeout;
+    uint8 poolWindow;
+    uint8 seedDelay;
     uint32 cursor; // next record to consider for reuse (round-robin over 1..records), 0 before the first
     uint32 records; // records ever allocated
 }

@@ -12,5 +12,9 @@ export function marketParameters(m: IgnitionModuleBuilder, deployer: ReturnType<
     collateralRatioBps: m.getParameter("collateralRatioBps", 10_000),
     fillTimeout: m.getParameter("fillTimeout", 600),
     treasury: m.getParameter("treasury", deployer),
+    // Local chains: a short pool and no seed delay (their operator picks every block's randomness
+    // anyway). On a public chain pass larger values: docs/PROTOCOL.md, "Selection".
+    poolWindow: m.getParameter("poolWindow", 2),
+    seedDelay: m.getParameter("seedDelay", 0),
   };
 }

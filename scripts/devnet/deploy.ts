@@ -23,6 +23,8 @@ export type DeployAccordParameters = {
     collateralRatioBps: number;
     fillTimeout: number;
     treasury: Address;
+    poolWindow: number;
+    seedDelay: number;
   }>;
   /** Who gets test tokens, and how many whole tokens each (default: every dev account but the deployer, 1,000,000). */
   fund?: { accounts?: readonly Address[]; amount?: string };

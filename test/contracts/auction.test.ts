@@ -5,47 +5,6 @@ import { useMarket } from "./setup.ts";
 describe("JobMarket auction", () => {
   const ctx = useMarket({ providers: 6 });
 
-  it("keeps the best k bids, displacing the worst and unlocking its collateral", async () => {
-    const { m } = ctx;
-    const jobId = await m.post({ replicas: 3, quorum: 2, bidWindow: 600 });
-    await m.bid(jobId, 0, 9n * m.unit);
-    await m.bid(jobId, 1, 8n * m.unit);
-    await m.bid(jobId, 2, 7n * m.unit);
-    // Every bid locks the job's collateral: its max price (10) at the 100 % ratio, whatever it bid.
-    expect((await m.market.read.getProvider([m.providers[0].address])).locked).toBe(10n * m.unit);
-    const hash = await m.bid(jobId, 3, 6n * m.unit);
-    const events = await eventsOf(m, hash);
-    expect(events.map((e) => e.eventName)).toEqual(["BidDisplaced", "BidPlaced"]);
-    expect(events[0].args).toEqual({ jobId, provider: m.providers[0].address, price: 9n * m.unit, collateral: 10n * m.unit });
-    expect((await m.market.read.getProvider([m.providers[0].address])).locked).toBe(0n);
-    const book = await m.market.read.getReplicas([jobId]);
-    expect(book.map((r) => [r.provider, r.price])).toEqual([[m.providers[1].address, 8n * m.unit], [m.providers[2].address, 7n * m.unit], [m.providers[3].address, 6n * m.unit]]);
-    expect(await revertOf(m.bid(jobId, 4, 8n * m.unit))).toEqual({ name: "BidNotCompetitive", args: [jobId, 8n * m.unit, 8n * m.unit] });
-    // The displaced provider may come back with a better price.
-    await m.bid(jobId, 0, 5n * m.unit);
-    expect((await m.market.read.getReplicas([jobId])).map((r) => r.provider)).toEqual([m.providers[2].address, m.providers[3].address, m.providers[0].address]);
-  });
-
-  it("breaks price ties by reputation, then by arrival", async () => {
-    const { m } = ctx;
-    // Provider 5 earns a better score first, agreeing with provider 4 on a job paid by a requester.
-    const warm = await m.post({ replicas: 2, quorum: 2 });
-    await m.bidAndCommit(warm, 5, m.unit);
-    await m.bidAndCommit(warm, 4, m.unit);
-    await m.reveal(warm, 5);
-    await m.reveal(warm, 4);
-    const jobId = await m.post({ replicas: 2, quorum: 2, bidWindow: 600 });
-    await m.bid(jobId, 0, 5n * m.unit);
-    await m.bid(jobId, 1, 5n * m.unit);
-    // Equal price and score: the later bid does not displace the earlier ones.
-    expect((await revertOf(m.bid(jobId, 2, 5n * m.unit))).name).toBe("BidNotCompetitive");
-    // Equal price, higher score: displaces the later of the two equal bids (provider 1).
-    await m.bid(jobId, 5, 5n * m.unit);
-    const book = await m.market.read.getReplicas([jobId]);
-    expect(book.map((r) => r.provider)).toEqual([m.providers[0].address, m.providers[5].address]);
-    expect(book[1].reputation).toBe(5_238); // (1 + 10) / (1 + 2 * 10): paid 1 token, prior = minStake 10
-  });
-
   it("checks the bidder: registered, minimum stake, reputation, free stake, one bid each", async () => {
     const { m } = ctx;
     // Provider 4 misses a 10-token job first, which drops its score to 10 / (10 + 2 * 10) = 3,333.

@@ -87,44 +87,27 @@ describe("JobMarket committed bids (bidAndCommit)", () => {
     expect(await book(m, jobId)).toEqual([[m.providers[0].address, false, ZERO], [m.providers[1].address, false, ZERO]]);
   });
 
-  it("drops a displaced bid's commitment with it and moves the survivors' commitments along the book", async () => {
+  it("moves each drawn bid's commitment with it to its replica slot, and drops the others' with their collateral", async () => {
     const { m } = ctx;
     const jobId = await m.post({ replicas: 3, quorum: 2, bidWindow: 600 });
-    await m.bid(jobId, 0, 9n * m.unit); // plain, displaced first
+    await m.bid(jobId, 0, 9n * m.unit); // plain
     await m.bidAndCommit(jobId, 1, 7n * m.unit);
     await m.bidAndCommit(jobId, 2, 8n * m.unit);
-    await m.bid(jobId, 3, 6n * m.unit); // displaces provider 0 at the head: the committed entries shift down
-    expect(await book(m, jobId)).toEqual([
-      [m.providers[1].address, true, m.commitmentFor(jobId, 1)],
-      [m.providers[2].address, true, m.commitmentFor(jobId, 2)],
-      [m.providers[3].address, false, ZERO],
-    ]);
-    // A committed bid displaced from the middle of the book: its commitment and collateral leave with it.
-    const hash = await m.bidAndCommit(jobId, 4, 5n * m.unit);
-    const events = await eventsOf(m, hash);
-    expect(events.map((e) => e.eventName)).toEqual(["BidDisplaced", "BidPlaced"]);
-    expect(events[0].args.provider).toBe(m.providers[2].address);
-    expect((await m.market.read.getProvider([m.providers[2].address])).locked).toBe(0n);
-    expect(await book(m, jobId)).toEqual([
-      [m.providers[1].address, true, m.commitmentFor(jobId, 1)],
-      [m.providers[3].address, false, ZERO],
-      [m.providers[4].address, true, m.commitmentFor(jobId, 4)],
-    ]);
-    expect((await m.market.read.getJob([jobId])).commits).toBe(2);
-    // The displaced provider comes back, committing again, and displaces provider 1.
-    await m.bidAndCommit(jobId, 2, 4n * m.unit);
-    expect(await book(m, jobId)).toEqual([
-      [m.providers[3].address, false, ZERO],
-      [m.providers[4].address, true, m.commitmentFor(jobId, 4)],
-      [m.providers[2].address, true, m.commitmentFor(jobId, 2)],
-    ]);
+    await m.bid(jobId, 3, 6n * m.unit); // plain
+    await m.bidAndCommit(jobId, 4, 5n * m.unit);
+    expect((await m.market.read.getJob([jobId])).commits).toBe(3);
     await m.networkHelpers.time.increase(600);
     const awarded = await eventsOf(m, await m.market.write.award([jobId]));
-    expect(awarded.map((e) => e.eventName)).toEqual(["JobAwarded", "Committed", "Committed"]);
-    expect(awarded.slice(1).map((e) => e.args.provider)).toEqual([m.providers[4].address, m.providers[2].address]);
-    await m.commit(jobId, 3);
-    for (const i of [3, 4, 2]) await m.reveal(jobId, i);
-    for (const i of [0, 1, 2, 3, 4]) expect((await m.market.read.getProvider([m.providers[i].address])).locked).toBe(0n);
+    const drawn = (await m.market.read.getReplicas([jobId])).map((r) => m.providers.findIndex((p) => p.address === r.provider));
+    // Whichever three the draw picked, each sits in a replica slot with its own commitment (or none).
+    expect(await book(m, jobId)).toEqual(drawn.map((i) => [m.providers[i]!.address, [1, 2, 4].includes(i), [1, 2, 4].includes(i) ? m.commitmentFor(jobId, i) : ZERO]));
+    const committedDrawn = drawn.filter((i) => [1, 2, 4].includes(i));
+    expect(awarded.filter((e) => e.eventName === "Committed").map((e) => e.args.provider)).toEqual(committedDrawn.map((i) => m.providers[i]!.address));
+    expect(awarded.filter((e) => e.eventName === "BidDisplaced")).toHaveLength(2);
+    for (const i of drawn.filter((i) => ![1, 2, 4].includes(i))) await m.commit(jobId, i);
+    for (const i of drawn) await m.reveal(jobId, i);
+    expect((await m.market.read.getJob([jobId])).state).toBe(State.Succeeded);
+    for (const i of [0, 1, 2, 3, 4]) expect((await m.market.read.getProvider([m.providers[i]!.address])).locked).toBe(0n);
   });
 
   it("binds a carried commitment to its bidder: a copy in another bid cannot be revealed", async () => {

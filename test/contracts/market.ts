@@ -72,7 +72,7 @@ export async function revertOf(call: Promise<unknown>): Promise<{ name: string; 
 export type Deployed = Awaited<ReturnType<typeof deployMarket>>;
 
 /** Deploys a TestToken with `decimals` and a JobMarket on a fresh in-process chain. */
-export async function deployMarket(opts: { decimals?: number; feeBps?: number; minStake?: bigint } = {}) {
+export async function deployMarket(opts: { decimals?: number; feeBps?: number; minStake?: bigint; poolWindow?: number; seedDelay?: number } = {}) {
   const decimals = opts.decimals ?? 18;
   const conn = await network.create();
   const { viem, networkHelpers } = conn;
@@ -90,6 +90,10 @@ export async function deployMarket(opts: { decimals?: number; feeBps?: number; m
     collateralRatioBps: COLLATERAL_RATIO_BPS,
     fillTimeout: FILL_TIMEOUT_SECONDS,
     treasury: getAddress(wallets[ROLE.treasury].account.address),
+    // First come, first awarded, unless a test asks for a pool: the rules these tests check are the
+    // same either way, and the draw has its own tests (selection.test.ts).
+    poolWindow: opts.poolWindow ?? 0,
+    seedDelay: opts.seedDelay ?? 0,
   };
   const market = at((await viem.deployContract("JobMarket", [token.address, wallets[ROLE.owner].account.address, params])).address, jobMarketAbi);
   // Checksummed, so addresses compare equal to what events and errors decode to.

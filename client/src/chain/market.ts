@@ -141,6 +141,10 @@ export type MarketParameters = {
   collateralRatioBps: number;
   fillTimeout: number;
   treasury: Address;
+  /** Seconds an award-on-fill job's pool takes bids before its replicas are drawn. */
+  poolWindow: number;
+  /** Seconds from a pool's close to the earliest draw. */
+  seedDelay: number;
 };
 
 export async function readParameters(client: PublicClient, market: Address): Promise<MarketParameters> {
@@ -152,6 +156,8 @@ export async function readParameters(client: PublicClient, market: Address): Pro
     collateralRatioBps: Number(v.collateralRatioBps),
     fillTimeout: Number(v.fillTimeout),
     treasury: v.treasury,
+    poolWindow: Number(v.poolWindow),
+    seedDelay: Number(v.seedDelay),
   };
 }
 

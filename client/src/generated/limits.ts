@@ -19,6 +19,15 @@ export const INITIAL_SCORE_BPS = 5000;
 export const MAX_UNBONDING_DELAY_SECONDS = 2592000;
 export const MIN_FILL_TIMEOUT_SECONDS = 60;
 export const MAX_FILL_TIMEOUT_SECONDS = 604800;
+/** Bids a job's pool holds (one book slot each); a full pool admits a bid only in place of a lighter one. */
+export const MAX_POOL = 16;
+/** A pool entry weighs its provider's stake, capped at this many times the job's collateral, so one large stake cannot take every replica of small jobs. */
+export const WEIGHT_CAP = 64;
+/** Weights are kept in 16 bits as stake / collateral in thousandths: a split stake loses at most a thousandth of a collateral per identity to rounding, and never gains. */
+export const WEIGHT_UNIT = 1000;
+/** The owner's pool window and seed delay are packed in 8 bits each. */
+export const MAX_POOL_WINDOW_SECONDS = 255;
+export const MAX_SEED_DELAY_SECONDS = 255;
 export const MAX_PEER_ID_BYTES = 64;
 export const MAX_MULTIADDRS = 8;
 export const MAX_MULTIADDR_BYTES = 256;
