@@ -18,8 +18,10 @@ Deploys the JobMarket with Hardhat Ignition and writes deployments/<chainId>.jso
   --token ADDRESS          settle in this existing ERC-20 (e.g. USDC on an L2)
   --test-token             deploy a TestToken (owner-minted, permit-capable) and settle in it
   --parameters FILE        Ignition parameters JSON for the module (owner, minStake, unbondingDelay,
-                           protocolFeeBps, collateralRatioBps, fillTimeout, treasury; see
-                           docs/PROTOCOL.md "Parameters and bounds")
+                           protocolFeeBps, collateralRatioBps, fillTimeout, treasury, poolWindow,
+                           seedDelay; see docs/PROTOCOL.md "Parameters and bounds"). The defaults
+                           suit local chains; on a public chain set poolWindow and seedDelay as
+                           docs/PROTOCOL.md "Selection" says (L1: 24 and 24)
   --deployment-id ID       Ignition deployment id (default: accord-<chainId>); re-running resumes it
   --out DIR                where to write <chainId>.json (default: deployments/)`;
 

@@ -26,6 +26,12 @@ export type DeployAccordParameters = {
     poolWindow: number;
     seedDelay: number;
   }>;
+  /**
+   * The chain's block time in seconds, if it mines on an interval: the pool window then defaults to one
+   * second more, so an award-on-fill pool spans the block after the post (with a 2 s window and 2 s
+   * blocks every bid would arrive after the window, and the first k bidders would take the job).
+   */
+  blockTime?: number;
   /** Who gets test tokens, and how many whole tokens each (default: every dev account but the deployer, 1,000,000). */
   fund?: { accounts?: readonly Address[]; amount?: string };
 };
@@ -43,6 +49,7 @@ export async function deployAccord(p: DeployAccordParameters): Promise<Deploymen
   // removed once done.
   const deploymentId = `devnet-${chainId}-${process.pid}-${Date.now()}`;
   const params = Object.fromEntries(Object.entries(p.parameters ?? {}).filter(([, v]) => v !== undefined));
+  if (params.poolWindow === undefined && p.blockTime) params.poolWindow = Math.max(2, p.blockTime + 1);
   let token: Address;
   let jobMarket: Address;
   try {

@@ -136,7 +136,7 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
     watch("the chain", { child: chain.process });
 
     log("deploying the contracts with Hardhat Ignition");
-    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, tokenDecimals: o.tokenDecimals ?? 6 });
+    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, tokenDecimals: o.tokenDecimals ?? 6, blockTime: chain.blockTime });
     const deploymentFile = writeDeployment(deployment);
     const env = { ACCORD_RPC_URL: chain.rpcUrl, ACCORD_MARKET: deployment.jobMarket, NODE_ENV: "production" };
 

@@ -39,7 +39,7 @@ export type TestChain = { chain: Chain; deployment: Deployment; client: PublicCl
 export async function startTestChain(parameters: Partial<typeof TEST_PARAMETERS> = {}, chainOptions: StartChainOptions = {}): Promise<TestChain> {
   const chain = await startChain({ ...chainOptions, port: await freePort() });
   try {
-    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, parameters: { ...TEST_PARAMETERS, ...parameters } });
+    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, blockTime: chain.blockTime, parameters: { ...TEST_PARAMETERS, ...parameters } });
     // With interval mining a receipt waits for its block; viem's default 4 s poll would add up to 4 s a transaction.
     const client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl), pollingInterval: 100 }) as PublicClient;
     return {

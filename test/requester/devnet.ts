@@ -33,6 +33,7 @@ export async function startDevnet(parameters: DeployAccordParameters["parameters
   try {
     const deployment = await deployAccord({
       rpcUrl: chain.rpcUrl,
+      blockTime: chain.blockTime,
       // Short fill timeout so a job without bids expires within a test (the contract's minimum).
       parameters: { minStake: 1_000_000n, fillTimeout: 60, protocolFeeBps: 100, collateralRatioBps: 5_000, ...parameters },
     });
