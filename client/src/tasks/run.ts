@@ -15,15 +15,15 @@ import { describeNoBids, mayFillLater } from "./diagnose.ts";
 import { JobFollower } from "./follow.ts";
 import { findPosts, postBatch, prepareTask, uploadShared, type AccordNode, type SharedContent } from "./post.ts";
 import { resolveMaxPrice } from "./price.ts";
-import type { TaskBag } from "./spec.ts";
+import type { Task, TaskBag } from "./spec.ts";
 import { attemptNonce, TaskStateFile, type AttemptRecord, type TaskRecord } from "./state.ts";
 
 /** Tasks posted and not yet settled at once (their escrow is locked meanwhile). */
 export const DEFAULT_MAX_ACTIVE_TASKS = 256;
 /** Post transactions in flight at once (from an allowance they share blocks; see inEscrowTurn). */
 export const DEFAULT_PARALLEL_POSTS = 2;
-/** Results fetched from providers at once. */
-export const DEFAULT_FETCH_CONCURRENCY = 4;
+/** Results fetched from providers at once (each is mostly waiting: a registry read, a dial, a transfer). */
+export const DEFAULT_FETCH_CONCURRENCY = 8;
 /** A stuck job is claimed at most this often (its claim may lose a race with a provider's). */
 export const CLAIM_RETRY_MS = 10_000;
 /** No-bid diagnoses (each reads the registry and asks the providers) run at once. */
@@ -133,6 +133,7 @@ export async function* runTasks(client: AccordClient, bag: TaskBag, options: Run
 class TaskRun {
   readonly output = new AsyncQueue<RunTasksItem>();
   private readonly live = new Map<string, Live>();
+  private readonly tasks: Map<string, Task>;
   private readonly byJob = new Map<bigint, string>();
   private readonly queue: string[] = [];
   private readonly follower: JobFollower;
@@ -166,6 +167,7 @@ class TaskRun {
     this.options = options;
     this.owner = owner;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stopper.signal]) : this.stopper.signal;
+    this.tasks = new Map(bag.tasks.map((t) => [t.name, t]));
     this.fetching = limiter(options.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY);
     this.follower = new JobFollower(client, {
       onEvent: (jobId, ev, job) => {
@@ -308,7 +310,7 @@ class TaskRun {
     try {
       for (const name of names) {
         const rec = s.tasks[name]!;
-        const task = this.bag.tasks.find((t) => t.name === name)!;
+        const task = this.tasks.get(name)!;
         const n = rec.attempts.length + 1;
         const cid = await prepareTask(this.node, this.shared, task, this.client.resultKey!.publicKeyHex, attemptNonce(s.runId, name, n), this.signal);
         cids.push(cid);
@@ -390,7 +392,7 @@ class TaskRun {
         return;
       }
       this.diagnosing++;
-      const task = this.bag.tasks.find((x) => x.name === t.name)!;
+      const task = this.tasks.get(t.name)!;
       void explainNoBids(this.client, { jobId, fuel: task.limits.fuel, signal: this.signal })
         .then((d) => (t.diagnosis = d))
         .catch(() => {})
