@@ -25,6 +25,8 @@ export type JobEvent = Where &
       }
     | { type: "bid"; provider: Address; price: bigint; collateral: bigint }
     | { type: "bidDisplaced"; provider: Address; price: bigint; collateral: bigint }
+    /** The replicas were drawn at random by stake from a pool of `pool` bids (the others are displaced next). */
+    | { type: "drawn"; seed: Hex; pool: number }
     | { type: "awarded"; winners: number; commitDeadline: bigint }
     | { type: "committed"; provider: Address; commitment: Hex }
     | { type: "revealOpened"; revealDeadline: bigint }
@@ -63,6 +65,8 @@ export function toJobEvent(ev: MarketEvent): JobEvent | undefined {
       const { jobId, ...bid } = ev.args;
       return { ...where(jobId), type: "bidDisplaced", ...bid };
     }
+    case "ReplicasDrawn":
+      return { ...where(ev.args.jobId), type: "drawn", seed: ev.args.seed, pool: ev.args.pool };
     case "JobAwarded":
       return { ...where(ev.args.jobId), type: "awarded", winners: ev.args.winners, commitDeadline: ev.args.commitDeadline };
     case "Committed":

@@ -53,6 +53,21 @@ describe("a job's history from its events", () => {
     expect(h).toMatchObject({ state: "Succeeded", deadline: undefined, settlement: { paid: 15n, refunded: 5n } });
   });
 
+  it("tells a bid the draw left out from one a heavier stake pushed out of a full pool", () => {
+    const jobId = (1n << 32n) | 2n;
+    const h = newHistory(log("JobPosted", { jobId, requester: A, manifestCid: cidToHex(CID), replicas: 1, quorum: 1, maxPrice: 10n, escrow: 10n, bidDeadline: 99n, commitWindow: 60, revealWindow: 60, minReputation: 0, awardOnFill: true }) as never);
+    for (const p of [A, B, C]) applyJobEvent(h, log("BidPlaced", { jobId, provider: p, price: 5n, collateral: 10n }));
+    applyJobEvent(h, log("BidDisplaced", { jobId, provider: A, price: 5n, collateral: 10n }));
+    expect(h.bids[0]).toMatchObject({ displaced: true });
+    expect(h.bids[0]!.notDrawn).toBeUndefined();
+    applyJobEvent(h, log("ReplicasDrawn", { jobId, seed: `0x${"44".repeat(32)}`, pool: 2 }));
+    applyJobEvent(h, log("BidDisplaced", { jobId, provider: C, price: 5n, collateral: 10n }));
+    applyJobEvent(h, log("JobAwarded", { jobId, winners: 1, commitDeadline: 200n }));
+    expect(h.draw).toMatchObject({ seed: `0x${"44".repeat(32)}`, pool: 2 });
+    expect(h.bids[2]).toMatchObject({ provider: C, displaced: true, notDrawn: true });
+    expect(h.awarded.map((r) => r.provider)).toEqual([B]);
+  });
+
   it("keeps a malformed sealed CID as its raw bytes instead of failing the whole history", () => {
     const ev = log("Revealed", { jobId: 1n, provider: A, resultCid: cidToHex(CID), sealedResultCid: "0x0102" });
     expect(ev).toMatchObject({ type: "revealed", sealedResultCid: "0x0102" });

@@ -2,7 +2,8 @@ import type { Address, Hash, Hex } from "viem";
 import type { JobStateName, ReplicaOutcomeName } from "./constants.ts";
 import type { JobEvent } from "./jobEvents.ts";
 
-export type JobBid = { provider: Address; price: bigint; collateral: bigint; displaced: boolean; blockNumber: bigint };
+/** `displaced`: left the pool; `notDrawn` says it left at the draw rather than to a heavier bid in a full pool. */
+export type JobBid = { provider: Address; price: bigint; collateral: bigint; displaced: boolean; notDrawn?: boolean; blockNumber: bigint };
 export type JobReveal = { provider: Address; resultCid: string; sealedResultCid: string; blockNumber: bigint };
 /** An awarded bid and what became of it. */
 export type JobReplica = {
@@ -33,6 +34,8 @@ export type JobHistory = JobTerms & {
   commitDeadline?: bigint;
   revealDeadline?: bigint;
   bids: JobBid[];
+  /** The random draw of the replicas from a pool larger than k (absent when the pool was awarded whole). */
+  draw?: { seed: Hex; pool: number; blockNumber: bigint; transactionHash: Hash };
   winners: number;
   /** The bids still in the book at the award, in book order. */
   awarded: JobReplica[];
@@ -60,11 +63,19 @@ export function applyJobEvent(h: JobHistory, ev: JobEvent): JobHistory {
       break;
     case "bidDisplaced": {
       const b = h.bids.find((x) => x.provider === ev.provider && !x.displaced);
-      if (b) b.displaced = true;
+      if (b) {
+        b.displaced = true;
+        // The draw displaces the entries it did not pick in its own transaction, after ReplicasDrawn.
+        if (h.draw?.transactionHash === ev.transactionHash) b.notDrawn = true;
+      }
       break;
     }
+    case "drawn":
+      h.draw = { seed: ev.seed, pool: ev.pool, blockNumber: ev.blockNumber, transactionHash: ev.transactionHash };
+      break;
     case "awarded":
-      // No bid enters or leaves the book after the award, so the live bids are the winners.
+      // No bid enters or leaves the book after the award (the draw displaced the others just before),
+      // so the live bids are the winners.
       h.state = "Committing";
       h.winners = ev.winners;
       h.deadline = h.commitDeadline = ev.commitDeadline;

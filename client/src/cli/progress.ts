@@ -12,10 +12,14 @@ export function renderEvent(out: Output, ev: WatchJobEvent, token: TokenInfo): v
       out.step(`  job ${ev.jobId}: ${j.replicas} replica(s), quorum ${j.quorum}, max ${amt(j.maxPrice)} each, bids until ${fmtTime(ev.bidDeadline)}`);
       break;
     case "bid":
-      out.step(`… bids ${activeBids(j).length}/${j.replicas}: ${short(ev.provider)} at ${amt(ev.price)}`);
+      out.step(`… bids ${activeBids(j).length} for ${j.replicas} replica(s): ${short(ev.provider)} at ${amt(ev.price)}`);
+      break;
+    case "drawn":
+      out.step(`✓ drew ${j.replicas} of ${ev.pool} bids at random, weighted by stake (seed ${ev.seed.slice(0, 10)}…)`);
       break;
     case "bidDisplaced":
-      out.step(`… bid of ${short(ev.provider)} (${amt(ev.price)}) outbid`);
+      if (j.bids.find((b) => b.provider === ev.provider)?.notDrawn) out.step(`… ${short(ev.provider)} not drawn; its collateral is free again`);
+      else out.step(`… bid of ${short(ev.provider)} (${amt(ev.price)}) left the full pool for a provider with more stake`);
       break;
     case "awarded":
       out.step(`✓ awarded to ${ev.winners} provider(s); commits due by ${fmtTime(ev.commitDeadline)}`);
