@@ -99,7 +99,7 @@ describe("accord run", { timeout: 300_000 }, () => {
     expect((await postsBy(CLI_KEY.address, from)).size).toBe(0);
   });
 
-  it("resumes a run killed mid-way without posting any task twice, and writes every verified result", async () => {
+  it("resumes a run interrupted (Ctrl-C) and killed (SIGKILL) mid-way without posting any task twice, and writes every verified result", async () => {
     const spec = join(work, "sweep.json");
     const N = 12;
     await writeFile(
@@ -109,17 +109,25 @@ describe("accord run", { timeout: 300_000 }, () => {
     const out = join(work, "sweep-out");
     const stateFile = join(work, "sweep-out.accord-run.json");
     const from = await net.publicClient.getBlockNumber({ cacheTime: 0 });
-    const first = startCli(["run", spec, "--yes", "--out", out, "--max-active", "4"], cliEnv("data-sweep"), work);
+    const args = ["run", spec, "--yes", "--out", out, "--max-active", "4"];
+    // Ctrl-C: the run stops at once, says how to resume, and leaves its state on disk.
+    const first = startCli(args, cliEnv("data-sweep"), work);
     await first.waitFor(/✓ posted [1-9]\d* task\(s\)/, 120_000);
-    await killCli(first);
+    first.kill("SIGINT");
+    const stopped = await first.done;
+    expect(stopped.code, stopped.stderr).toBe(EXIT.INTERRUPTED);
+    expect(stopped.stderr).toContain("run the same command again to resume");
     const before = await readState(stateFile);
-    const done = Object.values(before.tasks).filter((t) => t.status === "done").length;
-    expect(done).toBeLessThan(N);
+    expect(Object.values(before.tasks).filter((t) => t.status === "done").length).toBeLessThan(N);
+    // A power cut: killed without a chance to write anything, right after it resumed.
+    const second = startCli(args, cliEnv("data-sweep"), work);
+    await second.waitFor(/✓ resumed: /, 120_000);
+    await killCli(second);
 
-    const second = await runCli(["run", spec, "--yes", "--out", out, "--max-active", "4"], cliEnv("data-sweep"), work);
-    expect(second.code, second.stderr).toBe(EXIT.OK);
-    expect(second.stderr).toMatch(/✓ resumed: /);
-    expect(second.stdout).toContain(`${N} of ${N} task(s) verified`);
+    const third = await runCli(args, cliEnv("data-sweep"), work);
+    expect(third.code, third.stderr).toBe(EXIT.OK);
+    expect(third.stderr).toMatch(/✓ resumed: /);
+    expect(third.stdout).toContain(`${N} of ${N} task(s) verified`);
 
     const state = await readState(stateFile);
     const posts = await postsBy(CLI_KEY.address, from);

@@ -52,7 +52,7 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
   let verified = 0;
   let last: RunTasksProgress | undefined;
   const out = resolve(o.out);
-  for await (const item of runTasks(client, bag, {
+  const items = runTasks(client, bag, {
     state: stateFile,
     maxPrice: optionMaxPrice,
     maxActive,
@@ -62,13 +62,20 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
     signal: ctx.signal,
     onEvent: (ev) => display.event(ev),
     onProgress: (p) => display.progress((last = p)),
-  })) {
-    if (!item.ok) {
-      failed.push(item.task);
-      continue;
+  });
+  try {
+    for await (const item of items) {
+      if (!item.ok) {
+        failed.push(item.task);
+        continue;
+      }
+      await writeResultFiles(item, join(out, item.task), { task: item.task, attempt: item.attempt, jobId: item.jobId, resultCid: item.resultCid, provider: item.provider, manifestCid: item.manifestCid, paid: item.paid, refunded: item.refunded });
+      verified++;
     }
-    await writeResultFiles(item, join(out, item.task), { task: item.task, attempt: item.attempt, jobId: item.jobId, resultCid: item.resultCid, provider: item.provider, manifestCid: item.manifestCid, paid: item.paid, refunded: item.refunded });
-    verified++;
+  } catch (err) {
+    if (last) display.finish(last);
+    if (ctx.signal.aborted) ctx.out.step(`interrupted: the run is recorded in ${stateFile}; run the same command again to resume (posted tasks are followed, none is posted twice)`);
+    throw err;
   }
   if (last) display.finish(last);
 
