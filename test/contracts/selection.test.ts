@@ -2,6 +2,7 @@
 // pool, and once it has closed the replicas are drawn from it by stake with the block's randomness.
 import { describe, expect, it } from "vitest";
 import { getAddress, keccak256, pad, toHex, type Address, type Hex } from "viem";
+import { drawIndices, drawSeed } from "../../client/src/chain/draw.ts";
 import { eventsOf, revertOf, State, type Deployed } from "./market.ts";
 import { useMarket } from "./setup.ts";
 
@@ -87,6 +88,24 @@ describe("JobMarket selection: a pool, then a draw by stake", () => {
     for (let i = 0; i < 8; i++) seen.add(await draw(`label ${i}`));
     // 15 possible pairs of 6: eight draws that all agreed would mean the randomness is not used.
     expect(seen.size).toBeGreaterThan(1);
+  });
+
+  it("draws exactly as the library's off-chain model of the draw says, from the block's prevrandao and parent hash", async () => {
+    const { m } = ctx;
+    for (let n = 0; n < 6; n++) {
+      const jobId = await m.post({ replicas: 1 + (n % 3), quorum: 1 + (n % 3), bidWindow: 600 });
+      for (let i = 0; i < 6; i++) await m.bid(jobId, i, BigInt(1 + ((i + n) % 10)) * m.unit);
+      const pool = await m.market.read.getReplicas([jobId]);
+      await m.networkHelpers.time.increaseTo((await m.market.read.getJob([jobId])).deadline - 1n);
+      await nextRandomness(m, `model ${n}`);
+      const receipt = await m.publicClient.waitForTransactionReceipt({ hash: await m.market.write.award([jobId]) });
+      const block = await m.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+      const seed = drawSeed(block.mixHash, block.parentHash, jobId, pool);
+      const drawn = (await eventsOf(m, receipt.transactionHash)).find((e) => e.eventName === "ReplicasDrawn")!;
+      expect(drawn.args.seed).toBe(seed);
+      const expected = drawIndices(seed, pool.map((e) => e.weight), 1 + (n % 3)).map((i) => pool[i]!.provider);
+      expect((await m.market.read.getReplicas([jobId])).map((r) => r.provider)).toEqual(expected);
+    }
   });
 
   it("awards a pool of k at its close with nothing to draw, and one of quorum..k as it is", async () => {

@@ -11,6 +11,7 @@ export {
   type MarketEventBatch,
   type MarketEventName,
 } from "./events.ts";
+export { drawIndices, drawSeed, poolEntryWord, type PoolEntry } from "./draw.ts";
 export { cidText, toJobEvent, type JobEvent, type JobEventType } from "./jobEvents.ts";
 export { activeBids, applyJobEvent, newHistory, type JobBid, type JobHistory, type JobReplica, type JobReveal, type JobTerms } from "./jobHistory.ts";
 export {
