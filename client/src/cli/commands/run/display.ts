@@ -58,8 +58,7 @@ export class RunDisplay {
   event(ev: RunTasksEvent): void {
     switch (ev.type) {
       case "price":
-        this.say(`  max price ${this.amt(ev.maxPrice)} per replica (${ev.source === "estimate" ? "twice the clearing price of the providers' on-chain asks" : `from the ${ev.source}`})`);
-        break;
+        break; // the estimate shown before confirming named it already
       case "resumed":
         this.say(`✓ resumed: ${ev.done} done, ${ev.failed} given up, ${ev.following} still on the market, ${ev.queued} to post${ev.reconciled ? `; ${ev.reconciled} post(s) interrupted mid-way were checked against the chain` : ""}`);
         break;
