@@ -28,6 +28,8 @@ export const DEFAULT_FETCH_CONCURRENCY = 8;
 export const CLAIM_RETRY_MS = 10_000;
 /** No-bid diagnoses (each reads the registry and asks the providers) run at once. */
 const DIAGNOSE_CONCURRENCY = 2;
+/** Times the providers are asked about one job when some of them did not answer. */
+const DIAGNOSE_ROUNDS = 2;
 /** A result fetch that failed is tried once more after this, before the task is posted again. */
 const FETCH_RETRY_MS = 3_000;
 /** Consecutive post transactions that fail before the run stops with the error. */
@@ -392,10 +394,8 @@ class TaskRun {
         return;
       }
       this.diagnosing++;
-      const task = this.tasks.get(t.name)!;
-      void explainNoBids(this.client, { jobId, fuel: task.limits.fuel, signal: this.signal })
+      void this.diagnose(jobId, this.tasks.get(t.name)!.limits.fuel)
         .then((d) => (t.diagnosis = d))
-        .catch(() => {})
         .finally(() => {
           this.diagnosing--;
           this.claims.add(jobId);
@@ -403,6 +403,23 @@ class TaskRun {
       return;
     }
     this.claims.add(jobId);
+  }
+
+  /**
+   * Why an open job got too few bids. A provider that did not answer in time (a loaded machine)
+   * is asked once more: its silence would mean "post again", its answer may say that is useless.
+   */
+  private async diagnose(jobId: bigint, fuel: number): Promise<NoBidsDiagnosis | undefined> {
+    let d: NoBidsDiagnosis | undefined;
+    for (let round = 0; round < DIAGNOSE_ROUNDS; round++) {
+      try {
+        d = await explainNoBids(this.client, { jobId, fuel, signal: this.signal });
+      } catch {
+        continue;
+      }
+      if (!d.reasons.some((r) => r.code === "unreachable" || r.code === "eligible-but-silent")) break;
+    }
+    return d;
   }
 
   private onSettled(t: Live, jobId: bigint, job: JobHistory): void {
