@@ -22,6 +22,15 @@ const BENCHES: Bench[] = [
     ],
   },
   {
+    name: "trust",
+    script: "bench:trust",
+    figures: [
+      { key: "p_wrong_f10_k4_unanimous", label: "P(wrong result accepted), adversary 10 % of stake, k=4 unanimous", unit: "", target: { op: "<=", value: 1e-4 } },
+      { key: "replicas_per_job_honest_k4", label: "replicas run per k=4 job with no liar", unit: "", target: { op: "<=", value: 4.4 } },
+      { key: "adversary_profit_f33_k4_unanimous", label: "adversary profit per job at 33 % of stake, k=4 unanimous", unit: "× maxPrice", target: { op: "<", value: 0 } },
+    ],
+  },
+  {
     name: "sandbox",
     script: "bench:sandbox",
     figures: [
