@@ -29,7 +29,7 @@ export function JobPhases({ job }: { job: JobDetail }) {
       title: `Bids (${job.bids} of ${job.replicas})`,
       status: awarded ? "done" : failedEarly ? "failed" : "current",
       sub: awarded ? `${job.bidBook.length} bids placed` : failedEarly ? "bidding closed" : job.awardOnFill ? `awarded when ${job.replicas} bids are in · ${deadline(job.bidDeadline, now)}` : deadline(job.bidDeadline, now),
-      events: by("bid", "displaced"),
+      events: by("bid", "displaced", "drawn"),
     },
     {
       key: "award",
@@ -100,7 +100,9 @@ function describe(e: TimelineEntry) {
     case "bid":
       return <>bid <Amount value={e.amount} /> (collateral <Amount value={e.amount2} />)</>;
     case "displaced":
-      return <>was outbid at <Amount value={e.amount} /></>;
+      return <>left the pool at <Amount value={e.amount} /></>;
+    case "drawn":
+      return <>{`replicas drawn at random from a pool of ${e.amount} bids`}</>;
     case "committed":
       return <>committed</>;
     case "revealed":

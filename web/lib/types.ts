@@ -9,7 +9,7 @@ export type Hex = `0x${string}`;
 export type JobStateName = "Open" | "Committing" | "Revealing" | "Succeeded" | "NoConsensus" | "Failed" | "Cancelled" | "Expired";
 export type OutcomeName = "Agreed" | "Dissented" | "MissedCommit" | "MissedReveal" | "Unresolved";
 
-export type TimelineKind = "posted" | "bid" | "displaced" | "awarded" | "committed" | "revealOpened" | "revealed" | "replicaSettled" | "settled";
+export type TimelineKind = "posted" | "bid" | "displaced" | "drawn" | "awarded" | "committed" | "revealOpened" | "revealed" | "replicaSettled" | "settled";
 
 export type TimelineEntry = {
   kind: TimelineKind;
@@ -24,7 +24,8 @@ export type TimelineEntry = {
   state?: JobStateName;
 };
 
-export type BidRow = { provider: Hex; price: string; collateral: string; time: number; displaced: boolean; won: boolean };
+/** `notDrawn`: displaced by the market's random draw of k replicas from a larger pool, not outbid. */
+export type BidRow = { provider: Hex; price: string; collateral: string; time: number; displaced: boolean; notDrawn: boolean; won: boolean };
 
 export type ReplicaRow = {
   provider: Hex;

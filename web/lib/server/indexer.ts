@@ -42,6 +42,7 @@ const TIMELINE_KIND: Record<JobEvent["type"], TimelineKind> = {
   posted: "posted",
   bid: "bid",
   bidDisplaced: "displaced",
+  drawn: "drawn",
   awarded: "awarded",
   committed: "committed",
   revealOpened: "revealOpened",
@@ -186,6 +187,9 @@ function timelineDetail(ev: JobEvent): Partial<TimelineEntry> {
       return { provider: ev.provider, outcome: ev.outcome, amount: ev.paid.toString(), amount2: ev.slashed.toString() };
     case "settled":
       return { state: pageState(ev.state), amount: ev.paid.toString() };
+    case "drawn":
+      // The pool the k replicas were drawn from.
+      return { amount: String(ev.pool) };
     case "revealOpened":
       return {};
   }

@@ -105,6 +105,7 @@ export function jobDetail(job: JobRecord, chainTime: number): JobDetail {
       collateral: b.collateral.toString(),
       time: job.bidTimes.get(b.provider)!,
       displaced: b.displaced,
+      notDrawn: b.notDrawn ?? false,
       // Nothing enters or leaves the book after the award: a bid still in it then won.
       won: h.commitDeadline !== undefined && !b.displaced,
     })),

@@ -150,7 +150,7 @@ function Bids({ job }: { job: JobDetail }) {
               <td className="num">
                 <Amount value={b.collateral} />
               </td>
-              <td>{b.displaced ? <span className="badge neutral">Outbid</span> : <span className="badge info">In the best {job.replicas}</span>}</td>
+              <td>{b.displaced ? <span className="badge neutral">{b.notDrawn ? "Not drawn" : "Outbid"}</span> : <span className="badge info">In the best {job.replicas}</span>}</td>
             </tr>
           ))}
         </tbody>
@@ -213,7 +213,7 @@ function ReplicaTable({ job }: { job: JobDetail }) {
               <td className="num">
                 <Amount value={b.price} />
               </td>
-              <td colSpan={6}>{b.displaced ? "outbid; collateral released" : "not awarded"}</td>
+              <td colSpan={6}>{b.notDrawn ? "not drawn; collateral released" : b.displaced ? "outbid; collateral released" : "not awarded"}</td>
             </tr>
           ))}
         </tbody>
