@@ -51,6 +51,10 @@ describe("a provider nobody can reach", { timeout: 180_000 }, () => {
   it("does not bid for a job posted while it cannot be reached; the reachable provider takes it", async () => {
     const jobId = await requester.postJob({ replicas: 1, quorum: 1, stdin: new TextEncoder().encode("who delivers?") });
     await lonely.waitForLog((l) => l.msg === "not bidding: this node cannot be reached" && l.jobId === String(jobId), 60_000);
+    // Replicas are drawn from the bids once the pool window (2 s) has passed in chain time; on an
+    // automining chain no block may come to pass it, so one is mined a little later.
+    await reachable.waitForLog((l) => l.msg === "bid placed" && l.jobId === String(jobId), 60_000);
+    await t.increaseTime(3);
     const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed", "Expired"], 120_000);
     expect(info.state).toBe("Succeeded");
     const events = await getMarketEvents(t.client, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.client.getBlockNumber({ cacheTime: 0 }), jobId });
