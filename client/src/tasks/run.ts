@@ -495,6 +495,7 @@ class TaskRun {
     t.rec.status = "failed";
     this.emit({ type: "failed", task: t.name, reason });
     this.output.push({ ok: false, task: t.name, reason, attempts: t.rec.attempts });
+    this.wake(); // its room under maxActive is free
     this.checkFinished();
   }
 
