@@ -65,10 +65,18 @@ async function until(id: string, done: (j: JobDetail) => boolean, what: string, 
 }
 
 /** Fills the form with a sha256 run over `data` (the argument left out when `args` says so) and posts it at the suggested price. */
-async function postThroughForm(page: Page, p: { dataPath: string; args: string; name: string }): Promise<{ id: string; named: string[] }> {
+async function postThroughForm(page: Page, p: { dataPath: string; args: string; name: string; dryRunStatus?: string }): Promise<{ id: string; named: string[]; dryRunCid?: string }> {
   await page.getByLabel("WebAssembly program (.wasm)").setInputFiles(join(FIXTURES, "sha256.wasm"));
   await page.getByLabel("Input files").setInputFiles(p.dataPath);
   await page.getByLabel("Arguments").fill(p.args);
+  let dryRunCid: string | undefined;
+  if (p.dryRunStatus) {
+    // The reference sandbox, in a Web Worker of this page, before anything is paid.
+    await page.getByTestId("dry-run-button").click();
+    const result = page.getByTestId("dry-run-result");
+    await result.getByTestId("dry-run-status").filter({ hasText: p.dryRunStatus }).waitFor({ timeout: 120_000 });
+    dryRunCid = (await result.getByTestId("dry-run-cid").locator(".mono").getAttribute("title"))!;
+  }
   const estimate = page.getByTestId("estimate");
   await estimate.getByRole("button", { name: "Use this price" }).waitFor({ timeout: 30_000 });
   const named = await estimate.getByTestId("estimate-providers").locator("li").evaluateAll((li) => li.map((l) => l.getAttribute("data-provider")!));
@@ -76,7 +84,7 @@ async function postThroughForm(page: Page, p: { dataPath: string; args: string; 
   await shot(page, `${p.name}-form`);
   await page.getByTestId("post-submit").click();
   await page.waitForURL(/\/jobs\/\d+$/, { timeout: 90_000 });
-  return { id: page.url().split("/").pop()!, named };
+  return { id: page.url().split("/").pop()!, named, dryRunCid };
 }
 
 describe("a job's truth in the web app", () => {
@@ -115,7 +123,7 @@ describe("a job's truth in the web app", () => {
     await dearest.getByText(`asks ${SUGGESTED} tUSD`).waitFor({ timeout: 30_000 });
     await expect(dearest.textContent()).resolves.toContain("(fuel 1.3 + memory 0.000064 + input 0.000001)");
 
-    const { id, named } = await postThroughForm(page, { dataPath, args: "sha256\n/input/data.bin", name: "suggested-price" });
+    const { id, named, dryRunCid } = await postThroughForm(page, { dataPath, args: "sha256\n/input/data.bin", name: "suggested-price", dryRunStatus: "exited with code 0" });
     settledJobId = id;
     expect(new Set(named)).toEqual(new Set(providers.map((p) => p.address)));
     const posted = await job(id);
@@ -127,6 +135,8 @@ describe("a job's truth in the web app", () => {
     // Bids show in full: 1.000065, not 1.
     await page.getByText("1.000065 tUSD").first().waitFor({ timeout: 60_000 });
     await page.locator('[data-phase="settlement"][data-status="done"]').waitFor({ timeout: 180_000 });
+    // The browser's dry run computed the very result the providers agreed on.
+    expect((await job(id)).consensusCid).toBe(dryRunCid);
     await shot(page, "suggested-price-settled");
     await page.close();
     expect(consoleErrors).toEqual([]);
@@ -137,7 +147,7 @@ describe("a job's truth in the web app", () => {
     const page = await open("/post", "Post a job");
     await page.getByTestId("wallet-button").filter({ hasText: "0x7099" }).waitFor();
     // sha256 without its file argument prints its usage and exits 2; every provider agrees on that.
-    const { id } = await postThroughForm(page, { dataPath, args: "sha256", name: "failed-program" });
+    const { id } = await postThroughForm(page, { dataPath, args: "sha256", name: "failed-program", dryRunStatus: "exited with code 2" });
     await page.locator('[data-phase="settlement"][data-status="done"]').waitFor({ timeout: 240_000 });
 
     const head = page.locator(".page-head");

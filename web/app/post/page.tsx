@@ -12,7 +12,8 @@ import { useApi } from "@/lib/client/api.ts";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { formatAmount, formatBytes } from "@/lib/client/format.ts";
 import { checkModule, INITIAL_VALUES, validateJobForm, type JobFormValues, type ModuleCheck } from "@/lib/client/job-form.ts";
-import { POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
+import { newNonce, POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
+import { DryRun } from "@/components/DryRun.tsx";
 import { useResultKey } from "@/lib/client/result-key.tsx";
 import { useNetwork } from "@/lib/client/use-network.ts";
 import { WrongNetwork } from "@/components/WrongNetwork.tsx";
@@ -31,6 +32,8 @@ export default function PostJobPage() {
   const keys = useResultKey();
   const router = useRouter();
   const network = useNetwork();
+  // One nonce for the dry run and the post, so the job posted is the one that ran.
+  const [nonce] = useState(newNonce);
   const [v, setV] = useState<JobFormValues>(INITIAL_VALUES);
   const [moduleCheck, setModuleCheck] = useState<ModuleCheck | undefined>(undefined);
   const [touched, setTouched] = useState<Partial<Record<keyof JobFormValues, boolean>>>({});
@@ -91,7 +94,7 @@ export default function PostJobPage() {
     // Nothing is signed on another chain: the key message, permit and transaction would be for a market that is not there.
     if (network.problem) return setFailure(network.problem);
     try {
-      const jobId = await postJob({ wagmi, app, account: conn.address, values: v, resultKey: () => keys.get(conn.address!), onStep: setStep });
+      const jobId = await postJob({ wagmi, app, account: conn.address, values: v, resultKey: () => keys.get(conn.address!), onStep: setStep, nonce });
       router.push(`/jobs/${jobId}`);
     } catch (err) {
       setFailure(err);
@@ -184,6 +187,7 @@ export default function PostJobPage() {
           </Field>
         </fieldset>
 
+        <DryRun values={v} account={mounted ? conn.address : undefined} keys={keys} nonce={nonce} ready={!!moduleCheck?.ok && !errors.args && !errors.env && !errors.inputs && !errors.fuel && !errors.memoryMiB && !errors.wallClockS} />
         {failure !== undefined && <ErrorNotice error={failure} title="The job was not posted" />}
         {submitted && Object.keys(errors).length > 0 && (
           <p className="error-text" role="alert">

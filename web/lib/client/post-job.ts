@@ -54,6 +54,8 @@ export type PostJobArgs = {
   values: JobFormValues;
   resultKey: () => Promise<ResultKeyPair>;
   onStep: (s: PostStep) => void;
+  /** The manifest's nonce: the dry run's, so the posted manifest is the one that ran (default random). */
+  nonce?: string;
 };
 
 /**
@@ -61,7 +63,7 @@ export type PostJobArgs = {
  * library's postJob with the connected wallet (an existing allowance, else an EIP-2612 permit
  * signed in the wallet, else an approval) and the job posted. Returns the new job's id.
  */
-export async function postJob({ wagmi, app, account, values, resultKey, onStep }: PostJobArgs): Promise<bigint> {
+export async function postJob({ wagmi, app, account, values, resultKey, onStep, nonce: given }: PostJobArgs): Promise<bigint> {
   onStep("key");
   const key = await resultKey();
 
@@ -74,7 +76,7 @@ export async function postJob({ wagmi, app, account, values, resultKey, onStep }
   const cids = await uploadChecked(entries);
   const inputs: Record<string, string> = {};
   for (const f of values.inputs) inputs[f.name] = cids.get(`input:${f.name}`)!;
-  const nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2);
+  const nonce = given ?? newNonce();
   const manifest = manifestOf(values, { module: cids.get("module")!, stdin: cids.get("stdin"), inputs }, key.publicKeyHex, nonce);
 
   onStep("manifest");
@@ -97,6 +99,9 @@ export async function postJob({ wagmi, app, account, values, resultKey, onStep }
     throw forThePage(err, app);
   }
 }
+
+/** Makes two identical submissions distinct jobs (docs/PROTOCOL.md, "Uploads"). */
+export const newNonce = () => bytesToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2);
 
 /** Where the library's post is, as the page's steps name it. */
 function stepOf(p: PostJobProgress): PostStep | undefined {
