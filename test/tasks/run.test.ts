@@ -134,16 +134,20 @@ describe("accord run", { timeout: 300_000 }, () => {
     for (let v = 1; v <= N; v++) {
       const rec = state.tasks[`n${v}`]!;
       expect(rec.status).toBe("done");
-      // Each attempt's manifest was posted exactly once; no attempt was needed twice here.
-      for (const a of rec.attempts) expect(posts.get(a.manifestCid), `n${v} attempt ${a.n}`).toHaveLength(1);
-      expect(rec.attempts).toHaveLength(1);
+      // Each attempt's manifest was posted exactly once, as the job the state records. A task may
+      // have needed a second attempt, but only because its first job expired: one posted just
+      // before the interruption can find its content gone with the requester's node.
+      const story = `n${v}: ${rec.attempts.map((a) => `#${a.n} ${a.outcome ?? a.status}: ${a.reason ?? ""}`).join(" | ")}`;
+      for (const a of rec.attempts) expect(posts.get(a.manifestCid), story).toEqual([BigInt(a.jobId!)]);
+      for (const a of rec.attempts.slice(0, -1)) expect(a.outcome, story).toBe("Expired");
+      expect(rec.attempts.at(-1)!.outcome, story).toBe("Succeeded");
       const stderr = await readFile(join(out, `n${v}`, "stderr"), "utf8");
       expect(stderr).toContain(`arg 1=${v}\n`);
       expect(stderr).toContain(`env INDEX=${v - 1}\n`);
       const meta = JSON.parse(await readFile(join(out, `n${v}`, "result.json"), "utf8"));
       expect(meta.resultCid).toBe(rec.resultCid);
     }
-    expect([...posts.values()].flat()).toHaveLength(N);
+    expect([...posts.values()].flat()).toHaveLength(Object.values(state.tasks).reduce((n, t) => n + t.attempts.length, 0));
   });
 
   it("reports a task no provider will take with the providers' reasons, does not post it again, and its escrow comes back", async () => {
