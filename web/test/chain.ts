@@ -64,6 +64,10 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
         : await wallet.writeContract({ address: market, abi: jobMarketAbi, functionName: "bid", args: [jobId, price] });
       await mined(hash);
     },
+    /** Awards a job whose pool has closed (anyone may). */
+    async award(jobId: bigint) {
+      await mined(await wallet.writeContract({ address: market, abi: jobMarketAbi, functionName: "award", args: [jobId] }));
+    },
     async commit(jobId: bigint, commitment: Hex) {
       await mined(await wallet.writeContract({ address: market, abi: jobMarketAbi, functionName: "commit", args: [jobId, commitment] }));
     },

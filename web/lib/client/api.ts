@@ -44,6 +44,10 @@ export function useApi<T>(path: string | undefined, initial?: T) {
     queryFn: () => fetchJson<T>(path!),
     enabled: !!path,
     initialData: initial,
+    // Server-rendered data is shown at once and read again once the page runs: it may predate
+    // what the index learns in the background (a manifest's fuel limit), and a quiet chain sends
+    // no block to refetch on.
+    refetchOnMount: initial === undefined ? true : "always",
     // A new block invalidates; meanwhile the last answer is good.
     staleTime: Number.POSITIVE_INFINITY,
     retry: (count, err) => count < 2 && (err as ApiRequestError).status >= 500,

@@ -51,8 +51,18 @@ export function announce(node: AccordNode, cid: ReturnType<typeof parseCid>): vo
   })();
 }
 
-/** Reads fuel limits of manifests the index does not know yet (for price per fuel). */
-export async function fillManifestFuel(): Promise<void> {
+/**
+ * Reads fuel limits of manifests the index does not know yet (for price per fuel). Callers
+ * while a read is under way wait for that read: a page rendered on the server starts one and
+ * the browser's refetch right after must see its outcome, not an empty "nothing pending".
+ */
+export function fillManifestFuel(): Promise<void> {
+  const f = globalThis as unknown as { __accordFuelFill?: Promise<void> };
+  f.__accordFuelFill ??= readManifestFuel().finally(() => (f.__accordFuelFill = undefined));
+  return f.__accordFuelFill;
+}
+
+async function readManifestFuel(): Promise<void> {
   const m = await market();
   const pending = [...m.index.jobs.values()].filter((j) => j.fuel === undefined && !j.fuelTried);
   if (!pending.length) return;
