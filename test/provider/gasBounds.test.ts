@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getAddress, parseEther, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { cidOf, commitmentOf, deployMarket, saltOf, type Deployed } from "../contracts/market.ts";
-import { awardExtraGas, commitExtraGas, settleExtraGas } from "../../provider-node/src/chain/gas.ts";
+import { awardExtraGas, commitExtraGas, settleExtraGas, worstCaseExtraGas } from "../../provider-node/src/chain/gas.ts";
 
 type Actor = { address: Address; type: "json-rpc" };
 
@@ -98,25 +98,38 @@ describe("worst-case gas bounds (provider-node/src/chain/gas.ts) against the con
     for (const r of rows) expect(r.extra, `k = ${r.k}`).toBeLessThanOrEqual(r.bound);
   });
 
-  it("the awarding or displacing bid: awardExtraGas(k) covers the k-th committed bid (award, k Committed, reveal opened) and a displacement shifting the whole book", async () => {
+  it("the awarding or displacing bid: its bound covers the k-th committed bid (award, k Committed, reveal opened) and a displacement shifting a full pool", async () => {
+    // A displacement happens only in a full pool (16 entries, whatever k): a heavier bid takes the
+    // place of the lightest, here the first, so every entry and commitment after it shifts.
+    const pooled = await post(16, 9, 600);
+    const light = await newActor();
+    await m.fund(light.address, 100n * m.unit);
+    await m.token.write.approve([m.market.address, 100n * m.unit], { account: light });
+    await m.market.write.registerProvider([toHex("peer-light"), [], 0n], { account: light });
+    await m.market.write.stake([100n * m.unit], { account: light });
+    await needs("bidAndCommit", [pooled, 5n * m.unit, commitment(pooled, light, "result")], light);
+    const fill: bigint[] = [];
+    for (let i = 0; i < 15; i++) fill.push(await bidAndCommit(pooled, i, "result"));
+    const displacing = await bidAndCommit(pooled, 15, "result", 1n);
     const rows = [];
     for (let k = 1; k <= 16; k++) {
       const jobId = await post(k, Math.floor(k / 2) + 1);
       const bids: bigint[] = [];
       for (let i = 0; i < k; i++) bids.push(await bidAndCommit(jobId, i, "result"));
       const awarding = bids[k - 1]!;
-      // A bid window instead of award-on-fill: the book fills and the next, better bid displaces the
-      // first entry, shifting every entry and commitment after it.
+      // The same bids into a job with a bid window: none of them awards.
       const open = await post(k, Math.floor(k / 2) + 1, 600);
       const firsts: bigint[] = [];
       for (let i = 0; i < k; i++) firsts.push(await bidAndCommit(open, i, "result", 5n * m.unit - BigInt(i)));
-      const displacing = await bidAndCommit(open, k, "result", 1n);
       const least = [...bids, ...firsts].reduce((a, b) => (a < b ? a : b));
-      const worst = awarding > displacing ? awarding : displacing;
-      rows.push({ k, awarding: Number(awarding), displacing: Number(displacing), least: Number(least), extra: Number(worst - least), bound: Number(awardExtraGas(k)) });
+      const leastInPool = fill.reduce((a, b) => (a < b ? a : b));
+      rows.push({ k, awarding: Number(awarding), least: Number(least), award: Number(awarding - least), displace: Number(displacing - leastInPool), bound: Number(worstCaseExtraGas("bidAndCommit", k)), awardBound: Number(awardExtraGas(k)) });
     }
     console.table(rows);
-    for (const r of rows) expect(r.extra, `k = ${r.k}`).toBeLessThanOrEqual(r.bound);
+    for (const r of rows) {
+      expect(r.award, `award, k = ${r.k}`).toBeLessThanOrEqual(r.awardBound);
+      expect(Math.max(r.award, r.displace), `bid, k = ${r.k}`).toBeLessThanOrEqual(r.bound);
+    }
   });
 
   it("the commit that opens the reveal phase: commitExtraGas covers it", async () => {

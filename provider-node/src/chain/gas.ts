@@ -47,6 +47,13 @@ export const SETTLE_GAS_BASE = 60_000n;
 export const AWARD_GAS_PER_REPLICA = 11_000n;
 export const AWARD_GAS_BASE = 10_000n;
 /**
+ * A bid that finds the job's pool full (16 entries, whatever k: issue #13's pool) and displaces its
+ * lightest entry, the first at worst, shifting 15 entries and commitments (~11,400 each).
+ * Measured by test/provider/gasBounds.test.ts; every bid gets it, since the node cannot know
+ * whether the pool fills in the block before its bid lands.
+ */
+export const POOL_DISPLACE_GAS = 180_000n;
+/**
  * The commit that opens the reveal phase at the end of the book, gas per replica (one more entry
  * scanned, ~2,250 each) and fixed (RevealOpened). Measured: k = 2: 3,952; 3: 6,316; 8: 17,425; 16: 35,286.
  */
@@ -76,6 +83,7 @@ export function worstCaseExtraGas(fn: MarketFunction, replicas: number | undefin
       return settleExtraGas(k);
     case "bid":
     case "bidAndCommit":
+      return awardExtraGas(k) > POOL_DISPLACE_GAS ? awardExtraGas(k) : POOL_DISPLACE_GAS;
     case "award":
       return awardExtraGas(k);
     case "commit":

@@ -194,6 +194,9 @@ export class JobDriver {
       }
       case "bid":
         this.ctx.bids.set(jobId, (this.ctx.bids.get(jobId) ?? 0) + 1);
+        // Another bid in a pool we are in moves the time the pool can be drawn (a pool reaching k
+        // closes at its window's end instead of the fill deadline): the waiting step reads it again.
+        if (!mine && journal.get(jobId)?.phase === "bid") this.poke(jobId);
         return;
       case "bidDisplaced":
         this.ctx.bids.set(jobId, Math.max(0, (this.ctx.bids.get(jobId) ?? 0) - 1));
@@ -203,9 +206,9 @@ export class JobDriver {
           this.ctx.unsealed.delete(jobId);
           const rec = journal.get(jobId);
           if (rec && (rec.phase === "bid" || rec.phase === "bidding")) {
-            journal.update(jobId, { phase: "lost", reason: `outbid: displaced at price ${ev.price}` });
+            journal.update(jobId, { phase: "lost", reason: `not a replica: the draw did not pick this node, or a heavier stake took its place in a full pool (bid ${ev.price})` });
             metrics.lost.inc();
-            logger.info({ jobId: jobId.toString() }, "bid displaced by a better one");
+            logger.info({ jobId: jobId.toString() }, "bid left the pool: not drawn, or displaced by a heavier stake");
           }
         }
         return;

@@ -89,9 +89,9 @@ async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     ctx.journal.update(rec.jobId, { phase: "bid" });
     ctx.log.info({ jobId: rec.jobId.toString(), price: rec.price!.toString(), committed: committedBid }, "bid placed");
     if (ctx.awardSeen.has(rec.jobId)) return true;
-    // JobAwarded (or BidDisplaced) wakes the job; the chain is read only if neither comes.
-    ctx.retryIn(rec.jobId, ctx.limits.eventFallbackMs);
-    return false;
+    // The pool is drawn only when someone calls award after it closes, and every bidder does: the
+    // next step reads when that is and sleeps until then (each later bid moves it, and wakes the job).
+    return true;
   }
   if (res.error === "Reverted") return true;
   return finish(ctx, rec, "lost", `the market refused the bid: ${res.err.message.split("\n")[0]}`);
