@@ -29,7 +29,7 @@ import type { Deployment } from "../../client/src/deployments.ts";
 export const FIXTURES = join(import.meta.dirname, "..", "..", "client", "fixtures", "wasm");
 export const CLI = join(import.meta.dirname, "..", "..", "provider-node", "bin", "accord-provider.js");
 /** Test market: 1 token minimum stake, collateral = 100 % of the bid, no unbonding wait. */
-export const TEST_PARAMETERS = { minStake: 1_000_000n, collateralRatioBps: 10_000, unbondingDelay: 0, protocolFeeBps: 0, fillTimeout: 60 };
+export const TEST_PARAMETERS = { minStake: 1_000_000n, collateralRatioBps: 10_000, unbondingDelay: 0, protocolFeeBps: 0, fillTimeout: 60, seedDelay: 0 };
 export const PROVIDER_KEYS = DEV_ACCOUNTS.slice(4, 12);
 export const REQUESTER_KEY = DEV_ACCOUNTS[1]!;
 

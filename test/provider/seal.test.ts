@@ -1,19 +1,27 @@
 // When a committed bid's result is sealed to the requester, on a real chain with provider
-// daemons as child processes. One 4-of-5 job, quorum 3, light enough for committed bids; each
-// daemon asks a different price, so the auction's winners are known:
-//  - E asks the most and loses: it ran the job for its committed bid, and never seals the result;
+// daemons as child processes. One 4-of-5 job, quorum 3, light enough for committed bids. All five
+// bid into the pool; the test draws the replicas itself, with a prevrandao it chose so the draw
+// leaves E out (the seed delay keeps the daemons from drawing first):
+//  - E is not drawn: it ran the job for its committed bid, and never seals the result;
 //  - D (silent-after-award) wins and never commits, so the reveal phase opens only at the commit
 //    deadline, and the winners wait, committed, with nothing sealed yet;
 //  - C is killed there: restarted, with the plaintext gone from memory, it runs the job again,
 //    seals, and reveals a sealed CID the requester opens to the agreed result.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { createWalletClient, http, keccak256, toHex, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
 import { hexToCid } from "../../client/src/chain/index.ts";
+import { drawIndices, drawSeed } from "../../client/src/chain/draw.ts";
+import { jobMarketAbi } from "../../client/src/generated/abi.ts";
 import { Journal } from "../../provider-node/src/journal/journal.ts";
 import { settleEverything } from "../e2e/conservation.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
 
 const COMMIT_WINDOW_S = 120;
+/** Long enough that no daemon can award before the test has drawn. */
+const SEED_DELAY_S = 200;
 const A = 0, C = 2, D = 3, E = 4;
 let t: TestChain;
 let requester: Requester;
@@ -21,7 +29,6 @@ const p: ProviderProcess[] = [];
 let jobId: bigint;
 
 const keys = PROVIDER_KEYS.slice(0, 5);
-// Lower asks win the reverse auction: D, A, B, C win, E loses.
 const MIN_PRICES = ["2000", "3000", "4000", "1000", "5000"];
 const start = (i: number, dataDir?: string) =>
   spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, privateKey: keys[i]!.privateKey, dataDir, env: { ACCORD_MIN_PRICE: MIN_PRICES[i]! }, args: i === D ? ["--fault", "silent-after-award"] : [] });
@@ -36,7 +43,7 @@ const journalOf = (x: ProviderProcess) => {
 };
 
 beforeAll(async () => {
-  t = await startTestChain();
+  t = await startTestChain({ seedDelay: SEED_DELAY_S });
   await Promise.all(keys.map((k) => registerProvider(t.rpcUrl, t.deployment.jobMarket, k.privateKey)));
   p.push(...(await Promise.all(keys.map((_, i) => start(i)))));
   requester = await Requester.create(t);
@@ -52,10 +59,22 @@ afterAll(async () => {
 describe("sealing committed results", { timeout: 180_000 }, () => {
   it("a committed bid that loses the auction is never sealed", async () => {
     jobId = await requester.postJob({ replicas: 4, quorum: 3, bidWindow: 30, commitWindow: COMMIT_WINDOW_S, stdin: new TextEncoder().encode("seal me late") });
-    await Promise.all(p.slice(0, 4).map((x) => x.waitForLog(ofJob("bid placed"))));
-    // E bids last or is displaced: either way it ends the job lost.
-    await p[E]!.waitForLog((l) => l.jobId === jobId.toString() && (l.msg === "job finished for this node" || l.msg === "bid displaced by a better one"));
-    await t.increaseTime(31); // bidding over: a live provider awards the job
+    await Promise.all(p.map((x) => x.waitForLog(ofJob("bid placed"))));
+    // Past the pool's close and its seed delay, without a block yet: the next block draws, and the
+    // test picks its prevrandao so that the draw leaves E out.
+    await t.client.request({ method: "evm_increaseTime" as never, params: [31 + SEED_DELAY_S] as never });
+    const pool = await t.client.readContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "getReplicas", args: [jobId] });
+    const parent = await t.client.getBlock({ blockTag: "latest" });
+    let randomness: Hex | undefined;
+    for (let i = 0; !randomness; i++) {
+      const r = keccak256(toHex(`seal ${i}`));
+      const drawn = drawIndices(drawSeed(r, parent.hash!, jobId, pool), pool.map((e) => e.weight), 4).map((d) => pool[d]!.provider.toLowerCase());
+      if (!drawn.includes(p[E]!.info.address.toLowerCase())) randomness = r;
+    }
+    await t.client.request({ method: "hardhat_setPrevRandao" as never, params: [randomness] as never });
+    const awarder = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: privateKeyToAccount(PROVIDER_KEYS[7]!.privateKey) });
+    await t.client.waitForTransactionReceipt({ hash: await awarder.writeContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [jobId] }) });
+    await p[E]!.waitForLog(ofJob("bid left the pool: not drawn, or displaced by a heavier stake"));
     await Promise.all([0, 1, 2].map((i) => p[i]!.waitForLog(ofJob("committed"))));
 
     const loser = journalOf(p[E]!);

@@ -89,7 +89,7 @@ describe("the accord CLI", () => {
       work,
     );
     expect(run.code, run.stderr).toBe(EXIT.OK);
-    for (const step of [/uploaded module .*sort\.wasm: [\d.]+ (B|KiB|MiB) in \d+ ms \(.*\/s\)/, /uploaded input data\.txt/, /posted job \d+ in block \d+ \(tx 0x[0-9a-f]{64}\)/, /bids 3\/3/, /awarded to 3/, /commits 3\/3/, /reveals 3\/3/, /settled: Succeeded/, /matches the on-chain consensus/, /result written to/])
+    for (const step of [/uploaded module .*sort\.wasm: [\d.]+ (B|KiB|MiB) in \d+ ms \(.*\/s\)/, /uploaded input data\.txt/, /posted job \d+ in block \d+ \(tx 0x[0-9a-f]{64}\)/, /bids 3 for 3 replica/, /awarded to 3/, /commits 3\/3/, /reveals 3\/3/, /settled: Succeeded/, /matches the on-chain consensus/, /result written to/])
       expect(run.stderr).toMatch(step);
     expect(run.stderr + run.stdout).not.toContain(cliEnv.ACCORD_PRIVATE_KEY!.slice(2));
     expect(await readFile(join(out, "files", "sorted.txt"), "utf8")).toBe("apple\nfig\npear\n");

@@ -9,7 +9,7 @@ import { hardhat } from "viem/chains";
 import { cidToHex, hexToCid } from "../../client/src/chain/cidBytes.ts";
 import { computeCommitment, randomSalt } from "../../client/src/chain/commitment.ts";
 import { followMarketEvents } from "../../client/src/chain/events.ts";
-import { readReplicas } from "../../client/src/chain/market.ts";
+import { readJob, readReplicas } from "../../client/src/chain/market.ts";
 import { cidDigest, parseCid } from "../../client/src/content/cid.ts";
 import type { Deployment } from "../../client/src/deployments.ts";
 import { jobMarketAbi } from "../../client/src/generated/abi.ts";
@@ -123,6 +123,21 @@ export class ScriptedProvider {
       }),
     );
     await this.tx("bid", [jobId, this.o.price]);
+    await this.awardWhenDue(jobId);
+  }
+
+  /**
+   * The pool is drawn only when someone calls award after it closes, and every provider daemon in it
+   * does: so does this one, at the time `getJob` gives (the pool's close, or later), until the job
+   * leaves Open. Refusals (another bidder was first, the time moved) are expected and ignored.
+   */
+  private async awardWhenDue(jobId: bigint) {
+    const call = { address: this.o.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [jobId], account: this.wallet.account! } as const;
+    for (let tries = 0; tries < 180 && !this.stopper.signal.aborted; tries++) {
+      if ((await readJob(this.publicClient, this.o.deployment.jobMarket, jobId)).state !== "Open") return;
+      if (await this.publicClient.simulateContract(call).then(() => true, () => false)) await this.tx("award", [jobId]).catch(() => {});
+      else await new Promise((ok) => setTimeout(ok, 500));
+    }
   }
 
   private async onAwarded(jobId: bigint) {
