@@ -128,7 +128,9 @@ export function defineScenarios(o: ScenarioOptions): void {
     for (const d of daemons) d.process.kill("SIGSTOP");
     await increaseTime(net.publicClient, BID_WINDOW_S + 1);
     const awarder = createWalletClient({ chain: hardhat, transport: http(net.chain.rpcUrl), account: privateKeyToAccount(DEV_ACCOUNTS[DEV_ROLES.deployer]!.privateKey) });
-    await net.publicClient.waitForTransactionReceipt({ hash: await awarder.writeContract({ address: net.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [posted.jobId] }) });
+    // A fixed limit that covers a draw from a full pool: bids sent before the freeze may land in the
+    // award's block, after its estimate, and make it draw.
+    await net.publicClient.waitForTransactionReceipt({ hash: await awarder.writeContract({ address: net.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [posted.jobId], gas: 3_000_000n }) });
     const winners = (await readReplicas(net.publicClient, net.deployment.jobMarket, posted.jobId)).map((r) => daemonOf(r.provider));
     expect(winners).toHaveLength(p.replicas);
     return { posted, winners };

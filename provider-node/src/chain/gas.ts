@@ -54,6 +54,13 @@ export const AWARD_GAS_BASE = 10_000n;
  */
 export const POOL_DISPLACE_GAS = 180_000n;
 /**
+ * An award estimated while the pool held at most k bids, mined after more landed: it then draws.
+ * Measured (estimate of the award drawing k from a pool of 10 minus the award of a pool of k):
+ * k = 1: 110,664; 2: 111,596; 3: 117,906; 8: 114,231; each entry more in the pool adds ~7,000 (its
+ * unlock and BidDisplaced), so a pool of 16 needs ~160,000-175,000.
+ */
+export const POOL_DRAW_GAS = 200_000n;
+/**
  * The commit that opens the reveal phase at the end of the book, gas per replica (one more entry
  * scanned, ~2,250 each) and fixed (RevealOpened). Measured: k = 2: 3,952; 3: 6,316; 8: 17,425; 16: 35,286.
  */
@@ -85,7 +92,7 @@ export function worstCaseExtraGas(fn: MarketFunction, replicas: number | undefin
     case "bidAndCommit":
       return awardExtraGas(k) > POOL_DISPLACE_GAS ? awardExtraGas(k) : POOL_DISPLACE_GAS;
     case "award":
-      return awardExtraGas(k);
+      return awardExtraGas(k) + POOL_DRAW_GAS;
     case "commit":
       return commitExtraGas(k);
   }
