@@ -132,7 +132,9 @@ export class ScriptedProvider {
    * leaves Open. Refusals (another bidder was first, the time moved) are expected and ignored.
    */
   private async awardWhenDue(jobId: bigint) {
-    const call = { address: this.o.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [jobId], account: this.wallet.account! } as const;
+    // Checked against the pending block: on a quiet automining chain the latest block's clock stands
+    // still, while the next block's follows the wall clock.
+    const call = { address: this.o.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [jobId], account: this.wallet.account!, blockTag: "pending" } as const;
     for (let tries = 0; tries < 180 && !this.stopper.signal.aborted; tries++) {
       if ((await readJob(this.publicClient, this.o.deployment.jobMarket, jobId)).state !== "Open") return;
       if (await this.publicClient.simulateContract(call).then(() => true, () => false)) await this.tx("award", [jobId]).catch(() => {});
