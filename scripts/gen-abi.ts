@@ -28,26 +28,31 @@ function* artifactFiles(dir: string): Generator<string> {
   }
 }
 
-// A contract whose fallback runs another contract's code on its own address by delegatecall gets both
-// ABIs, so callers keep one typed ABI per address (docs/PROTOCOL.md, "Contract layout").
-// The chain is followed: the registry in turn delegates posting and the job views to JobBoard.
-const DELEGATES_TO: Record<string, string> = {
-  JobMarket: "ProviderRegistry.sol/ProviderRegistry.json",
-  ProviderRegistry: "JobBoard.sol/JobBoard.json",
+// A contract whose fallback runs other contracts' code on its own address by delegatecall gets their
+// ABIs too, so callers keep one typed ABI per address (docs/PROTOCOL.md, "Contract layout"). The
+// market's chain is listed whole (the registry in turn delegates posting and the job views to the
+// board); the parts themselves keep their own ABIs, since nobody calls them at their own addresses.
+const DELEGATES_TO: Record<string, string[]> = {
+  JobMarket: ["ProviderRegistry.sol/ProviderRegistry.json", "JobBoard.sol/JobBoard.json"],
 };
 
 type AbiItem = { type: string; name?: string; inputs?: ReadonlyArray<{ type: string }> };
 
 /** The contract's ABI and its delegates', each item once (all declare the shared events and errors). */
 function abiOf(artifact: { contractName: string; abi: AbiItem[] }): AbiItem[] {
-  const delegate = DELEGATES_TO[artifact.contractName];
-  if (!delegate) return artifact.abi;
-  const file = join(ARTIFACTS, delegate);
-  if (!existsSync(file)) throw new Error(`gen-abi: ${artifact.contractName} delegates to ${file}, which is missing`);
   const key = (x: AbiItem) => `${x.type}:${x.name ?? ""}(${(x.inputs ?? []).map((i) => i.type).join(",")})`;
-  const seen = new Set(artifact.abi.map(key));
-  const extra = abiOf(JSON.parse(readFileSync(file, "utf8"))).filter((x) => x.type !== "constructor" && x.type !== "fallback" && !seen.has(key(x)));
-  return [...artifact.abi, ...extra];
+  const out = [...artifact.abi];
+  const seen = new Set(out.map(key));
+  for (const delegate of DELEGATES_TO[artifact.contractName] ?? []) {
+    const file = join(ARTIFACTS, delegate);
+    if (!existsSync(file)) throw new Error(`gen-abi: ${artifact.contractName} delegates to ${file}, which is missing`);
+    for (const x of JSON.parse(readFileSync(file, "utf8")).abi as AbiItem[]) {
+      if (x.type === "constructor" || x.type === "fallback" || seen.has(key(x))) continue;
+      seen.add(key(x));
+      out.push(x);
+    }
+  }
+  return out;
 }
 
 function fail(message: string): never {
