@@ -96,6 +96,11 @@ export const PROVIDER_LIMITS = {
    * finalize, claim), so the party most interested usually pays that gas.
    */
   claimGraceSeconds: 0,
+  /**
+   * Seconds between the turns of a job's bidders to push it past a deadline (see pushTurn):
+   * long enough for the first push to be mined and seen on a chain with blocks of a few seconds.
+   */
+  pushTurnSeconds: 6,
   /** How long a sealed result stays pinned after its job settles. */
   resultRetentionMs: 7 * 24 * 3_600_000,
   /** How often expired results are unpinned and their blocks collected. */

@@ -9,7 +9,8 @@
 // seconds, for everything else). Then no transaction of a daemon may have reverted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Hex } from "viem";
+import { decodeFunctionData, type Hex } from "viem";
+import { jobMarketAbi } from "../../client/src/generated/abi.ts";
 import { getMarketEvents } from "../../client/src/chain/index.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
 
@@ -46,11 +47,21 @@ function startMiner(daemons: Set<string>, quorum: number, fallbackMs: number) {
   return state;
 }
 
+/** The market functions a daemon's transaction calls (tryMulticall's inner calls, or the call itself). */
+function marketCalls(input: Hex): string[] {
+  const outer = decodeFunctionData({ abi: jobMarketAbi, data: input });
+  if (outer.functionName !== "tryMulticall") return [outer.functionName];
+  return (outer.args[0] as readonly Hex[]).map((d) => decodeFunctionData({ abi: jobMarketAbi, data: d }).functionName);
+}
+
 beforeAll(async () => {
   t = await startTestChain();
   const market = t.deployment.jobMarket;
   await Promise.all(PROVIDER_KEYS.slice(0, 3).map((k) => registerProvider(t.rpcUrl, market, k.privateKey)));
-  providers.push(...(await Promise.all(PROVIDER_KEYS.slice(0, 3).map((k) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: k.privateKey })))));
+  // Turns to push the award longer than the miner's longest wait, so the first push is mined
+  // before the second turn comes whatever the machine's speed.
+  const env = { ACCORD_LIMIT_PUSH_TURN_SECONDS: "20" };
+  providers.push(...(await Promise.all(PROVIDER_KEYS.slice(0, 3).map((k) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: k.privateKey, env })))));
   requester = await Requester.create(t);
   await requester.connect(providers.flatMap((p) => p.info.multiaddrs));
   firstBlock = await t.client.getBlockNumber({ cacheTime: 0 });
@@ -77,17 +88,23 @@ describe("a 3-of-3 job whose bids and reveals each land in one block", { timeout
     const daemons = new Set(providers.map((p) => p.info.address.toLowerCase()));
     const reverted: Array<{ hash: Hex; gasUsed: bigint; gas: bigint }> = [];
     let sent = 0;
+    let awardCalls = 0;
     for (let n = firstBlock + 1n; n <= head; n++) {
       const block = await t.client.getBlock({ blockNumber: n, includeTransactions: true });
       for (const tx of block.transactions) {
         if (!daemons.has(tx.from.toLowerCase())) continue;
         sent += 1;
+        awardCalls += marketCalls(tx.input).filter((c) => c === "award").length;
         const receipt = await t.client.getTransactionReceipt({ hash: tx.hash });
         if (receipt.status !== "success") reverted.push({ hash: tx.hash, gasUsed: receipt.gasUsed, gas: tx.gas });
       }
     }
     expect(sent).toBeGreaterThanOrEqual(6);
     expect(reverted).toEqual([]);
+    // The bidders take turns to push the award: one sends it, the others see it and send nothing
+    // (all three at once sent three, two of which failed in the block). None is sent when the
+    // bids land after the pool window, where the last bid awards the job itself.
+    expect(awardCalls).toBeLessThanOrEqual(1);
     for (const p of providers) expect(p.logs.filter((l) => l.msg === "transaction reverted; the job re-reads the chain and tries again")).toEqual([]);
     // The case under test really happened: the three bids in one block, the three reveals in one block.
     expect(events.filter((e) => e.eventName === "Revealed")).toHaveLength(3);
