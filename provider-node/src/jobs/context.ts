@@ -9,18 +9,18 @@ import { computeCommitment, ContractRevertedError, type JobInfo, randomSalt, rea
 import { cidDigest, type ContentStore, parseCid } from "@accord/client/content";
 import type { SandboxPool } from "@accord/client/sandbox";
 import type { ChainContext } from "../chain/clients.ts";
-import type { ReplicaCounts } from "../chain/gas.ts";
 import type { CachedReads } from "../chain/reads.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { Fault } from "../faults.ts";
 import type { JobRecord, Journal } from "../journal/journal.ts";
 import type { BidPolicy } from "../market/policy.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
+import type { LoadJobParameters, ValidatedModules } from "../work/load.ts";
 import type { ChainClock } from "./chain-clock.ts";
+import type { JobKnowledge } from "./knowledge.ts";
+import type { RunAttempts } from "./run-attempts.ts";
 import type { Semaphore } from "./semaphore.ts";
-import type { DeclineBook, WaitingJob } from "./waiting.ts";
-/** A job's terms as its JobPosted event gave them. */
-export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number };
+import type { DeclineBook } from "./waiting.ts";
 
 export type StepContext = {
   chain: ChainContext;
@@ -38,26 +38,16 @@ export type StepContext = {
   /** Multiaddrs of peers likely to hold job content, tried before the DHT. */
   contentPeers: () => string[];
   evaluations: Semaphore;
-  /** Jobs whose reveal phase the chain opened (RevealOpened seen, not settled yet): reveal without reading first. */
-  revealOpen: Set<bigint>;
-  /** Jobs whose JobAwarded this node saw (not settled yet). */
-  awardSeen: Set<bigint>;
-  /** Jobs where this node saw its own bid displaced. */
-  displaced: Set<bigint>;
-  /** Plaintext results of committed bids not sealed yet (see ensureSealed), by job; lost on a restart. */
-  unsealed: Map<bigint, { plaintext: Uint8Array; recipientPublicKey: string }>;
-  /** What a live JobPosted said about jobs not evaluated yet (the chain state at the post, no read needed). */
-  posted: Map<bigint, PostedJob>;
-  /** Jobs that wait for capacity (see waiting.ts), still in the evaluating phase. */
-  waiting: Map<bigint, WaitingJob>;
-  /** Active bids per open job, counted from the market's events (any provider's), for waitingOrder. */
-  bids: Map<bigint, number>;
+  /** What the market's events told the node about each job: the driver records, the steps ask. */
+  known: JobKnowledge;
   /** Structured reasons of declined jobs, told to requesters over DECLINES_PROTOCOL. */
   declineBook: DeclineBook;
   /** This node's provider record and the market's collateral ratio, shared by evaluations. */
   reads: CachedReads;
-  /** Each job's replicas (JobPosted) or winners (JobAwarded), which size its calls' gas (chain/gas.ts). */
-  replicas: ReplicaCounts;
+  /** Failed runs per awarded job, to give up after maxRunAttempts. */
+  runAttempts: RunAttempts;
+  /** Modules the sandbox already accepted, so a module posted again is not parsed again. */
+  validModules: ValidatedModules;
   /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
   wakeAt: (jobId: bigint, chainTime: number) => void;
   /** Step the job again after `ms` of wall time. */
@@ -93,7 +83,7 @@ export async function myReplica(ctx: StepContext, jobId: bigint) {
 /** Marks a job finished for us: settled (it ran its course) or lost (we never won it). */
 export function finish(ctx: StepContext, rec: JobRecord, phase: "settled" | "lost" | "failed", reason: string): false {
   const retainUntilMs = rec.sealedCid ? Date.now() + ctx.limits.resultRetentionMs : undefined;
-  ctx.unsealed.delete(rec.jobId);
+  ctx.known.dropUnsealed(rec.jobId);
   ctx.journal.update(rec.jobId, { phase, reason, retainUntilMs });
   if (phase === "lost") ctx.metrics.lost.inc();
   ctx.log.info({ jobId: rec.jobId.toString(), phase, reason }, "job finished for this node");
@@ -111,3 +101,8 @@ export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { re
   ctx.journal.update(rec.jobId, { phase, salt, commitment, resultCid: result.resultCid, sealedCid: result.sealedCid, fuelUsed: result.fuelUsed });
 }
 
+
+/** Where this node fetches a job's content from, within its limits (see loadJob). */
+export function loadParameters(ctx: StepContext, rec: JobRecord, signal: AbortSignal): LoadJobParameters {
+  return { content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), validated: ctx.validModules, signal };
+}

@@ -6,15 +6,17 @@ import { TERMINAL_PHASES } from "../journal/phases.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
 import { isTransientRpcError } from "../chain/rpc.ts";
 import { CachedReads } from "../chain/reads.ts";
-import { ReplicaCounts } from "../chain/gas.ts";
 import type { StepContext } from "./context.ts";
 import { Semaphore } from "./semaphore.ts";
 import { runStep } from "./steps.ts";
 import { CAPACITY_PHASES } from "../journal/phases.ts";
 import type { DeclinesStatement } from "@accord/client/net";
-import { DeclineBook, declinesStatement, waitingOrder } from "./waiting.ts";
+import { ValidatedModules } from "../work/load.ts";
+import { JobKnowledge } from "./knowledge.ts";
+import { RunAttempts } from "./run-attempts.ts";
+import { DeclineBook, declinesStatement } from "./waiting.ts";
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "revealOpen" | "awardSeen" | "displaced" | "posted" | "unsealed" | "reads" | "replicas" | "waiting" | "bids" | "declineBook"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -41,14 +43,9 @@ export class JobDriver {
     this.ctx = {
       ...options,
       evaluations: new Semaphore(Math.max(1, options.limits.maxConcurrentEvaluations)),
-      revealOpen: new Set(),
-      awardSeen: new Set(),
-      displaced: new Set(),
-      posted: new Map(),
-      unsealed: new Map(),
-      replicas: new ReplicaCounts(),
-      waiting: new Map(),
-      bids: new Map(),
+      known: new JobKnowledge(),
+      runAttempts: new RunAttempts(),
+      validModules: new ValidatedModules(),
       declineBook: new DeclineBook(),
       reads: new CachedReads(options.chain, options.me, { ownMaxAgeMs: options.limits.ownRecordMaxAgeMs, parametersMaxAgeMs: options.limits.marketParametersMaxAgeMs }),
       wakeAt: (jobId, chainTime) => {
@@ -91,7 +88,7 @@ export class JobDriver {
         if (progressed) this.again.add(jobId);
         failures = 0;
         // A step may have freed a slot (a run ended, a bid was lost): the waiting jobs need not wait for the next tick.
-        if (this.ctx.waiting.size) this.reconsiderWaiting(this.o.clock.now(), false);
+        if (this.ctx.known.waitingCount) this.reconsiderWaiting(this.o.clock.now(), false);
       } catch (err) {
         if (this.o.signal.aborted) return;
         failures += 1;
@@ -125,17 +122,17 @@ export class JobDriver {
    * steps resolve in the order they were started), so the job that needs a bid most gets it.
    */
   private reconsiderWaiting(now: number, onTick: boolean): void {
-    const { waiting } = this.ctx;
-    if (!waiting.size) return;
+    const { known } = this.ctx;
+    if (!known.waitingCount) return;
     const queued = this.o.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
     const load = `${queued.length}:${queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0)}:${this.stakeEvents}`;
-    const staleStake = onTick && Date.now() <= this.recheckStakeUntilMs && [...waiting.values()].some((w) => w.reason.code === "stake");
+    const staleStake = onTick && Date.now() <= this.recheckStakeUntilMs && [...known.waitingJobs.values()].some((w) => w.reason.code === "stake");
     const changed = load !== this.lastLoad || staleStake;
     this.lastLoad = load;
     if (!changed && !onTick) return;
-    for (const jobId of waitingOrder(waiting, this.ctx.bids, this.o.me)) {
-      const w = waiting.get(jobId)!;
-      if (changed || now >= w.job.bidDeadline || this.ctx.awardSeen.has(jobId)) this.poke(jobId);
+    for (const jobId of known.waitingInOrder(this.o.me)) {
+      const w = known.waitingJob(jobId)!;
+      if (changed || now >= w.job.bidDeadline || known.awarded(jobId)) this.poke(jobId);
     }
   }
 
@@ -148,7 +145,7 @@ export class JobDriver {
 
   /** What this node tells a requester about `jobId` over DECLINES_PROTOCOL. */
   declinesStatement(jobId: bigint): DeclinesStatement {
-    return declinesStatement(jobId, { me: this.o.me, journal: this.o.journal, waiting: this.ctx.waiting, book: this.ctx.declineBook });
+    return declinesStatement(jobId, { me: this.o.me, journal: this.o.journal, waiting: this.ctx.known.waitingJobs, book: this.ctx.declineBook });
   }
 
   /** After a start: every job the journal says is unfinished gets a step. */
@@ -179,31 +176,22 @@ export class JobDriver {
         }
         if (journal.insert(jobId, { phase: "evaluating", manifestCid: ev.manifestCid, requester: ev.requester })) {
           metrics.jobsSeen.inc();
-          this.ctx.replicas.set(jobId, ev.replicas);
-          if (live)
-            this.ctx.posted.set(jobId, {
-              requester: ev.requester,
-              maxPrice: ev.maxPrice,
-              minReputation: ev.minReputation,
-              bidDeadline: Number(ev.bidDeadline),
-              commitWindow: ev.commitWindow,
-            });
+          const terms = { requester: ev.requester, maxPrice: ev.maxPrice, minReputation: ev.minReputation, bidDeadline: Number(ev.bidDeadline), commitWindow: ev.commitWindow };
+          this.ctx.known.onPosted(jobId, ev.replicas, live ? terms : undefined);
           this.poke(jobId);
         }
         return;
       }
       case "bid":
-        this.ctx.bids.set(jobId, (this.ctx.bids.get(jobId) ?? 0) + 1);
+        this.ctx.known.onBid(jobId);
         // Another bid in a pool we are in moves the time the pool can be drawn (a pool reaching k
         // closes at its window's end instead of the fill deadline): the waiting step reads it again.
         if (!mine && journal.get(jobId)?.phase === "bid") this.poke(jobId);
         return;
       case "bidDisplaced":
-        this.ctx.bids.set(jobId, Math.max(0, (this.ctx.bids.get(jobId) ?? 0) - 1));
+        this.ctx.known.onDisplaced(jobId, mine);
         if (mine) {
           this.stakeFreed();
-          this.ctx.displaced.add(jobId);
-          this.ctx.unsealed.delete(jobId);
           const rec = journal.get(jobId);
           if (rec && (rec.phase === "bid" || rec.phase === "bidding")) {
             journal.update(jobId, { phase: "lost", reason: `not a replica: the draw did not pick this node, or a heavier stake took its place in a full pool (bid ${ev.price})` });
@@ -217,28 +205,19 @@ export class JobDriver {
         if (mine) this.recordSettlement(jobId, ev.outcome, ev.paid, ev.slashed);
         return;
       case "revealOpened":
-        this.ctx.revealOpen.add(jobId);
+        this.ctx.known.onRevealOpened(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
       case "settled":
         // Expired or cancelled with our bid in it: its collateral is free again.
         if (["bid", "bidding"].includes(journal.get(jobId)?.phase ?? "")) this.stakeFreed();
-        this.ctx.revealOpen.delete(jobId);
-        this.ctx.awardSeen.delete(jobId);
-        this.ctx.displaced.delete(jobId);
-        this.ctx.unsealed.delete(jobId);
-        this.ctx.replicas.delete(jobId);
-        this.ctx.bids.delete(jobId);
         // Cancelled or expired: a waiting job is evaluated afresh, which reads the job and declines it.
-        this.ctx.waiting.delete(jobId);
+        this.ctx.known.onSettled(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
       case "awarded":
         if (journal.get(jobId)) {
-          // Settlement loops over the winners, which may be fewer than the replicas asked for.
-          this.ctx.replicas.set(jobId, ev.winners);
-          this.ctx.awardSeen.add(jobId);
-          this.ctx.bids.delete(jobId);
+          this.ctx.known.onAwarded(jobId, ev.winners);
           this.poke(jobId);
         }
         return;

@@ -1,4 +1,4 @@
-import { ContentNotFoundError, ContentTooLargeError, InvalidCidError, parseCid } from "@accord/client/content";
+import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from "@accord/client/content";
 import { ContractRevertedError, readJob } from "@accord/client/chain";
 import { InvalidManifestError } from "@accord/client/manifest";
 import { InvalidJobError, InvalidModuleError } from "@accord/client/sandbox";
@@ -9,7 +9,7 @@ import type { DeclineReason } from "@accord/client/net";
 import { collateralOf, decideBid, precheck, type BidInputs, type BidJob } from "../market/policy.ts";
 import { executeJob } from "../work/execute.ts";
 import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
-import { journalCommitment, type StepContext } from "./context.ts";
+import { journalCommitment, loadParameters, type StepContext } from "./context.ts";
 import type { WaitingJob } from "./waiting.ts";
 
 /** Errors that mean "this job is bad", not "try again": they decline the job with their message. */
@@ -32,7 +32,7 @@ function ruleOf(reason: DeclineReason): string {
 }
 
 function decline(ctx: StepContext, rec: JobRecord, reason: DeclineReason): false {
-  ctx.waiting.delete(rec.jobId);
+  ctx.known.stopWaiting(rec.jobId);
   ctx.declineBook.set(rec.jobId, [reason]);
   ctx.journal.update(rec.jobId, { phase: "declined", reason: reason.message });
   ctx.metrics.declines.inc({ rule: ruleOf(reason) });
@@ -47,21 +47,21 @@ const policyDecline = (rule: string, message: string): DeclineReason => ({ code:
  * reputation), then the manifest and inputs are fetched within this node's limits and the
  * module validated, then price and capacity. Ends in "bidding" (the bid is sent by the next
  * step), "declined" with the reason in the journal and the log, or, when only the node's load
- * stands in the way, waiting in ctx.waiting to be decided again (reconsider).
+ * stands in the way, waiting in ctx.known to be decided again (reconsider).
  */
 export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolean> {
-  const waiting = ctx.waiting.get(rec.jobId);
+  const waiting = ctx.known.waitingJob(rec.jobId);
   if (waiting) return reconsider(ctx, rec, waiting);
   try {
     return await evaluateJob(ctx, rec);
   } finally {
-    ctx.posted.delete(rec.jobId);
+    ctx.known.evaluated(rec.jobId);
   }
 }
 
 async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   const { chain, policy } = ctx;
-  const posted = ctx.posted.get(rec.jobId);
+  const posted = ctx.known.postedTerms(rec.jobId);
   let job: BidJob;
   if (posted) {
     // Just posted (a live event): open, with the terms the event carries.
@@ -75,8 +75,8 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
       throw err;
     }
     if (info.state !== "Open") return decline(ctx, rec, policyDecline("bidding-closed", `the job is ${info.state}, no longer taking bids`));
-    ctx.bids.set(rec.jobId, info.bids);
-    ctx.replicas.set(rec.jobId, info.replicas);
+    ctx.known.bidsRead(rec.jobId, info.bids);
+    ctx.known.replicas.set(rec.jobId, info.replicas);
     job = {
       requester: info.requester,
       maxPrice: info.maxPrice,
@@ -110,7 +110,7 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   }
 
   // The k bids came in while we fetched: the job is no longer ours to win.
-  if (ctx.awardSeen.has(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", "the job was awarded before this node could bid"));
+  if (ctx.known.awarded(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", "the job was awarded before this node could bid"));
   const inputs = { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes };
   const decided = await decide(ctx, rec, job, loaded.manifest, inputs);
   if (!decided) return false;
@@ -124,7 +124,7 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
  * it evaluated, and the bid's simulation refuses a job that is no longer open.
  */
 async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Promise<boolean> {
-  if (ctx.awardSeen.has(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", `the job was awarded to others while this node waited (${w.reason.message})`));
+  if (ctx.known.awarded(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", `the job was awarded to others while this node waited (${w.reason.message})`));
   if (ctx.clock.now() >= w.job.bidDeadline) return decline(ctx, rec, { ...w.reason, message: `bidding closed while this node waited: ${w.reason.message}` });
   if (!(await decide(ctx, rec, w.job, w.manifest, w.inputs))) return false;
   ctx.log.info({ jobId: rec.jobId.toString(), waitedFor: w.reason.code }, "bidding for a job that waited for capacity");
@@ -143,7 +143,7 @@ async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Prom
 }
 
 /**
- * Price and capacity against the node's state now. Bids ("bidding"), waits (ctx.waiting) or
+ * Price and capacity against the node's state now. Bids ("bidding"), waits (ctx.known.wait) or
  * declines; returns whether it bids. From the journal read to its write there is no await, so
  * concurrent evaluations see each other's reservations.
  */
@@ -160,13 +160,13 @@ async function decide(ctx: StepContext, rec: JobRecord, job: BidJob, manifest: M
     ctx.policy,
   );
   if (decision.bid) {
-    ctx.waiting.delete(rec.jobId);
+    ctx.known.stopWaiting(rec.jobId);
     ctx.journal.update(rec.jobId, { phase: "bidding", price: decision.price, estRunMs: decision.estRunMs });
     return true;
   }
   if (!decision.retry) return decline(ctx, rec, decision.reason);
-  if (!ctx.waiting.has(rec.jobId)) ctx.log.info({ jobId: rec.jobId.toString(), rule: decision.reason.code, reason: decision.reason.message }, "waiting for capacity to bid");
-  ctx.waiting.set(rec.jobId, { job, manifest, inputs, replicas: ctx.replicas.get(rec.jobId) ?? 1, holdsSlot: !speculates(ctx, manifest.limits.fuel), reason: decision.reason });
+  if (!ctx.known.waitingJob(rec.jobId)) ctx.log.info({ jobId: rec.jobId.toString(), rule: decision.reason.code, reason: decision.reason.message }, "waiting for capacity to bid");
+  ctx.known.wait(rec.jobId, { job, manifest, inputs, replicas: ctx.known.replicas.get(rec.jobId) ?? 1, holdsSlot: !speculates(ctx, manifest.limits.fuel), reason: decision.reason });
   return false;
 }
 
@@ -176,7 +176,7 @@ function bidSignal(ctx: StepContext, job: BidJob): AbortSignal {
 }
 
 async function load(ctx: StepContext, rec: JobRecord, signal: AbortSignal): Promise<LoadedJob> {
-  const p = { content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal };
+  const p = loadParameters(ctx, rec, signal);
   return loadJob(p, await fetchManifest(p));
 }
 
@@ -201,7 +201,7 @@ async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob,
     ctx.metrics.runs.inc({ status: result.status.kind });
     ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
     ctx.metrics.fuel.inc(result.fuelUsed);
-    ctx.unsealed.set(rec.jobId, { plaintext: result.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey });
+    ctx.known.holdUnsealed(rec.jobId, { plaintext: result.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey });
     journalCommitment(ctx, { ...rec, phase: "bidding" }, result, "bidding");
   } catch (err) {
     if (ctx.signal.aborted) throw err;
@@ -219,5 +219,5 @@ function reservedCollateral(ctx: StepContext, active: readonly JobRecord[], read
   // job seen before this run's events (replayed from the journal) is sized from its bid, a floor.
   return active
     .filter((r) => r.phase === "bidding" || (r.phase === "bid" && r.updatedAtMs >= readAtMs))
-    .reduce((n, r) => n + collateralOf({ maxPrice: ctx.posted.get(r.jobId)?.maxPrice ?? r.price ?? 0n, collateralRatioBps: ratioBps }), 0n);
+    .reduce((n, r) => n + collateralOf({ maxPrice: ctx.known.postedTerms(r.jobId)?.maxPrice ?? r.price ?? 0n, collateralRatioBps: ratioBps }), 0n);
 }

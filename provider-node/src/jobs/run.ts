@@ -1,13 +1,9 @@
 import { randomSalt, readReplicas } from "@accord/client/chain";
-import { parseCid } from "@accord/client/content";
 import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutError, SandboxBusyError } from "@accord/client/sandbox";
 import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
-import { finish, jobState, journalCommitment, myReplica, type StepContext } from "./context.ts";
-
-/** Runs in memory only: a restart gives a job its attempts back, which is what an operator restarting wants. */
-const attempts = new Map<bigint, number>();
+import { finish, jobState, journalCommitment, loadParameters, myReplica, type StepContext } from "./context.ts";
 
 /**
  * The replica's work: fetch (from the local store, filled when the node evaluated the job),
@@ -40,7 +36,7 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
   }
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(msLeft)]);
   try {
-    const loaded = await loadJob({ content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal });
+    const loaded = await loadJob(loadParameters(ctx, rec, signal));
     const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, fault: ctx.fault, signal });
     // An awarded replica: sealed at once, the sealed CID journalled with the commitment.
     const sealedCid = await sealAndStore({ content: ctx.content, jobId: rec.jobId, plaintext: result.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey, signal });
@@ -48,17 +44,16 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
     ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
     ctx.metrics.fuel.inc(result.fuelUsed);
     journalCommitment(ctx, rec, { ...result, sealedCid });
-    attempts.delete(rec.jobId);
+    ctx.runAttempts.reset(rec.jobId);
     log.info({ resultCid: result.resultCid, fuelUsed: result.fuelUsed, runMs: Math.round(result.runMs), status: result.status }, "ran the job");
     return true;
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     ctx.metrics.runErrors.inc();
-    const n = (attempts.get(rec.jobId) ?? 0) + 1;
-    attempts.set(rec.jobId, n);
+    const n = ctx.runAttempts.failed(rec.jobId);
     const machineFault = err instanceof WallClockTimeoutError || err instanceof SandboxCrashedError || err instanceof NondeterministicFailureError;
     if (signal.aborted || (machineFault && n >= ctx.limits.maxRunAttempts)) {
-      attempts.delete(rec.jobId);
+      ctx.runAttempts.reset(rec.jobId);
       log.error({ err, attempts: n }, "no result before the commit deadline; the replica will be slashed as MissedCommit");
       return finish(ctx, rec, "failed", `no result: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
     }

@@ -1,23 +1,22 @@
-import { parseCid } from "@accord/client/content";
 import { ResultNotReproducedError } from "../errors.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
-import type { StepContext } from "./context.ts";
+import { loadParameters, type StepContext } from "./context.ts";
 
 /**
  * The sealed result a reveal names, made when the node first needs it. A committed bid runs
  * the job before the award, and most such runs lose the auction (k of n bidders win): sealing
  * (an X25519 agreement, pure JS) and storing the envelope are left to the winners. The
- * plaintext waits in memory (`ctx.unsealed`); after a restart it is gone, and the job runs
+ * plaintext waits in memory (`ctx.known`); after a restart it is gone, and the job runs
  * again, deterministically, from the content fetched at evaluation, and must give the CID
  * the commitment holds. The sealed CID is journalled before the reveal that carries it.
  */
 export async function ensureSealed(ctx: StepContext, rec: JobRecord): Promise<JobRecord> {
   if (rec.sealedCid || rec.resultCid === undefined) return rec;
-  let held: { plaintext: Uint8Array; recipientPublicKey: string } | undefined = ctx.unsealed.get(rec.jobId);
+  let held: { plaintext: Uint8Array; recipientPublicKey: string } | undefined = ctx.known.unsealedResult(rec.jobId);
   if (held === undefined) {
-    const loaded = await loadJob({ content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), signal: ctx.signal });
+    const loaded = await loadJob(loadParameters(ctx, rec, ctx.signal));
     const run = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, fault: ctx.fault, signal: ctx.signal });
     if (run.resultCid !== rec.resultCid) throw new ResultNotReproducedError(rec.jobId, rec.resultCid, run.resultCid);
     held = { plaintext: run.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey };
@@ -25,6 +24,6 @@ export async function ensureSealed(ctx: StepContext, rec: JobRecord): Promise<Jo
   }
   const sealedCid = await sealAndStore({ content: ctx.content, jobId: rec.jobId, plaintext: held.plaintext, recipientPublicKey: held.recipientPublicKey, signal: ctx.signal });
   ctx.journal.update(rec.jobId, { sealedCid });
-  ctx.unsealed.delete(rec.jobId);
+  ctx.known.dropUnsealed(rec.jobId);
   return { ...rec, sealedCid };
 }

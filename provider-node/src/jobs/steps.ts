@@ -40,7 +40,7 @@ export async function runStep(ctx: StepContext, rec: JobRecord): Promise<boolean
  */
 export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
   try {
-    const res = await ctx.chain.batcher.call({ functionName, args, label: `${functionName} job ${rec.jobId}`, replicas: ctx.replicas.get(rec.jobId) });
+    const res = await ctx.chain.batcher.call({ functionName, args, label: `${functionName} job ${rec.jobId}`, replicas: ctx.known.replicas.get(rec.jobId) });
     if (res.ok) ctx.metrics.txs.inc({ function: functionName });
     else ctx.metrics.txErrors.inc({ function: functionName });
     if (!res.ok && res.err instanceof TransactionRevertedError) {
@@ -120,7 +120,7 @@ async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     ctx.metrics.bids.inc();
     ctx.journal.update(rec.jobId, { phase: "bid" });
     ctx.log.info({ jobId: rec.jobId.toString(), price: rec.price!.toString(), committed: committedBid }, "bid placed");
-    if (ctx.awardSeen.has(rec.jobId)) return true;
+    if (ctx.known.awarded(rec.jobId)) return true;
     // The pool is drawn only when someone calls award after it closes, and every bidder does: the
     // next step reads when that is and sleeps until then (each later bid moves it, and wakes the job).
     return true;
@@ -130,7 +130,7 @@ async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolean> {
 }
 
 async function awaitAward(ctx: StepContext, rec: JobRecord): Promise<boolean> {
-  if (ctx.awardSeen.has(rec.jobId) && !ctx.displaced.has(rec.jobId)) {
+  if (ctx.known.wonByEvents(rec.jobId)) {
     // The award makes every bid left in the book a winner, and ours was never pushed out: no
     // reads. A bid that carried the commitment is the replica's commit.
     ctx.metrics.wins.inc();
@@ -207,7 +207,7 @@ async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   };
   const honest = ctx.fault !== "never-reveal" && rec.resultCid !== undefined;
   // The chain said the phase is open: reveal without reading first (a refusal falls through to the reads).
-  if (honest && ctx.revealOpen.has(rec.jobId)) {
+  if (honest && ctx.known.revealIsOpen(rec.jobId)) {
     const res = await reveal();
     if (res.ok || res.error === "AlreadyRevealed") return revealed(ctx, rec);
   }

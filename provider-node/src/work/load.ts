@@ -18,6 +18,8 @@ export type LoadJobParameters = {
   limits: ProviderLimits;
   /** Peers likely to hold the content (the requester's node), tried before the DHT. */
   from?: string[];
+  /** Modules this node already accepted (skips validating them again); without it every load validates. */
+  validated?: ValidatedModules;
   signal?: AbortSignal;
 };
 
@@ -46,10 +48,24 @@ export async function fetchManifest(p: LoadJobParameters): Promise<Manifest> {
  * Modules already validated, by CID and memory limit: a market posts the same module again
  * and again, and parsing and instrumenting it was a visible share of the node's CPU per job.
  * A CID names the bytes, so the answer cannot change; invalid modules are not remembered
- * (they throw, and the job is declined).
+ * (they throw, and the job is declined). One per node (its job driver holds it), not one per
+ * process: two nodes in one process (tests, devnet) no longer share what they checked.
  */
-const validModules = new Set<string>();
-const MAX_REMEMBERED_MODULES = 1024;
+export class ValidatedModules {
+  private readonly keys = new Set<string>();
+  private readonly max: number;
+  constructor(max = 1024) {
+    this.max = max;
+  }
+  /** Validates the module unless this node already accepted it under the same memory limit. */
+  check(job: SandboxJob, manifest: Manifest): void {
+    const key = `${manifest.module} ${manifest.limits.memoryPages}`;
+    if (this.keys.has(key)) return;
+    validateModule(job.module, { memoryPages: manifest.limits.memoryPages });
+    if (this.keys.size >= this.max) this.keys.clear();
+    this.keys.add(key);
+  }
+}
 
 /**
  * Fetches everything a job needs (verified block by block against its CID, within this node's
@@ -60,12 +76,7 @@ export async function loadJob(p: LoadJobParameters, manifest?: Manifest): Promis
   const m = manifest ?? (await fetchManifest(p));
   const fetch = (cid: CID, o: { signal?: AbortSignal; maxBytes?: number }) => fetchBytes(p, cid, { maxBytes: o.maxBytes, timeoutMs: p.limits.contentFetchTimeoutMs, signal: o.signal });
   const job = await loadSandboxJob(m, p.manifestCid, fetch, { signal: p.signal, maxModuleBytes: p.limits.maxModuleBytes, maxInputBytes: p.limits.maxInputBytes });
-  const key = `${m.module} ${m.limits.memoryPages}`;
-  if (!validModules.has(key)) {
-    validateModule(job.module, { memoryPages: m.limits.memoryPages });
-    if (validModules.size >= MAX_REMEMBERED_MODULES) validModules.clear();
-    validModules.add(key);
-  }
+  (p.validated ?? new ValidatedModules()).check(job, m);
   const inputBytes = (job.stdin?.length ?? 0) + Object.values(job.inputs ?? {}).reduce((n, b) => n + b.length, 0);
   return { manifest: m, job, moduleBytes: job.module.length, inputBytes };
 }
