@@ -13,8 +13,8 @@ import { deployMarket, type Deployed } from "../contracts/market.ts";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import { TxSender, TransactionRevertedError } from "../../provider-node/src/chain/sender.ts";
 import { TxBatcher } from "../../provider-node/src/chain/batcher.ts";
-import { ReplicaCounts } from "../../provider-node/src/chain/gas.ts";
 import type { StepContext } from "../../provider-node/src/jobs/context.ts";
+import { JobKnowledge } from "../../provider-node/src/jobs/knowledge.ts";
 import { market } from "../../provider-node/src/jobs/steps.ts";
 import type { JobRecord } from "../../provider-node/src/journal/journal.ts";
 
@@ -38,7 +38,7 @@ describe("a reverted provider transaction", () => {
     const warnings: Array<Record<string, unknown>> = [];
     const log = { warn: (fields: Record<string, unknown>, msg: string) => warnings.push({ ...fields, msg }), info: () => {}, debug: () => {}, error: () => {} };
     const counter = () => ({ inc: () => {} });
-    const ctx = { chain: { batcher }, log, metrics: { txs: counter(), txErrors: counter() }, replicas: new ReplicaCounts() } as unknown as StepContext;
+    const ctx = { chain: { batcher }, log, metrics: { txs: counter(), txErrors: counter() }, known: new JobKnowledge() } as unknown as StepContext;
     const rec = { jobId } as JobRecord;
 
     await m.conn.provider.request({ method: "evm_setAutomine", params: [false] });
