@@ -25,6 +25,12 @@ const config: NextConfig = {
     "@chainsafe/libp2p-yamux",
     "blockstore-fs",
     "datastore-fs",
+    // One CID class per server process. Bundled, multiformats is instantiated once per layer
+    // (route handlers, server-rendered pages), and the content node, kept in globalThis, is built
+    // by whichever layer uses it first: a CID parsed in another layer failed the UnixFS exporter's
+    // `CID.asCID(cid) === cid` check ("Path must be string or CID"), so a page rendered on the
+    // server never read a manifest's fuel limit, nor could it fetch anything else.
+    "multiformats",
   ],
   // The workspace root holds the lockfile and the client package the app imports.
   turbopack: { root: join(here, "..") },

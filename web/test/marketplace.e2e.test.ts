@@ -155,7 +155,8 @@ describe("marketplace web app", () => {
     narrow.on("console", (m) => m.type() === "error" && consoleErrors.push(`mobile: ${m.text()}`));
     await narrow.setViewportSize({ width: 390, height: 844 });
     await narrow.goto(`${web.url}/jobs/${jobId}`);
-    await narrow.getByText("Settled: quorum agreed").waitFor();
+    // The timeline's own title: the page also announces the phase in a hidden live region.
+    await narrow.getByTestId("phases").getByText("Settled: quorum agreed").waitFor();
     await shot(narrow, "job-mobile");
     await narrow.close();
 

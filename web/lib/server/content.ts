@@ -73,8 +73,10 @@ async function readManifestFuel(): Promise<void> {
       try {
         const bytes = await node.content.getBytes(parseCid(job.history.manifestCid), { timeoutMs: MANIFEST_READ_TIMEOUT_MS, maxBytes: 256 * 1024 });
         job.fuel = decodeManifest(bytes).limits.fuel;
-      } catch {
-        // Unreachable or invalid manifests just leave the job out of the price statistics.
+      } catch (err) {
+        // Unreachable or invalid manifests just leave the job out of the price statistics; the log
+        // says which, since a failure of this server's own (not the network's) hides the same way.
+        console.warn(`accord-web: job ${job.history.jobId} is left out of the price statistics: its manifest ${job.history.manifestCid} could not be read (${(err as Error).message.split("\n")[0]})`);
       }
     }),
   );
