@@ -35,3 +35,4 @@ export * from "./net/index.ts";
 export { loadSandboxJob, type FetchBytes, type LoadSandboxJobOptions } from "./job/sandboxJob.ts";
 
 export * from "./actions/index.ts";
+export * from "./trust/index.ts";

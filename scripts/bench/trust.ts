@@ -15,6 +15,9 @@
 //   slashed their collateral; no consensus slashes nobody (NoConsensus). Each replica bids maxPrice P;
 //   collateral is P (ratio 100 %). Profit is in units of P: pay for agreeing, minus collateral slashed.
 //   The adversary does not run the job (it saves the compute, ~0 here).
+// - the column "binomial (SDK)" is the model by which the SDK's `confidence` option picks replicas and
+//   quorum (client/src/trust, whose settlement rule `settle` below uses too): each replica the
+//   adversary's independently with probability f, the pool's real share;
 // - a sample on the in-process Hardhat chain plays the same jobs with real bids, draws, reveals and
 //   settlement and must end exactly as the model says (states, paid and slashed per side).
 //
@@ -25,6 +28,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { getAddress, keccak256, pad, toHex, type Address, type Hex } from "viem";
 import { drawIndices, drawSeed } from "../../client/src/chain/draw.ts";
+import { oddsOf, outcomeOf, replicaOdds } from "../../client/src/trust/index.ts";
 import { commitmentOf, deployMarket } from "../../test/contracts/market.ts";
 
 const HONEST = 12;
@@ -60,37 +64,24 @@ function heldDistribution(k: number, wa: number, wh: number): number[] {
 
 type Outcome = { state: "Succeeded" | "NoConsensus"; wrong: boolean; adversaryProfit: number; honestSlashed: number };
 
-/** The contract's settlement of a job whose adversary holds a of k replicas (quorum m), in units of P. */
+/**
+ * The contract's settlement of a job whose adversary holds a of k replicas (quorum m), in units of P:
+ * the library's rule (client/src/trust/odds.ts, which the SDK's confidence choice uses too) with the
+ * money each side makes.
+ */
 function settle(k: number, m: number, a: number): Outcome {
-  if (a >= m) return { state: "Succeeded", wrong: true, adversaryProfit: a, honestSlashed: k - a };
-  if (k - a >= m) return { state: "Succeeded", wrong: false, adversaryProfit: -a, honestSlashed: 0 };
+  const o = outcomeOf(k, m, a);
+  if (o === "wrong") return { state: "Succeeded", wrong: true, adversaryProfit: a, honestSlashed: k - a };
+  if (o === "right") return { state: "Succeeded", wrong: false, adversaryProfit: -a, honestSlashed: 0 };
   return { state: "NoConsensus", wrong: false, adversaryProfit: 0, honestSlashed: 0 };
 }
 
 function model(k: number, m: number, f: number) {
   const wa = Number(adversaryWeight(f));
   const dist = heldDistribution(k, wa, Number(CAP));
-  let pWrong = 0;
-  let pFail = 0;
-  let profit = 0;
-  dist.forEach((p, a) => {
-    const o = settle(k, m, a);
-    if (o.wrong) pWrong += p;
-    if (o.state === "NoConsensus") pFail += p;
-    profit += p * o.adversaryProfit;
-  });
+  const { pWrong, pNoConsensus: pFail } = oddsOf(k, m, dist);
+  const profit = dist.reduce((sum, p, a) => sum + p * settle(k, m, a).adversaryProfit, 0);
   return { pWrong, pFail, profit, realShare: (ADVERSARY * wa) / (ADVERSARY * wa + HONEST * Number(CAP)) };
-}
-
-/** P(>= m of k) if each replica were the adversary's independently with probability f (draws with replacement). */
-function binomialTail(k: number, m: number, f: number): number {
-  let p = 0;
-  for (let a = m; a <= k; a++) {
-    let c = 1;
-    for (let i = 0; i < a; i++) c = (c * (k - i)) / (i + 1);
-    p += c * f ** a * (1 - f) ** (k - a);
-  }
-  return p;
 }
 
 /** The same probabilities from the contract's draw with random seeds. */
@@ -184,7 +175,7 @@ for (const s of SETTINGS) {
       "MC": mc.pWrong.toExponential(2),
       "P(job fails)": exact.pFail.toFixed(4),
       "MC ": mc.pFail.toFixed(4),
-      "binomial": binomialTail(s.k, s.m, exact.realShare).toExponential(2),
+      "binomial (SDK)": replicaOdds(s.k, s.m, exact.realShare).pWrong.toExponential(2),
       "replicas/job": s.k,
       "adversary profit/job (x maxPrice)": exact.profit.toFixed(4),
     });

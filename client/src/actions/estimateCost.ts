@@ -4,7 +4,10 @@ import { BPS } from "../chain/constants.ts";
 import { readParameters } from "../chain/market.ts";
 import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
 import { MAX_REPLICAS } from "../generated/limits.ts";
+import type { ReplicaPlan } from "../trust/confidence.ts";
+import type { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
 import { escrowFor } from "./chain/escrow.ts";
+import { chooseReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
 import { InvalidJobParametersError } from "./errors.ts";
 import { listProviders } from "./listProviders.ts";
 
@@ -52,8 +55,8 @@ export function priceBreakdown(askPrice: bigint, job: { fuel: bigint; memoryPage
   return { fuel, memory, input, minPrice: rates.minPrice, price: sum > rates.minPrice ? sum : rates.minPrice };
 }
 
-export type EstimateCostParameters = {
-  replicas: number;
+/** The replicas to price, or the confidence to derive them from (see ReplicasChoice; the quorum does not change the cost). */
+export type EstimateCostParameters = ReplicasChoice & {
   /** Fuel limit of the job: providers price a job by it (ask × fuel / 1e9). */
   fuel: number | bigint;
   /**
@@ -71,6 +74,10 @@ export type EstimateCostParameters = {
 export type ProviderQuote = { provider: Address; price: bigint; score: number; free: bigint; breakdown: PriceBreakdown };
 
 export type EstimateCostReturnType = {
+  /** The replicas priced: as given, or derived from `confidence`. */
+  replicas: number;
+  /** When asked by `confidence`: the replicas and quorum chosen and their odds. */
+  plan?: ReplicaPlan;
   maxPrice: bigint;
   /** What postJob moves into escrow: replicas × maxPrice plus the protocol fee on it. */
   escrow: bigint;
@@ -83,7 +90,7 @@ export type EstimateCostReturnType = {
   /** What the requester most likely pays: the `replicas` cheapest quotes under maxPrice, plus fee. */
   expectedCost: bigint;
 };
-export type EstimateCostErrorType = InvalidJobParametersError | ChainRequestError | ContractRevertedError;
+export type EstimateCostErrorType = InvalidJobParametersError | InvalidConfidenceError | ConfidenceUnreachableError | ChainRequestError | ContractRevertedError;
 
 /** A provider's price for one replica of a job with this fuel limit (at least 1 token unit). */
 export function quoteFor(askPrice: bigint, fuel: bigint): bigint {
@@ -96,7 +103,8 @@ export function quoteFor(askPrice: bigint, fuel: bigint): bigint {
  * registered providers' ask prices say it will really cost and which max price gets bids.
  */
 export async function estimateCost(client: AccordClient, parameters: EstimateCostParameters): Promise<EstimateCostReturnType> {
-  const { replicas, signal } = parameters;
+  const { signal } = parameters;
+  const { replicas, plan } = chooseReplicas(parameters);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
     throw new InvalidJobParametersError("replicas", `${replicas} is not between 1 and ${MAX_REPLICAS}`, `Ask for between 1 and ${MAX_REPLICAS} replicas.`);
   const fuel = BigInt(parameters.fuel);
@@ -122,5 +130,5 @@ export async function estimateCost(client: AccordClient, parameters: EstimateCos
   // Winners are paid their own bid; unfilled slots are refunded.
   const paid = under.reduce((s, q) => s + q.price, 0n);
   const expectedCost = paid + (paid * BigInt(params.protocolFeeBps)) / BigInt(BPS);
-  return { maxPrice, escrow, fee, protocolFeeBps: params.protocolFeeBps, quotes, clearingPrice, expectedCost };
+  return { replicas, ...(plan ? { plan } : {}), maxPrice, escrow, fee, protocolFeeBps: params.protocolFeeBps, quotes, clearingPrice, expectedCost };
 }

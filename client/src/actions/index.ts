@@ -20,7 +20,16 @@ export { getBalance, type GetBalanceErrorType, type GetBalanceParameters, type G
 export { getJob, type GetJobErrorType, type GetJobParameters, type GetJobReturnType } from "./getJob.ts";
 export { DEFAULT_LIST_JOBS_LIMIT, listJobs, type ListJobsErrorType, type ListJobsParameters, type ListJobsReturnType } from "./listJobs.ts";
 export { listProviders, PROVIDER_READ_CONCURRENCY, type ListProvidersErrorType, type ListProvidersParameters, type ListProvidersReturnType, type ProviderListing } from "./listProviders.ts";
-export { submitJob, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobProgress, type SubmitJobReturnType } from "./submitJob.ts";
+export { chooseReplicas, type ChosenReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
+export {
+  submitJob,
+  type JobRequest,
+  type SubmitJobByConfidenceParameters,
+  type SubmitJobErrorType,
+  type SubmitJobParameters,
+  type SubmitJobProgress,
+  type SubmitJobReturnType,
+} from "./submitJob.ts";
 export { submitJobs, type SubmitJobsErrorType, type SubmitJobsItem, type SubmitJobsParameters, type SubmitJobsReturnType } from "./submitJobs.ts";
 export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./waitForResult.ts";
 export {

@@ -3,8 +3,11 @@ import type { CID } from "multiformats/cid";
 import { ResultKeyRequiredError, type AccordClient } from "../client.ts";
 import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
 import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
+import type { ReplicaPlan } from "../trust/confidence.ts";
+import type { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
 import { readEscrowTerms } from "./chain/escrow.ts";
 import { checkJobOffer, type JobOffer } from "./chain/jobOffer.ts";
+import { chooseReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
 import { signerOf } from "./chain/marketChain.ts";
 import { postJob, type Payment, type PostJobProgress } from "./chain/postJob.ts";
 import type { AccountRequiredError, InsufficientBalanceError, InvalidJobParametersError } from "./errors.ts";
@@ -14,21 +17,32 @@ import { prepareJob, type JobSpec, type UploadProgress } from "./internal/prepar
 
 export type SubmitJobProgress = ({ step: "upload" } & UploadProgress) | { step: "manifest"; manifestCid: string; bytes: number } | PostJobProgress;
 
-export type SubmitJobParameters = JobSpec &
-  JobOffer & {
-    /**
-     * Announce the manifest in the DHT: "auto" (default) only while some registered provider is
-     * not connected to this node (connected ones fetch the job straight from it, see
-     * docs/PROTOCOL.md "Provider node"); true always; false never (providers must reach this node).
-     */
-    announce?: "auto" | boolean;
-    /** As postJob's: a lock shared with other processes posting from the same key. */
-    exclusive?: Exclusive;
-    /** How the escrow reaches the market: "auto" (default) uses an existing allowance, else a permit, else approve. */
-    payment?: Payment;
-    onProgress?: (p: SubmitJobProgress) => void;
-    signal?: AbortSignal;
-  };
+/**
+ * One job as submitJobs takes it: its content, its terms, and its replicas and quorum either set
+ * outright or derived from a `confidence` (ReplicasChoice).
+ */
+export type JobRequest = JobSpec & Omit<JobOffer, "replicas" | "quorum"> & ReplicasChoice;
+
+type SubmitJobOptions = {
+  /**
+   * Announce the manifest in the DHT: "auto" (default) only while some registered provider is
+   * not connected to this node (connected ones fetch the job straight from it, see
+   * docs/PROTOCOL.md "Provider node"); true always; false never (providers must reach this node).
+   */
+  announce?: "auto" | boolean;
+  /** As postJob's: a lock shared with other processes posting from the same key. */
+  exclusive?: Exclusive;
+  /** How the escrow reaches the market: "auto" (default) uses an existing allowance, else a permit, else approve. */
+  payment?: Payment;
+  onProgress?: (p: SubmitJobProgress) => void;
+  signal?: AbortSignal;
+};
+
+/** A job with its replicas and quorum set outright (for experts). */
+export type SubmitJobParameters = JobSpec & JobOffer & { confidence?: undefined; adversaryShare?: undefined } & SubmitJobOptions;
+
+/** A job asked for by the confidence wanted in its result: the cheapest replicas and quorum that give it are used (replicasForConfidence). */
+export type SubmitJobByConfidenceParameters = JobSpec & Omit<JobOffer, "replicas" | "quorum"> & Extract<ReplicasChoice, { confidence: number }> & SubmitJobOptions;
 
 export type SubmitJobReturnType = {
   jobId: bigint;
@@ -38,10 +52,14 @@ export type SubmitJobReturnType = {
   blockNumber: bigint;
   escrow: bigint;
   bidDeadline: bigint;
+  /** When the job was asked for by `confidence`: the replicas and quorum chosen and their odds. */
+  plan?: ReplicaPlan;
 };
 
 export type SubmitJobErrorType =
   | InvalidJobParametersError
+  | InvalidConfidenceError
+  | ConfidenceUnreachableError
   | InvalidManifestError
   | InsufficientBalanceError
   | AccountRequiredError
@@ -52,12 +70,13 @@ export type SubmitJobErrorType =
 /**
  * Posts a job: uploads the module and inputs to the client's content node, builds the
  * canonical manifest (carrying the requester's result key), and posts it with the chain action
- * postJob. The content node must stay up until the providers have fetched the job
- * (waitForResult keeps it up).
+ * postJob. Its replicas and quorum are given outright, or derived from `confidence` (and
+ * `adversaryShare`): giving both is an InvalidJobParametersError. The content node must stay up
+ * until the providers have fetched the job (waitForResult keeps it up).
  */
-export async function submitJob(client: AccordClient, parameters: SubmitJobParameters): Promise<SubmitJobReturnType> {
+export async function submitJob(client: AccordClient, parameters: SubmitJobParameters | SubmitJobByConfidenceParameters): Promise<SubmitJobReturnType> {
   const { signal, onProgress } = parameters;
-  checkJobOffer(parameters);
+  const { offer, plan } = offerOfRequest(parameters);
   const owner = signerOf(client, "Submitting a job").account.address;
   if (!client.resultKey) throw new ResultKeyRequiredError();
 
@@ -75,7 +94,7 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
   announceManifests(client, node, [prepared.manifestCid], parameters.announce ?? "auto", signal);
 
   const posted = await postJob(client, {
-    ...offerOf(parameters),
+    ...offer,
     manifestCid: prepared.manifestCid,
     payment: parameters.payment,
     exclusive: parameters.exclusive,
@@ -83,7 +102,19 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
     onProgress,
     signal,
   });
-  return { ...posted, manifestCid: prepared.manifestCid, manifest: prepared.manifest };
+  return { ...posted, manifestCid: prepared.manifestCid, manifest: prepared.manifest, ...(plan ? { plan } : {}) };
+}
+
+/**
+ * A request's terms as postJob takes them, its replicas and quorum resolved from a `confidence` if
+ * it gave one, all checked against the contract's bounds before any transaction. `at` prefixes
+ * fields in errors ("jobs[2].").
+ */
+export function offerOfRequest(request: JobRequest, at = ""): { offer: JobOffer; plan?: ReplicaPlan } {
+  const chosen = chooseReplicas(request, at);
+  const offer = offerOf({ ...request, replicas: chosen.replicas, quorum: chosen.quorum });
+  checkJobOffer(offer, at);
+  return { offer, plan: chosen.plan };
 }
 
 /** The job's terms alone, without its content. */

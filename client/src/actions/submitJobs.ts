@@ -1,17 +1,16 @@
 import { ResultKeyRequiredError, type AccordClient } from "../client.ts";
 import type { ContractRevertedError } from "../chain/revert.ts";
 import { readEscrowTerms } from "./chain/escrow.ts";
-import { checkJobOffer } from "./chain/jobOffer.ts";
 import { signerOf } from "./chain/marketChain.ts";
 import { MAX_JOBS_PER_SUBMIT, postJobs } from "./chain/postJobs.ts";
 import { InvalidJobParametersError, type TransactionRevertedError } from "./errors.ts";
 import { announceManifests } from "./internal/announce.ts";
 import { prepareJob, type PreparedJob } from "./internal/prepareJob.ts";
-import { offerOf, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobReturnType } from "./submitJob.ts";
+import { offerOfRequest, type JobRequest, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobReturnType } from "./submitJob.ts";
 
 export type SubmitJobsParameters = {
   /** The jobs, as submitJob takes them (without payment, announce, exclusive, onProgress or signal). */
-  jobs: ReadonlyArray<Omit<SubmitJobParameters, "payment" | "announce" | "exclusive" | "onProgress" | "signal">>;
+  jobs: ReadonlyArray<JobRequest>;
   /** As submitJob's `announce`, for every manifest of the batch. */
   announce?: "auto" | boolean;
   /** As postJobs': "auto" (default) uses the allowance, else a permit for the batch, else approve. */
@@ -43,7 +42,7 @@ export async function submitJobs(client: AccordClient, parameters: SubmitJobsPar
   if (jobs.length === 0) return { results: [] };
   if (jobs.length > MAX_JOBS_PER_SUBMIT)
     throw new InvalidJobParametersError("jobs", `${jobs.length} jobs in one batch is more than ${MAX_JOBS_PER_SUBMIT}`, `Split the batch into calls of at most ${MAX_JOBS_PER_SUBMIT} jobs.`);
-  jobs.forEach((job, i) => checkJobOffer(job, `jobs[${i}].`));
+  const offers = jobs.map((job, i) => offerOfRequest(job, `jobs[${i}].`).offer);
   const owner = signerOf(client, "Submitting jobs").account.address;
   if (!client.resultKey) throw new ResultKeyRequiredError();
 
@@ -54,7 +53,7 @@ export async function submitJobs(client: AccordClient, parameters: SubmitJobsPar
   announceManifests(client, node, prepared.map((p) => p.manifestCid), parameters.announce ?? "auto", signal);
 
   const posted = await postJobs(client, {
-    jobs: jobs.map((job, i) => ({ ...offerOf(job), manifestCid: prepared[i]!.manifestCid })),
+    jobs: offers.map((offer, i) => ({ ...offer, manifestCid: prepared[i]!.manifestCid })),
     payment: parameters.payment,
     exclusive: parameters.exclusive,
     terms,
