@@ -1,3 +1,4 @@
+import { HONEST, type ProviderBehaviour } from "./behaviour.ts";
 import { UnknownFaultError } from "./errors.ts";
 
 /**
@@ -19,4 +20,43 @@ export type Fault = (typeof FAULTS)[number];
 export function parseFault(value: string): Fault {
   if (!(FAULTS as readonly string[]).includes(value)) throw new UnknownFaultError(value, FAULTS);
   return value as Fault;
+}
+
+/** The behaviour a daemon is built with: honest, or the fault's. */
+export function behaviourFor(fault: Fault | undefined): ProviderBehaviour {
+  if (fault === undefined) return HONEST;
+  // The faults that act between the award and the commit need the two-phase path to be
+  // observable: no bid carries a commitment.
+  const twoPhase = { bidsWithCommitment: () => false };
+  switch (fault) {
+    case "wrong-result":
+      return {
+        ...HONEST,
+        name: fault,
+        resultFor: (_jobId, produced) => ({ ...produced, stdout: concat(produced.stdout, new TextEncoder().encode("\n[wrong-result fault]\n")) }),
+      };
+    case "never-reveal":
+      return { ...HONEST, name: fault, withholdReveal: () => "not revealing (fault)" };
+    case "copy-commit":
+      return {
+        ...HONEST,
+        ...twoPhase,
+        name: fault,
+        afterAward: async (_jobId, otherWinners) => {
+          const other = (await otherWinners()).find((w) => w.committed);
+          return other ? { do: "commit", commitment: other.commitmentOrDigest, from: other.provider, message: "copying another provider's commitment (fault)" } : { do: "wait" };
+        },
+        // Its commitment is not its own: there is nothing it could reveal.
+        withholdReveal: () => "not revealing (fault)",
+      };
+    case "silent-after-award":
+      return { ...HONEST, ...twoPhase, name: fault, afterAward: async () => ({ do: "nothing", message: "doing nothing after the award (fault)" }) };
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -12,6 +12,7 @@ import { directContentPeers, peerIdsOf } from "./work/sources.ts";
 import { runWatcher } from "./chain/watcher.ts";
 import { DEFAULT_PRICING, JOURNAL_FILE_NAME, MODULE_CACHE_DIR_NAME, NODE_DIR_NAME, PROVIDER_LIMITS, type ProviderLimits } from "./constants.ts";
 import type { ProviderConfig } from "./config/config.ts";
+import { behaviourFor } from "./faults.ts";
 import { ChainClock } from "./jobs/chain-clock.ts";
 import { JobDriver } from "./jobs/driver.ts";
 import { Journal } from "./journal/journal.ts";
@@ -124,7 +125,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       log,
       policy: { pricing, limits, allowRequesters: config.allowRequesters, denyRequesters: config.denyRequesters },
       limits,
-      fault: config.fault,
+      behaviour: behaviourFor(config.fault),
       clock,
       signal,
       me,

@@ -11,7 +11,7 @@ import type { SandboxPool } from "@accord/client/sandbox";
 import type { ChainContext } from "../chain/clients.ts";
 import type { CachedReads } from "../chain/reads.ts";
 import type { ProviderLimits } from "../constants.ts";
-import type { Fault } from "../faults.ts";
+import type { ProviderBehaviour } from "../behaviour.ts";
 import type { JobRecord, Journal } from "../journal/journal.ts";
 import type { BidPolicy } from "../market/policy.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
@@ -31,7 +31,8 @@ export type StepContext = {
   log: Logger;
   policy: BidPolicy;
   limits: ProviderLimits;
-  fault?: Fault;
+  /** How the node acts where a provider could cheat: honest, unless a test or demo gave it a fault (faults.ts). */
+  behaviour: ProviderBehaviour;
   clock: ChainClock;
   signal: AbortSignal;
   me: Address;

@@ -12,11 +12,15 @@ import { runStep } from "./steps.ts";
 import { CAPACITY_PHASES } from "../journal/phases.ts";
 import type { DeclinesStatement } from "@accord/client/net";
 import { ValidatedModules } from "../work/load.ts";
+import { HONEST, type ProviderBehaviour } from "../behaviour.ts";
 import { JobKnowledge } from "./knowledge.ts";
 import { RunAttempts } from "./run-attempts.ts";
 import { DeclineBook, declinesStatement } from "./waiting.ts";
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook"> & { log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook" | "behaviour"> & {
+  /** Honest unless given (faults.ts supplies the test-only misbehaviours). */
+  behaviour?: ProviderBehaviour;
+ log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -42,6 +46,7 @@ export class JobDriver {
     this.o = options;
     this.ctx = {
       ...options,
+      behaviour: options.behaviour ?? HONEST,
       evaluations: new Semaphore(Math.max(1, options.limits.maxConcurrentEvaluations)),
       known: new JobKnowledge(),
       runAttempts: new RunAttempts(),

@@ -114,7 +114,7 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   const inputs = { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes };
   const decided = await decide(ctx, rec, job, loaded.manifest, inputs);
   if (!decided) return false;
-  if (speculates(ctx, loaded.manifest.limits.fuel)) await runBeforeBid(ctx, rec, loaded, signal);
+  if (speculates(ctx, rec.jobId, loaded.manifest.limits.fuel)) await runBeforeBid(ctx, rec, loaded, signal);
   return true;
 }
 
@@ -128,7 +128,7 @@ async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Prom
   if (ctx.clock.now() >= w.job.bidDeadline) return decline(ctx, rec, { ...w.reason, message: `bidding closed while this node waited: ${w.reason.message}` });
   if (!(await decide(ctx, rec, w.job, w.manifest, w.inputs))) return false;
   ctx.log.info({ jobId: rec.jobId.toString(), waitedFor: w.reason.code }, "bidding for a job that waited for capacity");
-  if (speculates(ctx, w.manifest.limits.fuel)) {
+  if (speculates(ctx, rec.jobId, w.manifest.limits.fuel)) {
     const signal = bidSignal(ctx, w.job);
     try {
       // Already fetched and validated at the evaluation: local reads.
@@ -166,7 +166,7 @@ async function decide(ctx: StepContext, rec: JobRecord, job: BidJob, manifest: M
   }
   if (!decision.retry) return decline(ctx, rec, decision.reason);
   if (!ctx.known.waitingJob(rec.jobId)) ctx.log.info({ jobId: rec.jobId.toString(), rule: decision.reason.code, reason: decision.reason.message }, "waiting for capacity to bid");
-  ctx.known.wait(rec.jobId, { job, manifest, inputs, replicas: ctx.known.replicas.get(rec.jobId) ?? 1, holdsSlot: !speculates(ctx, manifest.limits.fuel), reason: decision.reason });
+  ctx.known.wait(rec.jobId, { job, manifest, inputs, replicas: ctx.known.replicas.get(rec.jobId) ?? 1, holdsSlot: !speculates(ctx, rec.jobId, manifest.limits.fuel), reason: decision.reason });
   return false;
 }
 
@@ -180,12 +180,9 @@ async function load(ctx: StepContext, rec: JobRecord, signal: AbortSignal): Prom
   return loadJob(p, await fetchManifest(p));
 }
 
-/**
- * Whether to run the job before bidding and bid with the commitment. The faults that act
- * between the award and the commit need the two-phase path to be observable.
- */
-function speculates(ctx: StepContext, fuel: number): boolean {
-  return fuel <= ctx.limits.bidAndCommitMaxFuel && ctx.fault !== "copy-commit" && ctx.fault !== "silent-after-award";
+/** Whether to run the job before bidding and bid with the commitment: light jobs, unless the node's behaviour bids in two phases. */
+function speculates(ctx: StepContext, jobId: bigint, fuel: number): boolean {
+  return fuel <= ctx.limits.bidAndCommitMaxFuel && ctx.behaviour.bidsWithCommitment(jobId);
 }
 
 /**
@@ -197,7 +194,7 @@ function speculates(ctx: StepContext, fuel: number): boolean {
 async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob, signal: AbortSignal): Promise<void> {
   try {
     // Not sealed: most committed bids lose the auction. The winners seal at the reveal (ensureSealed).
-    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, fault: ctx.fault, signal });
+    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, behaviour: ctx.behaviour, signal });
     ctx.metrics.runs.inc({ status: result.status.kind });
     ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
     ctx.metrics.fuel.inc(result.fuelUsed);

@@ -1,5 +1,6 @@
 import { randomSalt, readReplicas } from "@accord/client/chain";
 import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutError, SandboxBusyError } from "@accord/client/sandbox";
+import type { AwardPlan, WinnerView } from "../behaviour.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
@@ -21,12 +22,8 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
   }
   const commitDeadline = Number(info.deadline);
 
-  if (ctx.fault === "silent-after-award") {
-    log.warn({ fault: ctx.fault }, "doing nothing after the award (fault)");
-    ctx.wakeAt(rec.jobId, commitDeadline);
-    return false;
-  }
-  if (ctx.fault === "copy-commit") return copyCommitment(ctx, rec, commitDeadline);
+  const plan = await ctx.behaviour.afterAward(rec.jobId, () => otherWinners(ctx, rec.jobId));
+  if (plan.do !== "run") return actOtherwise(ctx, rec, commitDeadline, plan);
 
   // Leave a few seconds for the commit transaction itself.
   const msLeft = (commitDeadline - ctx.clock.now() - 2) * 1000;
@@ -37,7 +34,7 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(msLeft)]);
   try {
     const loaded = await loadJob(loadParameters(ctx, rec, signal));
-    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, fault: ctx.fault, signal });
+    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, behaviour: ctx.behaviour, signal });
     // An awarded replica: sealed at once, the sealed CID journalled with the commitment.
     const sealedCid = await sealAndStore({ content: ctx.content, jobId: rec.jobId, plaintext: result.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey, signal });
     ctx.metrics.runs.inc({ status: result.status.kind });
@@ -63,18 +60,29 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
   }
 }
 
-/** The copy-commit fault: waits for another winner's commitment and submits it as its own. */
-async function copyCommitment(ctx: StepContext, rec: JobRecord, commitDeadline: number): Promise<boolean> {
-  const replicas = await readReplicas(ctx.chain.client, ctx.chain.market, rec.jobId);
-  const other = replicas.find((r) => r.committed && r.provider.toLowerCase() !== ctx.me.toLowerCase());
-  if (!other) {
-    if (ctx.clock.now() < commitDeadline) ctx.retryIn(rec.jobId, ctx.limits.pollIntervalMs);
-    else ctx.wakeAt(rec.jobId, commitDeadline);
-    return false;
+async function otherWinners(ctx: StepContext, jobId: bigint): Promise<WinnerView[]> {
+  const replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
+  return replicas.filter((r) => r.provider.toLowerCase() !== ctx.me.toLowerCase());
+}
+
+/** A replica won but not run, as the node's behaviour planned (only fault modes do this). */
+async function actOtherwise(ctx: StepContext, rec: JobRecord, commitDeadline: number, plan: Exclude<AwardPlan, { do: "run" }>): Promise<boolean> {
+  const fields = { jobId: rec.jobId.toString(), fault: ctx.behaviour.name };
+  switch (plan.do) {
+    case "nothing":
+      ctx.log.warn(fields, plan.message);
+      ctx.wakeAt(rec.jobId, commitDeadline);
+      return false;
+    case "wait":
+      if (ctx.clock.now() < commitDeadline) ctx.retryIn(rec.jobId, ctx.limits.pollIntervalMs);
+      else ctx.wakeAt(rec.jobId, commitDeadline);
+      return false;
+    case "commit":
+      if (!(await myReplica(ctx, rec.jobId))?.committed) {
+        ctx.log.warn({ ...fields, copiedFrom: plan.from }, plan.message);
+        // A salt of its own, so the commit step runs as for any result; the reveal never opens the commitment.
+        ctx.journal.update(rec.jobId, { phase: "committing", salt: randomSalt(), commitment: plan.commitment });
+      }
+      return true;
   }
-  if (!(await myReplica(ctx, rec.jobId))?.committed) {
-    ctx.log.warn({ jobId: rec.jobId.toString(), copiedFrom: other.provider, fault: ctx.fault }, "copying another provider's commitment (fault)");
-    ctx.journal.update(rec.jobId, { phase: "committing", salt: randomSalt(), commitment: other.commitmentOrDigest });
-  }
-  return true;
 }

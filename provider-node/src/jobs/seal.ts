@@ -17,7 +17,7 @@ export async function ensureSealed(ctx: StepContext, rec: JobRecord): Promise<Jo
   let held: { plaintext: Uint8Array; recipientPublicKey: string } | undefined = ctx.known.unsealedResult(rec.jobId);
   if (held === undefined) {
     const loaded = await loadJob(loadParameters(ctx, rec, ctx.signal));
-    const run = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, fault: ctx.fault, signal: ctx.signal });
+    const run = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, behaviour: ctx.behaviour, signal: ctx.signal });
     if (run.resultCid !== rec.resultCid) throw new ResultNotReproducedError(rec.jobId, rec.resultCid, run.resultCid);
     held = { plaintext: run.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey };
     ctx.log.info({ jobId: rec.jobId.toString(), resultCid: run.resultCid }, "ran the job again to seal the committed result");

@@ -205,7 +205,9 @@ async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     rec = sealed;
     return market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid!), rec.salt!, cidToHex(rec.sealedCid!)]);
   };
-  const honest = ctx.fault !== "never-reveal" && rec.resultCid !== undefined;
+  // A commitment with no result of ours behind it (a copied one) cannot be opened either.
+  const withheld = ctx.behaviour.withholdReveal(rec.jobId) ?? (rec.resultCid === undefined ? "no result in the journal to reveal" : undefined);
+  const honest = withheld === undefined;
   // The chain said the phase is open: reveal without reading first (a refusal falls through to the reads).
   if (honest && ctx.known.revealIsOpen(rec.jobId)) {
     const res = await reveal();
@@ -224,7 +226,7 @@ async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   }
   if (info.state === "Committing" && info.commits < info.quorum) return pushPastDeadline(ctx, rec, info, "claim");
   if (!honest) {
-    ctx.log.warn({ jobId: rec.jobId.toString(), fault: ctx.fault }, "not revealing (fault)");
+    ctx.log.warn({ jobId: rec.jobId.toString(), fault: ctx.behaviour.name }, withheld);
     if (info.state === "Revealing") ctx.wakeAt(rec.jobId, Number(info.deadline) + ctx.limits.claimGraceSeconds);
     return false;
   }

@@ -2,13 +2,14 @@ import { encodeResultBundle, type ResultBundle, type SandboxJob, type SandboxPoo
 import { sealResult } from "@accord/client/seal";
 import { cidOfBytes, type ContentStore } from "@accord/client/content";
 import type { Manifest } from "@accord/client/manifest";
-import type { Fault } from "../faults.ts";
+import { HONEST, type ProviderBehaviour } from "../behaviour.ts";
 
 export type ExecuteParameters = {
   pool: SandboxPool;
   jobId: bigint;
   job: SandboxJob;
-  fault?: Fault;
+  /** Honest unless given: a fault mode may alter the result it commits to. */
+  behaviour?: ProviderBehaviour;
   signal?: AbortSignal;
 };
 
@@ -33,9 +34,9 @@ export type SealParameters = {
 /** Runs the job: the plaintext bundle and its CID, which is what the quorum compares. */
 export async function executeJob(p: ExecuteParameters): Promise<ExecuteResult> {
   const started = performance.now();
-  const bundle = await p.pool.run(p.job, { signal: p.signal });
+  const bundle = (p.behaviour ?? HONEST).resultFor(p.jobId, await p.pool.run(p.job, { signal: p.signal }));
   const runMs = performance.now() - started;
-  const plaintext = encodeResultBundle(p.fault === "wrong-result" ? { ...bundle, stdout: Buffer.concat([bundle.stdout, Buffer.from("\n[wrong-result fault]\n")]) } : bundle);
+  const plaintext = encodeResultBundle(bundle);
   const resultCid = await cidOfBytes(plaintext);
   return { resultCid: resultCid.toString(), plaintext, fuelUsed: bundle.fuelUsed, runMs, status: bundle.status };
 }
