@@ -15,6 +15,9 @@ export class CliConfigError extends BaseError {
 const CLI_TERMS: Record<string, string> = {
   maxPrice: "--max-price",
   replicas: "--replicas",
+  quorum: "--quorum",
+  confidence: "--confidence",
+  adversaryShare: "--adversary-share",
   commitWindow: "--commit-window",
   bidWindow: "--bid-window",
   minReputation: "--min-reputation",

@@ -17,6 +17,7 @@ import {
 import { AccountRequiredError } from "../client.ts";
 import { CliConfigError } from "./errors.ts";
 import { InvalidTaskSpecError, TasksFailedError, TaskStateError } from "../tasks/errors.ts";
+import { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
 import { EXIT } from "./exit.ts";
 
 export { EXIT };
@@ -34,6 +35,8 @@ export function exitCodeFor(err: unknown): number {
     err instanceof TaskStateError ||
     err instanceof InvalidAmountError ||
     err instanceof InvalidJobParametersError ||
+    err instanceof InvalidConfidenceError ||
+    err instanceof ConfidenceUnreachableError ||
     err instanceof InvalidManifestError ||
     err instanceof InvalidModuleError ||
     err instanceof AccountRequiredError ||

@@ -24,8 +24,10 @@ export const registerJob: Register = (program, run) => {
 
   jobSpecOptions(job.command("submit"))
     .description("upload a module and inputs, post the job, follow it live and write the verified result")
-    .option("-r, --replicas <k>", "independent runs (1..16)", "1")
-    .option("-q, --quorum <m>", "identical results needed (default: a majority of the replicas)")
+    .option("--confidence <p>", "the chance the accepted result is right (0.9999 or 99.99%): the cheapest replicas and quorum that give it are used, shown with their odds and cost before paying")
+    .option("--adversary-share <f>", "with --confidence: the colluders' share of the providers' stake to guard against (default 0.1)")
+    .option("-r, --replicas <k>", "independent runs (1..16; default 1), for experts: not with --confidence")
+    .option("-q, --quorum <m>", "identical results needed (default: a majority of the replicas), for experts: not with --confidence")
     .option("-p, --max-price <tokens>", "most paid per replica, in tokens (0.5 = half a token); default: twice the clearing price of the providers' on-chain asks")
     .option("--min-reputation <bps>", "lowest provider reputation, basis points", "0")
     .option("--bid-window <s>", "seconds of bidding; 0 awards as soon as enough bids are in", "0")

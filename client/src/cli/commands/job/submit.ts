@@ -6,32 +6,46 @@ import { DEFAULT_LIMITS } from "../../../sandbox/constants.ts";
 import { CliConfigError } from "../../errors.ts";
 import { jobSpecFromFlags, positiveInt, type JobSpecFlags } from "../../jobSpec.ts";
 import { fmtBytes, fmtSpeed, fmtTokens } from "../../output.ts";
+import { planLine, replicasFromFlags, type ReplicasFlags } from "../../replicasFlags.ts";
 import type { CommandContext } from "../context.ts";
 import { awaitAndWrite } from "./awaitResult.ts";
 import { accountLock, accountLockDir } from "../../accountLock.ts";
 
 /** `accord job submit <module> [args...]` */
-export default async function submit(ctx: CommandContext, module: string, args: string[], o: JobSpecFlags & Record<string, any>): Promise<void> {
+export default async function submit(ctx: CommandContext, module: string, args: string[], o: JobSpecFlags & ReplicasFlags & Record<string, any>): Promise<void> {
   const spec = await jobSpecFromFlags(module, args, o);
   if (!["auto", "permit", "approve"].includes(o.payment)) throw new CliConfigError(`--payment "${o.payment}" is not auto, permit or approve.`, "Pass --payment auto (the default).");
+  // Derived before connecting: a confidence no job reaches is refused before anything is read or sent.
+  const { replicas, quorum, plan } = replicasFromFlags(o);
+  if (plan) ctx.out.step(planLine(plan));
   const client = await ctx.client({ withNode: true, withKey: true });
   const token = await getTokenInfo(client);
-  const replicas = positiveInt(o.replicas, "--replicas")!;
-  let maxPrice: bigint;
-  if (o.maxPrice !== undefined) maxPrice = parseAmount(o.maxPrice, token.decimals);
-  else {
-    const est = await estimateCost(client, { replicas, fuel: spec.limits?.fuel ?? DEFAULT_LIMITS.fuel, minReputation: positiveInt(o.minReputation, "--min-reputation"), signal: ctx.signal });
-    if (est.clearingPrice === undefined)
-      throw new InvalidJobParametersError("maxPrice", `only ${est.quotes.length} eligible provider(s) are registered for ${replicas} replica(s), so no price can be suggested`, "Pass --max-price, or ask for fewer replicas.");
+  let maxPrice = o.maxPrice !== undefined ? parseAmount(o.maxPrice, token.decimals) : undefined;
+  // A job asked for by confidence shows what its replicas cost before paying, whoever set the price.
+  const est =
+    maxPrice === undefined || plan
+      ? await estimateCost(client, { replicas, fuel: spec.limits?.fuel ?? DEFAULT_LIMITS.fuel, maxPrice, minReputation: positiveInt(o.minReputation, "--min-reputation"), signal: ctx.signal })
+      : undefined;
+  if (maxPrice === undefined) {
+    if (est?.clearingPrice === undefined)
+      throw new InvalidJobParametersError(
+        "maxPrice",
+        `only ${est?.quotes.length ?? 0} eligible provider(s) are registered for ${replicas} replica(s), so no price can be suggested`,
+        plan ? "Pass --max-price, or a lower --confidence or --adversary-share (fewer replicas)." : "Pass --max-price, or ask for fewer replicas.",
+      );
     maxPrice = est.maxPrice;
     ctx.out.step(
       `  max price ${fmtTokens(maxPrice, token.decimals, token.symbol)} per replica (twice the clearing price of the on-chain asks, ${fmtTokens(est.clearingPrice, token.decimals, token.symbol)}: providers also charge for memory and input, and winners are paid their own bids)`,
     );
   }
+  if (plan && est) {
+    const amt = (u: bigint) => fmtTokens(u, token.decimals, token.symbol);
+    ctx.out.step(`  cost: escrow ${amt(est.escrow)} (${replicas} × ${amt(maxPrice)} + fee ${amt(est.fee)}), likely ${amt(est.expectedCost)} at the providers' asks; the rest is refunded`);
+  }
   const params: SubmitJobParameters = {
     ...spec,
     replicas,
-    quorum: positiveInt(o.quorum, "--quorum"),
+    quorum,
     maxPrice,
     minReputation: positiveInt(o.minReputation, "--min-reputation"),
     bidWindow: positiveInt(o.bidWindow, "--bid-window"),
@@ -51,7 +65,7 @@ export default async function submit(ctx: CommandContext, module: string, args: 
   };
   const posted = await submitJob(client, params);
   if (!o.wait) {
-    ctx.out.result({ jobId: posted.jobId, manifestCid: posted.manifestCid.toString(), transactionHash: posted.transactionHash, escrow: posted.escrow }, `${posted.jobId}`);
+    ctx.out.result({ jobId: posted.jobId, manifestCid: posted.manifestCid.toString(), transactionHash: posted.transactionHash, escrow: posted.escrow, ...(plan ? { plan } : {}) }, `${posted.jobId}`);
     return;
   }
   await awaitAndWrite(ctx, client, posted.jobId, posted.blockNumber, o.out, positiveInt(o.timeout, "--timeout"));
