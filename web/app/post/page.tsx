@@ -11,13 +11,14 @@ import { ErrorNotice } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { formatAmount, formatBytes } from "@/lib/client/format.ts";
-import { checkModule, INITIAL_VALUES, validateJobForm, type JobFormValues, type ModuleCheck } from "@/lib/client/job-form.ts";
+import { checkModule, CONFIDENCE_CHOICES, formOdds, INITIAL_VALUES, validateJobForm, withConfidence, type JobFormValues, type ModuleCheck } from "@/lib/client/job-form.ts";
 import { newNonce, POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
 import { DryRun } from "@/components/DryRun.tsx";
 import { useResultKey } from "@/lib/client/result-key.tsx";
 import { useNetwork } from "@/lib/client/use-network.ts";
 import { WrongNetwork } from "@/components/WrongNetwork.tsx";
 import { useMounted } from "@/lib/client/use-mounted.ts";
+import { DEFAULT_ADVERSARY_SHARE } from "@accord/client/trust";
 
 type Breakdown = { fuel: string; memory: string; input: string; minPrice: string; price: string };
 type Quote = { provider: string; price: string; score: number; breakdown: Breakdown };
@@ -44,7 +45,8 @@ export default function PostJobPage() {
   const errors = useMemo(() => validateJobForm(v, app.tokenDecimals, moduleCheck), [v, app.tokenDecimals, moduleCheck]);
   const shown = (k: keyof JobFormValues) => (submitted || touched[k] ? errors[k] : undefined);
   const set = <K extends keyof JobFormValues>(k: K, value: JobFormValues[K]) => {
-    setV((prev) => ({ ...prev, [k]: value }));
+    // Replicas or quorum typed by hand are no longer what a confidence choice set.
+    setV((prev) => ({ ...prev, [k]: value, ...(k === "replicas" || k === "quorum" ? { confidence: "custom" } : {}) }));
     setTouched((t) => ({ ...t, [k]: true }));
   };
   const text = (k: keyof JobFormValues) => ({
@@ -103,6 +105,7 @@ export default function PostJobPage() {
   }
 
   const busy = step !== undefined;
+  const odds = formOdds(v);
   const k = Number(v.replicas) || 0;
   return (
     <div className="stack">
@@ -157,6 +160,15 @@ export default function PostJobPage() {
 
         <fieldset className="fieldset" disabled={busy}>
           <legend>Replication and price</legend>
+          <Field id="confidence" label="Confidence" hint={`That the accepted result is right, against colluders holding ${DEFAULT_ADVERSARY_SHARE * 100} % of the providers' stake; a choice fills in the two fields below.`}>
+            <select {...describedBy("confidence", true, undefined)} className="select" value={v.confidence} onChange={(e) => setV((prev) => withConfidence(prev, e.target.value))}>
+              {CONFIDENCE_CHOICES.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </Field>
           <Field id="replicas" label="Replicas" hint="Independent runs, 1 to 16." error={shown("replicas")}>
             <input {...text("replicas")} inputMode="numeric" />
           </Field>
@@ -171,6 +183,7 @@ export default function PostJobPage() {
           </Field>
           <div className="wide" aria-live="polite">
             <CostEstimate priced={maxPriceUnits !== undefined} estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} replicas={k} onUse={(p) => set("maxPrice", formatAmount(p, app.tokenDecimals).replace(/,/g, ""))} />
+            {odds && <TrustOdds odds={odds} />}
           </div>
         </fieldset>
 
@@ -272,5 +285,16 @@ function CostEstimate({ priced, estimate, loading, error, replicas, onUse }: { p
         </p>
       )}
     </div>
+  );
+}
+
+/** What the replicas and quorum buy against colluders, beside what they cost (docs/PROTOCOL.md, "Confidence"). */
+function TrustOdds({ odds }: { odds: NonNullable<ReturnType<typeof formOdds>> }) {
+  const pct = (p: number) => `${Number((p * 100).toPrecision(3))} %`;
+  return (
+    <p className="small" data-testid="trust-odds">
+      <strong>Against colluders holding {pct(odds.adversaryShare)} of the stake:</strong> a wrong result is accepted with probability {odds.pWrong.toExponential(1)}; the job ends without a result{" "}
+      {pct(odds.pNoConsensus)} of the time (a dissent that leaves no quorum refunds the escrow: no further providers are drawn yet).
+    </p>
   );
 }

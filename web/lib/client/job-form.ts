@@ -9,6 +9,7 @@ import {
 } from "@accord/client/actions/chain";
 import { inputPathProblem, MANIFEST_RUNTIME, MANIFEST_VERSION, MAX_ARGS_COUNT, MAX_ENV_COUNT, MAX_MEMORY_PAGES, type Manifest } from "@accord/client/manifest";
 import { validateModule } from "@accord/client/sandbox/validate";
+import { DEFAULT_ADVERSARY_SHARE, replicaOdds, replicasForConfidence, type Odds } from "@accord/client/trust";
 import { parseUnits } from "viem";
 
 /** What the post form holds: text as typed, so every field can say what is wrong with it. */
@@ -18,6 +19,8 @@ export type JobFormValues = {
   stdin: File | undefined;
   args: string;
   env: string;
+  /** A CONFIDENCE_CHOICES value: a target that sets replicas and quorum, or "custom". */
+  confidence: string;
   replicas: string;
   quorum: string;
   maxPrice: string;
@@ -45,6 +48,7 @@ export const INITIAL_VALUES: JobFormValues = {
   stdin: undefined,
   args: "",
   env: "",
+  confidence: "custom",
   replicas: "3",
   quorum: "2",
   maxPrice: "",
@@ -58,6 +62,33 @@ export const INITIAL_VALUES: JobFormValues = {
 };
 
 const int = (s: string): number | undefined => (/^\s*\d+\s*$/.test(s) ? Number(s) : undefined);
+
+/**
+ * What the form offers instead of typing replicas and quorum: a confidence that the accepted result
+ * is right, against colluders holding DEFAULT_ADVERSARY_SHARE of the providers' stake. Each fills
+ * replicas and quorum with the cheapest job that gives it (replicasForConfidence); "custom" leaves
+ * them to the user.
+ */
+export const CONFIDENCE_CHOICES = [
+  { value: "custom", label: "Custom replicas and quorum" },
+  { value: "0.999", label: "Standard: 99.9 %" },
+  { value: "0.9999", label: "High: 99.99 %" },
+] as const;
+
+/** The form with a confidence chosen: its replicas and quorum filled in for a target, kept for "custom". */
+export function withConfidence(v: JobFormValues, choice: string): JobFormValues {
+  if (choice === "custom") return { ...v, confidence: choice };
+  const plan = replicasForConfidence({ confidence: Number(choice), adversaryShare: DEFAULT_ADVERSARY_SHARE });
+  return { ...v, confidence: choice, replicas: String(plan.replicas), quorum: String(plan.quorum) };
+}
+
+/** The odds of the replicas and quorum in the form against DEFAULT_ADVERSARY_SHARE; undefined until they are valid. */
+export function formOdds(v: JobFormValues): (Odds & { adversaryShare: number }) | undefined {
+  const k = int(v.replicas);
+  const m = int(v.quorum);
+  if (k === undefined || m === undefined || k < 1 || k > MAX_REPLICAS || !(m > k / 2 && m <= k)) return undefined;
+  return { ...replicaOdds(k, m, DEFAULT_ADVERSARY_SHARE), adversaryShare: DEFAULT_ADVERSARY_SHARE };
+}
 
 export function parseArgs(text: string): string[] {
   return text.split("\n").map((l) => l.replace(/\r$/, "")).filter((l, i, all) => l !== "" || i < all.length - 1);
