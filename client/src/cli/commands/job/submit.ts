@@ -40,7 +40,11 @@ export default async function submit(ctx: CommandContext, module: string, args: 
   }
   if (plan && est) {
     const amt = (u: bigint) => fmtTokens(u, token.decimals, token.symbol);
-    ctx.out.step(`  cost: escrow ${amt(est.escrow)} (${replicas} × ${amt(maxPrice)} + fee ${amt(est.fee)}), likely ${amt(est.expectedCost)} at the providers' asks; the rest is refunded`);
+    const likely =
+      est.clearingPrice === undefined
+        ? `only ${est.quotes.length} eligible provider(s) for ${replicas} replicas, so the job may expire unfilled`
+        : `likely ${amt(est.expectedCost)} at the providers' asks`;
+    ctx.out.step(`  cost: escrow ${amt(est.escrow)} (${replicas} × ${amt(maxPrice)} + fee ${amt(est.fee)}), ${likely}; the rest is refunded`);
   }
   const params: SubmitJobParameters = {
     ...spec,
