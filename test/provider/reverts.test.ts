@@ -15,6 +15,7 @@ import { TxSender, TransactionRevertedError } from "../../provider-node/src/chai
 import { TxBatcher } from "../../provider-node/src/chain/batcher.ts";
 import type { StepContext } from "../../provider-node/src/jobs/context.ts";
 import { JobKnowledge } from "../../provider-node/src/jobs/knowledge.ts";
+import { marketJobChain } from "../../provider-node/src/jobs/job-chain.ts";
 import { market } from "../../provider-node/src/jobs/steps.ts";
 import type { JobRecord } from "../../provider-node/src/journal/journal.ts";
 
@@ -38,7 +39,7 @@ describe("a reverted provider transaction", () => {
     const warnings: Array<Record<string, unknown>> = [];
     const log = { warn: (fields: Record<string, unknown>, msg: string) => warnings.push({ ...fields, msg }), info: () => {}, debug: () => {}, error: () => {} };
     const counter = () => ({ inc: () => {} });
-    const ctx = { chain: { batcher }, log, metrics: { txs: counter(), txErrors: counter() }, known: new JobKnowledge() } as unknown as StepContext;
+    const ctx = { jobChain: marketJobChain({ client, market: m.market.address, batcher }), log, metrics: { txs: counter(), txErrors: counter() }, known: new JobKnowledge() } as unknown as StepContext;
     const rec = { jobId } as JobRecord;
 
     await m.conn.provider.request({ method: "evm_setAutomine", params: [false] });

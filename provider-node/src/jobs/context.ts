@@ -4,12 +4,10 @@
  * all use. It imports none of them, so they stand on it instead of on each other.
  */
 import type { Logger } from "pino";
-import type { Address } from "viem";
-import { computeCommitment, ContractRevertedError, type JobInfo, randomSalt, readJob, readReplicas } from "@accord/client/chain";
+import { isAddressEqual, type Address } from "viem";
+import { computeCommitment, type JobInfo, randomSalt, type ReplicaInfo } from "@accord/client/chain";
 import { cidDigest, type ContentStore, parseCid } from "@accord/client/content";
 import type { SandboxPool } from "@accord/client/sandbox";
-import type { ChainContext } from "../chain/clients.ts";
-import type { CachedReads } from "../chain/reads.ts";
 import type { ProviderLimits } from "../constants.ts";
 import type { ProviderBehaviour } from "../behaviour.ts";
 import type { JobRecord, Journal } from "../journal/journal.ts";
@@ -17,13 +15,15 @@ import type { BidPolicy } from "../market/policy.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
 import type { LoadJobParameters, ValidatedModules } from "../work/load.ts";
 import type { ChainClock } from "./chain-clock.ts";
+import type { JobChain, NodeReads } from "./job-chain.ts";
 import type { JobKnowledge } from "./knowledge.ts";
 import type { RunAttempts } from "./run-attempts.ts";
 import type { Semaphore } from "./semaphore.ts";
 import type { DeclineBook } from "./waiting.ts";
 
 export type StepContext = {
-  chain: ChainContext;
+  /** The market, as the steps reach it (job-chain.ts). */
+  jobChain: JobChain;
   journal: Journal;
   content: ContentStore;
   pool: SandboxPool;
@@ -44,7 +44,7 @@ export type StepContext = {
   /** Structured reasons of declined jobs, told to requesters over DECLINES_PROTOCOL. */
   declineBook: DeclineBook;
   /** This node's provider record and the market's collateral ratio, shared by evaluations. */
-  reads: CachedReads;
+  reads: NodeReads;
   /** Failed runs per awarded job, to give up after maxRunAttempts. */
   runAttempts: RunAttempts;
   /** Modules the sandbox already accepted, so a module posted again is not parsed again. */
@@ -56,29 +56,13 @@ export type StepContext = {
 };
 
 /** The job's record, or undefined once its storage was reused (the job ended long ago). */
-export async function jobState(ctx: StepContext, jobId: bigint): Promise<JobInfo | undefined> {
-  try {
-    return await readJob(ctx.chain.client, ctx.chain.market, jobId);
-  } catch (err) {
-    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
-    throw err;
-  }
+export function jobState(ctx: StepContext, jobId: bigint): Promise<JobInfo | undefined> {
+  return ctx.jobChain.job(jobId);
 }
 
-/**
- * Our bid or replica in the job, or undefined. A reused record (JobNotFound) holds none of ours:
- * callers then read jobState and finish the job, where a throw here retried the step forever and
- * the job held a capacity slot (seen with fast k=1 jobs, whose records are reused within seconds).
- */
-export async function myReplica(ctx: StepContext, jobId: bigint) {
-  let replicas;
-  try {
-    replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
-  } catch (err) {
-    if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return undefined;
-    throw err;
-  }
-  return replicas.find((r) => r.provider.toLowerCase() === ctx.me.toLowerCase());
+/** Our bid or replica in the job, or undefined (also when the record was reused: callers then read jobState and finish the job). */
+export async function myReplica(ctx: StepContext, jobId: bigint): Promise<ReplicaInfo | undefined> {
+  return (await ctx.jobChain.replicas(jobId))?.find((r) => isAddressEqual(r.provider, ctx.me));
 }
 
 /** Marks a job finished for us: settled (it ran its course) or lost (we never won it). */

@@ -1,9 +1,7 @@
-import type { Logger } from "pino";
 import { isAddressEqual, isHex, type Address } from "viem";
 import { toJobEvent, type MarketEvent, type ReplicaOutcomeName } from "@accord/client/chain";
-import type { JobRecord, Journal } from "../journal/journal.ts";
+import type { JobRecord } from "../journal/journal.ts";
 import { TERMINAL_PHASES } from "../journal/phases.ts";
-import type { ProviderMetrics } from "../metrics/metrics.ts";
 import { isTransientRpcError } from "../chain/rpc.ts";
 import { CachedReads } from "../chain/reads.ts";
 import type { StepContext } from "./context.ts";
@@ -13,14 +11,21 @@ import { CAPACITY_PHASES } from "../journal/phases.ts";
 import type { DeclinesStatement } from "@accord/client/net";
 import { ValidatedModules } from "../work/load.ts";
 import { HONEST, type ProviderBehaviour } from "../behaviour.ts";
+import type { ChainContext } from "../chain/clients.ts";
+import { marketJobChain, type JobChain, type NodeReads } from "./job-chain.ts";
 import { JobKnowledge } from "./knowledge.ts";
 import { RunAttempts } from "./run-attempts.ts";
 import { DeclineBook, declinesStatement } from "./waiting.ts";
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook" | "behaviour"> & {
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook" | "behaviour" | "jobChain"> & {
   /** Honest unless given (faults.ts supplies the test-only misbehaviours). */
   behaviour?: ProviderBehaviour;
- log: Logger; metrics: ProviderMetrics; journal: Journal; me: Address };
+} & (
+  /** The market through the node's RPC and batcher. */
+  | { chain: ChainContext }
+  /** The market in memory, for unit tests of the step machine (see job-chain.ts). */
+  | { jobChain: JobChain; reads: NodeReads }
+);
 
 /**
  * Moves every job the node has a stake in through its phases. The journal says where each job
@@ -52,7 +57,12 @@ export class JobDriver {
       runAttempts: new RunAttempts(),
       validModules: new ValidatedModules(),
       declineBook: new DeclineBook(),
-      reads: new CachedReads(options.chain, options.me, { ownMaxAgeMs: options.limits.ownRecordMaxAgeMs, parametersMaxAgeMs: options.limits.marketParametersMaxAgeMs }),
+      ...("chain" in options
+        ? {
+            jobChain: marketJobChain(options.chain),
+            reads: new CachedReads(options.chain, options.me, { ownMaxAgeMs: options.limits.ownRecordMaxAgeMs, parametersMaxAgeMs: options.limits.marketParametersMaxAgeMs }),
+          }
+        : { jobChain: options.jobChain, reads: options.reads }),
       wakeAt: (jobId, chainTime) => {
         const prev = this.wakeTimes.get(jobId);
         if (prev === undefined || chainTime < prev) this.wakeTimes.set(jobId, chainTime);

@@ -1,5 +1,4 @@
 import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from "@accord/client/content";
-import { ContractRevertedError, readJob } from "@accord/client/chain";
 import { InvalidManifestError } from "@accord/client/manifest";
 import { InvalidJobError, InvalidModuleError } from "@accord/client/sandbox";
 import type { JobRecord } from "../journal/journal.ts";
@@ -60,20 +59,15 @@ export async function evaluate(ctx: StepContext, rec: JobRecord): Promise<boolea
 }
 
 async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
-  const { chain, policy } = ctx;
+  const { policy } = ctx;
   const posted = ctx.known.postedTerms(rec.jobId);
   let job: BidJob;
   if (posted) {
     // Just posted (a live event): open, with the terms the event carries.
     job = { ...posted, collateralRatioBps: await ctx.reads.collateralRatioBps() };
   } else {
-    let info;
-    try {
-      info = await readJob(chain.client, chain.market, rec.jobId);
-    } catch (err) {
-      if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return decline(ctx, rec, policyDecline("gone", "the job no longer exists"));
-      throw err;
-    }
+    const info = await ctx.jobChain.job(rec.jobId);
+    if (!info) return decline(ctx, rec, policyDecline("gone", "the job no longer exists"));
     if (info.state !== "Open") return decline(ctx, rec, policyDecline("bidding-closed", `the job is ${info.state}, no longer taking bids`));
     ctx.known.bidsRead(rec.jobId, info.bids);
     ctx.known.replicas.set(rec.jobId, info.replicas);

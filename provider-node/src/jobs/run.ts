@@ -1,4 +1,5 @@
-import { randomSalt, readReplicas } from "@accord/client/chain";
+import { isAddressEqual } from "viem";
+import { randomSalt } from "@accord/client/chain";
 import { NondeterministicFailureError, SandboxCrashedError, WallClockTimeoutError, SandboxBusyError } from "@accord/client/sandbox";
 import type { AwardPlan, WinnerView } from "../behaviour.ts";
 import type { JobRecord } from "../journal/journal.ts";
@@ -61,8 +62,7 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
 }
 
 async function otherWinners(ctx: StepContext, jobId: bigint): Promise<WinnerView[]> {
-  const replicas = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
-  return replicas.filter((r) => r.provider.toLowerCase() !== ctx.me.toLowerCase());
+  return ((await ctx.jobChain.replicas(jobId)) ?? []).filter((r) => !isAddressEqual(r.provider, ctx.me));
 }
 
 /** A replica won but not run, as the node's behaviour planned (only fault modes do this). */

@@ -1,6 +1,6 @@
 import { encodePacked, keccak256, type Address } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
-import { cidToHex, readReplicas, type JobInfo } from "@accord/client/chain";
+import { cidToHex, type JobInfo } from "@accord/client/chain";
 import { parseCid } from "@accord/client/content";
 import { TransactionRevertedError } from "../chain/sender.ts";
 import type { JobRecord } from "../journal/journal.ts";
@@ -40,7 +40,7 @@ export async function runStep(ctx: StepContext, rec: JobRecord): Promise<boolean
  */
 export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
   try {
-    const res = await ctx.chain.batcher.call({ functionName, args, label: `${functionName} job ${rec.jobId}`, replicas: ctx.known.replicas.get(rec.jobId) });
+    const res = await ctx.jobChain.call({ functionName, args, label: `${functionName} job ${rec.jobId}`, replicas: ctx.known.replicas.get(rec.jobId) });
     if (res.ok) ctx.metrics.txs.inc({ function: functionName });
     else ctx.metrics.txErrors.inc({ function: functionName });
     if (!res.ok && res.err instanceof TransactionRevertedError) {
@@ -73,7 +73,7 @@ const PUSHES: ReadonlySet<string> = new Set(["award", "finalize", "claim"]);
 async function pushTurn(ctx: StepContext, jobId: bigint): Promise<number> {
   let parties: readonly { provider: Address }[];
   try {
-    parties = await readReplicas(ctx.chain.client, ctx.chain.market, jobId);
+    parties = (await ctx.jobChain.replicas(jobId)) ?? [];
   } catch {
     return 0; // the read failing must not keep the job from moving: push now, as before turns
   }
