@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import type { Manifest } from "@accord/client/manifest";
+import { JobKnowledge } from "./knowledge.ts";
+import type { WaitingJob } from "./waiting.ts";
+
+const ME = "0x00000000000000000000000000000000000000aa" as const;
+const TERMS = { requester: ME, maxPrice: 10n, minReputation: 0, bidDeadline: 100, commitWindow: 60 };
+const waiting = (replicas: number): WaitingJob => ({
+  job: { ...TERMS, collateralRatioBps: 0 },
+  manifest: {} as Manifest,
+  inputs: { moduleBytes: 0, inputBytes: 0 },
+  replicas,
+  holdsSlot: true,
+  reason: { code: "capacity", message: "at capacity", queuedJobs: 1, maxQueuedJobs: 1 },
+});
+
+describe("JobKnowledge", () => {
+  it("a settled job is forgotten whole: award, displacement, open reveal, terms, bids, waiting and plaintext", () => {
+    const k = new JobKnowledge();
+    k.onPosted(1n, 3, TERMS);
+    k.onBid(1n);
+    k.wait(1n, waiting(3));
+    k.holdUnsealed(1n, { plaintext: new Uint8Array([1]), recipientPublicKey: "k" });
+    k.onAwarded(1n, 2);
+    k.onRevealOpened(1n);
+    k.onSettled(1n);
+    expect([k.awarded(1n), k.wonByEvents(1n), k.revealIsOpen(1n)]).toEqual([false, false, false]);
+    expect([k.postedTerms(1n), k.bidsOn(1n), k.waitingJob(1n), k.unsealedResult(1n), k.replicas.get(1n)]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(k.waitingCount).toBe(0);
+  });
+
+  it("only a displacement of this node's bid keeps the award from making it a winner, and drops its plaintext", () => {
+    const k = new JobKnowledge();
+    k.holdUnsealed(1n, { plaintext: new Uint8Array([1]), recipientPublicKey: "k" });
+    k.onDisplaced(1n, false);
+    k.onAwarded(1n, 2);
+    expect(k.wonByEvents(1n)).toBe(true);
+    expect(k.unsealedResult(1n)).toBeDefined();
+    k.onDisplaced(1n, true);
+    expect(k.wonByEvents(1n)).toBe(false);
+    expect(k.awarded(1n)).toBe(true);
+    expect(k.unsealedResult(1n)).toBeUndefined();
+  });
+
+  it("counts the bids in a job from events, on from a read, and stops counting at the award, which sizes gas by the winners", () => {
+    const k = new JobKnowledge();
+    k.onPosted(1n, 3);
+    expect(k.postedTerms(1n)).toBeUndefined(); // a replayed JobPosted hands no terms
+    k.bidsRead(1n, 2);
+    k.onBid(1n);
+    k.onDisplaced(1n, false);
+    k.onBid(1n);
+    expect(k.bidsOn(1n)).toBe(3);
+    k.onAwarded(1n, 2);
+    expect(k.bidsOn(1n)).toBeUndefined();
+    expect(k.replicas.get(1n)).toBe(2);
+  });
+
+  it("orders the waiting jobs by the bids counted so far (waitingOrder)", () => {
+    const k = new JobKnowledge();
+    k.wait(1n, waiting(3));
+    k.wait(2n, waiting(3));
+    k.onBid(2n);
+    k.onBid(2n);
+    expect(k.waitingInOrder(ME)).toEqual([2n, 1n]);
+    k.stopWaiting(2n);
+    expect(k.waitingInOrder(ME)).toEqual([1n]);
+  });
+});

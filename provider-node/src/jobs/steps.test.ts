@@ -1,0 +1,302 @@
+// The job state machine (steps.ts, run.ts, driven by JobDriver) against an in-memory market that
+// answers the steps' three questions (job-chain.ts) from what each test sets and records every
+// read and call. What the contract does with those calls is tested on a real chain in
+// test/provider; here it is our own logic: which reads a step skips on the strength of an
+// event, what a refusal makes it do, whose turn it is to push a job.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { encodeAbiParameters, encodeEventTopics, encodePacked, keccak256, parseEventLogs, type Address, type Hex } from "viem";
+import { jobMarketAbi } from "@accord/client/abi";
+import type { JobInfo, MarketEvent, ReplicaInfo } from "@accord/client/chain";
+import { cidOfBytes, type ContentStore } from "@accord/client/content";
+import type { SandboxPool } from "@accord/client/sandbox";
+import type { CallOutcome, MarketCall } from "../chain/batcher.ts";
+import { DEFAULT_PRICING, PROVIDER_LIMITS } from "../constants.ts";
+import { behaviourFor } from "../faults.ts";
+import type { ProviderBehaviour } from "../behaviour.ts";
+import { Journal } from "../journal/journal.ts";
+import { createMetrics } from "../metrics/metrics.ts";
+import { ChainClock } from "./chain-clock.ts";
+import { JobDriver } from "./driver.ts";
+import type { JobChain, NodeReads } from "./job-chain.ts";
+
+const ME = "0x00000000000000000000000000000000000000aa" as Address;
+const OTHER = "0x00000000000000000000000000000000000000bb" as Address;
+const MARKET = "0x0000000000000000000000000000000000000001" as Address;
+const T0 = 1_900_000_000;
+const SALT = `0x${"22".repeat(32)}` as Hex;
+const COMMITMENT = `0x${"33".repeat(32)}` as Hex;
+const OTHERS_COMMITMENT = `0x${"44".repeat(32)}` as Hex;
+
+/** The market as the steps see it: records set by the test, calls answered ok unless a refusal is queued. */
+class MarketInMemory implements JobChain {
+  readonly jobs = new Map<bigint, JobInfo>();
+  readonly rows = new Map<bigint, ReplicaInfo[]>();
+  /** What the steps did, in order: "read job", "read replicas", "send <function>". */
+  readonly seen: string[] = [];
+  readonly sent: MarketCall[] = [];
+  private readonly refusals: Array<{ functionName: string; error: string }> = [];
+  private readonly effects = new Map<string, () => void>();
+
+  async job(jobId: bigint): Promise<JobInfo | undefined> {
+    this.seen.push("read job");
+    return this.jobs.get(jobId);
+  }
+  async replicas(jobId: bigint): Promise<ReplicaInfo[] | undefined> {
+    this.seen.push("read replicas");
+    return this.rows.get(jobId);
+  }
+  async call(call: MarketCall): Promise<CallOutcome> {
+    this.seen.push(`send ${call.functionName}`);
+    this.sent.push(call);
+    const i = this.refusals.findIndex((r) => r.functionName === call.functionName);
+    if (i >= 0) {
+      const [r] = this.refusals.splice(i, 1);
+      return { ok: false, error: r!.error, err: new Error(`${call.label}: ${r!.error}`) };
+    }
+    this.effects.get(call.functionName)?.();
+    return { ok: true };
+  }
+  /** The next `functionName` call is refused with `error`. */
+  refuseNext(functionName: MarketCall["functionName"], error: string): void {
+    this.refusals.push({ functionName, error });
+  }
+  /** What the chain does when a `functionName` call succeeds. */
+  onSuccess(functionName: MarketCall["functionName"], effect: () => void): void {
+    this.effects.set(functionName, effect);
+  }
+}
+
+function jobInfo(jobId: bigint, o: Partial<JobInfo>): JobInfo {
+  return {
+    jobId, requester: OTHER, state: "Open", terminal: false, replicas: 2, quorum: 2, bids: 0, commits: 0, reveals: 0, awardOnFill: false, minReputation: 0,
+    protocolFeeBps: 0, collateralRatioBps: 0, maxPrice: 10n, escrow: 20n, deadline: BigInt(T0 + 600), commitWindow: 600, revealWindow: 600,
+    ...o,
+  };
+}
+
+function replica(provider: Address, o: Partial<ReplicaInfo> = {}): ReplicaInfo {
+  return { provider, price: 5n, collateral: 0n, reputation: 0, committed: false, revealed: false, commitmentOrDigest: `0x${"00".repeat(32)}`, ...o };
+}
+
+/** A market event as the watcher hands it over: encoded with the contract's ABI and decoded again. */
+function marketEvent(eventName: "JobAwarded" | "BidDisplaced" | "RevealOpened", args: Record<string, unknown>): MarketEvent {
+  const item = jobMarketAbi.find((x) => x.type === "event" && x.name === eventName)!;
+  const inputs = (item as { inputs: readonly { name: string; type: string; indexed?: boolean }[] }).inputs.filter((i) => !i.indexed);
+  const topics = encodeEventTopics({ abi: jobMarketAbi, eventName, args } as never);
+  const data = encodeAbiParameters(inputs, inputs.map((i) => args[i.name]));
+  const hash = `0x${"ab".repeat(32)}` as Hex;
+  const logs = parseEventLogs({ abi: jobMarketAbi, logs: [{ address: MARKET, topics: topics as [Hex, ...Hex[]], data, blockNumber: 1n, blockHash: hash, transactionHash: hash, logIndex: 0, transactionIndex: 0, removed: false }] });
+  expect(logs).toHaveLength(1);
+  return logs[0] as unknown as MarketEvent;
+}
+
+/** Stands for a part these steps must not reach (the sandbox, the content store, the node's own reads): any use fails the test by name. */
+function unreachable<T>(what: string): T {
+  return new Proxy({}, { get: (_t, key) => (key === "then" ? undefined : () => { throw new Error(`the step under test reached ${what}.${String(key)}`); }) }) as T;
+}
+
+const dirs: string[] = [];
+const journals: Journal[] = [];
+afterEach(() => {
+  for (const j of journals.splice(0)) j.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function node(o: { me?: Address; behaviour?: ProviderBehaviour } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "accord-steps-"));
+  dirs.push(dir);
+  const journal = new Journal(join(dir, "journal.db"));
+  journals.push(journal);
+  const market = new MarketInMemory();
+  const clock = new ChainClock();
+  clock.observe(BigInt(T0));
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const metrics = createMetrics();
+  const limits = { ...PROVIDER_LIMITS, claimGraceSeconds: 0, pushTurnSeconds: 30 };
+  const driver = new JobDriver({
+    jobChain: market,
+    reads: unreachable<NodeReads>("the node's own record"),
+    journal,
+    content: unreachable<ContentStore>("the content store"),
+    pool: unreachable<SandboxPool>("the sandbox"),
+    metrics,
+    log,
+    policy: { pricing: DEFAULT_PRICING, limits },
+    limits,
+    behaviour: o.behaviour,
+    clock,
+    signal: new AbortController().signal,
+    me: o.me ?? ME,
+    contentPeers: () => [],
+  });
+  return { driver, journal, market, clock, lines, metrics, limits };
+}
+
+/** What a node journals once it ran a job and made its commitment (the result sealed, as an awarded run does). */
+async function ranJob() {
+  return { manifestCid: (await cidOfBytes(new TextEncoder().encode("manifest"))).toString(), price: 5n, salt: SALT, commitment: COMMITMENT, resultCid: (await cidOfBytes(new TextEncoder().encode("result"))).toString(), sealedCid: (await cidOfBytes(new TextEncoder().encode("sealed"))).toString() };
+}
+
+describe("awaiting the award", () => {
+  it("a job whose award was seen and whose bid carried the commitment goes straight to committed: no read, no commit sent", async () => {
+    const n = node();
+    n.journal.insert(1n, { phase: "bid", ...(await ranJob()) });
+    // The reveal step that follows reads once and sleeps until the commit phase ends.
+    n.market.jobs.set(1n, jobInfo(1n, { state: "Committing", commits: 2 }));
+    n.driver.onEvent(marketEvent("JobAwarded", { jobId: 1n, winners: 2, commitDeadline: BigInt(T0 + 600) }), true);
+    await n.driver.idle();
+    expect(n.journal.get(1n)!.phase).toBe("committed");
+    expect(n.market.seen).toEqual(["read job"]);
+  });
+
+  it("without the award event the same job reads the chain, and only a replica the chain shows committed is taken as committed", async () => {
+    const n = node();
+    n.journal.insert(1n, { phase: "bid", ...(await ranJob()) });
+    n.market.jobs.set(1n, jobInfo(1n, { state: "Committing", commits: 2 }));
+    n.market.rows.set(1n, [replica(OTHER, { committed: true }), replica(ME, { committed: true })]);
+    n.driver.poke(1n);
+    await n.driver.idle();
+    expect(n.journal.get(1n)!.phase).toBe("committed");
+    expect(n.market.seen).toEqual(["read job", "read replicas", "read job"]);
+  });
+
+  it("a displaced bid ends lost at the event, and the award that follows does not make it a winner", async () => {
+    const n = node();
+    n.journal.insert(1n, { phase: "bid", ...(await ranJob()) });
+    n.driver.onEvent(marketEvent("BidDisplaced", { jobId: 1n, provider: ME, price: 5n, collateral: 0n }), true);
+    expect(n.journal.get(1n)!.phase).toBe("lost");
+    n.driver.onEvent(marketEvent("JobAwarded", { jobId: 1n, winners: 2, commitDeadline: BigInt(T0 + 600) }), true);
+    await n.driver.idle();
+    expect(n.journal.get(1n)!.phase).toBe("lost");
+    expect(n.market.seen).toEqual([]);
+    expect((await n.metrics.lost.get()).values[0]!.value).toBe(1);
+  });
+
+  it("another provider's displaced bid changes nothing for ours: the award still makes it a winner without reads", async () => {
+    const n = node();
+    n.journal.insert(1n, { phase: "bid", ...(await ranJob()) });
+    n.market.jobs.set(1n, jobInfo(1n, { state: "Committing" }));
+    n.driver.onEvent(marketEvent("BidDisplaced", { jobId: 1n, provider: OTHER, price: 5n, collateral: 0n }), true);
+    n.driver.onEvent(marketEvent("JobAwarded", { jobId: 1n, winners: 2, commitDeadline: BigInt(T0 + 600) }), true);
+    await n.driver.idle();
+    expect(n.journal.get(1n)!.phase).toBe("committed");
+    expect(n.market.seen).toEqual(["read job"]);
+  });
+});
+
+describe("pushing a job past its deadline", () => {
+  /** The bidders' order of turns for a job, as PROTOCOL.md states it: by keccak256(jobId, address). */
+  const turnOf = (jobId: bigint, me: Address, parties: Address[]) =>
+    [...parties].sort((a, b) => (keccak256(encodePacked(["uint256", "address"], [jobId, a])) < keccak256(encodePacked(["uint256", "address"], [jobId, b])) ? -1 : 1)).indexOf(me);
+
+  async function pastDeadline(me: Address) {
+    const n = node({ me });
+    n.journal.insert(7n, { phase: "bid", manifestCid: (await ranJob()).manifestCid, price: 5n });
+    n.market.jobs.set(7n, jobInfo(7n, { state: "Open", bids: 2, deadline: BigInt(T0) }));
+    n.market.rows.set(7n, [replica(ME), replica(OTHER)]);
+    // The award draws; this node's bid is drawn.
+    n.market.onSuccess("award", () => n.market.jobs.set(7n, jobInfo(7n, { state: "Committing", deadline: BigInt(T0 + 600) })));
+    return n;
+  }
+
+  it("the bidder whose turn is first pushes at the deadline", async () => {
+    const first = turnOf(7n, ME, [ME, OTHER]) === 0 ? ME : OTHER;
+    const n = await pastDeadline(first);
+    n.market.rows.set(7n, [replica(ME), replica(OTHER)]);
+    n.driver.poke(7n);
+    await n.driver.idle();
+    expect(n.market.seen.filter((s) => s.startsWith("send"))).toEqual(["send award"]);
+  });
+
+  it("a push waits its turn: the second bidder sends nothing until pushTurnSeconds after the deadline, then pushes a job nobody moved", async () => {
+    const second = turnOf(7n, ME, [ME, OTHER]) === 1 ? ME : OTHER;
+    const n = await pastDeadline(second);
+    n.driver.poke(7n);
+    await n.driver.idle();
+    expect(n.market.sent).toEqual([]);
+    n.driver.tick(); // its time has not come: nothing
+    await n.driver.idle();
+    expect(n.market.sent).toEqual([]);
+    n.clock.observe(BigInt(T0 + n.limits.pushTurnSeconds));
+    n.driver.tick();
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => c.functionName)).toEqual(["award"]);
+  });
+
+  it("when its turn comes and the job has moved, the second bidder sends nothing", async () => {
+    const second = turnOf(7n, ME, [ME, OTHER]) === 1 ? ME : OTHER;
+    const n = await pastDeadline(second);
+    n.driver.poke(7n);
+    await n.driver.idle();
+    // The first bidder's award landed and drew both bids.
+    n.market.jobs.set(7n, jobInfo(7n, { state: "Committing", deadline: BigInt(T0 + 600) }));
+    n.market.rows.set(7n, [replica(ME), replica(OTHER)]);
+    n.clock.observe(BigInt(T0 + n.limits.pushTurnSeconds));
+    n.driver.tick();
+    await n.driver.idle();
+    expect(n.market.sent).toEqual([]);
+    expect(n.journal.get(7n)!.phase).toBe("awarded");
+  });
+});
+
+describe("revealing", () => {
+  it("a reveal sent on RevealOpened and reverted in its block re-reads the job and reveals again", async () => {
+    const n = node();
+    n.journal.insert(3n, { phase: "committed", ...(await ranJob()) });
+    n.market.jobs.set(3n, jobInfo(3n, { state: "Revealing", commits: 2 }));
+    n.market.rows.set(3n, [replica(ME, { committed: true }), replica(OTHER, { committed: true })]);
+    n.market.refuseNext("reveal", "Reverted");
+    n.driver.onEvent(marketEvent("RevealOpened", { jobId: 3n, revealDeadline: BigInt(T0 + 600) }), true);
+    await n.driver.idle();
+    expect(n.market.seen).toEqual(["send reveal", "read job", "read replicas", "send reveal"]);
+    expect(n.journal.get(3n)!.phase).toBe("revealed");
+    expect(n.market.sent[1]!.args).toEqual(n.market.sent[0]!.args);
+  });
+
+  it("before RevealOpened a committed job reads first and sleeps until the commit phase ends, sending nothing", async () => {
+    const n = node();
+    n.journal.insert(3n, { phase: "committed", ...(await ranJob()) });
+    n.market.jobs.set(3n, jobInfo(3n, { state: "Committing", commits: 1 }));
+    n.driver.poke(3n);
+    await n.driver.idle();
+    expect(n.market.seen).toEqual(["read job"]);
+    expect(n.journal.get(3n)!.phase).toBe("committed");
+  });
+});
+
+describe("a node built with a fault's behaviour", () => {
+  it("copy-commit commits another winner's commitment without running the job, and never reveals it", async () => {
+    const n = node({ behaviour: behaviourFor("copy-commit") });
+    n.journal.insert(5n, { phase: "awarded", manifestCid: (await ranJob()).manifestCid, price: 5n });
+    n.market.jobs.set(5n, jobInfo(5n, { state: "Committing", commits: 1 }));
+    n.market.rows.set(5n, [replica(OTHER, { committed: true, commitmentOrDigest: OTHERS_COMMITMENT }), replica(ME)]);
+    n.market.onSuccess("commit", () => n.market.rows.set(5n, [replica(OTHER, { committed: true }), replica(ME, { committed: true })]));
+    n.driver.poke(5n);
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => [c.functionName, c.args[1]])).toEqual([["commit", OTHERS_COMMITMENT]]);
+    expect(n.journal.get(5n)!.phase).toBe("committed");
+    expect(n.lines.find((l) => l.msg === "copying another provider's commitment (fault)")).toMatchObject({ jobId: "5", fault: "copy-commit", copiedFrom: OTHER });
+
+    n.market.jobs.set(5n, jobInfo(5n, { state: "Revealing", commits: 2 }));
+    n.driver.onEvent(marketEvent("RevealOpened", { jobId: 5n, revealDeadline: BigInt(T0 + 600) }), true);
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => c.functionName)).toEqual(["commit"]);
+    expect(n.lines.some((l) => l.msg === "not revealing (fault)" && l.jobId === "5")).toBe(true);
+  });
+
+  it("an honest node in the same place waits for a commitment of its own: it runs the job (here: reaches the sandbox's content)", async () => {
+    const n = node();
+    n.journal.insert(5n, { phase: "awarded", manifestCid: (await ranJob()).manifestCid, price: 5n });
+    n.market.jobs.set(5n, jobInfo(5n, { state: "Committing", commits: 1 }));
+    n.market.rows.set(5n, [replica(OTHER, { committed: true, commitmentOrDigest: OTHERS_COMMITMENT }), replica(ME)]);
+    n.driver.poke(5n);
+    await n.driver.idle();
+    expect(n.market.sent).toEqual([]);
+    expect(n.lines.find((l) => l.msg === "run failed; retrying")?.err).toMatch(/reached the content store/);
+  });
+});
