@@ -16,7 +16,7 @@ import { TxBatcher } from "../../provider-node/src/chain/batcher.ts";
 import type { StepContext } from "../../provider-node/src/jobs/context.ts";
 import { JobKnowledge } from "../../provider-node/src/jobs/knowledge.ts";
 import { marketJobChain } from "../../provider-node/src/jobs/job-chain.ts";
-import { market } from "../../provider-node/src/jobs/steps.ts";
+import { market } from "../../provider-node/src/jobs/market-call.ts";
 import type { JobRecord } from "../../provider-node/src/journal/journal.ts";
 
 let m: Deployed;

@@ -1,0 +1,86 @@
+/**
+ * The job steps' market calls: a call whose refusal comes back as news about the job, and the
+ * push past a deadline that the job's bidders take turns at.
+ */
+import { encodePacked, keccak256, type Address } from "viem";
+import type { JobInfo } from "@accord/client/chain";
+import { TransactionRevertedError } from "../chain/sender.ts";
+import type { JobRecord } from "../journal/journal.ts";
+import type { StepContext } from "./context.ts";
+
+/**
+ * Sends a market transaction for a job. Returns the contract's refusal (custom error name)
+ * instead of throwing it, since a refusal is usually news about the job ("AlreadyCommitted").
+ * A call that was mined and reverted (paid for, unlike a refusal at the estimate) is logged at
+ * warn with its label, transaction and decoded reason before the step decides again.
+ */
+export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
+  try {
+    const res = await ctx.jobChain.call({ functionName, args, label: `${functionName} job ${rec.jobId}`, replicas: ctx.known.replicas.get(rec.jobId) });
+    if (res.ok) ctx.metrics.txs.inc({ function: functionName });
+    else ctx.metrics.txErrors.inc({ function: functionName });
+    if (!res.ok && res.err instanceof TransactionRevertedError) {
+      const e = res.err;
+      // Pushing a job past its deadline races the other replicas (they take turns, see
+      // pushPastDeadline, but a slow block can still hold two turns): losing it cost one call
+      // inside a batch and is no fault of ours.
+      const lostRace = PUSHES.has(functionName) && e.reason === "WrongJobState";
+      (lostRace ? ctx.log.info.bind(ctx.log) : ctx.log.warn.bind(ctx.log))(
+        { jobId: rec.jobId.toString(), function: functionName, label: e.label, txHash: e.hash, reason: e.reason, gasUsed: e.gasUsed?.toString(), gasLimit: e.gasLimit?.toString() },
+        lostRace ? "another party moved the job first" : "transaction reverted; the job re-reads the chain and tries again",
+      );
+    }
+    return res;
+  } catch (err) {
+    ctx.metrics.txErrors.inc({ function: functionName });
+    throw err;
+  }
+}
+
+const PUSHES: ReadonlySet<string> = new Set(["award", "finalize", "claim"]);
+
+/**
+ * This node's turn to push a job past its deadline: its place among the job's bidders (its
+ * replicas once awarded), ordered by a hash of job and address so the gas falls on a
+ * different node each job. Every bidder pushing at once sent k calls of which k-1 failed in
+ * the block (the first moved the job); one at a time, a node whose turn comes sees the job
+ * moved and sends nothing, and a vanished node's turn passes to the next a little later.
+ */
+async function pushTurn(ctx: StepContext, jobId: bigint): Promise<number> {
+  let parties: readonly { provider: Address }[];
+  try {
+    parties = (await ctx.jobChain.replicas(jobId)) ?? [];
+  } catch {
+    return 0; // the read failing must not keep the job from moving: push now, as before turns
+  }
+  const order = (a: Address) => keccak256(encodePacked(["uint256", "address"], [jobId, a]));
+  const sorted = parties.map((p) => p.provider).sort((a, b) => (order(a) < order(b) ? -1 : 1));
+  const mine = sorted.findIndex((a) => a.toLowerCase() === ctx.me.toLowerCase());
+  return mine === -1 ? sorted.length : mine;
+}
+
+/** The node pushes a job whose deadline passed, after a grace that lets the interested party do it and in its turn. */
+export async function pushPastDeadline(ctx: StepContext, rec: JobRecord, info: JobInfo, fn: "award" | "finalize" | "claim"): Promise<boolean> {
+  const grace = Number(info.deadline) + ctx.limits.claimGraceSeconds;
+  if (ctx.clock.now() < grace) {
+    ctx.wakeAt(rec.jobId, grace);
+    return false;
+  }
+  const due = grace + (await pushTurn(ctx, rec.jobId)) * ctx.limits.pushTurnSeconds;
+  if (ctx.clock.now() < due) {
+    ctx.wakeAt(rec.jobId, due);
+    return false;
+  }
+  const res = await market(ctx, rec, fn, [rec.jobId]);
+  if (res.ok) {
+    ctx.metrics.claims.inc();
+    ctx.log.info({ jobId: rec.jobId.toString(), fn }, "pushed the job past its deadline");
+    return true;
+  }
+  if (res.error === "DeadlineNotReached") {
+    // Our clock ran ahead of the chain's: look again shortly.
+    ctx.retryIn(rec.jobId, ctx.limits.stepRetryMs);
+    return false;
+  }
+  return true; // someone else moved it; re-read
+}
