@@ -22,6 +22,10 @@ import { increaseTime, startDevnet, type Devnet } from "../requester/devnet.ts";
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
 const LIMITS = { fuel: 20_000_000, memoryPages: 64, wallClockMs: 10_000 };
 const BATCH = 10;
+// The market's fill timeout: how long a job short of bids stays open past its pool window. Long,
+// so that on a busy machine (slow daemons, one slot each) the last jobs of the batch still wait
+// for a slot rather than expire; the second test moves the chain's clock past it.
+const FILL_TIMEOUT = 600;
 
 let net: Devnet;
 let client: AccordClient;
@@ -29,7 +33,7 @@ let echo: Uint8Array;
 const daemons: ProviderProcess[] = [];
 
 beforeAll(async () => {
-  net = await startDevnet({ collateralRatioBps: 10_000 });
+  net = await startDevnet({ collateralRatioBps: 10_000, fillTimeout: FILL_TIMEOUT });
   const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + 3);
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
   const args = ["--workers", "1", "--limit", "maxQueuedJobsPerWorker=1"];
@@ -77,7 +81,7 @@ describe("a job that can no longer fill", { timeout: 180_000 }, () => {
     // Every daemon bid (each holds collateral in it)...
     await waitFor(async () => (await readJob(net.publicClient, net.deployment.jobMarket, posted.jobId)).bids === 3, 60_000, "three bids");
     // ...and the fill timeout passes. Nobody calls claim, award or waitForResult: the daemons move it on.
-    await increaseTime(net.publicClient, 61);
+    await increaseTime(net.publicClient, FILL_TIMEOUT + 1);
     await waitFor(async () => (await readJob(net.publicClient, net.deployment.jobMarket, posted.jobId)).state === "Expired", 90_000, "the job to expire");
 
     const after = await getBalance(client);
