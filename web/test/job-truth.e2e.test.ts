@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobDetail } from "../lib/types.ts";
-import { buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
+import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
 
 const SHOTS = join(WEB_DIR, "..", "test-results", "web");
@@ -97,7 +97,7 @@ describe("a job's truth in the web app", () => {
     web = await startWeb(devnet);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  }, 420_000);
+  }, BUILD_TIMEOUT_MS + 300_000);
 
   afterAll(async () => {
     await context?.close().catch(() => {});

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advanceTime, chainOf } from "./chain.ts";
-import { buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
+import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
 
 const SHOTS = join(WEB_DIR, "..", "test-results", "web");
@@ -56,7 +56,7 @@ describe("marketplace web app", () => {
     web = await startWeb(devnet);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  }, 420_000);
+  }, BUILD_TIMEOUT_MS + 300_000);
 
   afterAll(async () => {
     await context?.close().catch(() => {});
