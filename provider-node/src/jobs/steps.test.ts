@@ -39,7 +39,7 @@ class MarketInMemory implements JobChain {
   /** What the steps did, in order: "read job", "read replicas", "send <function>". */
   readonly seen: string[] = [];
   readonly sent: MarketCall[] = [];
-  private readonly refusals: Array<{ functionName: string; error: string; err?: Error }> = [];
+  private readonly refusals: Array<{ functionName: string; error: string; err?: Error; then?: () => void }> = [];
   private readonly effects = new Map<string, () => void>();
 
   async job(jobId: bigint): Promise<JobInfo | undefined> {
@@ -56,14 +56,15 @@ class MarketInMemory implements JobChain {
     const i = this.refusals.findIndex((r) => r.functionName === call.functionName);
     if (i >= 0) {
       const [r] = this.refusals.splice(i, 1);
+      r!.then?.();
       return { ok: false, error: r!.error, err: r!.err ?? new Error(`${call.label}: ${r!.error}`) };
     }
     this.effects.get(call.functionName)?.();
     return { ok: true };
   }
-  /** The next `functionName` call is refused with `error` (`err`: as the batcher reports a call mined and reverted). */
-  refuseNext(functionName: MarketCall["functionName"], error: string, err?: Error): void {
-    this.refusals.push({ functionName, error, err });
+  /** The next `functionName` call is refused with `error` (`err`: as the batcher reports a call mined and reverted; `then`: what the chain did instead). */
+  refuseNext(functionName: MarketCall["functionName"], error: string, o: { err?: Error; then?: () => void } = {}): void {
+    this.refusals.push({ functionName, error, ...o });
   }
   /** What the chain does when a `functionName` call succeeds. */
   onSuccess(functionName: MarketCall["functionName"], effect: () => void): void {
@@ -251,23 +252,20 @@ describe("a call mined and reverted", () => {
     n.journal.insert(7n, { phase: "bid", manifestCid: (await ranJob()).manifestCid, price: 5n });
     n.market.jobs.set(7n, jobInfo(7n, { state: "Open", bids: 1, deadline: BigInt(T0) }));
     n.market.rows.set(7n, [replica(ME)]);
-    n.market.refuseNext("award", "Reverted", new TransactionRevertedError("award job 7", `0x${"cd".repeat(32)}`, { reason: "WrongJobState" }));
-    // Someone else's award landed first and drew no bid of ours: the re-read finds the job awarded to others.
-    n.market.onSuccess("award", () => {
-      throw new Error("the step sent award again after losing the race");
+    n.market.refuseNext("award", "Reverted", {
+      err: new TransactionRevertedError("award job 7", `0x${"cd".repeat(32)}`, { reason: "WrongJobState" }),
+      // Someone else's award landed first in the block and drew no bid of ours.
+      then: () => {
+        n.market.jobs.set(7n, jobInfo(7n, { state: "Committing", deadline: BigInt(T0 + 600) }));
+        n.market.rows.set(7n, [replica(OTHER)]);
+      },
     });
-    const lost = n.market.call.bind(n.market);
-    n.market.call = async (c) => {
-      const res = await lost(c);
-      n.market.jobs.set(7n, jobInfo(7n, { state: "Committing", deadline: BigInt(T0 + 600) }));
-      n.market.rows.set(7n, [replica(OTHER)]);
-      return res;
-    };
     n.driver.poke(7n);
     await n.driver.idle();
     const told = n.lines.filter((l) => l.function === "award");
     expect(told.map((l) => [l.level, l.msg, l.reason])).toEqual([[30, "another party moved the job first", "WrongJobState"]]);
     expect(n.journal.get(7n)).toMatchObject({ phase: "lost", reason: "another provider won" });
+    expect(n.market.sent.map((c) => c.functionName)).toEqual(["award"]);
   });
 
   it("a reveal reverted for another reason is a warning with its transaction and reason", async () => {
@@ -276,7 +274,7 @@ describe("a call mined and reverted", () => {
     n.market.jobs.set(3n, jobInfo(3n, { state: "Revealing", commits: 2 }));
     n.market.rows.set(3n, [replica(ME, { committed: true })]);
     const hash = `0x${"ef".repeat(32)}` as Hex;
-    n.market.refuseNext("reveal", "Reverted", new TransactionRevertedError("reveal job 3", hash, { reason: "OutOfGas", gasUsed: 90_000n, gasLimit: 90_000n }));
+    n.market.refuseNext("reveal", "Reverted", { err: new TransactionRevertedError("reveal job 3", hash, { reason: "OutOfGas", gasUsed: 90_000n, gasLimit: 90_000n }) });
     n.driver.onEvent(marketEvent("RevealOpened", { jobId: 3n, revealDeadline: BigInt(T0 + 600) }), true);
     await n.driver.idle();
     expect(n.lines.find((l) => l.function === "reveal")).toMatchObject({ level: 40, txHash: hash, reason: "OutOfGas", gasUsed: "90000" });
