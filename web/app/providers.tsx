@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { WagmiProvider } from "wagmi";
 import type { PublicConfig } from "@/lib/config.ts";
+import { AccountCookie } from "@/lib/client/account-cookie.tsx";
 import { AppConfigProvider } from "@/lib/client/app-config.tsx";
 import { LiveUpdates } from "@/lib/client/live.tsx";
 import { ResultKeyProvider } from "@/lib/client/result-key.tsx";
@@ -16,6 +17,7 @@ export function Providers({ config, children }: { config: PublicConfig; children
   return (
     <AppConfigProvider value={config}>
       <WagmiProvider config={wagmi} reconnectOnMount>
+        <AccountCookie />
         <QueryClientProvider client={queries}>
           <LiveUpdates>
             <ResultKeyProvider>{children}</ResultKeyProvider>

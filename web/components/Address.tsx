@@ -3,7 +3,7 @@ import Link from "next/link";
 import { shortAddress } from "@/lib/client/format.ts";
 import { CopyButton } from "./CopyText.tsx";
 
-/** A provider or requester address, shortened with a copy button; providers link to their page. */
+/** A provider or requester address, shortened with a copy button, linking to its provider or account page. */
 export function Address({ value, provider = false }: { value: string; provider?: boolean }) {
   const text = <span className="mono" title={value}>{shortAddress(value)}</span>;
   return (
@@ -13,7 +13,9 @@ export function Address({ value, provider = false }: { value: string; provider?:
           {text}
         </Link>
       ) : (
-        text
+        <Link href={`/accounts/${value}`} aria-label={`Account ${value}`}>
+          {text}
+        </Link>
       )}
       <CopyButton value={value} label="address" />
     </span>

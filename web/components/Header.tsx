@@ -1,7 +1,10 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useConnection } from "wagmi";
+import { FROM_ME } from "@/lib/account-cookie.ts";
 import { useLive } from "@/lib/client/live.tsx";
+import { useMounted } from "@/lib/client/use-mounted.ts";
 import { WalletButton } from "./WalletButton.tsx";
 
 const LINKS = [
@@ -14,7 +17,14 @@ const LINKS = [
 export function Header() {
   const path = usePathname();
   const live = useLive();
-  const current = (href: string) => (href === "/" ? path === "/" || path.startsWith("/jobs") : path.startsWith(href));
+  const conn = useConnection();
+  const mounted = useMounted();
+  // With a wallet connected, "My jobs" is its account page, rendered with its data on the server;
+  // /me finds the same page, by the cookie or once the wallet reconnects.
+  const mine = mounted && conn.status === "connected" && conn.address ? `/accounts/${conn.address}` : undefined;
+  const hrefOf = (href: string) => (href === "/me" && mine ? `${mine}?from=${FROM_ME}` : href);
+  const current = (href: string) =>
+    href === "/" ? path === "/" || path.startsWith("/jobs") : href === "/me" ? path === "/me" || (!!mine && path.toLowerCase() === mine.toLowerCase()) : path.startsWith(href);
   return (
     <header className="header">
       <div className="header-inner">
@@ -24,7 +34,7 @@ export function Header() {
         </Link>
         <nav className="nav" aria-label="Main">
           {LINKS.map((l) => (
-            <Link key={l.href} href={l.href} aria-current={current(l.href) ? "page" : undefined}>
+            <Link key={l.href} href={hrefOf(l.href)} aria-current={current(l.href) ? "page" : undefined}>
               {l.label}
             </Link>
           ))}

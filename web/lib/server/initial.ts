@@ -1,7 +1,7 @@
 import { isAddress } from "viem";
-import type { JobDetail, MarketSnapshot, ProviderDetail, ProviderRow } from "../types.ts";
+import type { AccountSnapshot, JobDetail, MarketSnapshot, ProviderDetail, ProviderRow } from "../types.ts";
 import { fillManifestFuel } from "./content.ts";
-import { jobDetail, marketSnapshot, providerDetail, providerRows, readyMarket } from "./market.ts";
+import { accountSnapshot, jobDetail, marketSnapshot, providerDetail, providerRows, readyMarket } from "./market.ts";
 
 /**
  * The first data of each page, read on the server while it renders the page, so the HTML
@@ -51,4 +51,9 @@ export function initialJob(id: string): Promise<JobDetail | undefined> {
     const job = m.index.jobs.get(BigInt(id));
     return job && plain<JobDetail>(jobDetail(job, m.index.chainTime));
   });
+}
+
+export function initialAccount(address: string): Promise<AccountSnapshot | undefined> {
+  if (!isAddress(address, { strict: false })) return Promise.resolve(undefined);
+  return within(async () => plain<AccountSnapshot>(await accountSnapshot(await readyMarket(), address)));
 }
