@@ -60,10 +60,15 @@ export const taskSpecSchema = z
       inputs: inputs.optional(),
       stdin: file.optional(),
       limits: limits.optional(),
+      /** Replicas and quorum set outright, or derived from a confidence target (replicasForConfidence): one way or the other (spec.ts checks). */
       trust: z
         .strictObject({
-          replicas: z.number({ error: "must be a whole number of replicas" }).int({ error: "must be a whole number" }),
+          replicas: z.number({ error: "must be a whole number of replicas" }).int({ error: "must be a whole number" }).optional(),
           quorum: z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).optional(),
+          /** The chance an accepted result is right, e.g. 0.9999. */
+          confidence: z.number({ error: "must be a number between 0 and 1, such as 0.9999" }).optional(),
+          /** The colluders' share of the providers' stake to guard against (default 0.1). */
+          adversaryShare: z.number({ error: "must be a number between 0 and 1, such as 0.1" }).optional(),
         })
         .optional(),
       price: z

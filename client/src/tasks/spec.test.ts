@@ -97,6 +97,31 @@ describe("task specs", () => {
     expect((await problemsOf({ module: "missing.wasm", tasks: [{ name: "a" }] }))[0]!.path).toBe("module");
   });
 
+  it("derives every task's replicas and quorum from a confidence target, as the SDK does, and refuses it beside replicas or quorum", async () => {
+    const bag = await parse({ module: "echo.wasm", trust: { confidence: 0.9999 }, tasks: [{ name: "a" }] });
+    // 0.1^4 = 1e-4: the cheapest job at 99.99 % against the default 10 % share is unanimous over four.
+    expect(bag.offer).toMatchObject({ replicas: 4, quorum: 4 });
+    expect(bag.trustPlan).toMatchObject({ replicas: 4, quorum: 4, confidence: 0.9999, adversaryShare: 0.1 });
+    const wary = await parse({ module: "echo.wasm", trust: { confidence: 0.9999, adversaryShare: 0.2 }, tasks: [{ name: "a" }] });
+    expect(wary.offer).toMatchObject({ replicas: 6, quorum: 6 });
+    expect((await parse({ module: "echo.wasm", trust: { replicas: 3, quorum: 2 }, tasks: [{ name: "a" }] })).trustPlan).toBeUndefined();
+
+    const both = await problemsOf({ module: "echo.wasm", trust: { confidence: 0.999, replicas: 3, quorum: 2 }, tasks: [{ name: "a" }, { name: "a" }] });
+    expect(both.map((p) => p.path)).toEqual(["trust.confidence", "tasks[1].name"]);
+    expect(both[0]!.problem).toBe('is given together with "replicas" and "quorum", and each decides the replicas and quorum');
+    expect(both[0]!.fix).toMatch(/either "confidence".*or "replicas".*not both/);
+    expect((await problemsOf({ module: "echo.wasm", trust: { confidence: 0.9, quorum: 1 }, tasks: [{ name: "a" }] }))[0]!.problem).toContain('"quorum"');
+
+    const refused = async (trust: unknown) => (await problemsOf({ module: "echo.wasm", trust, tasks: [{ name: "a" }] })).map((p) => [p.path, p.problem]);
+    expect(await refused({ adversaryShare: 0.1 })).toEqual([["trust.adversaryShare", 'is given without "confidence"']]);
+    expect(await refused({})).toEqual([["trust.replicas", expect.stringContaining('"confidence"')]]);
+    expect(await refused({ confidence: 1.5 })).toEqual([["trust.confidence", "1.5 is not between 0 and 1"]]);
+    expect(await refused({ confidence: 0.99, adversaryShare: 1 })).toEqual([["trust.adversaryShare", "1 is not a share from 0 up to 1"]]);
+    expect(await refused({ confidence: "high" })).toEqual([["trust.confidence", "must be a number between 0 and 1, such as 0.9999"]]);
+    const [unreachable] = await problemsOf({ module: "echo.wasm", trust: { confidence: 0.999999999999, adversaryShare: 0.5 }, tasks: [{ name: "a" }] });
+    expect(unreachable).toMatchObject({ path: "trust.confidence", problem: expect.stringContaining("No job reaches confidence"), fix: expect.stringContaining("adversaryShare") });
+  });
+
   it("reads a spec file and reports a file that is not JSON", async () => {
     await writeFile(join(dir, "good.json"), JSON.stringify({ module: "echo.wasm", tasks: [{ name: "a" }] }));
     expect((await loadTaskSpec(join(dir, "good.json"))).tasks).toHaveLength(1);

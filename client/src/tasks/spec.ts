@@ -11,6 +11,8 @@ import { encodeManifest } from "../manifest/manifest.ts";
 import { MANIFEST_RUNTIME, MANIFEST_VERSION, MAX_NONCE_BYTES } from "../manifest/constants.ts";
 import { inputPathProblem, type ManifestLimits } from "../manifest/schema.ts";
 import { DEFAULT_LIMITS, MAX_MODULE_BYTES } from "../sandbox/constants.ts";
+import { replicasForConfidence, type ReplicaPlan } from "../trust/confidence.ts";
+import { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
 import { InvalidTaskSpecError, type TaskSpecProblem } from "./errors.ts";
 import { DEFAULT_MAX_ATTEMPTS, MAX_TASKS, TASK_NAME, taskSpecSchema, type TaskSpecFile } from "./schema.ts";
 import { fillTemplate, type TemplateVars } from "./template.ts";
@@ -42,6 +44,8 @@ export type TaskBag = {
   sharedStdin?: Uint8Array;
   /** The job terms of every task; maxPrice is resolved at run time ("auto" asks the market). */
   offer: Omit<JobOffer, "maxPrice">;
+  /** When the spec's trust is a confidence target: the replicas and quorum derived from it, with their odds. */
+  trustPlan?: ReplicaPlan;
   maxPrice: string;
   maxAttempts: number;
   tasks: Task[];
@@ -97,9 +101,10 @@ export async function parseTaskSpec(value: unknown, options: { file?: string; ba
   }
   const sharedStdin = s.stdin ? await readSmall(at(s.stdin), MAX_TASK_INPUT_BYTES, "stdin", add) : undefined;
 
+  const trust = trustTerms(s.trust, add);
   const offer: Omit<JobOffer, "maxPrice"> = {
-    replicas: s.trust?.replicas ?? 1,
-    quorum: s.trust?.quorum,
+    replicas: trust?.replicas ?? 1,
+    quorum: trust?.quorum,
     bidWindow: s.windows?.bid,
     commitWindow: s.windows?.commit,
     revealWindow: s.windows?.reveal,
@@ -148,7 +153,7 @@ export async function parseTaskSpec(value: unknown, options: { file?: string; ba
   }
   if (raw.length === 0 && problems.length === 0) add(s.tasks ? "tasks" : "generate", "gives no task", "Name at least one task, or point the generator at something that exists.");
   if (problems.length) throw new InvalidTaskSpecError(file, problems);
-  return { file, module: module!, moduleCid: moduleCid!, sharedInputs, sharedStdin, offer, maxPrice: s.price?.maxPrice ?? "auto", maxAttempts: s.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, tasks };
+  return { file, module: module!, moduleCid: moduleCid!, sharedInputs, sharedStdin, offer, ...(trust?.plan ? { trustPlan: trust.plan } : {}), maxPrice: s.price?.maxPrice ?? "auto", maxAttempts: s.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, tasks };
 }
 
 type RawTask = NonNullable<TaskSpecFile["tasks"]>[number];
@@ -156,6 +161,40 @@ type Add = (path: string, problem: string, fix: string) => void;
 
 const termPath = (field: string) =>
   ({ replicas: "trust.replicas", quorum: "trust.quorum", bidWindow: "windows.bid", commitWindow: "windows.commit", revealWindow: "windows.reveal", minReputation: "minReputation" })[field] ?? field;
+
+/**
+ * The replicas and quorum of every task: set outright, or the cheapest that reach the spec's
+ * confidence against its adversaryShare (replicasForConfidence). Both ways at once is refused, as
+ * the SDK refuses them (chooseReplicas), but in the spec's own words. Undefined when refused.
+ */
+function trustTerms(trust: TaskSpecFile["trust"], add: Add): { replicas: number; quorum?: number; plan?: ReplicaPlan } | undefined {
+  if (!trust) return { replicas: 1 };
+  const set = (["replicas", "quorum"] as const).filter((k) => trust[k] !== undefined);
+  if (trust.confidence === undefined) {
+    if (trust.adversaryShare !== undefined) {
+      add("trust.adversaryShare", 'is given without "confidence"', 'Add "confidence" (e.g. 0.9999) to have the replicas and quorum derived, or drop "adversaryShare" when setting "replicas" yourself.');
+      return undefined;
+    }
+    if (trust.replicas === undefined) {
+      add("trust.replicas", 'is missing: trust needs "replicas" (and "quorum") or "confidence"', 'Give "confidence" (e.g. 0.9999) to have the replicas and quorum derived, or "replicas" (and "quorum").');
+      return undefined;
+    }
+    return { replicas: trust.replicas, quorum: trust.quorum };
+  }
+  if (set.length) {
+    add("trust.confidence", `is given together with ${set.map((k) => `"${k}"`).join(" and ")}, and each decides the replicas and quorum`, 'Give either "confidence" (and "adversaryShare") to have them derived, or "replicas" (and "quorum") to set them yourself, not both.');
+    return undefined;
+  }
+  try {
+    const plan = replicasForConfidence({ confidence: trust.confidence, adversaryShare: trust.adversaryShare });
+    return { replicas: plan.replicas, quorum: plan.quorum, plan };
+  } catch (err) {
+    if (err instanceof InvalidConfidenceError) add(`trust.${err.field}`, err.shortMessage.replace(/^Invalid \w+: /, "").replace(/\.$/, ""), err.fix ?? "");
+    else if (err instanceof ConfidenceUnreachableError) add("trust.confidence", err.shortMessage.replace(/\.$/, ""), err.fix ?? "");
+    else throw err;
+    return undefined;
+  }
+}
 
 /** One task per value of the generator, from the `task` template. */
 async function generateTasks(s: TaskSpecFile, baseDir: string, add: Add): Promise<Array<{ at: string; task: RawTask }>> {
