@@ -2,9 +2,12 @@ import type { AccordClient } from "../client.ts";
 import { getMarketEvents, type MarketEvent } from "../chain/events.ts";
 import { toJobEvent, type JobEvent } from "../chain/jobEvents.ts";
 import { applyJobEvent, newHistory, type JobHistory } from "../chain/jobHistory.ts";
+import { sleep } from "./async.ts";
 
 /** How often the chain's clock is compared with the followed jobs' deadlines. */
 export const TASK_DEADLINE_CHECK_MS = 1_000;
+/** The follower's round at most this often: a chain makes a block every second or more, and each round is two or three RPC calls. */
+const FOLLOW_MIN_POLL_MS = 250;
 
 export type FollowerHandlers = {
   /** Every event of a followed job after its JobPosted, in chain order, with the job as events tell it. */
@@ -111,5 +114,26 @@ export class JobFollower {
       if (!h || h.deadline === undefined || h.deadline > now) continue;
       this.handlers.onDeadline(jobId, h, now);
     }
+  }
+}
+
+/**
+ * Runs the follower's rounds until `signal` aborts, at the client's polling interval. A round
+ * that fails is retried at the next (the follower skips no block); the first failure of a
+ * streak is told, not every one.
+ */
+export async function followLoop(client: AccordClient, follower: JobFollower, signal: AbortSignal, onWarning: (message: string) => void): Promise<void> {
+  const pollMs = Math.max(FOLLOW_MIN_POLL_MS, client.pollingIntervalMs ?? 1_000);
+  let failing = false;
+  while (!signal.aborted) {
+    try {
+      await follower.round(signal);
+      failing = false;
+    } catch (err) {
+      if (signal.aborted) return;
+      if (!failing) onWarning(`reading the chain failed (${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}); retrying`);
+      failing = true;
+    }
+    await sleep(pollMs, signal);
   }
 }

@@ -5,16 +5,9 @@ export { loadTaskSpec, parseTaskSpec, MAX_TASK_INPUT_BYTES, type Task, type Task
 export { estimateTasks, resolveMaxPrice, type TasksEstimate } from "./price.ts";
 export { mayFillLater, describeNoBids } from "./diagnose.ts";
 export { attemptNonce, type AttemptRecord, type RunState, type TaskRecord } from "./state.ts";
-export {
-  runTasks,
-  CLAIM_RETRY_MS,
-  DEFAULT_FETCH_CONCURRENCY,
-  DEFAULT_MAX_ACTIVE_TASKS,
-  DEFAULT_PARALLEL_POSTS,
-  type RunTasksEvent,
-  type RunTasksItem,
-  type RunTasksOptions,
-  type RunTasksProgress,
-  type TaskFailure,
-  type TaskResult,
-} from "./run.ts";
+export { runTasks, DEFAULT_FETCH_CONCURRENCY, type RunTasksOptions } from "./run.ts";
+export { DEFAULT_MAX_ACTIVE_TASKS, DEFAULT_PARALLEL_POSTS } from "./poster.ts";
+export { CLAIM_RETRY_MS } from "./stuck.ts";
+export { afterFailure, resumeAction, settledFailure, type AfterFailure, type AttemptFailure, type ResumeAction } from "./repost.ts";
+export type { RunTasksEvent, RunTasksItem, TaskFailure, TaskResult } from "./events.ts";
+export type { RunTasksProgress } from "./progress.ts";
