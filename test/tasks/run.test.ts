@@ -96,6 +96,13 @@ describe("accord run", { timeout: 300_000 }, () => {
     expect(r.stderr).toContain("at most 4.04 tUSD if every task took all 2 attempt(s)");
     expect(r.stderr).toContain("stdin is not a terminal");
     expect(r.stderr).toContain("--yes");
+
+    // Trust by confidence: 0.1^3 = 1e-3, so 99.9 % against the default 10 % share is three replicas that must all agree.
+    await writeFile(spec, JSON.stringify({ module: "echo.wasm", trust: { confidence: 0.999 }, price: { maxPrice: "0.5" }, maxAttempts: 2, tasks: [{ name: "a" }, { name: "b" }] }));
+    const c = await runCli(["run", spec, "--out", join(work, "ask-out")], cliEnv("data-ask"), work);
+    expect(c.code, c.stderr).toBe(EXIT.USAGE);
+    expect(c.stderr).toContain("3 replica(s), all must agree: for confidence 99.9 % against colluders holding 10 % of the stake, P(wrong result accepted) 1.0e-3");
+    expect(c.stderr).toContain("2 task(s) to run × 3 replica(s), at most 0.5 tUSD per replica");
     expect((await postsBy(CLI_KEY.address, from)).size).toBe(0);
   });
 

@@ -11,6 +11,7 @@ import type { RunState } from "../../../tasks/state.ts";
 import { accountLock, accountLockDir } from "../../accountLock.ts";
 import { CliConfigError } from "../../errors.ts";
 import { positiveInt } from "../../jobSpec.ts";
+import { planLine } from "../../replicasFlags.ts";
 import { fmtTokens } from "../../output.ts";
 import type { CommandContext } from "../context.ts";
 import { RunDisplay } from "./display.ts";
@@ -30,6 +31,7 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
   const previous = await readPrevious(stateFile);
   const left = bag.tasks.filter((t) => !["done", "failed"].includes(previous?.tasks[t.name]?.status ?? "")).length;
   ctx.out.step(`${bag.tasks.length} task(s) in ${specFile}${previous ? `; resuming from ${stateFile} (${bag.tasks.length - left} already finished)` : ""}`);
+  if (bag.trustPlan) ctx.out.step(planLine(bag.trustPlan));
 
   const client = await ctx.client({ withNode: true, withKey: true });
   const token = await getTokenInfo(client);
