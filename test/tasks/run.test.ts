@@ -16,7 +16,7 @@ import { cidText } from "../../client/src/chain/jobEvents.ts";
 import { EXIT } from "../../client/src/cli/exit.ts";
 import { parseTaskSpec } from "../../client/src/tasks/spec.ts";
 import { runTasks, type RunTasksItem } from "../../client/src/tasks/run.ts";
-import type { RunState } from "../../client/src/tasks/state.ts";
+import { TaskStateFile, type RunState } from "../../client/src/tasks/state.ts";
 import type { AccordClient } from "../../client/src/client.ts";
 import { dryRun } from "../../client/src/actions/dryRun.ts";
 import { assemble, parseTile } from "../../examples/tiles/assemble.ts";
@@ -256,6 +256,26 @@ describe("runTasks", { timeout: 300_000 }, () => {
     expect([...postsAfter.values()].flat()).toEqual([...postsBefore.values()].flat());
     expect(postsAfter.get(a.manifestCid)).toHaveLength(1);
     expect((await readState(stateFile)).tasks["task-2"]!.status).toBe("done");
+  });
+
+  it("resumes a run whose first task has no attempt left: gives that one up with its reason and still runs the others", async () => {
+    const bag = await parseTaskSpec(
+      { module: "echo.wasm", trust: { replicas: 1 }, price: { maxPrice: "0.5" }, maxAttempts: 1, generate: { range: { from: 0, to: 1 } }, task: { name: "last-{value}", args: ["{value}"] } },
+      { baseDir: work },
+    );
+    const stateFile = join(work, "exhausted.accord-run.json");
+    const owner = client.account!.address;
+    const file = await TaskStateFile.open(stateFile, bag, { chainId: client.chain.id, market: client.deployment.jobMarket, requester: owner });
+    // As a run that stopped right after the market refused last-0's only attempt leaves it.
+    file.state.tasks["last-0"] = { ...file.state.tasks["last-0"]!, status: "active", attempts: [{ n: 1, manifestCid: "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq", status: "refused", reason: "the market refused the post: PriceTooLow" }] };
+    await file.close();
+
+    const items: RunTasksItem[] = [];
+    for await (const item of runTasks(client, bag, { state: stateFile })) items.push(item);
+    expect(items.map((i) => [i.task, i.ok]).sort()).toEqual([["last-0", false], ["last-1", true]]);
+    expect(items.find((i) => !i.ok)).toMatchObject({ reason: "the market refused the post: PriceTooLow" });
+    const state = await readState(stateFile);
+    expect([state.tasks["last-0"]!.status, state.tasks["last-1"]!.status]).toEqual(["failed", "done"]);
   });
 });
 
