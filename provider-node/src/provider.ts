@@ -21,6 +21,7 @@ import { LISTING_SETTLE_MS, listingAddresses, listingStillValid, reachabilityRep
 import { effectiveRelayLimits } from "./net/relay-limits.ts";
 import { createMetrics, type ProviderMetrics } from "./metrics/metrics.ts";
 import { startMetricsServer, type HealthReport, type MetricsServer } from "./metrics/server.ts";
+import { LOG_EVENTS } from "./log-events.ts";
 
 export type StartProviderOptions = {
   /** A logger to use instead of JSON lines on stderr. */
@@ -100,10 +101,10 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
     const firstReach = await node.reachability.settled(signal);
     if (firstReach.status === "unreachable")
       log.error(
-        { listen: config.listen },
+        { event: LOG_EVENTS.unreachable, listen: config.listen },
         "this node cannot be reached: no public address and no relay reservation, so it will not bid. Open the port and --announce the public address, or give it --bootstrap peers that relay (providers with a public address do)",
       );
-    else if (firstReach.status === "relayed") log.warn({ relays: firstReach.relays }, "behind NAT: reachable only through relays (content crosses them unless DCUtR makes a direct connection)");
+    else if (firstReach.status === "relayed") log.warn({ event: LOG_EVENTS.relayed, relays: firstReach.relays }, "behind NAT: reachable only through relays (content crosses them unless DCUtR makes a direct connection)");
     // Prepared modules live with the node's data, so a restarted daemon skips preparing them again.
     const pool: SandboxPool = createSandboxPool({
       size: Math.max(1, limits.workers),
@@ -156,7 +157,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
         if (sameKey && listingStillValid(info.multiaddrs, reachableAddresses(node.reachability.get(), config.announce))) return;
         const result = await registerOrUpdate(chain, { peerId: node.peerId.toMultihash().bytes, multiaddrs: nodeAddrs(), askPrice }, signal);
         if (result !== "unchanged") {
-          log.info({ multiaddrs: nodeAddrs() }, "updated the on-chain listing");
+          log.info({ event: LOG_EVENTS.listingUpdated, multiaddrs: nodeAddrs() }, "updated the on-chain listing");
           onChain = nodeAddrs();
           writeReachabilityFile(config.dataDir, report());
         }
@@ -198,7 +199,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       // A job posted while nobody can reach this node is not for it: it could not deliver.
       onEvent: (ev, live) => {
         if (ev.eventName === "JobPosted" && node.reachability.get().status === "unreachable") {
-          log.warn({ jobId: String((ev.args as { jobId?: bigint }).jobId) }, "not bidding: this node cannot be reached");
+          log.warn({ event: LOG_EVENTS.notBiddingUnreachable, jobId: String((ev.args as { jobId?: bigint }).jobId) }, "not bidding: this node cannot be reached");
           return;
         }
         driver.onEvent(ev, live);

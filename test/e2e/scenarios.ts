@@ -32,6 +32,7 @@ import { registerProvider, spawnProvider, type ProviderProcess } from "../provid
 import { increaseTime, startDevnet, type Devnet } from "../requester/devnet.ts";
 import type { StartChainOptions } from "../../scripts/devnet/chain.ts";
 import { checkConservation, drainMarket, readLedger, settleEverything, type Ledger } from "./conservation.ts";
+import { LOG_EVENTS, type LogEvent } from "../../provider-node/src/log-events.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
 const LIMITS = { fuel: 50_000_000, memoryPages: 64, wallClockMs: 10_000 };
@@ -91,7 +92,7 @@ export function defineScenarios(o: ScenarioOptions): void {
     ...extra,
   });
   const daemonOf = (address: Address) => daemons.find((d) => d.info.address.toLowerCase() === address.toLowerCase())!;
-  const logFor = (jobId: bigint, msg: string) => (l: Record<string, unknown>) => l.msg === msg && l.jobId === jobId.toString();
+  const logFor = (jobId: bigint, event: LogEvent) => (l: Record<string, unknown>) => l.event === event && l.jobId === jobId.toString();
 
   beforeAll(async () => {
     net = await startDevnet({}, o.chain);
@@ -235,7 +236,7 @@ export function defineScenarios(o: ScenarioOptions): void {
       const victim = winners[0]!;
       await victim.kill("SIGKILL");
       thaw();
-      await Promise.all(winners.slice(1).map((d) => d.waitForLog(logFor(posted.jobId, "committed"))));
+      await Promise.all(winners.slice(1).map((d) => d.waitForLog(logFor(posted.jobId, LOG_EVENTS.committed))));
       await increaseTime(net.publicClient, WINDOW_S + 1); // the victim's commit never comes
       const r = await waitForResult(client, { jobId: posted.jobId, fromBlock: posted.blockNumber, timeoutMs: 60_000 });
       expect(new TextDecoder().decode(r.files["sorted.txt"])).toBe(SORTED);
@@ -253,10 +254,10 @@ export function defineScenarios(o: ScenarioOptions): void {
       const victim = winners[0]!;
       // Only the victim runs, so the reveal phase cannot open before it is dead.
       victim.process.kill("SIGCONT");
-      await victim.waitForLog(logFor(posted.jobId, "committed"));
+      await victim.waitForLog(logFor(posted.jobId, LOG_EVENTS.committed));
       await victim.kill("SIGKILL");
       thaw();
-      await Promise.all(winners.slice(1).map((d) => d.waitForLog(logFor(posted.jobId, "revealed"))));
+      await Promise.all(winners.slice(1).map((d) => d.waitForLog(logFor(posted.jobId, LOG_EVENTS.revealed))));
       await increaseTime(net.publicClient, WINDOW_S + 1);
       const r = await waitForResult(client, { jobId: posted.jobId, fromBlock: posted.blockNumber, timeoutMs: 60_000 });
       expect(new TextDecoder().decode(r.files["sorted.txt"])).toBe(SORTED);
@@ -273,7 +274,7 @@ export function defineScenarios(o: ScenarioOptions): void {
       const [victim, survivor] = winners as [ProviderProcess, ProviderProcess];
       await victim.kill("SIGKILL");
       thaw();
-      await survivor.waitForLog(logFor(posted.jobId, "committed"));
+      await survivor.waitForLog(logFor(posted.jobId, LOG_EVENTS.committed));
       await increaseTime(net.publicClient, WINDOW_S + 1);
       const err = await waitForResult(client, { jobId: posted.jobId, fromBlock: posted.blockNumber, timeoutMs: 60_000 }).catch((e) => e);
       expect(err).toBeInstanceOf(JobNotSucceededError);
@@ -309,7 +310,7 @@ export function defineScenarios(o: ScenarioOptions): void {
 
       // A job every daemon declined gets no bid and waits for its fill timeout; it is expired by
       // the time travel at the end. Everything else must settle on its own.
-      const declinedByAll = (id: bigint) => daemons.every((d) => d.logs.some((l) => l.msg === "declined job" && l.jobId === id.toString()));
+      const declinedByAll = (id: bigint) => daemons.every((d) => d.logs.some((l) => l.event === LOG_EVENTS.declined && l.jobId === id.toString()));
       const waiting = () => [...mine].filter((id) => !ended.has(id) && !declinedByAll(id));
       // One reader of the market's events stands in for 200 watchers.
       const follow = (async () => {

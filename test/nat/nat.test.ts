@@ -18,6 +18,7 @@ import { createKeyFile } from "../../provider-node/src/config/keyfile.ts";
 import { CLI } from "../provider/harness.ts";
 import { buildTopology, namespacesUnavailable, type Topology } from "./netns.ts";
 import { inNamespace as spawnIn, stopAll, waitFor, type Proc } from "./procs.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const require = createRequire(import.meta.url);
 const ROLES = join(import.meta.dirname, "roles.ts");
@@ -109,17 +110,17 @@ describe.skipIf(unavailable !== undefined)(`providers and a requester behind NAT
     await Promise.all([started(p1), started(p2), started(nat)]);
 
     // The public ones are reachable and relay; the one at home reserves on them.
-    const reach = (s: Started) => s.proc.lines.find((l) => l.msg === "behind NAT: reachable only through relays (content crosses them unless DCUtR makes a direct connection)");
+    const reach = (s: Started) => s.proc.lines.find((l) => l.event === LOG_EVENTS.relayed);
     expect(reach(p1)).toBeUndefined();
     expect(reach(p2)).toBeUndefined();
-    expect(p1.proc.lines.find((l) => String(l.msg).startsWith("this node cannot be reached"))).toBeUndefined();
+    expect(p1.proc.lines.find((l) => l.event === LOG_EVENTS.unreachable)).toBeUndefined();
     await waitFor(nat.proc, "the NAT'd provider's relayed listing", () =>
-      nat.proc.lines.some((l) => l.msg === "updated the on-chain listing" && (l.multiaddrs as string[]).every((a) => a.includes("/p2p-circuit/"))),
+      nat.proc.lines.some((l) => l.event === LOG_EVENTS.listingUpdated && (l.multiaddrs as string[]).every((a) => a.includes("/p2p-circuit/"))),
     );
-    const listed = nat.proc.lines.find((l) => l.msg === "updated the on-chain listing")!.multiaddrs as string[];
+    const listed = nat.proc.lines.find((l) => l.event === LOG_EVENTS.listingUpdated)!.multiaddrs as string[];
     for (const a of listed) expect(a).toMatch(new RegExp(`/ip4/11\\.19\\.0\\.[12]/tcp/${PORT}/p2p/(${k1.peerId}|${k2.peerId})/p2p-circuit/p2p/${k3.peerId}$`));
     // One transaction for the change, none while the listing stays valid.
-    expect(nat.proc.lines.filter((l) => l.msg === "updated the on-chain listing")).toHaveLength(1);
+    expect(nat.proc.lines.filter((l) => l.event === LOG_EVENTS.listingUpdated)).toHaveLength(1);
 
     const out = await role(home1.host, ["request", rpcUrl, deploymentFile, join(dir, "requester"), nat.address]);
     console.log(`NAT test: the NAT'd provider's sealed result reached the requester ${out.natTransfer}: ${JSON.stringify(out.natConnections)}`);
@@ -133,6 +134,6 @@ describe.skipIf(unavailable !== undefined)(`providers and a requester behind NAT
     // Both behind NAT, and Node's TCP cannot bind an outgoing socket to its listening port (which a TCP
     // hole punch needs): DCUtR has no address to punch to, so the bytes crossed a relay.
     expect(out.natTransfer).toBe("relayed");
-    expect(nat.proc.lines.filter((l) => l.msg === "updated the on-chain listing")).toHaveLength(1);
+    expect(nat.proc.lines.filter((l) => l.event === LOG_EVENTS.listingUpdated)).toHaveLength(1);
   });
 });

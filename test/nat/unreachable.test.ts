@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getMarketEvents } from "../../client/src/chain/index.ts";
 import { CLI, PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "../provider/harness.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const run = promisify(execFile);
 let t: TestChain;
@@ -37,8 +38,8 @@ afterAll(async () => {
 describe("a provider nobody can reach", { timeout: 180_000 }, () => {
   it("says so at start, in /health and in status", async () => {
     // spawnProvider returns once the daemon printed its start line, which comes after its reachability settled.
-    expect(lonely.logs.find((l) => String(l.msg).startsWith("this node cannot be reached"))).toMatchObject({ level: 50 });
-    expect(reachable.logs.find((l) => String(l.msg).startsWith("this node cannot be reached"))).toBeUndefined();
+    expect(lonely.logs.find((l) => l.event === LOG_EVENTS.unreachable)).toMatchObject({ level: 50 });
+    expect(reachable.logs.find((l) => l.event === LOG_EVENTS.unreachable)).toBeUndefined();
     const health = (await (await fetch(`${lonely.info.metricsUrl}/health`)).json()) as { status: string; reachability: { status: string; relayServer: boolean; relay?: unknown } };
     expect(health.status).toBe("degraded");
     expect(health.reachability).toMatchObject({ status: "unreachable", relayServer: false });
@@ -50,10 +51,10 @@ describe("a provider nobody can reach", { timeout: 180_000 }, () => {
 
   it("does not bid for a job posted while it cannot be reached; the reachable provider takes it", async () => {
     const jobId = await requester.postJob({ replicas: 1, quorum: 1, stdin: new TextEncoder().encode("who delivers?") });
-    await lonely.waitForLog((l) => l.msg === "not bidding: this node cannot be reached" && l.jobId === String(jobId), 60_000);
+    await lonely.waitForLog((l) => l.event === LOG_EVENTS.notBiddingUnreachable && l.jobId === String(jobId), 60_000);
     // Replicas are drawn from the bids once the pool window (2 s) has passed in chain time; on an
     // automining chain no block may come to pass it, so one is mined a little later.
-    await reachable.waitForLog((l) => l.msg === "bid placed" && l.jobId === String(jobId), 60_000);
+    await reachable.waitForLog((l) => l.event === LOG_EVENTS.bidPlaced && l.jobId === String(jobId), 60_000);
     await t.increaseTime(3);
     const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed", "Expired"], 120_000);
     expect(info.state).toBe("Succeeded");

@@ -17,6 +17,7 @@ import { jobMarketAbi, testTokenAbi } from "../../client/src/generated/abi.ts";
 import { getMarketEvents, readJob, readProvider, type MarketEvent } from "../../client/src/chain/index.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const AGREED = 0;
 const MISSED_COMMIT = 2;
@@ -128,9 +129,9 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
       await waitFor(`job ${jobId}`, () => readJob(t.client, market, jobId), (j) => j.state !== "Committing" && j.state !== "Open" && (j.reveals >= 2 || j.terminal));
     // silent-after-award: the two honest daemons committed, the faulty one did nothing.
     await waitFor(`job ${silent}`, () => readJob(t.client, market, silent), (j) => j.state !== "Open" && (j.commits >= 2 || j.terminal));
-    await faulty[0]!.waitForLog((l) => l.msg === "not revealing (fault)" && l.jobId === neverReveal.toString());
-    await faulty[1]!.waitForLog((l) => l.msg === "copying another provider's commitment (fault)" && l.jobId === copyCommit.toString());
-    await faulty[2]!.waitForLog((l) => l.msg === "doing nothing after the award (fault)" && l.jobId === silent.toString());
+    await faulty[0]!.waitForLog((l) => l.event === LOG_EVENTS.fault && l.deviation === "withhold-reveal" && l.jobId === neverReveal.toString());
+    await faulty[1]!.waitForLog((l) => l.event === LOG_EVENTS.fault && l.deviation === "copy-commitment" && l.jobId === copyCommit.toString());
+    await faulty[2]!.waitForLog((l) => l.event === LOG_EVENTS.fault && l.deviation === "nothing-after-award" && l.jobId === silent.toString());
 
     for (const [i, jobId] of jobIds.entries()) {
       const s = SCENARIOS[i]!;
@@ -251,7 +252,7 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
     // Each faulty daemon saw the verdict on its replica.
     const names = ["Agreed", "Dissented", "MissedCommit", "MissedReveal"];
     await Promise.all(
-      SCENARIOS.map((s, i) => faulty[i]!.waitForLog((l) => l.msg === "replica slashed" && l.jobId === jobIds[i]!.toString() && l.outcome === names[s.outcome])),
+      SCENARIOS.map((s, i) => faulty[i]!.waitForLog((l) => l.event === LOG_EVENTS.slashed && l.jobId === jobIds[i]!.toString() && l.outcome === names[s.outcome])),
     );
 
     // The requester's credit is real tokens: withdraw it.

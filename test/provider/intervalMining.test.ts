@@ -13,6 +13,7 @@ import { decodeFunctionData, type Hex } from "viem";
 import { jobMarketAbi } from "../../client/src/generated/abi.ts";
 import { getMarketEvents } from "../../client/src/chain/index.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 let t: TestChain;
 let requester: Requester;
@@ -105,7 +106,7 @@ describe("a 3-of-3 job whose bids and reveals each land in one block", { timeout
     // (all three at once sent three, two of which failed in the block). None is sent when the
     // bids land after the pool window, where the last bid awards the job itself.
     expect(awardCalls).toBeLessThanOrEqual(1);
-    for (const p of providers) expect(p.logs.filter((l) => l.msg === "transaction reverted; the job re-reads the chain and tries again")).toEqual([]);
+    for (const p of providers) expect(p.logs.filter((l) => l.event === LOG_EVENTS.txReverted)).toEqual([]);
     // The case under test really happened: the three bids in one block, the three reveals in one block.
     expect(events.filter((e) => e.eventName === "Revealed")).toHaveLength(3);
     expect(blocksOf("BidPlaced").size).toBe(1);

@@ -18,6 +18,7 @@ import { getBalance } from "../../client/src/actions/getBalance.ts";
 import { readJob, readProvider } from "../../client/src/chain/index.ts";
 import type { AccordClient } from "../../client/src/client.ts";
 import { increaseTime, startDevnet, type Devnet } from "../requester/devnet.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
 const LIMITS = { fuel: 20_000_000, memoryPages: 64, wallClockMs: 10_000 };
@@ -67,8 +68,8 @@ describe("a batch larger than any provider's queue", { timeout: 240_000 }, () =>
     // The case under test happened: jobs waited for a slot and were bid for once it freed; none
     // was turned away for capacity.
     const logs = daemons.flatMap((d) => d.logs);
-    expect(logs.filter((l) => l.msg === "bidding for a job that waited for capacity").length).toBeGreaterThan(0);
-    expect(logs.filter((l) => l.msg === "declined job" && l.rule === "capacity")).toEqual([]);
+    expect(logs.filter((l) => l.event === LOG_EVENTS.bidAfterWaiting).length).toBeGreaterThan(0);
+    expect(logs.filter((l) => l.event === LOG_EVENTS.declined && l.rule === "capacity")).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readProvider } from "../../client/src/chain/index.ts";
 import { settleEverything } from "../e2e/conservation.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 let t: TestChain;
 let requester: Requester;
@@ -48,7 +49,7 @@ describe("provider daemons on a 2-of-3 job", { timeout: 120_000 }, () => {
     const rep = await readProvider(t.client, t.deployment.jobMarket, providers[2]!.info.address);
     expect(rep.dissented).toBe(1);
     // Each daemon saw its own settlement and counted it.
-    await providers[2]!.waitForLog((l) => l.msg === "replica slashed");
+    await providers[2]!.waitForLog((l) => l.event === LOG_EVENTS.slashed);
     const metrics = await (await fetch(`${providers[0]!.info.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/accord_provider_reveals_total 1/);
     const health = await (await fetch(`${providers[0]!.info.metricsUrl}/health`)).json();

@@ -11,6 +11,7 @@ import { startTcpProxy, type TcpProxy } from "./proxy.ts";
 import { runCli } from "./cli.ts";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 let t: TestChain;
 let requester: Requester;
@@ -41,7 +42,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const declined = (jobId: bigint) => (l: Record<string, unknown>) => l.msg === "declined job" && l.jobId === jobId.toString();
+const declined = (jobId: bigint) => (l: Record<string, unknown>) => l.event === LOG_EVENTS.declined && l.jobId === jobId.toString();
 
 describe("a provider under bad input and a failing RPC", { timeout: 120_000 }, () => {
   it("declines invalid, too big and over-limit manifests with a logged reason and stays healthy", async () => {
@@ -70,7 +71,7 @@ describe("a provider under bad input and a failing RPC", { timeout: 120_000 }, (
     await proxy.up();
 
     // Cut it again the moment the node has won, so the run's commit and reveal meet the outage.
-    await provider.waitForLog((l) => l.msg === "won a replica" && l.jobId === jobId.toString());
+    await provider.waitForLog((l) => l.event === LOG_EVENTS.won && l.jobId === jobId.toString());
     await proxy.down();
     await sleep(2_500);
     await proxy.up();
@@ -82,7 +83,7 @@ describe("a provider under bad input and a failing RPC", { timeout: 120_000 }, (
     const bundle = await requester.fetchResult(jobId, reveals[0]!);
     expect(new TextDecoder().decode(bundle.stdout)).toBe("through the outage");
 
-    await provider.waitForLog((l) => l.msg === "replica settled" && l.jobId === jobId.toString());
+    await provider.waitForLog((l) => l.event === LOG_EVENTS.settled && l.jobId === jobId.toString());
     const journal = new Journal(join(provider.dataDir, "journal.sqlite"), { readOnly: true });
     expect(journal.get(jobId)).toMatchObject({ phase: "settled", outcome: "Agreed" });
     journal.close();

@@ -10,6 +10,7 @@ import { Journal } from "../../provider-node/src/journal/journal.ts";
 import { join } from "node:path";
 import { settleEverything } from "../e2e/conservation.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const COMMIT_WINDOW_S = 120;
 let t: TestChain;
@@ -21,7 +22,7 @@ const keys = PROVIDER_KEYS.slice(3, 7);
 // The two-phase path (bid, then commit after the award), where "after bidding, before committing"
 // exists: with committed bids (the default for light jobs) the bid is the commit.
 const start = (i: number, dataDir?: string) => spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, privateKey: keys[i]!.privateKey, dataDir, args: ["--bid-and-commit-max-fuel", "0"] });
-const bidPlaced = (l: Record<string, unknown>) => l.msg === "bid placed" && l.jobId === jobId.toString();
+const bidPlaced = (l: Record<string, unknown>) => l.event === LOG_EVENTS.bidPlaced && l.jobId === jobId.toString();
 
 beforeAll(async () => {
   t = await startTestChain();
@@ -44,7 +45,7 @@ describe("provider restarts", { timeout: 120_000 }, () => {
     await p[3]!.kill("SIGKILL"); // D: offline from here on
 
     await t.increaseTime(31); // bidding over: a live provider awards the job
-    const committed = (l: Record<string, unknown>) => l.msg === "committed" && l.jobId === jobId.toString();
+    const committed = (l: Record<string, unknown>) => l.event === LOG_EVENTS.committed && l.jobId === jobId.toString();
     await p[2]!.waitForLog(committed);
     await p[2]!.kill("SIGKILL"); // C: dies holding a commitment it owes a reveal for
     const journalC = new Journal(join(p[2]!.dataDir, "journal.sqlite"));
@@ -56,7 +57,7 @@ describe("provider restarts", { timeout: 120_000 }, () => {
 
     await Promise.all([p[0]!.waitForLog(committed), p[1]!.waitForLog(committed)]);
     await t.increaseTime(COMMIT_WINDOW_S + 1); // D never committed: the reveal phase opens at the deadline
-    const revealed = (l: Record<string, unknown>) => l.msg === "revealed" && l.jobId === jobId.toString();
+    const revealed = (l: Record<string, unknown>) => l.event === LOG_EVENTS.revealed && l.jobId === jobId.toString();
     await Promise.all([p[0]!.waitForLog(revealed), p[1]!.waitForLog(revealed)]);
     expect((await readJob(t.client, t.deployment.jobMarket, jobId)).state).toBe("Revealing");
 
@@ -76,7 +77,7 @@ describe("provider restarts", { timeout: 120_000 }, () => {
 
     const head = await t.client.getBlockNumber();
     p[3] = await start(3, p[3]!.dataDir);
-    await p[3].waitForLog((l) => l.msg === "replica slashed" && l.jobId === jobId.toString() && l.outcome === "MissedCommit");
+    await p[3].waitForLog((l) => l.event === LOG_EVENTS.slashed && l.jobId === jobId.toString() && l.outcome === "MissedCommit");
     // Caught up to where the chain was, and holds nothing in flight for the settled job.
     const deadline = Date.now() + 20_000;
     let health;

@@ -18,6 +18,7 @@ import { jobMarketAbi } from "../../client/src/generated/abi.ts";
 import { Journal } from "../../provider-node/src/journal/journal.ts";
 import { settleEverything } from "../e2e/conservation.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { LOG_EVENTS, type LogEvent } from "../../provider-node/src/log-events.ts";
 
 const COMMIT_WINDOW_S = 120;
 /** Long enough that no daemon can award before the test has drawn. */
@@ -32,7 +33,7 @@ const keys = PROVIDER_KEYS.slice(0, 5);
 const MIN_PRICES = ["2000", "3000", "4000", "1000", "5000"];
 const start = (i: number, dataDir?: string) =>
   spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, privateKey: keys[i]!.privateKey, dataDir, env: { ACCORD_MIN_PRICE: MIN_PRICES[i]! }, args: i === D ? ["--fault", "silent-after-award"] : [] });
-const ofJob = (msg: string) => (l: Record<string, unknown>) => l.msg === msg && l.jobId === jobId.toString();
+const ofJob = (event: LogEvent) => (l: Record<string, unknown>) => l.event === event && l.jobId === jobId.toString();
 const journalOf = (x: ProviderProcess) => {
   const j = new Journal(join(x.dataDir, "journal.sqlite"), { readOnly: true });
   try {
@@ -59,7 +60,7 @@ afterAll(async () => {
 describe("sealing committed results", { timeout: 180_000 }, () => {
   it("a committed bid that loses the auction is never sealed", async () => {
     jobId = await requester.postJob({ replicas: 4, quorum: 3, bidWindow: 30, commitWindow: COMMIT_WINDOW_S, stdin: new TextEncoder().encode("seal me late") });
-    await Promise.all(p.map((x) => x.waitForLog(ofJob("bid placed"))));
+    await Promise.all(p.map((x) => x.waitForLog(ofJob(LOG_EVENTS.bidPlaced))));
     // Past the pool's close and its seed delay, without a block yet: the next block draws, and the
     // test picks its prevrandao so that the draw leaves E out.
     await t.client.request({ method: "evm_increaseTime" as never, params: [31 + SEED_DELAY_S] as never });
@@ -74,14 +75,14 @@ describe("sealing committed results", { timeout: 180_000 }, () => {
     await t.client.request({ method: "hardhat_setPrevRandao" as never, params: [randomness] as never });
     const awarder = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: privateKeyToAccount(PROVIDER_KEYS[7]!.privateKey) });
     await t.client.waitForTransactionReceipt({ hash: await awarder.writeContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [jobId] }) });
-    await p[E]!.waitForLog(ofJob("bid left the pool: not drawn, or displaced by a heavier stake"));
-    await Promise.all([0, 1, 2].map((i) => p[i]!.waitForLog(ofJob("committed"))));
+    await p[E]!.waitForLog(ofJob(LOG_EVENTS.bidLeftPool));
+    await Promise.all([0, 1, 2].map((i) => p[i]!.waitForLog(ofJob(LOG_EVENTS.committed))));
 
     const loser = journalOf(p[E]!);
     expect(loser.phase).toBe("lost");
     expect(loser.resultCid).toBeTruthy(); // it ran the job for its committed bid
     expect(loser.sealedCid).toBeUndefined();
-    expect(p[E]!.logs.some(ofJob("revealed"))).toBe(false);
+    expect(p[E]!.logs.some(ofJob(LOG_EVENTS.revealed))).toBe(false);
   });
 
   it("a winner killed after the award and before its reveal runs the job again, seals and reveals", async () => {
@@ -93,10 +94,10 @@ describe("sealing committed results", { timeout: 180_000 }, () => {
     expect(before.sealedCid).toBeUndefined(); // the reveal phase is not open yet: nothing sealed
 
     await t.increaseTime(COMMIT_WINDOW_S + 1); // D never committed: the reveal phase opens at the deadline
-    await Promise.all([p[A]!.waitForLog(ofJob("revealed")), p[1]!.waitForLog(ofJob("revealed"))]);
+    await Promise.all([p[A]!.waitForLog(ofJob(LOG_EVENTS.revealed)), p[1]!.waitForLog(ofJob(LOG_EVENTS.revealed))]);
     p[C] = await start(C, p[C]!.dataDir);
-    await p[C].waitForLog(ofJob("ran the job again to seal the committed result"));
-    await p[C].waitForLog(ofJob("revealed"));
+    await p[C].waitForLog(ofJob(LOG_EVENTS.resealed));
+    await p[C].waitForLog(ofJob(LOG_EVENTS.revealed));
     const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed"]);
     expect(info.state).toBe("Succeeded");
 

@@ -3,6 +3,7 @@ import type { JobRecord } from "../journal/journal.ts";
 import { committed } from "./commit.ts";
 import { finish, jobState, myReplica, type StepContext } from "./context.ts";
 import { market, pushPastDeadline } from "./market-call.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 export async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   // No reads first: the gas estimate is the check. A bid already placed (a restart after the
@@ -14,7 +15,7 @@ export async function placeBid(ctx: StepContext, rec: JobRecord): Promise<boolea
   if (res.ok || res.error === "AlreadyBid") {
     ctx.metrics.bids.inc();
     ctx.journal.update(rec.jobId, { phase: "bid" });
-    ctx.log.info({ jobId: rec.jobId.toString(), price: rec.price!.toString(), committed: committedBid }, "bid placed");
+    ctx.log.info({ event: LOG_EVENTS.bidPlaced, jobId: rec.jobId.toString(), price: rec.price!.toString(), committed: committedBid }, "bid placed");
     if (ctx.known.awarded(rec.jobId)) return true;
     // The pool is drawn only when someone calls award after it closes, and every bidder does: the
     // next step reads when that is and sleeps until then (each later bid moves it, and wakes the job).
@@ -29,7 +30,7 @@ export async function awaitAward(ctx: StepContext, rec: JobRecord): Promise<bool
     // The award makes every bid left in the book a winner, and ours was never pushed out: no
     // reads. A bid that carried the commitment is the replica's commit.
     ctx.metrics.wins.inc();
-    ctx.log.info({ jobId: rec.jobId.toString() }, "won a replica");
+    ctx.log.info({ event: LOG_EVENTS.won, jobId: rec.jobId.toString() }, "won a replica");
     if (rec.commitment !== undefined) return committed(ctx, rec, { awardedAtMs: Date.now() });
     ctx.journal.update(rec.jobId, { phase: "awarded", awardedAtMs: Date.now() });
     return true;
@@ -43,10 +44,10 @@ export async function awaitAward(ctx: StepContext, rec: JobRecord): Promise<bool
   ctx.metrics.wins.inc();
   if (replica.committed && rec.commitment !== undefined) {
     // Our bid carried the commitment: the award made it the replica's commit.
-    ctx.log.info({ jobId: rec.jobId.toString() }, "won a replica");
+    ctx.log.info({ event: LOG_EVENTS.won, jobId: rec.jobId.toString() }, "won a replica");
     return committed(ctx, rec, { awardedAtMs: Date.now() });
   }
   ctx.journal.update(rec.jobId, { phase: "awarded", awardedAtMs: Date.now() });
-  ctx.log.info({ jobId: rec.jobId.toString() }, "won a replica");
+  ctx.log.info({ event: LOG_EVENTS.won, jobId: rec.jobId.toString() }, "won a replica");
   return true;
 }

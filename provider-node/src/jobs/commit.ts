@@ -3,6 +3,7 @@ import { parseCid } from "@accord/client/content";
 import type { JobRecord } from "../journal/journal.ts";
 import { finish, jobState, myReplica, type StepContext } from "./context.ts";
 import { market } from "./market-call.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 export async function sendCommit(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   // The usual case first, without reads: the estimate refuses a commit already made or out of phase.
@@ -29,7 +30,7 @@ export async function sendCommit(ctx: StepContext, rec: JobRecord): Promise<bool
 export function committed(ctx: StepContext, rec: JobRecord, extra: { awardedAtMs?: number } = {}): true {
   ctx.metrics.commits.inc();
   ctx.journal.update(rec.jobId, { phase: "committed", ...extra });
-  ctx.log.info({ jobId: rec.jobId.toString() }, "committed");
+  ctx.log.info({ event: LOG_EVENTS.committed, jobId: rec.jobId.toString() }, "committed");
   // A committed bid's result is sealed at the reveal (ensureSealed), and announced then.
   if (rec.sealedCid && ctx.limits.announceResults) void provideQuietly(ctx, rec.sealedCid);
   return true;

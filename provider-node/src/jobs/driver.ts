@@ -16,6 +16,7 @@ import { marketJobChain, type JobChain, type NodeReads } from "./job-chain.ts";
 import { JobKnowledge } from "./knowledge.ts";
 import { RunAttempts } from "./run-attempts.ts";
 import { DeclineBook, declinesStatement } from "./waiting.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook" | "behaviour" | "jobChain"> & {
   /** Honest unless given (faults.ts supplies the test-only misbehaviours). */
@@ -211,7 +212,7 @@ export class JobDriver {
           if (rec && (rec.phase === "bid" || rec.phase === "bidding")) {
             journal.update(jobId, { phase: "lost", reason: `not a replica: the draw did not pick this node, or a heavier stake took its place in a full pool (bid ${ev.price})` });
             metrics.lost.inc();
-            logger.info({ jobId: jobId.toString() }, "bid left the pool: not drawn, or displaced by a heavier stake");
+            logger.info({ event: LOG_EVENTS.bidLeftPool, jobId: jobId.toString() }, "bid left the pool: not drawn, or displaced by a heavier stake");
           }
         }
         return;
@@ -255,8 +256,8 @@ export class JobDriver {
     if (slashed > 0n) {
       metrics.slashes.inc();
       metrics.slashed.inc(Number(slashed));
-      log.warn({ jobId: jobId.toString(), outcome, slashed: slashed.toString() }, "replica slashed");
-    } else log.info({ jobId: jobId.toString(), outcome, paid: paid.toString() }, "replica settled");
+      log.warn({ event: LOG_EVENTS.slashed, jobId: jobId.toString(), outcome, slashed: slashed.toString() }, "replica slashed");
+    } else log.info({ event: LOG_EVENTS.settled, jobId: jobId.toString(), outcome, paid: paid.toString() }, "replica settled");
   }
 
   private updateGauge(): void {

@@ -10,6 +10,7 @@ import { executeJob } from "../work/execute.ts";
 import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
 import { journalCommitment, loadParameters, type StepContext } from "./context.ts";
 import type { WaitingJob } from "./waiting.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 /** Errors that mean "this job is bad", not "try again": they decline the job with their message. */
 function isJobProblem(err: unknown): boolean {
@@ -35,7 +36,7 @@ function decline(ctx: StepContext, rec: JobRecord, reason: DeclineReason): false
   ctx.declineBook.set(rec.jobId, [reason]);
   ctx.journal.update(rec.jobId, { phase: "declined", reason: reason.message });
   ctx.metrics.declines.inc({ rule: ruleOf(reason) });
-  ctx.log.info({ jobId: rec.jobId.toString(), rule: ruleOf(reason), reason: reason.message }, "declined job");
+  ctx.log.info({ event: LOG_EVENTS.declined, jobId: rec.jobId.toString(), rule: ruleOf(reason), reason: reason.message }, "declined job");
   return false;
 }
 
@@ -121,7 +122,7 @@ async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Prom
   if (ctx.known.awarded(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", `the job was awarded to others while this node waited (${w.reason.message})`));
   if (ctx.clock.now() >= w.job.bidDeadline) return decline(ctx, rec, { ...w.reason, message: `bidding closed while this node waited: ${w.reason.message}` });
   if (!(await decide(ctx, rec, w.job, w.manifest, w.inputs))) return false;
-  ctx.log.info({ jobId: rec.jobId.toString(), waitedFor: w.reason.code }, "bidding for a job that waited for capacity");
+  ctx.log.info({ event: LOG_EVENTS.bidAfterWaiting, jobId: rec.jobId.toString(), waitedFor: w.reason.code }, "bidding for a job that waited for capacity");
   if (speculates(ctx, rec.jobId, w.manifest.limits.fuel)) {
     const signal = bidSignal(ctx, w.job);
     try {

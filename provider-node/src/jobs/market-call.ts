@@ -7,6 +7,7 @@ import type { JobInfo } from "@accord/client/chain";
 import { TransactionRevertedError } from "../chain/sender.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import type { StepContext } from "./context.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 /**
  * Sends a market transaction for a job. Returns the contract's refusal (custom error name)
@@ -26,7 +27,7 @@ export async function market(ctx: StepContext, rec: JobRecord, functionName: "bi
       // inside a batch and is no fault of ours.
       const lostRace = PUSHES.has(functionName) && e.reason === "WrongJobState";
       (lostRace ? ctx.log.info.bind(ctx.log) : ctx.log.warn.bind(ctx.log))(
-        { jobId: rec.jobId.toString(), function: functionName, label: e.label, txHash: e.hash, reason: e.reason, gasUsed: e.gasUsed?.toString(), gasLimit: e.gasLimit?.toString() },
+        { event: lostRace ? LOG_EVENTS.raceLost : LOG_EVENTS.txReverted, jobId: rec.jobId.toString(), function: functionName, label: e.label, txHash: e.hash, reason: e.reason, gasUsed: e.gasUsed?.toString(), gasLimit: e.gasLimit?.toString() },
         lostRace ? "another party moved the job first" : "transaction reverted; the job re-reads the chain and tries again",
       );
     }

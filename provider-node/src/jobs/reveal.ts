@@ -6,6 +6,7 @@ import { provideQuietly } from "./commit.ts";
 import { finish, jobState, myReplica, type StepContext } from "./context.ts";
 import { market, pushPastDeadline } from "./market-call.ts";
 import { ensureSealed } from "./seal.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 export async function sendReveal(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   try {
@@ -26,7 +27,8 @@ async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     return market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid!), rec.salt!, cidToHex(rec.sealedCid!)]);
   };
   // A commitment with no result of ours behind it (a copied one) cannot be opened either.
-  const withheld = ctx.behaviour.withholdReveal(rec.jobId) ?? (rec.resultCid === undefined ? "no result in the journal to reveal" : undefined);
+  const byFault = ctx.behaviour.withholdReveal(rec.jobId);
+  const withheld = byFault ?? (rec.resultCid === undefined ? "no result in the journal to reveal" : undefined);
   const honest = withheld === undefined;
   // The chain said the phase is open: reveal without reading first (a refusal falls through to the reads).
   if (honest && ctx.known.revealIsOpen(rec.jobId)) {
@@ -46,7 +48,7 @@ async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   }
   if (info.state === "Committing" && info.commits < info.quorum) return pushPastDeadline(ctx, rec, info, "claim");
   if (!honest) {
-    ctx.log.warn({ jobId: rec.jobId.toString(), fault: ctx.behaviour.name }, withheld);
+    ctx.log.warn({ ...(byFault === undefined ? {} : { event: LOG_EVENTS.fault, deviation: "withhold-reveal" }), jobId: rec.jobId.toString(), fault: ctx.behaviour.name }, withheld);
     if (info.state === "Revealing") ctx.wakeAt(rec.jobId, Number(info.deadline) + ctx.limits.claimGraceSeconds);
     return false;
   }
@@ -64,7 +66,7 @@ function revealed(ctx: StepContext, rec: JobRecord): false {
   ctx.metrics.reveals.inc();
   ctx.journal.update(rec.jobId, { phase: "revealed", revealedAtMs: Date.now() });
   if (rec.awardedAtMs) ctx.metrics.awardToReveal.observe((Date.now() - rec.awardedAtMs) / 1000);
-  ctx.log.info({ jobId: rec.jobId.toString(), resultCid: rec.resultCid, sealedResultCid: rec.sealedCid }, "revealed");
+  ctx.log.info({ event: LOG_EVENTS.revealed, jobId: rec.jobId.toString(), resultCid: rec.resultCid, sealedResultCid: rec.sealedCid }, "revealed");
   // ReplicaSettled / JobSettled finish the job; the chain is read only if neither comes.
   ctx.retryIn(rec.jobId, ctx.limits.eventFallbackMs);
   return false;

@@ -6,6 +6,7 @@ import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
 import { finish, jobState, journalCommitment, loadParameters, myReplica, type StepContext } from "./context.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 /**
  * The replica's work: fetch (from the local store, filled when the node evaluated the job),
@@ -67,10 +68,10 @@ async function otherWinners(ctx: StepContext, jobId: bigint): Promise<WinnerView
 
 /** A replica won but not run, as the node's behaviour planned (only fault modes do this). */
 async function actOtherwise(ctx: StepContext, rec: JobRecord, commitDeadline: number, plan: Exclude<AwardPlan, { do: "run" }>): Promise<boolean> {
-  const fields = { jobId: rec.jobId.toString(), fault: ctx.behaviour.name };
+  const fields = { event: LOG_EVENTS.fault, jobId: rec.jobId.toString(), fault: ctx.behaviour.name };
   switch (plan.do) {
     case "nothing":
-      ctx.log.warn(fields, plan.message);
+      ctx.log.warn({ ...fields, deviation: "nothing-after-award" }, plan.message);
       ctx.wakeAt(rec.jobId, commitDeadline);
       return false;
     case "wait":
@@ -79,7 +80,7 @@ async function actOtherwise(ctx: StepContext, rec: JobRecord, commitDeadline: nu
       return false;
     case "commit":
       if (!(await myReplica(ctx, rec.jobId))?.committed) {
-        ctx.log.warn({ ...fields, copiedFrom: plan.from }, plan.message);
+        ctx.log.warn({ ...fields, deviation: "copy-commitment", copiedFrom: plan.from }, plan.message);
         // A salt of its own, so the commit step runs as for any result; the reveal never opens the commitment.
         ctx.journal.update(rec.jobId, { phase: "committing", salt: randomSalt(), commitment: plan.commitment });
       }

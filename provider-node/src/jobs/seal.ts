@@ -3,6 +3,7 @@ import type { JobRecord } from "../journal/journal.ts";
 import { executeJob, sealAndStore } from "../work/execute.ts";
 import { loadJob } from "../work/load.ts";
 import { loadParameters, type StepContext } from "./context.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 /**
  * The sealed result a reveal names, made when the node first needs it. A committed bid runs
@@ -20,7 +21,7 @@ export async function ensureSealed(ctx: StepContext, rec: JobRecord): Promise<Jo
     const run = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, behaviour: ctx.behaviour, signal: ctx.signal });
     if (run.resultCid !== rec.resultCid) throw new ResultNotReproducedError(rec.jobId, rec.resultCid, run.resultCid);
     held = { plaintext: run.plaintext, recipientPublicKey: loaded.manifest.resultPublicKey };
-    ctx.log.info({ jobId: rec.jobId.toString(), resultCid: run.resultCid }, "ran the job again to seal the committed result");
+    ctx.log.info({ event: LOG_EVENTS.resealed, jobId: rec.jobId.toString(), resultCid: run.resultCid }, "ran the job again to seal the committed result");
   }
   const sealedCid = await sealAndStore({ content: ctx.content, jobId: rec.jobId, plaintext: held.plaintext, recipientPublicKey: held.recipientPublicKey, signal: ctx.signal });
   ctx.journal.update(rec.jobId, { sealedCid });

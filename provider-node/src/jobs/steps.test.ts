@@ -23,6 +23,7 @@ import { createMetrics } from "../metrics/metrics.ts";
 import { ChainClock } from "./chain-clock.ts";
 import { JobDriver } from "./driver.ts";
 import type { JobChain, NodeReads } from "./job-chain.ts";
+import { LOG_EVENTS } from "../log-events.ts";
 
 const ME = "0x00000000000000000000000000000000000000aa" as Address;
 const OTHER = "0x00000000000000000000000000000000000000bb" as Address;
@@ -263,7 +264,7 @@ describe("a call mined and reverted", () => {
     n.driver.poke(7n);
     await n.driver.idle();
     const told = n.lines.filter((l) => l.function === "award");
-    expect(told.map((l) => [l.level, l.msg, l.reason])).toEqual([[30, "another party moved the job first", "WrongJobState"]]);
+    expect(told.map((l) => [l.level, l.event, l.reason])).toEqual([[30, LOG_EVENTS.raceLost, "WrongJobState"]]);
     expect(n.journal.get(7n)).toMatchObject({ phase: "lost", reason: "another provider won" });
     expect(n.market.sent.map((c) => c.functionName)).toEqual(["award"]);
   });
@@ -318,13 +319,13 @@ describe("a node built with a fault's behaviour", () => {
     await n.driver.idle();
     expect(n.market.sent.map((c) => [c.functionName, c.args[1]])).toEqual([["commit", OTHERS_COMMITMENT]]);
     expect(n.journal.get(5n)!.phase).toBe("committed");
-    expect(n.lines.find((l) => l.msg === "copying another provider's commitment (fault)")).toMatchObject({ jobId: "5", fault: "copy-commit", copiedFrom: OTHER });
+    expect(n.lines.find((l) => l.event === LOG_EVENTS.fault && l.deviation === "copy-commitment")).toMatchObject({ jobId: "5", fault: "copy-commit", copiedFrom: OTHER });
 
     n.market.jobs.set(5n, jobInfo(5n, { state: "Revealing", commits: 2 }));
     n.driver.onEvent(marketEvent("RevealOpened", { jobId: 5n, revealDeadline: BigInt(T0 + 600) }), true);
     await n.driver.idle();
     expect(n.market.sent.map((c) => c.functionName)).toEqual(["commit"]);
-    expect(n.lines.some((l) => l.msg === "not revealing (fault)" && l.jobId === "5")).toBe(true);
+    expect(n.lines.some((l) => l.event === LOG_EVENTS.fault && l.deviation === "withhold-reveal" && l.jobId === "5")).toBe(true);
   });
 
   it("an honest node in the same place waits for a commitment of its own: it runs the job (here: reaches the sandbox's content)", async () => {
