@@ -5,6 +5,7 @@ import type { JobDetail, TimelineEntry } from "@/lib/types.ts";
 import { Address } from "./Address.tsx";
 import { Amount } from "./Amount.tsx";
 import { OutcomeBadge } from "./StateBadge.tsx";
+import { TxRef } from "./TxRef.tsx";
 
 type Phase = { key: string; title: string; status: "done" | "current" | "failed" | "pending"; sub: React.ReactNode; events: TimelineEntry[] };
 
@@ -23,7 +24,7 @@ export function JobPhases({ job }: { job: JobDetail }) {
   const now = useNow(job.chainTime);
   const failedEarly = settled && !awarded; // cancelled or expired before the award
   const phases: Phase[] = [
-    { key: "posted", title: "Posted", status: "done", sub: <>Escrow <Amount value={job.escrow} /> locked · {formatTime(job.postedAt)}</>, events: [] },
+    { key: "posted", title: "Posted", status: "done", sub: <>Escrow <Amount value={job.escrow} /> locked · {formatTime(job.postedAt)}</>, events: by("posted") },
     {
       key: "bids",
       title: `Bids (${job.bids} of ${job.replicas})`,
@@ -36,7 +37,7 @@ export function JobPhases({ job }: { job: JobDetail }) {
       title: "Award",
       status: awarded ? "done" : failedEarly ? "failed" : "pending",
       sub: awarded ? `${awarded.amount} winners · ${formatTime(awarded.time)}` : failedEarly ? `job ${settled.state.toLowerCase()} before the award` : "waiting for bids",
-      events: [],
+      events: by("awarded"),
     },
     {
       key: "commits",
@@ -50,14 +51,14 @@ export function JobPhases({ job }: { job: JobDetail }) {
       title: `Reveals (${job.reveals} of ${job.commits})`,
       status: settled && job.revealDeadline ? "done" : job.revealDeadline ? "current" : "pending",
       sub: job.revealDeadline ? (settled ? "results revealed" : deadline(job.revealDeadline, now)) : "after all commits or the commit deadline",
-      events: by("revealed"),
+      events: by("revealOpened", "revealed"),
     },
     {
       key: "settlement",
       title: settled ? `Settled: ${settled.state === "Succeeded" ? "quorum agreed" : settled.state === "NoConsensus" ? "no consensus" : settled.state.toLowerCase()}` : "Settlement",
       status: settled ? (TERMINAL_FAILURE.has(settled.state) ? "failed" : "done") : "pending",
       sub: settled ? <>paid <Amount value={settled.paid} /> · refunded <Amount value={settled.refunded} /> · {formatTime(settled.time)}</> : `when ${job.quorum} matching results are revealed`,
-      events: by("replicaSettled"),
+      events: by("replicaSettled", "settled"),
     },
   ];
   // Announced when the phase changes, apart from the list: its countdowns tick every second.
@@ -81,8 +82,8 @@ export function JobPhases({ job }: { job: JobDetail }) {
             {p.events.length > 0 && (
               <ul className="events">
                 {p.events.map((e, j) => (
-                  <li key={j}>
-                    {e.provider && <Address value={e.provider} provider />} {describe(e)}
+                  <li key={j} data-kind={e.kind}>
+                    {e.provider && <Address value={e.provider} provider />} {describe(e)} <TxRef tx={e.tx} block={e.block} />
                   </li>
                 ))}
               </ul>
@@ -95,8 +96,17 @@ export function JobPhases({ job }: { job: JobDetail }) {
   );
 }
 
+/** Every event is listed with its transaction and block, so each step can be checked on chain. */
 function describe(e: TimelineEntry) {
   switch (e.kind) {
+    case "posted":
+      return <>posted with escrow <Amount value={e.amount} /></>;
+    case "awarded":
+      return <>{`awarded to ${e.amount} providers`}</>;
+    case "revealOpened":
+      return <>reveals opened</>;
+    case "settled":
+      return <>settled {e.state === "Succeeded" ? "with a quorum" : e.state === "NoConsensus" ? "without consensus" : e.state?.toLowerCase()}, paid <Amount value={e.amount} /></>;
     case "bid":
       return <>bid <Amount value={e.amount} /> (collateral <Amount value={e.amount2} />)</>;
     case "displaced":

@@ -16,6 +16,8 @@ export type AppConfig = {
   listen: string[];
   /** Blocks to stay behind the head (reorg safety on public chains; 0 on the local chain). */
   confirmations: number;
+  /** A block explorer for the chain, Etherscan-style paths (ACCORD_EXPLORER_URL; none on the local chain). */
+  explorerUrl: string | undefined;
   /** Chain id of the local devnet, the only chain the built-in development wallet appears on. */
   devChainId: number;
   /** Largest single upload, and largest upload request in total. */
@@ -36,6 +38,7 @@ export function appConfig(): AppConfig {
     dataDir: env("ACCORD_WEB_DATA_DIR") ?? ".accord/web",
     listen: (env("ACCORD_WEB_LISTEN") ?? "/ip4/127.0.0.1/tcp/0").split(",").map((s) => s.trim()).filter(Boolean),
     confirmations: Number(env("ACCORD_CONFIRMATIONS") ?? 0),
+    explorerUrl: env("ACCORD_EXPLORER_URL"),
     devChainId: 31337,
     maxUploadFileBytes: 64 * 1024 * 1024,
     maxUploadRequestBytes: 256 * 1024 * 1024,
@@ -61,4 +64,6 @@ export type PublicConfig = {
   fillTimeout: number;
   /** The built-in development wallet (Hardhat's well-known accounts) is offered on this chain only. */
   devWallet: boolean;
+  /** Where transactions and blocks link to; without it the page shows hashes to copy. */
+  explorerUrl?: string;
 };

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { parseUnits } from "viem";
+import { parseUnits, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advanceTime, chainOf } from "./chain.ts";
 import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
@@ -146,8 +146,12 @@ describe("marketplace web app", () => {
     await shot(faulty, "provider-faulty");
     await faulty.close();
 
+    // This context's wallet connected while posting: "My jobs" is its account page.
+    const requester = chainOf(devnet, 1).address;
     const me = await open("/me", "My jobs");
+    await me.waitForURL(`${web.url}/accounts/${requester}?from=me`);
     await me.getByRole("link", { name: `Job ${jobId}` }).waitFor();
+    await me.getByRole("heading", { name: /^My jobs & earnings/ }).waitFor();
     await shot(me, "my-jobs");
     await me.close();
 
@@ -162,6 +166,72 @@ describe("marketplace web app", () => {
 
     expect(consoleErrors).toEqual([]);
   }, 180_000);
+
+  it("shows every timeline event of the job with its transaction and block, in the first HTML", async () => {
+    const job = (await (await fetch(`${web.url}/api/jobs/${jobId}`)).json()) as { timeline: { kind: string; tx: Hex; block: number }[] };
+    // Posted, bids, award, commits, reveals opened, reveals, each replica's settlement, settled.
+    expect(job.timeline.map((e) => e.kind)).toEqual(expect.arrayContaining(["posted", "bid", "awarded", "committed", "revealOpened", "revealed", "replicaSettled", "settled"]));
+    const pub = chainOf(devnet, 1).pub;
+    const html = await (await fetch(`${web.url}/jobs/${jobId}`)).text();
+    expect(html.split('data-testid="tx-ref"').length - 1).toBe(job.timeline.length);
+    for (const e of job.timeline) {
+      // The hash and block shown are the chain's own for that transaction.
+      expect(Number((await pub.getTransactionReceipt({ hash: e.tx })).blockNumber)).toBe(e.block);
+      expect(html).toContain(`data-tx="${e.tx}"`);
+      expect(html).toContain(`data-block="${e.block}"`);
+    }
+    // The local chain has no explorer: each hash comes with a button that copies it whole.
+    const page = await open(`/jobs/${jobId}`, "Settled: quorum agreed");
+    const refs = page.getByTestId("phases").getByTestId("tx-ref");
+    expect(await refs.count()).toBe(job.timeline.length);
+    expect(await page.getByTestId("phases").getByRole("button", { name: "Copy transaction hash" }).count()).toBe(job.timeline.length);
+    const settled = job.timeline.find((e) => e.kind === "settled")!;
+    await page.locator('[data-kind="settled"]').getByText(`in block ${settled.block}`).waitFor();
+    await page.close();
+  });
+
+  it("renders an account's jobs on the server, and sends /me there by the wallet's cookie", async () => {
+    const requester = chainOf(devnet, 1).address;
+    // The first HTML already holds the job rows (rendered markup, not the data the page hydrates
+    // from: `href="…"` appears only in markup), before any script runs or a wallet reconnects.
+    const html = async (path: string) => {
+      const res = await fetch(`${web.url}${path}`);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const mine = await html(`/accounts/${requester}`);
+    expect(mine).toContain(`href="/jobs/${jobId}"`);
+    expect(mine).toContain('data-testid="stat-balance"');
+    // Any spelling of the address is the same account.
+    expect(await html(`/accounts/${requester.toLowerCase()}`)).toContain(`href="/jobs/${jobId}"`);
+    // Someone else's page lists only its own jobs: a provider posted none, and lists the job
+    // among the replicas it served; an account that did neither lists no job at all.
+    const provider = await html(`/accounts/${providers[0]!.address}`);
+    expect(provider).toContain("This account has not posted a job.");
+    expect(provider).toContain('aria-label="Provider statistics"');
+    expect(provider).toContain(`href="/jobs/${jobId}"`);
+    const idle = await html(`/accounts/${chainOf(devnet, 9).address}`);
+    expect(idle).toContain("This account has not posted a job.");
+    expect(idle).not.toContain('href="/jobs/');
+    // An address that is not one says so.
+    const browserPage = await context.newPage();
+    await browserPage.goto(`${web.url}/accounts/0x1234`);
+    await browserPage.getByText('"0x1234" is not an address.').waitFor();
+    await browserPage.close();
+
+    // /me with the cookie the page keeps for a connected wallet: a redirect to its account page.
+    const remembered = await fetch(`${web.url}/me`, { headers: { cookie: `accord.account=${requester}` }, redirect: "manual" });
+    expect(remembered.status).toBe(307);
+    expect(new URL(remembered.headers.get("location")!, web.url).href).toBe(`${web.url}/accounts/${requester}?from=me`);
+    // Without it (or with a value that is no address) the page waits for the wallet in the browser.
+    for (const cookie of [undefined, "accord.account=nonsense"]) {
+      const res = await fetch(`${web.url}/me`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("Looking for your wallet");
+    }
+    // The connected browser holds that cookie.
+    expect((await context.cookies(web.url)).find((c) => c.name === "accord.account")?.value).toBe(requester);
+  });
 
   describe("a requester's funds", () => {
     /** Dev account #1, the development wallet's default: the requester the page signs for. */

@@ -70,6 +70,7 @@ async function load(): Promise<ServerContext> {
     minStake: parameters.minStake.toString(),
     fillTimeout: parameters.fillTimeout,
     devWallet: chainId === config.devChainId,
+    explorerUrl: config.explorerUrl,
   };
   return { config, chain, client, deployment, token: { name, symbol, decimals }, parameters, publicConfig };
 }
