@@ -284,6 +284,8 @@ describe("a job's truth in the web app", () => {
         [`/jobs/${settledJobId}`, "Quorum agreed"],
         [`/providers/${providers[0]!.address}`, "Reputation over time"],
         ["/post", "Post a job"],
+        // An account page, as a phone without the wallet opens it from a requester's link.
+        [`/accounts/${(await job(settledJobId)).requester}`, "Jobs posted"],
       ];
       for (const [path, text] of pages) {
         const page = watch(await phone.newPage(), `${width}px ${path}`);
