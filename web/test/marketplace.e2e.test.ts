@@ -231,6 +231,21 @@ describe("marketplace web app", () => {
     }
     // The connected browser holds that cookie.
     expect((await context.cookies(web.url)).find((c) => c.name === "accord.account")?.value).toBe(requester);
+
+    // A browser that remembers the address but whose wallet is not connected (disconnected in
+    // the extension, say) still gets its jobs at once, and is told how to act on them.
+    const away = await browser.newContext();
+    try {
+      await away.addCookies([{ name: "accord.account", value: requester, url: web.url }]);
+      const page = await away.newPage();
+      await page.goto(`${web.url}/me`);
+      expect(page.url()).toBe(`${web.url}/accounts/${requester}?from=me`);
+      await page.getByRole("link", { name: `Job ${jobId}` }).waitFor();
+      await page.getByTestId("wallet-not-connected").waitFor();
+      expect(await page.getByTestId("withdraw-button").count()).toBe(0);
+    } finally {
+      await away.close();
+    }
   });
 
   describe("a requester's funds", () => {

@@ -46,6 +46,11 @@ export function AccountView({ address, initial, fromMe }: { address: string; ini
           wallet && <Link href={`/accounts/${wallet}`}>Your wallet&apos;s account</Link>
         )}
       </div>
+      {fromMe && mounted && conn.status === "disconnected" && (
+        <div className="notice info" data-testid="wallet-not-connected">
+          <p>Your wallet is not connected: these are the jobs of the account it last used. Connect it (top right) to withdraw.</p>
+        </div>
+      )}
       {q.isPending ? <Loading label="Reading the account's history…" /> : q.error ? <ErrorNotice error={q.error} title="This account could not be loaded" /> : <Account a={q.data} mine={mine} />}
     </div>
   );
