@@ -13,11 +13,16 @@
  *   block's receipts (target 0); transaction_errors_total from the daemons' metrics beside it;
  * - median_blocks_to_verified: blocks from the one holding a job's post to the one holding its
  *   Succeeded settlement (target <= 4);
+ *   The burst posts 110 jobs at once, so this is mostly queueing behind the providers' capacity;
+ * - median_blocks_to_verified_one_at_a_time: the same for SINGLE jobs posted one after another once
+ *   the burst is over (what a requester meets on a market that is not saturated), with
+ *   one_at_a_time_phases: the median block of each step counted from the post (first bid, award
+ *   with the draw, reveal phase open, settlement);
  * - jobs_per_second: jobs settled Succeeded over the wall time from the first post to the last settlement;
  * - cli_help_ms, cli_status_ms: the CLI's start-up (`accord --help`; `accord job status <id>`
  *   against this chain), median whole-process wall time of 5 runs after one warm-up.
  *
- * Env: BENCH_REALCHAIN_BATCHES (10), BENCH_REALCHAIN_CLI_JOBS (10), BENCH_REALCHAIN_BLOCK_S (2),
+ * Env: BENCH_REALCHAIN_BATCHES (10), BENCH_REALCHAIN_CLI_JOBS (10), BENCH_REALCHAIN_SINGLES (5), BENCH_REALCHAIN_BLOCK_S (2),
  * BENCH_REALCHAIN_TIMEOUT_S (900: jobs not settled by then count as not succeeded).
  */
 import { spawn } from "node:child_process";
@@ -40,6 +45,7 @@ const ECHO = join(ROOT, "client", "fixtures", "wasm", "echo.wasm");
 const BATCHES = Number(process.env.BENCH_REALCHAIN_BATCHES ?? 10);
 const BATCH = 10;
 const CLI_JOBS = Number(process.env.BENCH_REALCHAIN_CLI_JOBS ?? 10);
+const SINGLES = Number(process.env.BENCH_REALCHAIN_SINGLES ?? 5);
 const BLOCK_S = Number(process.env.BENCH_REALCHAIN_BLOCK_S ?? 2);
 const TIMEOUT_S = Number(process.env.BENCH_REALCHAIN_TIMEOUT_S ?? 900);
 const PROVIDERS = 5;
@@ -188,6 +194,31 @@ try {
   let txErrors = 0;
   for (const dmn of daemons) txErrors += counterTotal(await (await fetch(`${dmn.info.metricsUrl.replace(/\/$/, "")}/metrics`)).text(), "accord_provider_transaction_errors_total");
 
+  // Single jobs, one after another on the quiet market: the latency of one job, step by step.
+  const singles: Array<{ total: number; bid: number; award: number; reveal: number }> = [];
+  for (let i = 0; i < SINGLES; i++) {
+    const spec = { module: echo, stdin: new TextEncoder().encode(`single ${i}\n`), limits: LIMITS, replicas: REPLICAS, maxPrice: MAX_PRICE };
+    const { results } = await submitJobs(requester, { jobs: [spec] });
+    const r = results[0]!;
+    if (!r.ok) {
+      console.log(`  single job ${i} was refused: ${r.error.shortMessage}`);
+      continue;
+    }
+    const jobId = r.job.jobId;
+    try {
+      const got = await waitForResult(requester, { jobId, timeoutMs: 120_000 });
+      if (new TextDecoder().decode(got.stdout) !== `single ${i}\n`) throw new Error("unexpected output");
+    } catch (err) {
+      console.log(`  single job ${i} (job ${jobId}): ${(err as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    const events = await getMarketEvents(net.publicClient, { address: d.jobMarket, fromBlock: r.job.blockNumber, toBlock: await net.publicClient.getBlockNumber(), jobId });
+    const at = (name: string) => Number((events.find((e) => e.eventName === name)?.blockNumber ?? r.job.blockNumber) - r.job.blockNumber);
+    const settledAt = events.find((e) => e.eventName === "JobSettled");
+    if (!settledAt || (settledAt.args as { state: number }).state !== JOB_STATES.indexOf("Succeeded")) continue;
+    singles.push({ total: at("JobSettled"), bid: at("BidPlaced"), award: at("JobAwarded"), reveal: at("RevealOpened") });
+  }
+
   // CLI start-up against this chain.
   const statusArgs = [ACCORD, "job", "status", String(succeededIds[0] ?? [...expected.keys()][0] ?? 1n)];
   const cliTime = async (args: string[], env: Record<string, string>) => {
@@ -216,6 +247,14 @@ try {
     transaction_errors_total: txErrors,
     median_blocks_to_verified: median(blocksToVerified),
     max_blocks_to_verified: blocksToVerified.length ? Math.max(...blocksToVerified) : null,
+    median_blocks_to_verified_one_at_a_time: median(singles.map((x) => x.total)),
+    one_at_a_time_jobs: singles.length,
+    one_at_a_time_phases: {
+      first_bid: median(singles.map((x) => x.bid)),
+      award: median(singles.map((x) => x.award)),
+      reveal_open: median(singles.map((x) => x.reveal)),
+      settled: median(singles.map((x) => x.total)),
+    },
     jobs_per_second: Number((succeededIds.length / wallS).toFixed(3)),
     wall_s: Number(wallS.toFixed(1)),
     blocks: Number(lastSettled - startBlock),
@@ -228,7 +267,9 @@ try {
   console.table({
     "succeeded ratio (target 1.0)": result.succeeded_ratio,
     "reverted provider txs (target 0)": `${reverted} of ${providerTxs}`,
-    "median blocks to verified (target <= 4)": result.median_blocks_to_verified,
+    "median blocks to verified, 110 at once (target <= 4)": result.median_blocks_to_verified,
+    "median blocks to verified, one at a time": result.median_blocks_to_verified_one_at_a_time,
+    "  of which: first bid / award / reveal open": `${result.one_at_a_time_phases.first_bid} / ${result.one_at_a_time_phases.award} / ${result.one_at_a_time_phases.reveal_open}`,
     "jobs per second": result.jobs_per_second,
     "accord --help ms": cliHelp,
     "accord job status ms": cliStatus,
