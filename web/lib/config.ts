@@ -66,4 +66,7 @@ export type PublicConfig = {
   devWallet: boolean;
   /** Where transactions and blocks link to; without it the page shows hashes to copy. */
   explorerUrl?: string;
+  /** What the upload route takes: the form refuses bigger files before uploading anything. */
+  maxUploadFileBytes: number;
+  maxUploadRequestBytes: number;
 };

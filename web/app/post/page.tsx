@@ -42,7 +42,7 @@ export default function PostJobPage() {
   const [step, setStep] = useState<PostStep | undefined>(undefined);
   const [failure, setFailure] = useState<unknown>(undefined);
 
-  const errors = useMemo(() => validateJobForm(v, app.tokenDecimals, moduleCheck), [v, app.tokenDecimals, moduleCheck]);
+  const errors = useMemo(() => validateJobForm(v, app.tokenDecimals, moduleCheck, app), [v, app.tokenDecimals, moduleCheck, app]);
   const shown = (k: keyof JobFormValues) => (submitted || touched[k] ? errors[k] : undefined);
   const set = <K extends keyof JobFormValues>(k: K, value: JobFormValues[K]) => {
     // Replicas or quorum typed by hand are no longer what a confidence choice set.
@@ -59,13 +59,14 @@ export default function PostJobPage() {
   const memoryPagesForCheck = Math.floor((Number(v.memoryMiB) * 1024 * 1024) / PAGE_BYTES) || 1;
   useEffect(() => {
     setModuleCheck(undefined);
-    if (!v.module) return;
+    // A file the upload would refuse is not read into memory to be checked: the form says why first.
+    if (!v.module || v.module.size > app.maxUploadFileBytes) return;
     let live = true;
     void checkModule(v.module, memoryPagesForCheck).then((c) => live && setModuleCheck(c));
     return () => {
       live = false;
     };
-  }, [v.module, memoryPagesForCheck]);
+  }, [v.module, memoryPagesForCheck, app.maxUploadFileBytes]);
   useEffect(() => {
     if (v.module && !touched.args && !v.args) setV((prev) => ({ ...prev, args: prev.module!.name.replace(/\.wasm$/i, "") }));
   }, [v.module]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -124,8 +125,8 @@ export default function PostJobPage() {
           <Field id="inputs" label="Input files" hint="Mounted read-only under /input/<file name>." error={shown("inputs")}>
             <input {...describedBy("inputs", true, shown("inputs"))} className="input" type="file" multiple onChange={(e) => set("inputs", [...(e.target.files ?? [])])} />
           </Field>
-          <Field id="stdin" label="Standard input (optional)" hint="A file whose bytes the program reads from stdin.">
-            <input {...describedBy("stdin", true, undefined)} className="input" type="file" onChange={(e) => set("stdin", e.target.files?.[0])} />
+          <Field id="stdin" label="Standard input (optional)" hint="A file whose bytes the program reads from stdin." error={shown("stdin")}>
+            <input {...describedBy("stdin", true, shown("stdin"))} className="input" type="file" onChange={(e) => set("stdin", e.target.files?.[0])} />
           </Field>
           {(v.module || v.inputs.length > 0) && (
             <ul className="small muted wide" aria-label="Chosen files">

@@ -11,6 +11,7 @@ import { inputPathProblem, MANIFEST_RUNTIME, MANIFEST_VERSION, MAX_ARGS_COUNT, M
 import { validateModule } from "@accord/client/sandbox/validate";
 import { DEFAULT_ADVERSARY_SHARE, replicaOdds, replicasForConfidence, type Odds } from "@accord/client/trust";
 import { parseUnits } from "viem";
+import { formatBytes } from "./format.ts";
 
 /** What the post form holds: text as typed, so every field can say what is wrong with it. */
 export type JobFormValues = {
@@ -134,15 +135,38 @@ export async function checkModule(file: File, memoryPages: number): Promise<Modu
   }
 }
 
+/** What the server's upload route takes (PublicConfig), checked before anything is sent. */
+export type UploadLimits = { maxUploadFileBytes: number; maxUploadRequestBytes: number };
+
+/**
+ * A file the upload route would refuse, said before the upload: in MiB, with what to do. The
+ * CLI posts from the user's own content node, so its only limit is what providers load
+ * (64 MiB of module and 64 MiB of stdin and inputs by default).
+ */
+function tooBig(file: File, limits: UploadLimits): string | undefined {
+  if (file.size <= limits.maxUploadFileBytes) return undefined;
+  return `"${file.name}" is ${formatBytes(file.size)}; this app uploads files of at most ${formatBytes(limits.maxUploadFileBytes)}. Use a smaller file, or post the job with the CLI (\`accord job submit\`), which serves its files from your own node.`;
+}
+
 /** Every field's problem, in words the user can act on; empty when the job can be posted. */
-export function validateJobForm(v: JobFormValues, decimals: number, moduleCheck: ModuleCheck | undefined): JobFormErrors {
+export function validateJobForm(v: JobFormValues, decimals: number, moduleCheck: ModuleCheck | undefined, limits?: UploadLimits): JobFormErrors {
   const e: JobFormErrors = {};
   if (!v.module) e.module = "Choose the .wasm program to run.";
+  else if (limits && tooBig(v.module, limits)) e.module = tooBig(v.module, limits);
   else if (moduleCheck === undefined) e.module = "Checking the program…";
   else if (!moduleCheck.ok) e.module = moduleCheck.problem;
+  if (limits) {
+    const big = v.inputs.map((f) => tooBig(f, limits)).find(Boolean);
+    if (big) e.inputs = big;
+    if (v.stdin && tooBig(v.stdin, limits)) e.stdin = tooBig(v.stdin, limits);
+    const total = [v.module, v.stdin, ...v.inputs].reduce((n, f) => n + (f?.size ?? 0), 0);
+    if (!e.module && !e.inputs && !e.stdin && total > limits.maxUploadRequestBytes)
+      e.inputs = `The files add up to ${formatBytes(total)}; this app uploads at most ${formatBytes(limits.maxUploadRequestBytes)} for one job. Use fewer or smaller files, or post with the CLI (\`accord job submit\`).`;
+  }
 
   const seen = new Set<string>();
   for (const f of v.inputs) {
+    if (e.inputs) break;
     const problem = inputPathProblem(f.name);
     if (problem) e.inputs = `"${f.name}": the path ${problem}.`;
     else if (seen.has(f.name)) e.inputs = `Two input files are named "${f.name}"; rename one.`;

@@ -71,6 +71,8 @@ async function load(): Promise<ServerContext> {
     fillTimeout: parameters.fillTimeout,
     devWallet: chainId === config.devChainId,
     explorerUrl: config.explorerUrl,
+    maxUploadFileBytes: config.maxUploadFileBytes,
+    maxUploadRequestBytes: config.maxUploadRequestBytes,
   };
   return { config, chain, client, deployment, token: { name, symbol, decimals }, parameters, publicConfig };
 }

@@ -27,7 +27,7 @@ export const POST = route(async (req: Request) => {
   if (!files.length) throw new BadRequestError("The upload holds no files.", "Choose at least one file.");
   for (const [field, file] of files)
     if (file.size > cfg.maxUploadFileBytes)
-      throw new BadRequestError(`"${file.name}" is ${file.size} bytes, more than the ${cfg.maxUploadFileBytes} allowed per file.`, "Split the input or host it elsewhere and pass its CID.", 413);
+      throw new BadRequestError(`"${file.name}" is ${file.size} bytes, more than the ${cfg.maxUploadFileBytes} allowed per file.`, "Use a smaller file, or post the job with the CLI (`accord job submit`), which serves its files from your own node.", 413);
   const node = await contentNode();
   const out: UploadedFile[] = [];
   for (const [field, file] of files) {
