@@ -15,8 +15,14 @@ export const PROVIDER_LIMITS = {
    * before the DHT: a peer that has not sent a block for this long is given up for the DHT.
    */
   directFetchTimeoutMs: 3_000,
-  /** Connected non-provider peers asked directly for a job's content, at most. */
-  maxDirectContentPeers: 8,
+  /**
+   * Connected non-provider peers asked directly for a job's content, at most, all at once.
+   * A requester connected to every provider does not announce its jobs in the DHT (see the
+   * client's announceManifests), so each provider must ask every requester it is connected
+   * to: at 8, a provider serving 11 requesters never asked the oldest three, and their jobs'
+   * manifests were not found (bench:realchain).
+   */
+  maxDirectContentPeers: 64,
   /** How often the registered providers' peer ids are re-read (they are not asked for job content first). */
   providerPeersRefreshMs: 30_000,
   /** Fetching a module or input at run time, per idle block. */

@@ -16,6 +16,7 @@ import { joinChunks, pooledReader } from "../transfer/block-readers.ts";
 import { DirectChannelListener } from "../transfer/channel-listener.ts";
 import { serveBlocks } from "../transfer/serve-blocks.ts";
 import { streamFileFromPeers, type FileRange, type ProviderInfo } from "./file-from-peers.ts";
+import { findHolder, type FindHolderOptions } from "./find-holder.ts";
 import { abortable, walk } from "./import-sources.ts";
 import { CID_PROFILE } from "./cid.ts";
 import { CONTENT_LIMITS, type ContentLimits } from "./constants.ts";
@@ -235,6 +236,19 @@ export class ContentStore {
       total += chunk.length;
     }
     return out.length - total > 1024 * 1024 ? Buffer.from(out.subarray(0, total)) : out.subarray(0, total);
+  }
+
+  /**
+   * Which of `peers` holds `cid`, all asked at once (find-holder.ts): for a reader that knows
+   * the content is with one of many connected peers but not which. Undefined when none has it
+   * or it is already local (nothing to ask).
+   */
+  async findHolder(cid: CID, peers: Array<Multiaddr | string>, options: Partial<FindHolderOptions> = {}): Promise<Multiaddr | undefined> {
+    if (await this.has(cid, { signal: options.signal })) return undefined;
+    return findHolder({ libp2p: this.libp2p, blockstore: this.#localBlocks, limits: this.limits }, cid, peerAddrs(peers), {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? this.limits.blockStreamRequestTimeoutMs,
+    });
   }
 
   /** The entries of a UnixFS directory. */

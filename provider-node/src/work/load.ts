@@ -16,23 +16,32 @@ export type LoadJobParameters = {
   content: ContentStore;
   manifestCid: CID;
   limits: ProviderLimits;
-  /** Peers likely to hold the content (the requester's node), tried before the DHT. */
+  /** Peers likely to hold the content (the requester's node among them), asked before the DHT. */
   from?: string[];
+  /** The peer among `from` that held the content asked for first (set by the load). */
+  holder?: string;
   /** Modules this node already accepted (skips validating them again); without it every load validates. */
   validated?: ValidatedModules;
   signal?: AbortSignal;
 };
 
 /**
- * Bytes of one CID: from the `from` peers first (idle timeout `directFetchTimeoutMs`), then
- * through the DHT's providers. Content already local never touches the network.
+ * Bytes of one CID: from the peer among `from` that holds it (all asked at once, see
+ * ContentStore.findHolder; idle timeout `directFetchTimeoutMs`), then through the DHT's
+ * providers. The peer that held the first CID asked for is most likely the job's requester:
+ * it is remembered in `p.holder` and asked first for the rest. Content already local never
+ * touches the network.
  */
 async function fetchBytes(p: LoadJobParameters, cid: CID, o: { maxBytes?: number; timeoutMs: number; signal?: AbortSignal }): Promise<Uint8Array> {
   if (p.from?.length) {
-    try {
-      return await p.content.getBytes(cid, { maxBytes: o.maxBytes, timeoutMs: Math.min(o.timeoutMs, p.limits.directFetchTimeoutMs), from: p.from, signal: o.signal });
-    } catch (err) {
-      if (!(err instanceof ContentNotFoundError) || o.signal?.aborted) throw err;
+    const timeoutMs = Math.min(o.timeoutMs, p.limits.directFetchTimeoutMs);
+    p.holder ??= (await p.content.findHolder(cid, p.from, { timeoutMs, signal: o.signal }))?.toString();
+    if (p.holder) {
+      try {
+        return await p.content.getBytes(cid, { maxBytes: o.maxBytes, timeoutMs, from: [p.holder, ...p.from.filter((a) => a !== p.holder)], signal: o.signal });
+      } catch (err) {
+        if (!(err instanceof ContentNotFoundError) || o.signal?.aborted) throw err;
+      }
     }
   }
   return p.content.getBytes(cid, { maxBytes: o.maxBytes, timeoutMs: o.timeoutMs, signal: o.signal });

@@ -6,8 +6,9 @@ import type { Libp2p } from "@libp2p/interface";
  * the peer that posted a job is almost always among them; asking it directly costs one stream,
  * where a DHT lookup of the manifest (and of each new input) cost every provider a query of the
  * whole swarm per job, and the requester a provide, which was most of the CPU of a busy market.
- * A peer without the content answers at once (it serves from its own blockstore only), so a
- * wrong guess is cheap; if none has it the fetch falls back to the DHT (see load.ts).
+ * They are asked all at once (load.ts, ContentStore.findHolder), and a peer without the
+ * content answers at once (it serves from its own blockstore only), so a wrong guess is
+ * cheap; if none has it the fetch falls back to the DHT.
  */
 export function directContentPeers(libp2p: Libp2p, registeredProviders: ReadonlySet<string>, max: number): () => string[] {
   return () => {
