@@ -13,7 +13,6 @@ import { BaseError } from "./errors.ts";
 export { AccountRequiredError } from "./actions/errors.ts";
 import type { AccordNode, AccordNodeOptions } from "./net/node.ts";
 import type { ResultKeyPair } from "./seal/keys.ts";
-import type { ProviderRegistry } from "./chain/providers.ts";
 import type { MarketChain } from "./actions/chain/marketChain.ts";
 
 /** How often actions poll the chain for new blocks, unless the caller says otherwise. */
@@ -30,7 +29,7 @@ export type AccordClientConfig = {
    * The content node that uploads modules and inputs and fetches results: a running node, or
    * options to start one on first use (it then finds providers through the chain's registry).
    */
-  node?: AccordNode | Omit<AccordNodeOptions, "discoverPeers">;
+  node?: AccordNode | Omit<AccordNodeOptions, "discoverPeers" | "providerRegistry">;
   /** The requester's x25519 result key; manifests carry its public half. */
   resultKey?: ResultKeyPair;
   pollingIntervalMs?: number;
@@ -89,13 +88,6 @@ export function createAccordClient(config: AccordClientConfig): AccordClient {
   let owned = false;
   if (config.node && "content" in config.node) node = config.node as AccordNode;
 
-  // Loaded with the node that uses it: the registry's peer ids bring in libp2p's crypto (~80 modules).
-  let registeredProviders: ProviderRegistry | undefined;
-  const discoverPeers = async ({ signal }: { signal: AbortSignal }) => {
-    const { dialableProviders, providerRegistry } = await import("./chain/providers.ts");
-    registeredProviders ??= providerRegistry(publicClient, { address: deployment.jobMarket, fromBlock: BigInt(deployment.startBlock) });
-    return dialableProviders(await registeredProviders({ signal }));
-  };
 
   return {
     chain: config.chain,
@@ -111,12 +103,17 @@ export function createAccordClient(config: AccordClientConfig): AccordClient {
       if (node) return node;
       if (!config.node) throw new ContentNodeRequiredError();
       const opts = config.node as AccordNodeOptions;
-      // Loaded on first use: libp2p and Helia take seconds to import, and most commands never need them.
-      starting ??= import("./net/node.ts").then(({ createAccordNode }) => createAccordNode({ ...opts, discoverPeers, signal: options.signal })).then((n) => {
-        node = n;
-        owned = true;
-        return n;
-      });
+      // Loaded on first use: libp2p and Helia take seconds to import, and most commands never need
+      // them; the registry's peer ids bring in libp2p's crypto (~80 modules).
+      starting ??= Promise.all([import("./net/node.ts"), import("./chain/providers.ts")])
+        .then(([{ createAccordNode }, { providerRegistry }]) =>
+          createAccordNode({ ...opts, providerRegistry: providerRegistry(publicClient, { address: deployment.jobMarket, fromBlock: BigInt(deployment.startBlock) }), signal: options.signal }),
+        )
+        .then((n) => {
+          node = n;
+          owned = true;
+          return n;
+        });
       try {
         return await starting;
       } catch (err) {

@@ -2,13 +2,12 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { toHex, type Address } from "viem";
 import { createAccordNode, relayUsage, serveDeclines, type AccordNode } from "@accord/client/net";
-import { readProvider } from "@accord/client/chain";
+import { providerRegistry, readProvider } from "@accord/client/chain";
 import { createSandboxPool, type SandboxPool } from "@accord/client/sandbox";
 import { parseCid } from "@accord/client/content";
 import { MAX_REGISTERED_MULTIADDRS, registerOrUpdate, withdrawable, withdrawAll } from "./chain/account.ts";
 import { connectChain } from "./chain/clients.ts";
-import { registeredPeers } from "./chain/peers.ts";
-import { directContentPeers, peerIdsOf } from "./work/sources.ts";
+import { directContentPeers } from "./work/sources.ts";
 import { runWatcher } from "./chain/watcher.ts";
 import { DEFAULT_PRICING, JOURNAL_FILE_NAME, MODULE_CACHE_DIR_NAME, NODE_DIR_NAME, PROVIDER_LIMITS, type ProviderLimits } from "./constants.ts";
 import type { ProviderConfig } from "./config/config.ts";
@@ -78,9 +77,6 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
     const chain = await connectChain({ rpcUrl: config.rpcUrl, privateKey: config.privateKey, market: config.market, limits, onRetry: onRpcError, beforeSend: () => journal.flush(), signal });
     metrics.rpcUp.set(1);
 
-    // Registered providers' peer ids, so that job content is asked of the other peers (requesters) first.
-    const providerPeers = new Set<string>();
-    const discover = registeredPeers(chain, chain.startBlock ?? config.fromBlock ?? 0n);
     const node = await createAccordNode({
       dataDir: join(config.dataDir, NODE_DIR_NAME),
       listen: config.listen,
@@ -88,11 +84,10 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       bootstrap: config.bootstrap,
       privateAddresses: config.privateAddresses,
       relay: { serve: relayServe(config.relay), limits: config.relayLimits },
-      discoverPeers: async (o) => {
-        const addrs = await discover(o);
-        for (const id of peerIdsOf(addrs)) providerPeers.add(id);
-        return addrs;
-      },
+      // Registered providers are the peers the node joins through; their peer ids also tell
+      // requesters apart from them (directContentPeers), so the registry is read more often than a node needs.
+      providerRegistry: providerRegistry(chain.client, { address: chain.market, fromBlock: chain.startBlock ?? config.fromBlock ?? 0n }),
+      registryIntervalMs: limits.providerPeersRefreshMs,
       signal,
     });
     cleanups.push(() => node.stop());
@@ -130,7 +125,7 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       clock,
       signal,
       me,
-      contentPeers: directContentPeers(node.libp2p, providerPeers, limits.maxDirectContentPeers),
+      contentPeers: directContentPeers(node.libp2p, node.registeredPeers, limits.maxDirectContentPeers),
     });
     cleanups.push(() => driver.idle());
     // Requesters ask why this node has not bid for their job (DECLINES_PROTOCOL): answered from memory and the journal.
@@ -184,10 +179,6 @@ export async function startProvider(config: ProviderConfig, options: StartProvid
       unsubscribe();
       clearTimeout(settle);
     });
-    // Providers that registered or moved since the node joined.
-    every(limits.providerPeersRefreshMs, async () => {
-      for (const id of peerIdsOf(await discover({ signal }).catch(() => []))) providerPeers.add(id);
-    }, cleanups);
 
     const resumed = driver.resumeAll();
     let lastBlockAtMs = Date.now();

@@ -66,7 +66,7 @@ export const NET_LIMITS = {
   protocolMaxInboundStreams: 16,
   /** Waiting for the first bootstrap dials before createAccordNode returns. */
   bootstrapTimeoutMs: 5_000,
-  /** How often bootstrap peers are redialled and discoverPeers() asked again while the routing table is small. */
+  /** How often bootstrap peers are redialled while the routing table is small, and the provider registry read again (registry-discovery.ts). */
   discoverPeersIntervalMs: 60_000,
   /** "Small": below this many peers in the routing table, keep looking for more. */
   minRoutingTablePeers: 20,

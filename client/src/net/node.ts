@@ -25,6 +25,8 @@ import { NodeDatastore } from "./peer-datastore.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 import { hasPublicCandidate, ReachabilityTracker, type ReachabilityLimits } from "./reachability.ts";
 import { closeIdleRelayedConnections, DEFAULT_RELAY_RESERVATIONS, RELAY_RESERVATION_TIMEOUT_MS, RELAYED_CONNECTION_IDLE_MS, relayService, type RelayOptions } from "./relay.ts";
+import type { ProviderRegistry } from "../chain/providers.ts";
+import { addressDiscovery, registryDiscovery, type RegistryDiscovery, type RegistryDiscoveryComponents } from "./registry-discovery.ts";
 import { dialProtocol, handleProtocol, toDialTarget, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler } from "./protocol.ts";
 
 export type AccordNodeOptions = {
@@ -37,8 +39,17 @@ export type AccordNodeOptions = {
   /** Peers to join the network through: multiaddrs ending in /p2p/<peer id>. */
   bootstrap?: string[];
   /**
-   * More peers, asked for at start and again every limits.discoverPeersIntervalMs while
-   * the routing table is small: the chain glue returns the multiaddrs providers registered.
+   * The JobMarket's provider registry (`providerRegistry` of `@accord/client/chain`): its
+   * providers are discovered through a libp2p PeerDiscovery module (registry-discovery.ts),
+   * read at start and every `registryIntervalMs`, dialled at start and again while the
+   * routing table is small.
+   */
+  providerRegistry?: ProviderRegistry;
+  /** Default limits.discoverPeersIntervalMs. */
+  registryIntervalMs?: number;
+  /**
+   * @deprecated Pass `providerRegistry`. Multiaddrs ending in /p2p/<peer id>, discovered the
+   * same way (ignored when `providerRegistry` is given).
    */
   discoverPeers?: (options: { signal: AbortSignal }) => Promise<string[]>;
   /**
@@ -73,6 +84,8 @@ export type AccordNode = {
   dialProtocol(peer: PeerTarget, protocol: string, request: Uint8Array, options?: DialProtocolOptions): Promise<Uint8Array>;
   /** Peers currently in the DHT routing table. */
   routingTableSize(): number;
+  /** Peer ids of the registered providers (other than this node) as of the last registry read; empty without `providerRegistry`. */
+  readonly registeredPeers: ReadonlySet<string>;
   /** Whether peers can reach this node, and at which addresses (public, through relays, not at all). */
   readonly reachability: ReachabilityTracker;
   stop(): Promise<void>;
@@ -97,9 +110,15 @@ function checkPeerAddress(address: string): string {
   return address;
 }
 
+/**
+ * kadDHT()'s factory is typed as returning KadDHT, while what it makes is the SingleKadDHT
+ * the package also exports, whose `routingTable.size` is kad-dht's only public view of the
+ * table (the table's own events are not exported). The one cast of it is here.
+ */
+const routingTableSize = (libp2p: Libp2p<{ dht: KadDHT }>): number => (libp2p.services.dht as SingleKadDHT).routingTable.size;
+
 async function waitForRoutingTable(libp2p: Libp2p<{ dht: KadDHT }>, signal: AbortSignal): Promise<void> {
-  const table = (libp2p.services.dht as unknown as SingleKadDHT).routingTable;
-  while (table.size === 0 && !signal.aborted) await new Promise((r) => setTimeout(r, ROUTING_TABLE_POLL_MS));
+  while (routingTableSize(libp2p) === 0 && !signal.aborted) await new Promise((r) => setTimeout(r, ROUTING_TABLE_POLL_MS));
 }
 
 /**
@@ -134,6 +153,20 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   const datastore = new NodeDatastore(join(options.dataDir, "datastore"));
   await datastore.open();
   const blockstore = options.verifyLocalBlocks === false ? fsBlocks : new VerifyingBlockstore(fsBlocks);
+
+  // Registered providers come in through a PeerDiscovery service; kept here to await its first round.
+  let discovery: RegistryDiscovery | undefined;
+  let libp2pStarted: Libp2p<{ dht: KadDHT }> | undefined;
+  const discoveryInit = {
+    intervalMs: options.registryIntervalMs ?? limits.discoverPeersIntervalMs,
+    readTimeoutMs: limits.bootstrapTimeoutMs,
+    dialWhile: () => libp2pStarted === undefined || routingTableSize(libp2pStarted) < limits.minRoutingTablePeers,
+  };
+  const discoveryFactory = options.providerRegistry
+    ? registryDiscovery({ ...discoveryInit, registry: options.providerRegistry })
+    : options.discoverPeers
+      ? addressDiscovery({ ...discoveryInit, addresses: (o) => options.discoverPeers!({ signal: o.signal ?? AbortSignal.timeout(limits.bootstrapTimeoutMs) }) })
+      : undefined;
 
   const helia = withBitswap(
     withLibp2pLight(createHeliaLight({ blockstore, datastore }), {
@@ -173,6 +206,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
         // Upgrades relayed connections to direct ones where either side can be dialled.
         dcutr: dcutr(),
         ...(serveRelay ? { relay: relayService(options.relay?.limits) } : {}),
+        ...(discoveryFactory ? { registry: (components: RegistryDiscoveryComponents) => (discovery = discoveryFactory(components)) } : {}),
         // kad-dht pings peers before admitting them to its routing table.
         ping: ping({ maxInboundStreams: limits.pingMaxStreams, maxOutboundStreams: limits.pingMaxStreams }),
         dht: kadDHT({
@@ -203,6 +237,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   );
   await helia.start();
   const libp2p = helia.libp2p as unknown as Libp2p<{ dht: KadDHT }>;
+  libp2pStarted = libp2p;
   const reachability = new ReachabilityTracker(libp2p, {
     privateAddresses,
     relayClient: options.relay?.client ?? "auto",
@@ -223,25 +258,11 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     // A peer that is down must not stop the node from joining through the others.
     await Promise.allSettled(others.map((a) => dial(a, { signal })));
   };
-  const discover = async () => {
-    if (!options.discoverPeers) return;
-    try {
-      const found = await options.discoverPeers({ signal: AbortSignal.any([stopped.signal, AbortSignal.timeout(limits.bootstrapTimeoutMs)]) });
-      await dialAll(found.filter((a) => {
-        try {
-          return checkPeerAddress(a) !== undefined;
-        } catch {
-          return false;
-        }
-      }));
-    } catch {
-      // The chain may be unreachable for a while; the next round tries again.
-    }
-  };
 
   try {
     const first = AbortSignal.any([AbortSignal.timeout(limits.bootstrapTimeoutMs), ...(options.signal ? [options.signal] : [])]);
-    await Promise.all([dialAll(bootstrap, first), discover()]);
+    // The registry's first round started with libp2p; this waits for it and its dials.
+    await Promise.all([dialAll(bootstrap, first), discovery?.refresh({ signal: first }).catch(() => {})]);
     // Queries made before a connected peer enters the routing table stall until they time
     // out, so a node is handed out only once the DHT can route (or there is no one to route to).
     if (libp2p.getConnections().length > 0) {
@@ -257,9 +278,8 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   }
   const stopClosingIdleRelayed = closeIdleRelayedConnections(libp2p, options.relay?.idleConnectionMs ?? RELAYED_CONNECTION_IDLE_MS);
   const rediscover = setInterval(() => {
-    if ((libp2p.services.dht as unknown as SingleKadDHT).routingTable.size >= limits.minRoutingTablePeers) return;
+    if (routingTableSize(libp2p) >= limits.minRoutingTablePeers) return;
     void dialAll(bootstrap);
-    void discover();
   }, limits.discoverPeersIntervalMs);
   rediscover.unref();
 
@@ -280,7 +300,8 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     dial,
     handleProtocol: (protocol, handler, opts) => handleProtocol(libp2p, protocol, handler, { maxRequestBytes: limits.maxRequestBytes, timeoutMs: limits.protocolTimeoutMs, maxInboundStreams: limits.protocolMaxInboundStreams, ...opts }),
     dialProtocol: (peer, protocol, request, opts) => dialProtocol(libp2p, peer, protocol, request, { maxResponseBytes: limits.maxResponseBytes, timeoutMs: limits.protocolTimeoutMs, ...opts }),
-    routingTableSize: () => (libp2p.services.dht as unknown as SingleKadDHT).routingTable.size,
+    routingTableSize: () => routingTableSize(libp2p),
+    registeredPeers: discovery?.peerIds ?? new Set(),
     reachability,
     async stop() {
       clearInterval(rediscover);
