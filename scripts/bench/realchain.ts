@@ -173,6 +173,25 @@ try {
       }
     }),
   );
+  // Why jobs did not succeed: their final state, and what the providers logged about them.
+  const failed = [...expected.keys()].filter((id) => settled.get(id)?.state !== JOB_STATES.indexOf("Succeeded"));
+  const byState = new Map<string, number>();
+  for (const id of failed) {
+    const state = settled.get(id)?.state;
+    const name = state === undefined ? "not settled" : (JOB_STATES[state] ?? String(state));
+    byState.set(name, (byState.get(name) ?? 0) + 1);
+  }
+  if (failed.length) console.log(`  batched jobs not succeeded, by state: ${[...byState].map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  for (const id of failed.slice(0, 5)) {
+    const said = new Set<string>();
+    daemons.forEach((dmn, i) => {
+      for (const l of dmn.logs) if (l.jobId === id.toString()) said.add(`p${i} ${String(l.event ?? "")} ${String(l.msg)}${l.rule ? ` (${String(l.rule)})` : ""}${l.err ? `: ${String((l.err as { message?: string }).message ?? l.err).split("\n")[0]}` : ""}`);
+    });
+    console.log(`  job ${id}: ${[...said].slice(0, 12).join(" | ") || "no provider logged it"}`);
+  }
+  const logDir = mkdtempSync(join(tmpdir(), "accord-realchain-logs-"));
+  daemons.forEach((dmn, i) => writeFileSync(join(logDir, `provider-${i}.jsonl`), dmn.logs.map((l) => JSON.stringify(l)).join("\n")));
+  console.log(`  the providers' logs: ${logDir}`);
   const cliOk = cliResults.filter((c) => c.ok).length;
   for (const c of cliResults) if (!c.ok) console.log(`  CLI job ${c.i} (job ${c.jobId ?? "not posted"}) exit ${c.code}: ${c.tail.trim().split("\n").slice(-2).join(" | ")}`);
   const posted = postedBatched + CLI_JOBS;
