@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,12 +6,21 @@ import { ContractRevertedError } from "../chain/revert.ts";
 import { NoBidsError } from "../actions/errors.ts";
 import { randomBytes } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
+import { ConfigFileError, InvalidPrivateKeyError, SecretFileError } from "../config/errors.ts";
 import { CliConfigError, loadOrCreateResultKey, resolveConfig, x25519PublicKey } from "./config.ts";
 import { EXIT, exitCodeFor } from "./exitCodes.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "accord-cli-"));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 const KEY = `0x${"ab".repeat(32)}`;
+const errorOf = (f: () => unknown): Error => {
+  try {
+    f();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("did not throw");
+};
 
 describe("CLI configuration", () => {
   it("takes flags over the environment over the config file", async () => {
@@ -21,10 +30,23 @@ describe("CLI configuration", () => {
     expect(resolveConfig({ config: path }, { ACCORD_RPC_URL: "http://127.0.0.1:2222" }).rpcUrl).toBe("http://127.0.0.1:2222");
     expect(resolveConfig({ config: path, rpcUrl: "http://127.0.0.1:3333" }, { ACCORD_RPC_URL: "http://127.0.0.1:2222" }).rpcUrl).toBe("http://127.0.0.1:3333");
     expect(resolveConfig({ config: path }, {}).dataDir).toBe(join(dir, "node"));
+    expect(resolveConfig({ config: path }, { ACCORD_CHAIN_ID: "8" }).sources).toMatchObject({ rpcUrl: "file", chainId: "env", jobMarket: "file", dataDir: "default" });
+  });
+
+  it("words a bad setting with the CLI's flag, or the variable or file that gave it", async () => {
+    const path = join(dir, "bad-chain.json");
+    await writeFile(path, JSON.stringify({ chainId: "seven" }));
+    const fromFile = errorOf(() => resolveConfig({ config: path }, {}));
+    expect(fromFile).toBeInstanceOf(CliConfigError);
+    expect(fromFile.message).toContain(`\`chainId\` in ${path} must be a positive integer, not "seven".`);
+    const fromFlag = errorOf(() => resolveConfig({ config: join(dir, "none.json"), market: "0x12" }, {}));
+    expect(fromFlag.message).toMatch(/^--market must be a 0x-prefixed 20-byte address.*\nWhat to do: Give --market a valid value, e\.g\. 0x/s);
+    expect(errorOf(() => resolveConfig({ config: join(dir, "none.json") }, { ACCORD_RPC_URL: "localhost:8545" })).message).toMatch(/^ACCORD_RPC_URL must be an http\(s\) or ws\(s\) URL/);
+    expect(exitCodeFor(fromFile)).toBe(EXIT.USAGE);
   });
 
   it("reads the key from a key file and never repeats a malformed key in its error", async () => {
-    await writeFile(join(dir, "key"), `${KEY}\n`);
+    await writeFile(join(dir, "key"), `${KEY}\n`, { mode: 0o600 });
     expect(resolveConfig({ config: join(dir, "none.json"), keyFile: join(dir, "key") }, {}).privateKey).toBe(KEY);
     const secret = `0x${"cd".repeat(31)}`;
     const err = (() => {
@@ -34,14 +56,39 @@ describe("CLI configuration", () => {
         return e as Error;
       }
     })();
-    expect(err).toBeInstanceOf(CliConfigError);
+    expect(err).toBeInstanceOf(InvalidPrivateKeyError);
+    expect(exitCodeFor(err)).toBe(EXIT.USAGE);
     expect(err!.message).not.toContain(secret.slice(2));
+  });
+
+  it("refuses a key file or a result key file that others can read, and leaves its mode alone", async () => {
+    const keyFile = join(dir, "open.key");
+    await writeFile(keyFile, `${KEY}\n`, { mode: 0o644 });
+    await chmod(keyFile, 0o644);
+    const err = errorOf(() => resolveConfig({ config: join(dir, "none.json"), keyFile }, {}));
+    expect(err).toBeInstanceOf(SecretFileError);
+    expect((err as SecretFileError).fix).toContain(`chmod 600 ${keyFile}`);
+    expect(exitCodeFor(err)).toBe(EXIT.USAGE);
+    const resultKey = join(dir, "open-result.key");
+    loadOrCreateResultKey(resultKey);
+    await chmod(resultKey, 0o640);
+    expect(() => loadOrCreateResultKey(resultKey)).toThrow(/can be read by other users \(mode 640\)[\s\S]*chmod 600/);
+    expect((await stat(resultKey)).mode & 0o777).toBe(0o640);
+  });
+
+  it("refuses a private key in its config file, pointing to a key file", async () => {
+    const path = join(dir, "with-key.json");
+    await writeFile(path, JSON.stringify({ rpcUrl: "http://127.0.0.1:1111", privateKey: KEY }));
+    const err = errorOf(() => resolveConfig({ config: path }, {}));
+    expect(err).toBeInstanceOf(ConfigFileError);
+    expect(err.message).toMatch(/holds a private key[\s\S]*`keyFile`/);
+    expect(err.message).not.toContain(KEY.slice(2));
   });
 
   it("refuses unknown fields in the config file, naming the allowed ones", async () => {
     const path = join(dir, "typo.json");
     await writeFile(path, JSON.stringify({ rpcURL: "x" }));
-    expect(() => resolveConfig({ config: path }, {})).toThrow(/Allowed fields: rpcUrl/);
+    expect(() => resolveConfig({ config: path }, {})).toThrow(/unknown setting\(s\) "rpcURL"[\s\S]*known settings: rpcUrl/);
   });
 
   it("creates the result key once, owner-only, and reads the same key back", async () => {

@@ -16,6 +16,7 @@ import {
 } from "../actions/errors.ts";
 import { AccountRequiredError } from "../client.ts";
 import { CliConfigError } from "./errors.ts";
+import { ConfigError } from "../config/errors.ts";
 import { InvalidTaskSpecError, TasksFailedError, TaskStateError } from "../tasks/errors.ts";
 import { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
 import { EXIT } from "./exit.ts";
@@ -31,6 +32,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof ChainRequestError) return EXIT.UNAVAILABLE;
   if (
     err instanceof CliConfigError ||
+    err instanceof ConfigError ||
     err instanceof InvalidTaskSpecError ||
     err instanceof TaskStateError ||
     err instanceof InvalidAmountError ||

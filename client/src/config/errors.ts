@@ -110,10 +110,28 @@ export class SecretFileError extends ConfigError {
   }
 }
 
+/** A secret file that is not there (a front end may then create it, or say how to). */
+export class SecretFileMissingError extends SecretFileError {
+  override name = "SecretFileMissingError";
+  constructor(path: string, what: string) {
+    super(path, what, "does not exist", { fix: "Check the path, or create the file (owner-only, mode 0600)." });
+  }
+}
+
 /** Creating a secret file where one exists: it is never overwritten (it may be the only copy of a key). */
 export class SecretFileExistsError extends SecretFileError {
   override name = "SecretFileExistsError";
   constructor(path: string, what: string) {
     super(path, what, "already exists and is never overwritten (it may be the only copy of a key)", { fix: "Use the existing file, or choose another path." });
+  }
+}
+
+/** A private key that is not one. The value is never repeated: even a mistyped key is a secret. */
+export class InvalidPrivateKeyError extends ConfigError {
+  override name = "InvalidPrivateKeyError";
+  constructor(where: string) {
+    super(`${where} does not hold a private key (32 bytes as 64 hex digits, 0x first or not).`, {
+      fix: "Check the key where it is set; it is not printed here, since even a mistyped key is mostly the real one.",
+    });
   }
 }

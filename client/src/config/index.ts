@@ -6,16 +6,19 @@
 export {
   ConfigError,
   ConfigFileError,
+  InvalidPrivateKeyError,
   InvalidSettingError,
   MissingSettingError,
   SecretFileError,
   SecretFileExistsError,
+  SecretFileMissingError,
   settingLabel,
   type FlagSpelling,
   type SettingOrigin,
   type SettingSource,
 } from "./errors.ts";
 export { readConfigFile } from "./file.ts";
+export { parsePrivateKey, readKeyFile } from "./key-file.ts";
 export { createSecretFile, readSecretFile, SECRET_FILE_MODE } from "./secret-file.ts";
 export * as settingKinds from "./schemas.ts";
 export {

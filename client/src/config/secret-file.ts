@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { SecretFileError, SecretFileExistsError } from "./errors.ts";
+import { SecretFileError, SecretFileExistsError, SecretFileMissingError } from "./errors.ts";
 
 /** Owner-only: the file holds a key. */
 export const SECRET_FILE_MODE = 0o600;
@@ -32,7 +32,7 @@ export function createSecretFile(path: string, text: string, what = "secret file
  * users can read or write it: a key others can read is no longer the owner's alone.
  */
 export function readSecretFile(path: string, what = "secret file", p: { why?: string } = {}): string {
-  if (!existsSync(path)) throw new SecretFileError(path, what, "does not exist");
+  if (!existsSync(path)) throw new SecretFileMissingError(path, what);
   const mode = statSync(path).mode & 0o777;
   if (mode & 0o077)
     throw new SecretFileError(path, what, `can be read by other users (mode ${mode.toString(8).padStart(3, "0")})`, {
