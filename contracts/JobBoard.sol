@@ -12,6 +12,7 @@ import {Config, JobCore, JobRecord, JobTerms} from "./types/Storage.sol";
 import {BidEntry} from "./libraries/BidEntry.sol";
 import {CidLib} from "./libraries/CidLib.sol";
 import {Limits} from "./libraries/Limits.sol";
+import {Rounds} from "./libraries/Rounds.sol";
 
 /// @title Accord job board
 /// @notice Where a market's jobs are posted and read. Its ProviderRegistry creates one and runs it by
@@ -22,6 +23,7 @@ import {Limits} from "./libraries/Limits.sol";
 contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using BidEntry for uint256;
+    using Rounds for uint16;
 
     /// This contract's own address and its registry's: under the market's delegatecalls `address(this)`
     /// is the market's instead.
@@ -80,6 +82,8 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
         v.state = c.state;
         v.replicas = c.replicas;
         v.quorum = c.quorum;
+        v.maxReplicas = uint8(c.rounds.cap());
+        v.round = uint8(c.rounds.round());
         v.bids = c.bids;
         v.commits = uint8(_popcount(c.commitMask));
         v.reveals = uint8(_popcount(c.revealMask));
@@ -88,7 +92,7 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
         v.protocolFeeBps = t.feeBps;
         v.collateralRatioBps = c.collateralBps;
         v.maxPrice = t.maxPrice;
-        v.escrow = live ? _escrow(c.replicas, t.maxPrice, t.feeBps) : 0;
+        v.escrow = live ? _escrow(c.rounds.cap(), t.maxPrice, t.feeBps) : 0;
         v.deadline = !live ? 0 : c.state == JobState.Open ? uint64(_awardTime(c)) : c.deadline;
         v.commitWindow = c.commitWindow;
         v.revealWindow = c.revealWindow;
@@ -119,7 +123,7 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
     function escrowOf(uint256 jobId) external view returns (uint256) {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state >= JobState.Succeeded) return 0;
-        return _escrow(c.replicas, rec.terms.maxPrice, rec.terms.feeBps);
+        return _escrow(c.rounds.cap(), rec.terms.maxPrice, rec.terms.feeBps);
     }
 
     // ------------------------------------------------------------------ internal
@@ -128,7 +132,7 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
     /// The caller moves the escrow in afterwards (value transfer last).
     function _post(JobParams calldata p) private returns (uint256 jobId, uint256 escrow) {
         CidLib.digest(p.manifestCid);
-        _checkParams(p);
+        uint256 cap = _checkParams(p);
         Config memory cfg = _config;
         bool awardOnFill = p.bidWindow == 0;
         // Award on fill: the pool window (owner's), then, for a pool still short of k, the rest of the
@@ -143,13 +147,13 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
         // every settlement a write of its head); a record still live at the cursor costs one fresh
         // record, and the ring grows to fit the jobs that are live at once.
         uint32 index;
-        uint32 generation;
+        uint16 generation;
         uint32 at = cfg.cursor;
         if (at != 0) {
             JobCore storage old = _records[at].core;
             cfg.cursor = at == cfg.records ? 1 : at + 1;
             // A record whose generation is exhausted retires, so a job id is never issued twice.
-            if (old.state >= JobState.Succeeded && old.generation != type(uint32).max) {
+            if (old.state >= JobState.Succeeded && old.generation != type(uint16).max) {
                 index = at;
                 generation = old.generation + 1;
             }
@@ -176,12 +180,14 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
             commitWindow: uint24(p.commitWindow),
             revealWindow: uint24(p.revealWindow),
             generation: generation,
+            rounds: Rounds.init(cap),
             fillExtension: uint24(extension),
             seedDelay: cfg.seedDelay
         });
         rec.terms = JobTerms({requester: msg.sender, maxPrice: uint80(p.maxPrice), feeBps: cfg.protocolFeeBps});
         jobId = (uint256(generation) << 32) | index;
-        escrow = _escrow(p.replicas, p.maxPrice, cfg.protocolFeeBps);
+        // Every replica escalation may add is paid for up front, so a round never waits on the requester.
+        escrow = _escrow(cap, p.maxPrice, cfg.protocolFeeBps);
         _emitPosted(jobId, p, escrow, bidDeadline, awardOnFill);
     }
 
@@ -205,8 +211,13 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
         );
     }
 
-    function _checkParams(JobParams calldata p) private pure {
+    /// @dev Returns the cap on replicas (maxReplicas, or k when it is 0).
+    function _checkParams(JobParams calldata p) private pure returns (uint256 cap) {
         if (p.replicas == 0 || p.replicas > Limits.MAX_REPLICAS) revert ReplicasOutOfRange(p.replicas, Limits.MAX_REPLICAS);
+        cap = p.maxReplicas == 0 ? p.replicas : p.maxReplicas;
+        if (cap < p.replicas || cap > Limits.MAX_REPLICAS) {
+            revert MaxReplicasOutOfRange(p.maxReplicas, p.replicas, Limits.MAX_REPLICAS);
+        }
         if (p.quorum > p.replicas || 2 * uint256(p.quorum) <= p.replicas) revert QuorumOutOfRange(p.quorum, p.replicas);
         if (p.maxPrice == 0 || p.maxPrice > Limits.MAX_PRICE_UNITS) revert MaxPriceOutOfRange(p.maxPrice, Limits.MAX_PRICE_UNITS);
         if (p.bidWindow > Limits.MAX_BID_WINDOW_SECONDS) revert BidWindowTooLong(p.bidWindow, Limits.MAX_BID_WINDOW_SECONDS);

@@ -11,6 +11,7 @@ import {Config, JobCore, JobRecord, JobTerms, ProviderBond, ProviderHot, Provide
 import {BidEntry} from "./libraries/BidEntry.sol";
 import {CidLib} from "./libraries/CidLib.sol";
 import {Limits} from "./libraries/Limits.sol";
+import {Rounds} from "./libraries/Rounds.sol";
 
 /// @title Accord JobMarket
 /// @notice Post, bid, award, commit, reveal; settlement and deadline paths live in JobSettlement.
@@ -18,6 +19,7 @@ import {Limits} from "./libraries/Limits.sol";
 contract JobMarket is JobSettlement {
     using SafeERC20 for IERC20;
     using BidEntry for uint256;
+    using Rounds for uint16;
 
     constructor(IERC20 token_, address owner_, Parameters memory parameters_)
         JobSettlement(token_, owner_, parameters_)
@@ -31,6 +33,7 @@ contract JobMarket is JobSettlement {
         if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
         address requester = rec.terms.requester;
         if (msg.sender != requester) revert NotRequester(jobId, msg.sender, requester);
+        if (c.rounds.start() != 0) revert JobEscalatedAlready(jobId, c.rounds.round());
         _close(jobId, rec, c, JobState.Cancelled);
     }
 
@@ -62,13 +65,14 @@ contract JobMarket is JobSettlement {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state != JobState.Committing) revert WrongJobState(jobId, c.state, JobState.Committing);
         if (block.timestamp >= c.deadline) revert DeadlinePassed(jobId, c.deadline, block.timestamp);
-        uint256 i = _replicaIndex(jobId, rec, c.bids);
+        uint256 start = c.rounds.start();
+        uint256 i = _replicaIndex(jobId, rec, start, c.bids);
         uint256 bit = 1 << i;
         if (c.commitMask & bit != 0) revert AlreadyCommitted(jobId, msg.sender);
         rec.commitments[i] = commitment;
         c.commitMask |= uint16(bit);
         emit Committed(jobId, msg.sender, commitment);
-        if (c.commitMask == _allBits(c.bids)) _openRevealNow(jobId, c);
+        if (c.commitMask >> start == _allBits(c.bids - start)) _openRevealNow(jobId, c);
         _store(rec, c);
     }
 
@@ -83,7 +87,8 @@ contract JobMarket is JobSettlement {
         if (c.state == JobState.Committing && block.timestamp >= c.deadline) _openReveal(jobId, c);
         if (c.state != JobState.Revealing) revert WrongJobState(jobId, c.state, JobState.Revealing);
         if (block.timestamp >= c.deadline) revert DeadlinePassed(jobId, c.deadline, block.timestamp);
-        uint256 i = _replicaIndex(jobId, rec, c.bids);
+        uint256 start = c.rounds.start();
+        uint256 i = _replicaIndex(jobId, rec, start, c.bids);
         uint256 bit = 1 << i;
         if (c.commitMask & bit == 0) revert NotCommitted(jobId, msg.sender);
         if (c.revealMask & bit != 0) revert AlreadyRevealed(jobId, msg.sender);
@@ -94,7 +99,8 @@ contract JobMarket is JobSettlement {
         rec.commitments[i] = digest;
         c.revealMask |= uint16(bit);
         emit Revealed(jobId, msg.sender, resultCid, sealedResultCid);
-        if (c.revealMask == c.commitMask) _close(jobId, rec, c, JobState.Succeeded);
+        // The open round is done when each of its committers revealed; earlier rounds' bits are final.
+        if ((c.commitMask & ~c.revealMask) >> start == 0) _close(jobId, rec, c, JobState.Succeeded);
         else _store(rec, c);
     }
 
@@ -107,10 +113,11 @@ contract JobMarket is JobSettlement {
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         if (c.state != JobState.Open) revert WrongJobState(jobId, c.state, JobState.Open);
         uint256 n = c.bids;
-        // After the pool window only an award-on-fill pool still short of k takes bids, until its fill
-        // deadline; the bid that brings it to k then awards it whole (there is nothing to draw).
+        uint256 end = _roundEnd(c);
+        // After the pool window only an award-on-fill pool (or an escalation round's) still short of
+        // its replicas takes bids, until its fill deadline; the bid that fills it awards it whole.
         bool late = block.timestamp >= c.deadline;
-        if (late && (n >= c.replicas || block.timestamp >= uint256(c.deadline) + c.fillExtension)) {
+        if (late && (n >= end || block.timestamp >= uint256(c.deadline) + c.fillExtension)) {
             revert BiddingClosed(jobId, c.deadline, block.timestamp);
         }
         uint256 maxPrice = rec.terms.maxPrice;
@@ -119,13 +126,19 @@ contract JobMarket is JobSettlement {
         uint256 collateral = _collateral(maxPrice, c.collateralBps);
         uint256 entry = _checkBidder(c, price, collateral);
 
+        // An escalation round is for providers not yet in the job: earlier rounds' replicas are
+        // checked like bids, but only the open round's pool can be displaced.
+        uint256 start = c.rounds.start();
+        for (uint256 i; i < start; ++i) {
+            if (rec.entries[i].provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
+        }
         uint256 lightest;
         uint256 lightestAt;
-        for (uint256 i; i < n; ++i) {
+        for (uint256 i = start; i < n; ++i) {
             uint256 e = rec.entries[i];
             if (e.provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
             // The latest of equally light entries counts as the lightest, so among equals the earlier stay.
-            if (i == 0 || e.weight() <= lightest.weight()) {
+            if (i == start || e.weight() <= lightest.weight()) {
                 lightest = e;
                 lightestAt = i;
             }
@@ -155,7 +168,7 @@ contract JobMarket is JobSettlement {
         }
         emit BidPlaced(jobId, msg.sender, price, collateral);
 
-        if (late && c.bids == c.replicas) _award(jobId, rec, c);
+        if (late && c.bids == end) _award(jobId, rec, c);
         else _store(rec, c);
     }
 
@@ -182,9 +195,10 @@ contract JobMarket is JobSettlement {
         entry = BidEntry.pack(msg.sender, (b.stake < cap ? b.stake : cap) * Limits.WEIGHT_UNIT / collateral, price);
     }
 
-    /// @dev Index of the caller in the book; reverts `NotAReplica`. Bounded by k <= 16.
-    function _replicaIndex(uint256 jobId, JobRecord storage rec, uint256 n) private view returns (uint256) {
-        for (uint256 i; i < n; ++i) {
+    /// @dev Index of the caller among the open round's replicas (book slots start..n-1); reverts
+    /// `NotAReplica`. Bounded by 16 slots.
+    function _replicaIndex(uint256 jobId, JobRecord storage rec, uint256 start, uint256 n) private view returns (uint256) {
+        for (uint256 i = start; i < n; ++i) {
             if (rec.entries[i].provider() == msg.sender) return i;
         }
         revert NotAReplica(jobId, msg.sender);

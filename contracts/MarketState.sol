@@ -5,11 +5,14 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IMarketEvents} from "./interfaces/IMarketEvents.sol";
 import {Config, JobCore, JobRecord, ProviderRecord, Treasury} from "./types/Storage.sol";
 import {Limits} from "./libraries/Limits.sol";
+import {Rounds} from "./libraries/Rounds.sol";
 
 /// @notice Every storage variable of a market, in one place. JobMarket and the ProviderRegistry it
 /// runs by delegatecall both inherit this first and declare no storage of their own, so both
 /// read and write the same slots. Declaring state anywhere else would shift one of the two layouts.
 abstract contract MarketState is IMarketEvents {
+    using Rounds for uint16;
+
     IERC20 internal immutable _token;
     Config internal _config;
     Treasury internal _treasury;
@@ -42,9 +45,18 @@ abstract contract MarketState is IMarketEvents {
     /// seed delay more, so the randomness that draws it comes from a block produced after the last bid
     /// could be placed; an award-on-fill pool still short of k waits for its fill deadline (or its k-th bid).
     function _awardTime(JobCore memory c) internal pure returns (uint256) {
-        if (c.bids > c.replicas) return uint256(c.deadline) + c.seedDelay;
-        if (c.bids < c.replicas) return uint256(c.deadline) + c.fillExtension;
+        uint256 end = _roundEnd(c);
+        if (c.bids > end) return uint256(c.deadline) + c.seedDelay;
+        if (c.bids < end) return uint256(c.deadline) + c.fillExtension;
         return c.deadline;
+    }
+
+    /// @dev The book size the open round fills to: k replicas in the first round, then
+    /// `extra = min(k, cap - replicas so far)` more in each escalation.
+    function _roundEnd(JobCore memory c) internal pure returns (uint256) {
+        uint256 end = c.rounds.start() + c.replicas;
+        uint256 cap = c.rounds.cap();
+        return end < cap ? end : cap;
     }
 
     function _escrow(uint256 replicas, uint256 maxPrice, uint256 feeBps) internal pure returns (uint256) {

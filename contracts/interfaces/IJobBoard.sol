@@ -7,7 +7,7 @@ import {JobParams, JobView, Permit, ReplicaView} from "../types/MarketTypes.sol"
 /// @notice Posting jobs and reading them. Part of a market's API (IJobMarket): served on the market's
 /// address by the JobBoard code its registry runs by delegatecall (docs/PROTOCOL.md, "Contract layout").
 interface IJobBoard is IMarketEvents {
-    /// @notice Posts a job and moves its escrow (replicas * maxPrice plus the protocol fee on it)
+    /// @notice Posts a job and moves its escrow (maxReplicas * maxPrice plus the protocol fee on it)
     /// from the caller (prior approval).
     /// @return jobId The job's id.
     function postJob(JobParams calldata params) external returns (uint256 jobId);

@@ -46,6 +46,7 @@ interface IMarketEvents {
     /// the others were displaced.
     event ReplicasDrawn(uint256 indexed jobId, bytes32 seed, uint8 pool);
     /// @notice The job was awarded to its `winners` bids (see `getReplicas`); commits are due by `commitDeadline`.
+    /// After an escalation: the open round's winners, the last `winners` entries of the book.
     event JobAwarded(uint256 indexed jobId, uint8 winners, uint64 commitDeadline);
     /// @notice An awarded replica committed to its result. Emitted by `commit`, or at the award (after
     /// `JobAwarded`, in book order) for each winner that bid with `bidAndCommit`: a commitment carried by
@@ -63,7 +64,8 @@ interface IMarketEvents {
         uint256 indexed jobId, address indexed provider, ReplicaOutcome outcome, uint256 paid, uint256 slashed
     );
     /// @notice The job reached a terminal state. `paid + fee + refunded == escrow`; `slashed` is
-    /// collateral credited to the treasury with the fee (never to the requester). `resultDigest` is 0
+    /// collateral credited to the treasury with the fee, less any restitution for escalation rounds
+    /// (`Restituted`), which never exceeds what the requester paid for them. `resultDigest` is 0
     /// without consensus.
     event JobSettled(
         uint256 indexed jobId,
@@ -74,6 +76,14 @@ interface IMarketEvents {
         uint256 refunded,
         uint256 slashed
     );
+    /// @notice No digest had the quorum when the job would have settled, and the requester allowed more
+    /// replicas: round `round` (1 for the first escalation) takes bids for `extra` more replicas from
+    /// providers not yet in the job until `poolCloses`, then draws them as the first round was. Earlier
+    /// replicas keep their revealed digests; every replica is judged when the last round ends.
+    event JobEscalated(uint256 indexed jobId, uint8 round, uint8 extra, uint64 poolCloses);
+    /// @notice Of an escalated job's slashed collateral, `amount` went to the requester: what it paid
+    /// (price and fee) for replicas beyond the k it asked for, at most. `JobSettled.slashed` includes it.
+    event Restituted(uint256 indexed jobId, address indexed requester, uint256 amount);
     /// @notice Credited funds left the contract.
     event Withdrawn(address indexed account, uint256 amount);
     /// @notice The owner changed the parameters (future jobs snapshot fee and collateral ratio).
@@ -91,6 +101,10 @@ interface IMarketEvents {
     error CommitWindowOutOfRange(uint256 commitWindow, uint256 min, uint256 max);
     error RevealWindowOutOfRange(uint256 revealWindow, uint256 min, uint256 max);
     error MinReputationOutOfRange(uint256 minReputation, uint256 max);
+    /// @notice maxReplicas must be 0 (no escalation) or between replicas and Limits.MAX_REPLICAS.
+    error MaxReplicasOutOfRange(uint256 maxReplicas, uint256 replicas, uint256 max);
+    /// @notice The job escalated: its earlier rounds' replicas are owed a judgement, so it can no longer be cancelled.
+    error JobEscalatedAlready(uint256 jobId, uint256 round);
     /// @notice The permit did not take effect and the allowance does not cover the escrow.
     error PermitFailed(address owner, uint256 allowance, uint256 needed);
     /// @notice No job has this id (never issued, or its record was reused by a later job).
@@ -116,6 +130,8 @@ interface IMarketEvents {
     error StakeBelowMinimum(address provider, uint256 stake, uint256 minStake);
     error InsufficientFreeStake(address provider, uint256 free, uint256 needed);
     error ReputationTooLow(address provider, uint256 score, uint256 minReputation);
+    /// @notice The caller holds no replica of the job's open round (an earlier round's replica can no
+    /// longer commit or reveal: its round's deadlines passed).
     error NotAReplica(uint256 jobId, address caller);
     error AlreadyCommitted(uint256 jobId, address provider);
     error NotCommitted(uint256 jobId, address provider);

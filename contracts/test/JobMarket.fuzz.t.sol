@@ -222,6 +222,7 @@ contract JobMarketFuzzTest {
             manifestCid: abi.encodePacked(hex"01551220", keccak256("manifest")),
             replicas: k,
             quorum: m,
+            maxReplicas: 0,
             maxPrice: maxPrice,
             bidWindow: bidWindow,
             commitWindow: 1 hours,

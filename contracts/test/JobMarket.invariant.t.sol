@@ -65,7 +65,9 @@ contract JobMarketInvariantTest {
             Check.ok(j.commits <= j.bids, "commits > bids (committed bids before the award, committed replicas after)");
             // The pool holds up to 16 bids until the award; from then on the book is the drawn replicas.
             Check.ok(j.bids <= 16, "bids > pool size");
-            if (j.state != JobState.Open) Check.ok(j.bids <= j.replicas, "replicas > k after the award");
+            if (j.state != JobState.Open) Check.ok(j.bids <= j.maxReplicas, "replicas > maxReplicas after the award");
+            if (j.round == 0) Check.ok(j.state == JobState.Open || j.bids <= j.replicas, "replicas > k before any escalation");
+            Check.ok(j.maxReplicas >= j.replicas && j.maxReplicas <= 16, "maxReplicas out of k..16");
         }
         for (uint256 i; i < all.length; ++i) {
             ProviderView memory p = market.getProvider(all[i]);

@@ -23,6 +23,7 @@ contract MarketHandler {
         address requester;
         uint256 escrow;
         JobState last;
+        uint8 round; // an escalation moves the state back to Open, in a later round
         bool terminal;
     }
 
@@ -81,10 +82,13 @@ contract MarketHandler {
         uint8 q = uint8(k / 2 + 1 + mSeed % (k - k / 2));
         uint256 maxPrice = 1 + priceSeed % MAX_PRICE_UNITS;
         uint32 bidWindow = windowSeed % 3 == 0 ? 0 : uint32(60 + windowSeed % 3600);
+        // Half the jobs may escalate, by up to two replicas more than k (0: the default, no escalation).
+        uint8 cap = (windowSeed >> 28) % 2 == 0 ? 0 : uint8(k + (windowSeed >> 32) % 3);
         JobParams memory p = JobParams({
             manifestCid: abi.encodePacked(hex"01551220", keccak256(abi.encode(_jobs.length))),
             replicas: k,
             quorum: q,
+            maxReplicas: cap,
             maxPrice: maxPrice,
             bidWindow: bidWindow,
             commitWindow: uint32(60 + (windowSeed >> 8) % 3600),
@@ -92,13 +96,14 @@ contract MarketHandler {
             minReputation: uint16((windowSeed >> 24) % 4 == 0 ? 4_000 : 0)
         });
         uint256 fee = market.parameters().protocolFeeBps;
-        uint256 escrow = k * maxPrice + k * maxPrice * fee / 10_000;
+        uint256 replicas = cap == 0 ? k : cap;
+        uint256 escrow = replicas * maxPrice + replicas * maxPrice * fee / 10_000;
         token.mint(requester, escrow);
         vm.startPrank(requester);
         token.approve(address(market), escrow);
         uint256 id = market.postJob(p);
         vm.stopPrank();
-        _jobs.push(Ghost({id: id, requester: requester, escrow: escrow, last: JobState.Open, terminal: false}));
+        _jobs.push(Ghost({id: id, requester: requester, escrow: escrow, last: JobState.Open, round: 0, terminal: false}));
         _sync();
     }
 
@@ -266,7 +271,8 @@ contract MarketHandler {
     /// @notice Past every deadline: settles every job with `claim` and takes every token out.
     function drain() external {
         if (msg.sender != suite) return; // only at the end of a run, from afterInvariant
-        for (uint256 round; round < 4; ++round) {
+        // Each escalation takes two more claims (open the round, award it or end the job unbid).
+        for (uint256 round; round < 8; ++round) {
             _warp(8 days);
             for (uint256 g; g < _jobs.length; ++g) {
                 if (!_jobs[g].terminal) _act(g, address(this), abi.encodeCall(IMarketCore.claim, (_jobs[g].id)));
@@ -357,10 +363,14 @@ contract MarketHandler {
                     (uint256 earningsAfter, uint256 stakedAfter) = _providerTotals();
                     uint256 paid = earningsAfter - earnings;
                     uint256 slashed = staked - stakedAfter;
-                    // Slashed collateral goes to the treasury with the fee; the requester only gets its refund.
-                    uint256 fee = market.withdrawable(treasury) - treasuryBefore - slashed;
+                    // Slashed collateral goes to the treasury with the fee; the requester gets its refund
+                    // and, only after an escalation, restitution out of the slashed collateral.
+                    uint256 toTreasury = market.withdrawable(treasury) - treasuryBefore;
                     uint256 refunded = _creditOf(job.requester) - requesterBefore;
-                    if (paid + fee + refunded != job.escrow) _violate("settlement: paid + fee + refunded != escrow");
+                    if (paid + toTreasury + refunded != job.escrow + slashed) {
+                        _violate("settlement: paid + fee + refunded != escrow (+ slashed, to treasury or restitution)");
+                    }
+                    if (j.round == 0 && toTreasury < slashed) _violate("settlement: a job that never escalated restituted its requester");
                     if (j.escrow != 0) _violate("settlement: terminal job still reports escrow");
                     _checkSelfDealing(job.requester, selfBefore);
                     settledJobs++;
@@ -401,8 +411,12 @@ contract MarketHandler {
             Ghost storage job = _jobs[g];
             if (job.terminal) continue;
             try market.getJob(job.id) returns (JobView memory j) {
-                if (j.state < job.last) _violate("a job state moved backwards");
+                if (j.state < job.last && !(j.state == JobState.Open && j.round > job.round)) {
+                    _violate("a job state moved backwards");
+                }
+                if (j.round < job.round) _violate("a job's round moved backwards");
                 job.last = j.state;
+                job.round = j.round;
                 if (j.state >= JobState.Succeeded) job.terminal = true;
             } catch {
                 _violate("a live job stopped resolving");

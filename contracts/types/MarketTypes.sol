@@ -5,11 +5,11 @@ pragma solidity ^0.8.28;
 /// `None` is what a view reports for an id that was never issued.
 enum JobState {
     None,
-    Open, // taking bids until the bid deadline (or until k bids with a zero bid window)
+    Open, // taking bids until the bid deadline (or until k bids with a zero bid window); after an escalation, for the next round
     Committing, // awarded; winners commit until the commit deadline or until all have committed
     Revealing, // committers reveal until the reveal deadline or until all have revealed
     Succeeded, // a digest reached the quorum; agreeing providers were paid
-    NoConsensus, // revealed, but no digest reached the quorum; the requester was refunded
+    NoConsensus, // revealed, but no digest reached the quorum, with no replica left to escalate to; the requester was refunded
     Failed, // fewer than `quorum` winners committed; the requester was refunded
     Cancelled, // the requester cancelled before the award
     Expired // fewer than `quorum` bids by the bid deadline
@@ -28,6 +28,8 @@ enum ReplicaOutcome {
 /// @param manifestCid Binary CIDv1 of the job manifest (0x01, 0x55|0x70, 0x12, 0x20, 32-byte sha2-256 digest).
 /// @param replicas k: independent runs wanted, 1..16.
 /// @param quorum m: identical results needed, k/2 < m <= k.
+/// @param maxReplicas The most replicas escalation may bring the job to, k..16 (0 means k: never
+/// escalates). The escrow covers this many; what no round used is refunded at settlement.
 /// @param maxPrice Most the requester pays one provider for one replica, in token units (< 2^80).
 /// @param bidWindow Seconds of bidding; 0 awards the moment k bids are in (the owner's `fillTimeout` then bounds the wait).
 /// @param commitWindow Seconds the winners have to commit after the award.
@@ -37,6 +39,7 @@ struct JobParams {
     bytes manifestCid;
     uint8 replicas;
     uint8 quorum;
+    uint8 maxReplicas;
     uint256 maxPrice;
     uint32 bidWindow;
     uint32 commitWindow;
@@ -83,6 +86,11 @@ struct JobView {
     JobState state;
     uint8 replicas;
     uint8 quorum;
+    /// The cap escalation may bring the replicas to (k when the requester allowed no escalation).
+    uint8 maxReplicas;
+    /// 0 until the job escalates; then the number of the round that is open or last ran.
+    uint8 round;
+    /// Entries in the book: every round's replicas, then the open round's pool.
     uint8 bids;
     /// Replicas holding a commitment. While Open this includes bids placed with `bidAndCommit`, which
     /// become commits of awarded replicas (and emit `Committed`) only at the award.

@@ -19,7 +19,10 @@ struct JobCore {
     uint16 minReputation;
     uint24 commitWindow;
     uint24 revealWindow;
-    uint32 generation; // of the job in this record
+    // Of the job in this record. 16 bits (a record reused 65,535 times retires, see JobBoard._post)
+    // leave room for `rounds` in this slot, which every bid and reveal reads anyway.
+    uint16 generation;
+    uint16 rounds; // Rounds: the cap on replicas, the open round's first book slot and its number
     // Award on fill: seconds after the pool window (`deadline` while Open) that a pool still short of
     // `replicas` bids keeps taking them (the owner's fill timeout); 0 for a job with a bid window.
     uint24 fillExtension;

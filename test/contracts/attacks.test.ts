@@ -2,7 +2,7 @@
 // fail to gain. Collateral is sized from the job's value, slashed collateral goes to the treasury,
 // and reputation counts only value paid by others in replicated jobs (docs/PROTOCOL.md, "Collateral",
 // "Slashing" and "Reputation"). A bought quorum is answered by random selection (selection.test.ts);
-// forced no-consensus waits for escalation and is pinned as such at the end.
+// forced no-consensus is answered by escalation when the requester allows it (escalation.test.ts).
 import { describe, expect, it } from "vitest";
 import { encodeFunctionData, getAddress, toHex, type Address } from "viem";
 import { cidOf, commitmentOf as commitment, eventsOf, Outcome, revertOf, saltOf, State, type Deployed } from "./market.ts";
@@ -229,18 +229,18 @@ describe("issue #13 attacks", () => {
   // selection.test.ts ("gives two 1-wei identities at minimum stake each replica with about their
   // stake share"); with three bidders for three replicas no draw can help, which is why a pool
   // stays open for its window before anyone is drawn.
-  describe("still open: pinned until escalation (item 4) lands", () => {
-    // `it.fails`: each asserts what the defended protocol must do and is expected to fail today. When
-    // the defence lands the assertion holds, vitest reports the test as unexpectedly passing, and
-    // whoever lands it turns it into a plain `it`.
-    it.fails("does not end a job NoConsensus, slashing nobody, on k - m + 1 garbage reveals", async () => {
+  describe("forced no-consensus", () => {
+    // Escalation (item 4) answers it for a requester that allows more replicas than k; the full rules
+    // are in escalation.test.ts.
+    it("does not end a job NoConsensus, slashing nobody, on k - m + 1 garbage reveals when the requester allowed escalation", async () => {
       const { m } = ctx;
-      const jobId = await m.post({ replicas: 3, quorum: 2 });
+      const jobId = await m.post({ replicas: 3, quorum: 2, maxReplicas: 6 });
       for (const [i, r] of [[0, "right"], [1, "garbage 1"], [2, "garbage 2"]] as const) await m.bidAndCommit(jobId, i, m.unit, r);
       await m.reveal(jobId, 0, "right");
       await m.reveal(jobId, 1, "garbage 1");
-      const settled = (await eventsOf(m, await m.reveal(jobId, 2, "garbage 2"))).find((e) => e.eventName === "JobSettled")!.args;
-      expect(settled.state).not.toBe(State.NoConsensus);
+      const events = await eventsOf(m, await m.reveal(jobId, 2, "garbage 2"));
+      expect(events.find((e) => e.eventName === "JobSettled")).toBeUndefined();
+      expect(events.find((e) => e.eventName === "JobEscalated")!.args).toMatchObject({ round: 1, extra: 3 });
     });
   });
 });

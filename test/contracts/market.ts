@@ -118,6 +118,7 @@ export async function deployMarket(opts: { decimals?: number; feeBps?: number; m
       manifestCid: cidOf("manifest").cid,
       replicas: 3,
       quorum: 2,
+      maxReplicas: 0,
       maxPrice: 10n * unit,
       bidWindow: 0,
       commitWindow: DEFAULT_WINDOW_SECONDS,
@@ -132,7 +133,7 @@ export async function deployMarket(opts: { decimals?: number; feeBps?: number; m
     const account = requesters[r];
     const params = jobParams(p);
     const feeBps = BigInt((await market.read.parameters()).protocolFeeBps);
-    const gross = BigInt(params.replicas) * params.maxPrice;
+    const gross = BigInt(params.maxReplicas || params.replicas) * params.maxPrice;
     const escrow = gross + (gross * feeBps) / 10_000n;
     await fund(account.address, escrow);
     await token.write.approve([market.address, escrow], { account });
@@ -180,6 +181,8 @@ export type JobParamsInput = {
   manifestCid: Hex;
   replicas: number;
   quorum: number;
+  /** The cap escalation may bring the replicas to; 0 is k (never escalates). */
+  maxReplicas: number;
   maxPrice: bigint;
   bidWindow: number;
   commitWindow: number;

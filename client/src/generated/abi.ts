@@ -364,6 +364,22 @@ export const jobBoardAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "round",
+        "type": "uint256"
+      }
+    ],
+    "name": "JobEscalatedAlready",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       }
     ],
     "name": "JobNotFound",
@@ -399,6 +415,27 @@ export const jobBoardAbi = [
       }
     ],
     "name": "MaxPriceOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxReplicas",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "replicas",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "MaxReplicasOutOfRange",
     "type": "error"
   },
   {
@@ -978,6 +1015,37 @@ export const jobBoardAbi = [
         "type": "uint256"
       },
       {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "round",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "extra",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "poolCloses",
+        "type": "uint64"
+      }
+    ],
+    "name": "JobEscalated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": true,
         "internalType": "address",
         "name": "requester",
@@ -1285,6 +1353,31 @@ export const jobBoardAbi = [
         "type": "uint256"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "Restituted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": false,
         "internalType": "uint64",
         "name": "revealDeadline",
@@ -1472,6 +1565,16 @@ export const jobBoardAbi = [
           },
           {
             "internalType": "uint8",
+            "name": "maxReplicas",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
+            "name": "round",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
             "name": "bids",
             "type": "uint8"
           },
@@ -1620,6 +1723,11 @@ export const jobBoardAbi = [
             "type": "uint8"
           },
           {
+            "internalType": "uint8",
+            "name": "maxReplicas",
+            "type": "uint8"
+          },
+          {
             "internalType": "uint256",
             "name": "maxPrice",
             "type": "uint256"
@@ -1678,6 +1786,11 @@ export const jobBoardAbi = [
           {
             "internalType": "uint8",
             "name": "quorum",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
+            "name": "maxReplicas",
             "type": "uint8"
           },
           {
@@ -2172,6 +2285,22 @@ export const jobMarketAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "round",
+        "type": "uint256"
+      }
+    ],
+    "name": "JobEscalatedAlready",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       }
     ],
     "name": "JobNotFound",
@@ -2207,6 +2336,27 @@ export const jobMarketAbi = [
       }
     ],
     "name": "MaxPriceOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxReplicas",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "replicas",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "MaxReplicasOutOfRange",
     "type": "error"
   },
   {
@@ -2797,6 +2947,37 @@ export const jobMarketAbi = [
         "type": "uint256"
       },
       {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "round",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "extra",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "poolCloses",
+        "type": "uint64"
+      }
+    ],
+    "name": "JobEscalated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": true,
         "internalType": "address",
         "name": "requester",
@@ -3130,6 +3311,31 @@ export const jobMarketAbi = [
       }
     ],
     "name": "ReplicasDrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "Restituted",
     "type": "event"
   },
   {
@@ -3914,6 +4120,16 @@ export const jobMarketAbi = [
           },
           {
             "internalType": "uint8",
+            "name": "maxReplicas",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
+            "name": "round",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
             "name": "bids",
             "type": "uint8"
           },
@@ -4062,6 +4278,11 @@ export const jobMarketAbi = [
             "type": "uint8"
           },
           {
+            "internalType": "uint8",
+            "name": "maxReplicas",
+            "type": "uint8"
+          },
+          {
             "internalType": "uint256",
             "name": "maxPrice",
             "type": "uint256"
@@ -4120,6 +4341,11 @@ export const jobMarketAbi = [
           {
             "internalType": "uint8",
             "name": "quorum",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
+            "name": "maxReplicas",
             "type": "uint8"
           },
           {
@@ -4562,6 +4788,22 @@ export const providerRegistryAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "round",
+        "type": "uint256"
+      }
+    ],
+    "name": "JobEscalatedAlready",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       }
     ],
     "name": "JobNotFound",
@@ -4597,6 +4839,27 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "MaxPriceOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxReplicas",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "replicas",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "MaxReplicasOutOfRange",
     "type": "error"
   },
   {
@@ -5176,6 +5439,37 @@ export const providerRegistryAbi = [
         "type": "uint256"
       },
       {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "round",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "extra",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "poolCloses",
+        "type": "uint64"
+      }
+    ],
+    "name": "JobEscalated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": true,
         "internalType": "address",
         "name": "requester",
@@ -5471,6 +5765,31 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "ReplicasDrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "Restituted",
     "type": "event"
   },
   {

@@ -7,7 +7,8 @@ import { formatAmount, getTokenInfo, type TokenInfo } from "../internal/token.ts
 import type { MarketChain } from "./marketChain.ts";
 
 /**
- * What postJob moves into escrow: replicas × maxPrice plus the protocol fee on it, the fee
+ * What postJob moves into escrow: replicas × maxPrice plus the protocol fee on it (replicas: the
+ * job's maxReplicas, which escalation may use; see escrowedReplicas), the fee
  * rounded down as the contract's `_escrow` rounds it (contracts/JobSettlement.sol).
  */
 export function escrowFor(replicas: number, maxPrice: bigint, feeBps: number): { escrow: bigint; fee: bigint } {

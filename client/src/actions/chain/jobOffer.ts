@@ -14,6 +14,12 @@ export type JobOffer = {
   replicas: number;
   /** m: identical results needed, k/2 < m <= k (default: the smallest majority). */
   quorum?: number;
+  /**
+   * The most replicas escalation may bring the job to when its reveals leave no digest with the
+   * quorum, k..MAX_REPLICAS (default k: never escalates, the job ends NoConsensus). The escrow covers
+   * this many; what no round used is refunded (docs/PROTOCOL.md, "Escalation").
+   */
+  maxReplicas?: number;
   /** Most paid to one provider for one replica, in token units (see parseAmount). */
   maxPrice: bigint;
   /** Seconds of bidding; 0 (default) awards the job as soon as k bids are in. */
@@ -40,6 +46,9 @@ export function checkJobOffer(p: JobOffer, at = ""): number {
   const m = p.quorum ?? Math.floor(k / 2) + 1;
   if (!Number.isInteger(m) || m <= k / 2 || m > k)
     throw bad("quorum", `${m} of ${k} is not a majority`, `Pick a quorum above half the replicas and at most ${k} (e.g. ${Math.floor(k / 2) + 1}).`);
+  const cap = p.maxReplicas ?? k;
+  if (!Number.isInteger(cap) || cap < k || cap > MAX_REPLICAS)
+    throw bad("maxReplicas", `${cap} is not between the ${k} replicas and ${MAX_REPLICAS}`, `Allow between ${k} (no escalation) and ${MAX_REPLICAS} replicas in all.`);
   if (typeof p.maxPrice !== "bigint" || p.maxPrice <= 0n || p.maxPrice > MAX_PRICE_UNITS)
     throw bad("maxPrice", `${p.maxPrice} token units is out of range`, "Offer a positive price per replica (estimateCost suggests one).");
   const window = (field: string, v: number | undefined, min: number, max: number) => {
@@ -62,6 +71,7 @@ export function jobParamsOf(job: PostableJob, at = "") {
     manifestCid: cidToHex(job.manifestCid),
     replicas: job.replicas,
     quorum,
+    maxReplicas: job.maxReplicas ?? job.replicas,
     maxPrice: job.maxPrice,
     bidWindow: job.bidWindow ?? DEFAULT_BID_WINDOW_S,
     commitWindow: job.commitWindow ?? DEFAULT_COMMIT_WINDOW_S,
@@ -70,3 +80,8 @@ export function jobParamsOf(job: PostableJob, at = "") {
   };
 }
 export type JobParams = ReturnType<typeof jobParamsOf>;
+
+/** How many replicas a job's escrow pays for: its cap when it may escalate, else k. */
+export function escrowedReplicas(job: Pick<JobOffer, "replicas" | "maxReplicas">): number {
+  return job.maxReplicas ?? job.replicas;
+}

@@ -6,7 +6,7 @@ import type { AccountRequiredError, InsufficientBalanceError, InvalidJobParamete
 import { inEscrowTurn, type Exclusive } from "./escrowTurn.ts";
 import { abortable, sendInTurn, waitMined, writeMarket, type TransactionProgress } from "./transact.ts";
 import { escrowFor, readEscrowTerms, requireBalance, type EscrowTerms } from "./escrow.ts";
-import { jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
+import { escrowedReplicas, jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
 import { signerOf, type MarketChain, type Signer } from "./marketChain.ts";
 import { signPermit, supportsPermit } from "./signPermit.ts";
 
@@ -52,7 +52,7 @@ export async function postJob(chain: MarketChain, parameters: PostJobParameters)
   const signer = signerOf(chain, "Posting a job");
   const owner = signer.account.address;
   const terms = await abortable(parameters.terms ?? readEscrowTerms(chain, owner), signal);
-  const { escrow } = escrowFor(parameters.replicas, parameters.maxPrice, terms.protocolFeeBps);
+  const { escrow } = escrowFor(escrowedReplicas(parameters), parameters.maxPrice, terms.protocolFeeBps);
   requireBalance(owner, escrow, terms);
 
   const payment = parameters.payment ?? "auto";

@@ -5,7 +5,7 @@ import { InvalidJobParametersError, TransactionRevertedError, type AccountRequir
 import { inEscrowTurn, type Exclusive } from "./escrowTurn.ts";
 import { abortable, POST_GAS_HEADROOM, writeMarket } from "./transact.ts";
 import { escrowFor, readEscrowTerms, requireBalance, type EscrowTerms } from "./escrow.ts";
-import { jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
+import { escrowedReplicas, jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
 import { signerOf, type MarketChain } from "./marketChain.ts";
 import { approve, readAllowance, turnKey, type Payment, type PostJobReturnType } from "./postJob.ts";
 import { signPermit, supportsPermit } from "./signPermit.ts";
@@ -59,7 +59,7 @@ export async function postJobs(chain: MarketChain, parameters: PostJobsParameter
   const signer = signerOf(chain, "Posting jobs");
   const owner = signer.account.address;
   const terms = await abortable(parameters.terms ?? readEscrowTerms(chain, owner), signal);
-  const escrows = jobs.map((job) => escrowFor(job.replicas, job.maxPrice, terms.protocolFeeBps).escrow);
+  const escrows = jobs.map((job) => escrowFor(escrowedReplicas(job), job.maxPrice, terms.protocolFeeBps).escrow);
   const total = escrows.reduce((a, b) => a + b, 0n);
   requireBalance(owner, total, terms);
 
