@@ -160,9 +160,6 @@ export const NODE_DIR_NAME = "node";
 /** Instrumented modules the sandbox processes keep for each other and for later runs. */
 export const MODULE_CACHE_DIR_NAME = "modules";
 
-/** The key file holds a secret: only its owner may read it. */
-export const KEY_FILE_MODE = 0o600;
-
 export const FUEL_PER_GIGA = 1_000_000_000n;
 export const MIB = 1024 * 1024;
 export const WASM_PAGE_BYTES = 65_536;

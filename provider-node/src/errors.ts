@@ -1,6 +1,8 @@
 import { BaseError } from "@accord/client/errors";
 
 export { BaseError };
+/** The config file as a whole cannot be used: the library's rule, shared with the CLI. */
+export { ConfigFileError } from "@accord/client/config";
 
 /** A setting is missing or has a value the node cannot use. */
 export class InvalidConfigError extends BaseError {
@@ -8,17 +10,6 @@ export class InvalidConfigError extends BaseError {
   constructor(setting: string, problem: string, fix?: string) {
     super(`The setting "${setting}" ${problem}.`, {
       fix: fix ?? `Set ${setting} in the config file, as an ACCORD_* environment variable, or as a flag (see \`accord-provider --help\`).`,
-    });
-  }
-}
-
-/** The config file is not readable JSON. */
-export class ConfigFileError extends BaseError {
-  override name = "ConfigFileError";
-  constructor(path: string, reason: string, cause?: unknown) {
-    super(`The config file ${path} could not be read: ${reason}.`, {
-      fix: "Fix the file (it is JSON), or run `accord-provider init` to write a fresh one.",
-      cause,
     });
   }
 }
@@ -70,14 +61,6 @@ export class NotRegisteredError extends BaseError {
     super(`The provider ${address} is not registered on the JobMarket.`, {
       fix: "Run `accord-provider register`, then `accord-provider stake <amount>`.",
     });
-  }
-}
-
-/** A fault flag the node does not know. */
-export class UnknownFaultError extends BaseError {
-  override name = "UnknownFaultError";
-  constructor(fault: string, known: readonly string[]) {
-    super(`"${fault}" is not a fault this node can simulate.`, { fix: `Pass one of: ${known.join(", ")} (for tests and demos only).` });
   }
 }
 

@@ -1,5 +1,4 @@
 import { HONEST, type ProviderBehaviour } from "./behaviour.ts";
-import { UnknownFaultError } from "./errors.ts";
 
 /**
  * Misbehaviours a provider can be told to show, for tests and demos only, so the quorum can be
@@ -16,11 +15,6 @@ export const FAULTS = [
   "silent-after-award",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
-
-export function parseFault(value: string): Fault {
-  if (!(FAULTS as readonly string[]).includes(value)) throw new UnknownFaultError(value, FAULTS);
-  return value as Fault;
-}
 
 /** The behaviour a daemon is built with: honest, or the fault's. */
 export function behaviourFor(fault: Fault | undefined): ProviderBehaviour {

@@ -16,7 +16,7 @@ export function readConfigFile(path: string, known: readonly string[]): Record<s
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigFileError(path, "it does not hold a JSON object");
   if ("privateKey" in parsed)
-    throw new ConfigFileError(path, "it holds a private key, and config files are no place for one", {
+    throw new ConfigFileError(path, "it holds a private key, and keys belong in a key file (owner-only), not in a config file that is shared and copied", {
       fix: "Move the key into a file of its own, readable by you only (`chmod 600` it), name that file with `keyFile`, and delete `privateKey` from the config file.",
     });
   const unknown = Object.keys(parsed).filter((k) => !known.includes(k));

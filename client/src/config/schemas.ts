@@ -62,4 +62,18 @@ export const bigUint = (what = "a whole non-negative number") =>
 /** true/false, also as the strings a flag or the environment gives. */
 export const boolean = () => z.union([z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")], must("true or false"));
 
-export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, must(`one of ${values.join(", ")}`));
+/** One of `values`; with `booleans`, JSON's true and false stand for two of them (a file's "relay": true). */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, booleans?: { true: T[number]; false: T[number] }) => {
+  const what = must(`one of ${values.map((v) => JSON.stringify(v)).join(", ")}`);
+  const names = z.enum(values, what);
+  if (!booleans) return names;
+  return z.union([names, z.boolean().transform((b): T[number] => (b ? booleans.true : booleans.false))], what);
+};
+
+/** Milliseconds, bytes, counts where a fraction is harmless. */
+export const number = (p: { min?: number; what?: string } = {}) => {
+  const what = must(p.what ?? (p.min === 0 ? "a non-negative number" : "a number"));
+  return z
+    .union([z.number(), z.string().trim().min(1, what).transform(Number)], what)
+    .pipe(z.number(what).min(p.min ?? -Infinity, what));
+};

@@ -81,7 +81,7 @@ export async function registerCommand(flags: Flags): Promise<void> {
   const result = await registerOrUpdate(chain, { peerId: peerId.toMultihash().bytes, multiaddrs, askPrice });
   // What register was told holds for `start`: it listens where register said and keeps the
   // announced addresses on-chain, instead of an address of its own choosing replacing them.
-  const told = (name: string) => (loaded.sources[name] === "flag" || loaded.sources[name] === "env" ? (loaded.config as Record<string, unknown>)[name] : undefined);
+  const told = (name: "rpcUrl" | "market" | "listen" | "announce" | "askPrice") => (loaded.sources[name] === "flag" || loaded.sources[name] === "env" ? loaded.config[name] : undefined);
   updateConfigFile(loaded.configFile, { rpcUrl: told("rpcUrl"), market: told("market"), listen: told("listen"), announce: told("announce"), askPrice: told("askPrice") });
   output(flags, { address: chain.account.address, result, peerId: peerId.toString(), multiaddrs, askPrice }, `Provider ${chain.account.address} ${result} (peer ${peerId}, ask ${askPrice} per 1e9 fuel).`);
 }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
-import { ConfigFileError, InvalidConfigError, KeyExistsError, KeyFileError, UnknownFaultError } from "../errors.ts";
+import { InvalidPrivateKeyError } from "@accord/client/config";
+import { ConfigFileError, InvalidConfigError, KeyExistsError } from "../errors.ts";
 import { DEFAULT_LISTEN, loadConfig, updateConfigFile, writeConfigFile } from "./config.ts";
 import { createKeyFile, readKeyFile } from "./keyfile.ts";
 
@@ -40,7 +41,7 @@ describe("key file", () => {
         return e as Error;
       }
     })();
-    expect(err).toBeInstanceOf(KeyFileError);
+    expect(err).toBeInstanceOf(InvalidPrivateKeyError);
     expect(err!.message).not.toContain("secretish");
   });
 });
@@ -97,8 +98,19 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ flags: { dataDir: dir, rpcUrl: "localhost:8545" }, env: {} })).toThrow(/--rpc-url.*http/);
     expect(() => loadConfig({ flags: { dataDir: dir }, env: { ACCORD_MIN_PRICE: "-1" } })).toThrow(InvalidConfigError);
     expect(() => loadConfig({ flags: { dataDir: dir, limit: ["nope=1"] }, env: {} })).toThrow(/names no limit/);
-    expect(() => loadConfig({ flags: { dataDir: dir, fault: "explode" }, env: {} })).toThrow(UnknownFaultError);
-    expect(() => loadConfig({ flags: { dataDir: dir }, env: {}, requireRpc: true })).toThrow(/--rpc-url/);
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: { ACCORD_FAULT: "explode" } })).toThrow(/^The setting "ACCORD_FAULT" must be one of "wrong-result", "never-reveal"/);
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: {}, requireRpc: true })).toThrow(/What to do: Pass --rpc-url http:\/\/127\.0\.0\.1:8545, set ACCORD_RPC_URL/);
+    expect(() => loadConfig({ flags: { dataDir: dir, limit: ["workers=-1"] }, env: {} })).toThrow(/--limit workers.*must be a non-negative number, not "-1"/);
+    writeConfigFile(join(dir, "config.json"), { workers: 0 });
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: {} })).toThrow(`The setting "workers (in ${join(dir, "config.json")})" must be a positive integer, not 0.`);
+  });
+
+  it("takes relay modes and switches as a file or the environment gives them", () => {
+    const dir = temp();
+    writeConfigFile(join(dir, "config.json"), { relay: false, privateAddresses: false });
+    expect(loadConfig({ flags: { dataDir: dir }, env: {} }).config).toMatchObject({ relay: "off", privateAddresses: false });
+    expect(loadConfig({ flags: { dataDir: dir }, env: { ACCORD_RELAY: "on", ACCORD_PRIVATE_ADDRESSES: "true" } }).config).toMatchObject({ relay: "on", privateAddresses: true });
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: { ACCORD_RELAY: "maybe" } })).toThrow(/ACCORD_RELAY" must be one of "auto", "on", "off", not "maybe"/);
   });
 
   it("refuses a config file with unknown settings or a private key in it", () => {

@@ -1,14 +1,27 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, writeFileSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
+import {
+  ConfigFileError,
+  defineSettings,
+  InvalidSettingError,
+  MissingSettingError,
+  parsePrivateKey,
+  readConfigFile as readSettingsFile,
+  resolveSettings,
+  settingKinds as kind,
+  SHARED_SETTINGS,
+  type SettingOrigin,
+  type SettingSource,
+} from "@accord/client/config";
 import { CONFIG_FILE_NAME, DEFAULT_METRICS_PORT, DEFAULT_PRICING, KEY_FILE_NAME, PROVIDER_LIMITS, type ProviderLimits } from "../constants.ts";
-import { ConfigFileError, InvalidConfigError, KeyFileError } from "../errors.ts";
-import { parseFault, type Fault } from "../faults.ts";
-import { parseRelayMode, parseSwitch, type RelayMode } from "../net/reachability.ts";
+import { InvalidConfigError, KeyFileError } from "../errors.ts";
+import { FAULTS, type Fault } from "../faults.ts";
+import type { RelayMode } from "../net/reachability.ts";
 import { parseRelayLimits } from "../net/relay-limits.ts";
 import type { RelayLimits } from "@accord/client/net/relay-limits";
-import { parsePrivateKey, readKeyFile } from "./keyfile.ts";
+import { readKeyFile } from "./keyfile.ts";
 
 export type Pricing = typeof DEFAULT_PRICING;
 
@@ -50,76 +63,52 @@ export type ProviderConfig = {
   logLevel?: string;
 };
 
-/** The settings as they may appear in the config file (bigints as decimal strings). */
-export type ConfigFile = Partial<Record<string, unknown>>;
+const UNITS = "a whole non-negative number of token units";
+const multiaddrs = () => kind.list(kind.text(), "a list of multiaddrs (an array, or comma-separated)");
+const requesters = () => kind.list(kind.address(), "a list of addresses (an array, or comma-separated)");
 
-type Source = "flag" | "env" | "file";
-type Setting = { env: string; parse: (v: unknown, name: string) => unknown };
+/**
+ * Every setting of the daemon, by its name in the config file and as a camelCase flag; ACCORD_* in
+ * the environment. The shared ones (chain, market, data directory, key file) are the library's.
+ */
+export const PROVIDER_SETTINGS = defineSettings({
+  rpcUrl: SHARED_SETTINGS.rpcUrl,
+  market: SHARED_SETTINGS.market,
+  dataDir: { ...SHARED_SETTINGS.dataDir, description: "where the key, config, journal and content live (default ~/.accord-provider)" },
+  keyFile: { ...SHARED_SETTINGS.keyFile, description: "the provider's key file, owner-only (default <data-dir>/provider.key)" },
+  listen: { env: "ACCORD_LISTEN", schema: multiaddrs(), description: "libp2p listen addresses" },
+  announce: { env: "ACCORD_ANNOUNCE", schema: multiaddrs(), description: "addresses to register instead of the listen addresses" },
+  bootstrap: { env: "ACCORD_BOOTSTRAP", schema: multiaddrs(), description: "peers to join the network through" },
+  metricsPort: { env: "ACCORD_METRICS_PORT", schema: kind.integer({ min: -1, max: 65_535, what: "a port, 0 for any free one, or -1 for none" }), description: "port of /metrics and /health on 127.0.0.1" },
+  pricePerGigaFuel: { env: "ACCORD_PRICE_PER_GIGA_FUEL", schema: kind.bigUint(UNITS), description: "token units per 1e9 fuel of a job's budget" },
+  pricePerMemoryMiB: { env: "ACCORD_PRICE_PER_MEMORY_MIB", schema: kind.bigUint(UNITS), description: "token units per MiB of job memory" },
+  pricePerInputMiB: { env: "ACCORD_PRICE_PER_INPUT_MIB", schema: kind.bigUint(UNITS), description: "token units per MiB of module and inputs" },
+  minPrice: { env: "ACCORD_MIN_PRICE", schema: kind.bigUint(UNITS), description: "lowest bid" },
+  askPrice: { env: "ACCORD_ASK_PRICE", schema: kind.bigUint(UNITS), description: "ask price registered on-chain, token units per 1e9 fuel" },
+  allowRequesters: { env: "ACCORD_ALLOW_REQUESTERS", schema: requesters(), description: "bid only for these requesters" },
+  denyRequesters: { env: "ACCORD_DENY_REQUESTERS", schema: requesters(), description: "never bid for these requesters" },
+  workers: { env: "ACCORD_WORKERS", schema: kind.integer({ min: 1 }), description: "sandbox workers, jobs run at once" },
+  bidAndCommitMaxFuel: { env: "ACCORD_BID_AND_COMMIT_MAX_FUEL", schema: kind.integer({ min: 0 }), description: "fuel budget up to which a job is run before bidding; 0 never" },
+  fromBlock: { env: "ACCORD_FROM_BLOCK", schema: kind.bigUint(), description: "first block to follow when the journal has none" },
+  fault: { env: "ACCORD_FAULT", schema: kind.oneOf(FAULTS), description: "TESTS AND DEMOS ONLY: misbehave and be slashed" },
+  logLevel: { env: "ACCORD_LOG_LEVEL", schema: kind.oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), description: "log level" },
+  relay: {
+    env: "ACCORD_RELAY",
+    schema: kind.oneOf(["auto", "on", "off"], { true: "on", false: "off" }),
+    description: "relay for nodes behind NAT: auto (when this node has a public address), on, off",
+  },
+  privateAddresses: { env: "ACCORD_PRIVATE_ADDRESSES", schema: kind.boolean(), description: "private and loopback addresses count as reachable (a devnet)" },
+});
 
-const str = (v: unknown, name: string) => {
-  if (typeof v !== "string" || v.length === 0) throw new InvalidConfigError(name, "must be a non-empty string");
-  return v;
-};
-const list = (v: unknown, name: string) => {
-  if (Array.isArray(v)) return v.map((x) => str(x, name));
-  return str(v, name).split(",").map((s) => s.trim()).filter(Boolean);
-};
-const int = (v: unknown, name: string) => {
-  const n = typeof v === "number" ? v : Number(str(v, name));
-  if (!Number.isSafeInteger(n)) throw new InvalidConfigError(name, `must be an integer, not ${JSON.stringify(v)}`);
-  return n;
-};
-const big = (v: unknown, name: string) => {
-  try {
-    const b = BigInt(typeof v === "number" ? v : str(v, name));
-    if (b < 0n) throw new Error("negative");
-    return b;
-  } catch {
-    throw new InvalidConfigError(name, `must be a whole non-negative number of token units, not ${JSON.stringify(v)}`);
-  }
-};
-const address = (v: unknown, name: string) => {
-  const s = str(v, name);
-  if (!isAddress(s, { strict: false })) throw new InvalidConfigError(name, `must be a 0x-prefixed 20-byte address, not "${s}"`);
-  return getAddress(s);
-};
-const addresses = (v: unknown, name: string) => list(v, name).map((a) => address(a, name));
-const url = (v: unknown, name: string) => {
-  const s = str(v, name);
-  try {
-    const u = new URL(s);
-    if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol)) throw new Error();
-  } catch {
-    throw new InvalidConfigError(name, `must be an http(s) or ws(s) URL, not "${s}"`);
-  }
-  return s;
-};
+/** Settings that are objects of named values, each parsed on its own. */
+const GROUPS = ["limits", "relayLimits"];
 
-/** Every setting, by its name in the config file and as a camelCase flag; ACCORD_* in the environment. */
-const SETTINGS: Record<string, Setting> = {
-  rpcUrl: { env: "ACCORD_RPC_URL", parse: url },
-  market: { env: "ACCORD_MARKET", parse: address },
-  dataDir: { env: "ACCORD_DATA_DIR", parse: str },
-  keyFile: { env: "ACCORD_KEY_FILE", parse: str },
-  listen: { env: "ACCORD_LISTEN", parse: list },
-  announce: { env: "ACCORD_ANNOUNCE", parse: list },
-  bootstrap: { env: "ACCORD_BOOTSTRAP", parse: list },
-  metricsPort: { env: "ACCORD_METRICS_PORT", parse: int },
-  pricePerGigaFuel: { env: "ACCORD_PRICE_PER_GIGA_FUEL", parse: big },
-  pricePerMemoryMiB: { env: "ACCORD_PRICE_PER_MEMORY_MIB", parse: big },
-  pricePerInputMiB: { env: "ACCORD_PRICE_PER_INPUT_MIB", parse: big },
-  minPrice: { env: "ACCORD_MIN_PRICE", parse: big },
-  askPrice: { env: "ACCORD_ASK_PRICE", parse: big },
-  allowRequesters: { env: "ACCORD_ALLOW_REQUESTERS", parse: addresses },
-  denyRequesters: { env: "ACCORD_DENY_REQUESTERS", parse: addresses },
-  workers: { env: "ACCORD_WORKERS", parse: int },
-  bidAndCommitMaxFuel: { env: "ACCORD_BID_AND_COMMIT_MAX_FUEL", parse: int },
-  fromBlock: { env: "ACCORD_FROM_BLOCK", parse: big },
-  fault: { env: "ACCORD_FAULT", parse: (v, n) => parseFault(str(v, n)) },
-  logLevel: { env: "ACCORD_LOG_LEVEL", parse: str },
-  relay: { env: "ACCORD_RELAY", parse: parseRelayMode },
-  privateAddresses: { env: "ACCORD_PRIVATE_ADDRESSES", parse: parseSwitch },
-};
+/** How the daemon names a setting that has a bad value: its flag, its variable, or its place in the file. */
+function providerLabel(setting: string, origin: SettingOrigin): string {
+  if (origin.source === "flag") return `--${kebab(setting)}`;
+  if (origin.source === "env" && origin.env) return origin.env;
+  return `${setting} (in ${origin.file})`;
+}
 
 /**
  * Where the daemon listens when nothing says: every interface, on a port of its own choosing that
@@ -150,7 +139,7 @@ export type LoadedConfig = {
   keySource: string;
   configFile: string;
   /** Where each setting came from, for `--help`-level diagnostics (never values). */
-  sources: Record<string, Source>;
+  sources: Partial<Record<keyof typeof PROVIDER_SETTINGS, SettingSource>>;
 };
 
 /** Reads the config file, the ACCORD_* environment and the flags; later ones win. Keys are read, never echoed. */
@@ -163,28 +152,24 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
   const configFile = resolve(String(pick("config", flags) ?? env.ACCORD_CONFIG ?? p.configFile ?? join(String(dataDirRaw ?? defaultDataDir()), CONFIG_FILE_NAME)));
   const file = readConfigFile(configFile);
 
-  const values: Record<string, unknown> = {};
-  const sources: Record<string, Source> = {};
-  for (const [name, setting] of Object.entries(SETTINGS)) {
-    const candidates: Array<[Source, unknown]> = [
-      ["flag", flags[name]],
-      ["env", env[setting.env] === "" ? undefined : env[setting.env]],
-      ["file", file[name]],
-    ];
-    const found = candidates.find(([, v]) => v !== undefined);
-    if (!found) continue;
-    const label = found[0] === "env" ? setting.env : found[0] === "flag" ? `--${kebab(name)}` : `${name} (in ${configFile})`;
-    values[name] = setting.parse(found[1], label);
-    sources[name] = found[0];
+  let resolved;
+  try {
+    resolved = resolveSettings(PROVIDER_SETTINGS, { flags, env, file: { path: configFile, values: file }, defaults: { dataDir: dirname(configFile) } });
+  } catch (err) {
+    // The library names a flag by the setting; the daemon's user typed --kebab-case.
+    if (err instanceof InvalidSettingError)
+      throw new InvalidConfigError(providerLabel(err.setting, err.origin), err.problem, err.wordedFor((setting) => `--${kebab(setting)}`).fix);
+    throw err;
   }
+  const { values, sources } = resolved;
 
   const limits = parseLimits(file.limits, env, flags.limit, configFile);
-  if (values.workers !== undefined) limits.workers = values.workers as number;
-  if (values.bidAndCommitMaxFuel !== undefined) limits.bidAndCommitMaxFuel = values.bidAndCommitMaxFuel as number;
+  if (values.workers !== undefined) limits.workers = values.workers;
+  if (values.bidAndCommitMaxFuel !== undefined) limits.bidAndCommitMaxFuel = values.bidAndCommitMaxFuel;
   const relayLimits = parseRelayLimits(file.relayLimits, env, flags.relayLimit, configFile);
 
-  const dataDir = resolve(String(values.dataDir ?? dirname(configFile)));
-  const keyFile = resolve(String(values.keyFile ?? join(dataDir, KEY_FILE_NAME)));
+  const dataDir = values.dataDir!;
+  const keyFile = values.keyFile ?? join(dataDir, KEY_FILE_NAME);
   // The provider signs with its own key file. ACCORD_PRIVATE_KEY is the requester CLI's variable
   // too, so a shell set up for `accord` would otherwise stake and bid with the requester's key: the
   // environment's key is used only when the command line says so.
@@ -196,11 +181,13 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
     keySource = "ACCORD_PRIVATE_KEY";
   } else if (existsSync(keyFile)) privateKey = readKeyFile(keyFile);
 
-  if (p.requireRpc && values.rpcUrl === undefined)
-    throw new InvalidConfigError("rpcUrl", "is not set", "Pass --rpc-url http://127.0.0.1:8545, set ACCORD_RPC_URL, or put rpcUrl in the config file.");
+  if (p.requireRpc && values.rpcUrl === undefined) {
+    const missing = new MissingSettingError({ setting: "rpcUrl", env: PROVIDER_SETTINGS.rpcUrl.env, example: PROVIDER_SETTINGS.rpcUrl.example });
+    throw new InvalidConfigError("rpcUrl", "is not set", missing.wordedFor((setting) => `--${kebab(setting)}`).fix);
+  }
 
   const pricing: Partial<Pricing> = {};
-  for (const k of Object.keys(DEFAULT_PRICING) as Array<keyof Pricing>) if (values[k] !== undefined) pricing[k] = values[k] as bigint;
+  for (const k of Object.keys(DEFAULT_PRICING) as Array<keyof Pricing>) if (values[k] !== undefined) pricing[k] = values[k];
 
   return {
     configFile,
@@ -208,25 +195,25 @@ export function loadConfig(p: LoadConfigParameters = {}): LoadedConfig {
     keySource,
     sources,
     config: {
-      rpcUrl: values.rpcUrl as string,
-      market: values.market as Address | undefined,
+      rpcUrl: values.rpcUrl!,
+      market: values.market,
       dataDir,
       privateKey,
-      listen: (values.listen as string[] | undefined) ?? [DEFAULT_LISTEN],
-      announce: values.announce as string[] | undefined,
-      bootstrap: values.bootstrap as string[] | undefined,
-      relay: values.relay as RelayMode | undefined,
+      listen: values.listen ?? [DEFAULT_LISTEN],
+      announce: values.announce,
+      bootstrap: values.bootstrap,
+      relay: values.relay,
       relayLimits,
-      privateAddresses: values.privateAddresses as boolean | undefined,
-      metricsPort: (values.metricsPort as number | undefined) ?? DEFAULT_METRICS_PORT,
+      privateAddresses: values.privateAddresses,
+      metricsPort: values.metricsPort ?? DEFAULT_METRICS_PORT,
       pricing,
-      askPrice: values.askPrice as bigint | undefined,
-      allowRequesters: values.allowRequesters as Address[] | undefined,
-      denyRequesters: values.denyRequesters as Address[] | undefined,
+      askPrice: values.askPrice,
+      allowRequesters: values.allowRequesters,
+      denyRequesters: values.denyRequesters,
       limits,
-      fromBlock: values.fromBlock as bigint | undefined,
-      fault: values.fault as Fault | undefined,
-      logLevel: values.logLevel as string | undefined,
+      fromBlock: values.fromBlock,
+      fault: values.fault,
+      logLevel: values.logLevel,
     },
   };
 }
@@ -241,36 +228,25 @@ export function requireKey(loaded: LoadedConfig): Hex {
   );
 }
 
-/** Settings that are objects of named values, each parsed on its own. */
-const GROUPS = ["limits", "relayLimits"];
-
-function readConfigFile(path: string): ConfigFile {
-  if (!existsSync(path)) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new ConfigFileError(path, `it is not valid JSON (${(err as Error).message})`, err);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigFileError(path, "it does not hold a JSON object");
-  if ("privateKey" in parsed) throw new ConfigFileError(path, "it holds a private key; keys belong in the key file (mode 0600)");
-  const unknown = Object.keys(parsed).filter((k) => !(k in SETTINGS) && !GROUPS.includes(k));
-  if (unknown.length)
-    throw new ConfigFileError(path, `it has unknown setting(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known: ${[...Object.keys(SETTINGS), ...GROUPS].join(", ")}`);
-  return parsed as ConfigFile;
+/** The daemon's config file: its settings and its groups, by the library's rules (no key in it, no unknown setting). */
+function readConfigFile(path: string): Record<string, unknown> {
+  return readSettingsFile(path, [...Object.keys(PROVIDER_SETTINGS), ...GROUPS]);
 }
+
+/** A limit that is not a bigint: milliseconds, bytes, counts; fractions allowed. */
+const LIMIT_NUMBER = kind.number({ min: 0 });
 
 function parseLimits(fromFile: unknown, env: NodeJS.ProcessEnv, fromFlags: unknown, configFile: string): Partial<ProviderLimits> {
   const out: Record<string, number | bigint> = {};
   const set = (name: string, value: unknown, label: string) => {
     if (!(name in PROVIDER_LIMITS)) throw new InvalidConfigError(label, `names no limit; known limits: ${Object.keys(PROVIDER_LIMITS).join(", ")}`);
     const isBig = typeof PROVIDER_LIMITS[name as keyof ProviderLimits] === "bigint";
-    const v = isBig ? big(value, label) : Number(value);
-    if (!isBig && (!Number.isFinite(v as number) || (v as number) < 0)) throw new InvalidConfigError(label, `must be a non-negative number, not ${JSON.stringify(value)}`);
-    out[name] = v;
+    const parsed = (isBig ? kind.bigUint() : LIMIT_NUMBER).safeParse(value);
+    if (!parsed.success) throw new InvalidConfigError(label, `${parsed.error.issues[0]?.message}, not ${JSON.stringify(value)}`);
+    out[name] = parsed.data;
   };
   if (fromFile !== undefined) {
-    if (typeof fromFile !== "object" || fromFile === null) throw new ConfigFileError(configFile, `"limits" must be an object`);
+    if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile)) throw new ConfigFileError(configFile, `"limits" must be an object such as {"workers": 2}`);
     for (const [k, v] of Object.entries(fromFile)) set(k, v, `limits.${k} (in ${configFile})`);
   }
   for (const name of Object.keys(PROVIDER_LIMITS)) {
@@ -304,4 +280,3 @@ export function writeConfigFile(path: string, settings: Record<string, unknown>)
 
 export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
-export const SETTING_ENV = Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, s.env]));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dialableAddresses } from "@accord/client/chain";
 import type { Reachability } from "@accord/client/net";
-import { listingAddresses, listingStillValid, parseRelayMode, reachabilityLines, reachabilityReport, readReachabilityFile, writeReachabilityFile } from "./reachability.ts";
+import { listingAddresses, listingStillValid, reachabilityLines, reachabilityReport, readReachabilityFile, writeReachabilityFile } from "./reachability.ts";
 
 const ME = "12D3KooWBHq9tHGhwVdnWzWxaHjj4sS3Udr7qavDTqUiT7PfgvMM";
 const R1 = "12D3KooWS78w5ihmAYcwr9QHQKEapH1kTKZsbXh8WYPCy1nns4q2";
@@ -56,11 +56,5 @@ describe("the on-chain listing of a node behind NAT", () => {
       via(R1, "11.19.0.1"),
       via(R1, "11.19.0.1"),
     ]);
-  });
-
-  it("takes relay modes as the config file or the environment gives them", () => {
-    expect(parseRelayMode("on", "relay")).toBe("on");
-    expect(parseRelayMode(false, "relay")).toBe("off");
-    expect(() => parseRelayMode("maybe", "relay")).toThrow(/"auto", "on" or "off"/);
   });
 });

@@ -1,7 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Reachability } from "@accord/client/net";
-import { InvalidConfigError } from "../errors.ts";
 import { relayLine, type RelayReport } from "./relay-limits.ts";
 
 /**
@@ -34,13 +33,6 @@ export const REACHABILITY_FILE_NAME = "reachability.json";
 
 /** Relaying for others: "auto" (when the node has a public address), "on" or "off". */
 export type RelayMode = "auto" | "on" | "off";
-
-export function parseRelayMode(value: unknown, name: string): RelayMode {
-  if (value === "auto" || value === "on" || value === "off") return value;
-  if (value === true) return "on";
-  if (value === false) return "off";
-  throw new InvalidConfigError(name, `must be "auto", "on" or "off", not ${JSON.stringify(value)}`);
-}
 
 export function relayServe(mode: RelayMode | undefined): boolean | "auto" {
   return mode === "on" ? true : mode === "off" ? false : "auto";
@@ -128,9 +120,3 @@ export function reachabilityLines(report: ReachabilityReport | undefined): strin
  * long: losing a relay and taking another is one change, and one transaction at most.
  */
 export const LISTING_SETTLE_MS = 3_000;
-
-export function parseSwitch(value: unknown, name: string): boolean {
-  if (value === true || value === "true") return true;
-  if (value === false || value === "false") return false;
-  throw new InvalidConfigError(name, `must be true or false, not ${JSON.stringify(value)}`);
-}
