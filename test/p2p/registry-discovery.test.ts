@@ -41,9 +41,9 @@ async function startNode(name: string, withRegistry = false): Promise<AccordNode
 }
 
 /** Resolves once `condition` holds, checked every 50 ms; fails the test with `what` after WAIT_MS. */
-async function until(what: string, condition: () => boolean): Promise<void> {
+async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -77,6 +77,13 @@ describe("registry discovery", () => {
     expect([...requester.registeredPeers].sort()).toEqual([first.peerId.toString(), second.peerId.toString()].sort());
     expect(connected(requester, first)).toBe(true);
     expect(connected(requester, second)).toBe(true);
+    // Dialled once the node handles every protocol: a provider that identified the requester
+    // before bitswap started would never ask it for a job's blocks.
+    // (Helia's bitswap ignores the protocol it is given, so it is looked up by name.)
+    const bitswap = requester.libp2p.getProtocols().filter((p) => p.includes("/bitswap/"));
+    expect(bitswap).not.toEqual([]);
+    await until("the provider has identified the requester", async () => ((await first.libp2p.peerStore.get(requester.peerId).catch(() => undefined))?.protocols.length ?? 0) > 0);
+    expect((await first.libp2p.peerStore.get(requester.peerId)).protocols).toEqual(expect.arrayContaining(bitswap));
     const stored = await requester.libp2p.peerStore.get(first.peerId);
     expect(stored.addresses.map((a) => a.multiaddr.toString())).toContain(first.multiaddrs[0].toString().replace(/\/p2p\/[^/]+$/, ""));
   });

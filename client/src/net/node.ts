@@ -157,8 +157,11 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   // Registered providers come in through a PeerDiscovery service; kept here to await its first round.
   let discovery: RegistryDiscovery | undefined;
   let libp2pStarted: Libp2p<{ dht: KadDHT }> | undefined;
+  const registryIntervalMs = options.registryIntervalMs ?? limits.discoverPeersIntervalMs;
   const discoveryInit = {
-    intervalMs: options.registryIntervalMs ?? limits.discoverPeersIntervalMs,
+    intervalMs: registryIntervalMs,
+    // Read once Helia has started (below), not with libp2p: see firstReadDelayMs.
+    firstReadDelayMs: registryIntervalMs,
     readTimeoutMs: limits.bootstrapTimeoutMs,
     dialWhile: () => libp2pStarted === undefined || routingTableSize(libp2pStarted) < limits.minRoutingTablePeers,
   };
@@ -261,7 +264,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
 
   try {
     const first = AbortSignal.any([AbortSignal.timeout(limits.bootstrapTimeoutMs), ...(options.signal ? [options.signal] : [])]);
-    // The registry's first round started with libp2p; this waits for it and its dials.
+    // The registry's first read, once bitswap (started after libp2p) handles its protocol.
     await Promise.all([dialAll(bootstrap, first), discovery?.refresh({ signal: first }).catch(() => {})]);
     // Queries made before a connected peer enters the routing table stall until they time
     // out, so a node is handed out only once the DHT can route (or there is no one to route to).

@@ -19,6 +19,12 @@ export type RegistryDiscoveryInit = {
   registry: ProviderRegistry;
   /** Between the end of one read and the start of the next (default REGISTRY_DISCOVERY_INTERVAL_MS). */
   intervalMs?: number;
+  /**
+   * From start to the first read (default 0). A node whose other services start after libp2p
+   * (Helia's bitswap) delays it and calls refresh() once they have: a peer connected before a
+   * protocol is handled takes this node for one without it.
+   */
+  firstReadDelayMs?: number;
   /** Default REGISTRY_READ_TIMEOUT_MS. */
   readTimeoutMs?: number;
   /**
@@ -128,7 +134,13 @@ class RegistryDiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> im
   start(): void {
     if (this.#stopped && !this.#stopped.signal.aborted) return;
     this.#stopped = new AbortController();
-    void this.refresh().catch(() => {});
+    this.#schedule(this.#init.firstReadDelayMs ?? 0);
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.refresh().catch(() => {}), ms);
+    this.#timer.unref?.();
   }
 
   stop(): void {
@@ -139,11 +151,10 @@ class RegistryDiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> im
   async refresh(options: AbortOptions = {}): Promise<void> {
     const stopped = this.#stopped?.signal;
     if (!stopped || stopped.aborted) throw new NotStartedError("registry discovery is not running: start the libp2p node first");
+    clearTimeout(this.#timer);
     this.#round ??= this.#read(stopped).finally(() => {
       this.#round = undefined;
-      clearTimeout(this.#timer);
-      if (!stopped.aborted) this.#timer = setTimeout(() => void this.refresh().catch(() => {}), this.#init.intervalMs ?? REGISTRY_DISCOVERY_INTERVAL_MS);
-      this.#timer?.unref?.();
+      if (!stopped.aborted) this.#schedule(this.#init.intervalMs ?? REGISTRY_DISCOVERY_INTERVAL_MS);
     });
     const round = this.#round;
     if (!options.signal) return round;
