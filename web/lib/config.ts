@@ -1,23 +1,35 @@
+import { defineSettings, resolveSettings, settingKinds as kind, SHARED_SETTINGS } from "@accord/client/config";
+
+/**
+ * The web server's ACCORD_* settings, by the library's rule set (the CLI and the provider daemon
+ * use the same): each its variable, its schema and a line. The server has no flags and no config
+ * file, so the environment and the defaults are its only sources.
+ */
+export const WEB_SETTINGS = defineSettings({
+  rpcUrl: { ...SHARED_SETTINGS.rpcUrl, description: "JSON-RPC the server reads the chain through" },
+  publicRpcUrl: { env: "ACCORD_PUBLIC_RPC_URL", schema: kind.rpcUrl(), description: "RPC URL offered to injected wallets when they add the chain (default rpcUrl)" },
+  deploymentsDir: { env: "ACCORD_DEPLOYMENTS_DIR", schema: kind.text(), path: true, description: "where deployments/<chainId>.json live (default the repository's)" },
+  dataDir: { ...SHARED_SETTINGS.dataDir, env: "ACCORD_WEB_DATA_DIR", description: "the embedded content node's peer key, blocks and pins" },
+  listen: { env: "ACCORD_WEB_LISTEN", schema: kind.list(kind.text(), "a list of multiaddrs (comma-separated)"), description: "libp2p listen addresses of the content node" },
+  confirmations: { env: "ACCORD_CONFIRMATIONS", schema: kind.integer({ min: 0 }), description: "blocks to stay behind the head (reorg safety on public chains; 0 on the local chain)" },
+  explorerUrl: { env: "ACCORD_EXPLORER_URL", schema: kind.httpUrl(), description: "a block explorer for the chain, Etherscan-style paths (none on the local chain)" },
+  chainName: { env: "ACCORD_CHAIN_NAME", schema: kind.text(), description: "the chain's name on pages and in wallets (default Chain <id>)" },
+});
+
 /**
  * The one typed configuration of the web app. Everything deployment-specific comes from the
  * environment on the server; the browser receives the public part (PublicConfig) from the
  * root layout, so one build serves any chain.
  */
 export type AppConfig = {
-  /** JSON-RPC the server reads the chain through (ACCORD_RPC_URL). */
   rpcUrl: string;
-  /** RPC URL offered to injected wallets when they add the chain (ACCORD_PUBLIC_RPC_URL, default rpcUrl). */
   publicRpcUrl: string;
-  /** Where deployments/<chainId>.json live (ACCORD_DEPLOYMENTS_DIR, default the repository's). */
   deploymentsDir: string | undefined;
-  /** The embedded content node's peer key, blocks and pins (ACCORD_WEB_DATA_DIR). */
   dataDir: string;
-  /** libp2p listen addresses of the content node (ACCORD_WEB_LISTEN, comma separated). */
   listen: string[];
-  /** Blocks to stay behind the head (reorg safety on public chains; 0 on the local chain). */
   confirmations: number;
-  /** A block explorer for the chain, Etherscan-style paths (ACCORD_EXPLORER_URL; none on the local chain). */
   explorerUrl: string | undefined;
+  chainName: string | undefined;
   /** Chain id of the local devnet, the only chain the built-in development wallet appears on. */
   devChainId: number;
   /** Largest single upload, and largest upload request in total. */
@@ -27,18 +39,21 @@ export type AppConfig = {
   maxDownloadBytes: number;
 };
 
-const env = (name: string): string | undefined => (process.env[name] ? process.env[name] : undefined);
-
-export function appConfig(): AppConfig {
-  const rpcUrl = env("ACCORD_RPC_URL") ?? "http://127.0.0.1:8545";
+/** The configuration from the environment; a bad value fails with the variable named and what to set it to. */
+export function appConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const { values } = resolveSettings(WEB_SETTINGS, {
+    env,
+    defaults: { rpcUrl: "http://127.0.0.1:8545", dataDir: ".accord/web", listen: ["/ip4/127.0.0.1/tcp/0"], confirmations: 0 },
+  });
   return {
-    rpcUrl,
-    publicRpcUrl: env("ACCORD_PUBLIC_RPC_URL") ?? rpcUrl,
-    deploymentsDir: env("ACCORD_DEPLOYMENTS_DIR"),
-    dataDir: env("ACCORD_WEB_DATA_DIR") ?? ".accord/web",
-    listen: (env("ACCORD_WEB_LISTEN") ?? "/ip4/127.0.0.1/tcp/0").split(",").map((s) => s.trim()).filter(Boolean),
-    confirmations: Number(env("ACCORD_CONFIRMATIONS") ?? 0),
-    explorerUrl: env("ACCORD_EXPLORER_URL"),
+    rpcUrl: values.rpcUrl!,
+    publicRpcUrl: values.publicRpcUrl ?? values.rpcUrl!,
+    deploymentsDir: values.deploymentsDir,
+    dataDir: values.dataDir!,
+    listen: values.listen!,
+    confirmations: values.confirmations!,
+    explorerUrl: values.explorerUrl,
+    chainName: values.chainName,
     devChainId: 31337,
     maxUploadFileBytes: 64 * 1024 * 1024,
     maxUploadRequestBytes: 256 * 1024 * 1024,

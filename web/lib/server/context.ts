@@ -26,11 +26,11 @@ export class ChainUnreachableError extends BaseError {
   }
 }
 
-function chainFor(id: number, rpcUrl: string): Chain {
+function chainFor(id: number, rpcUrl: string, name: string | undefined): Chain {
   if (id === hardhat.id) return { ...hardhat, rpcUrls: { default: { http: [rpcUrl] } } };
   return defineChain({
     id,
-    name: process.env.ACCORD_CHAIN_NAME ?? `Chain ${id}`,
+    name: name ?? `Chain ${id}`,
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
   });
@@ -45,7 +45,7 @@ async function load(): Promise<ServerContext> {
   } catch (err) {
     throw new ChainUnreachableError(config.rpcUrl, err);
   }
-  const chain = chainFor(chainId, config.rpcUrl);
+  const chain = chainFor(chainId, config.rpcUrl, config.chainName);
   const client = createPublicClient({ chain, transport: http(config.rpcUrl, { retryCount: 2 }), pollingInterval: 500 }) as PublicClient;
   const deployment = readDeployment(chainId, config.deploymentsDir);
   const tokenAt = { address: deployment.token, abi: erc20Abi } as const;
