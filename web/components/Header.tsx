@@ -5,6 +5,7 @@ import { useConnection } from "wagmi";
 import { FROM_ME } from "@/lib/account-cookie.ts";
 import { useLive } from "@/lib/client/live.tsx";
 import { useMounted } from "@/lib/client/use-mounted.ts";
+import { SearchBox } from "./SearchBox.tsx";
 import { WalletButton } from "./WalletButton.tsx";
 
 const LINKS = [
@@ -39,6 +40,7 @@ export function Header() {
             </Link>
           ))}
         </nav>
+        <SearchBox />
         <span className="row small muted live-block" title={live.connected ? "Following the chain" : "Not connected to the chain stream"} data-testid="live">
           <span className={`live-dot${live.connected ? "" : " off"}`} aria-hidden="true" />
           {live.connected ? `Block ${live.head}` : "Connecting…"}

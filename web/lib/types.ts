@@ -179,3 +179,7 @@ export type ProviderAnswer = {
 };
 /** `open: false`: the job no longer takes bids, so nobody was asked. */
 export type JobDeclines = { jobId: string; askedAt: number; open: boolean; answers: ProviderAnswer[] };
+
+/** Where a search query leads: each page that matches, and why. */
+export type SearchHit = { href: string; kind: "job" | "provider" | "account"; label: string; why: string };
+export type SearchResult = { query: string; reading: string; hits: SearchHit[] };

@@ -310,6 +310,8 @@ describe("a job's truth in the web app", () => {
         ["/post", "Post a job"],
         // An account page, as a phone without the wallet opens it from a requester's link.
         [`/accounts/${(await job(settledJobId)).requester}`, "Jobs posted"],
+        // A search that found nothing.
+        ["/search/results?q=nothing-here", "Nothing on this market"],
       ];
       for (const [path, text] of pages) {
         const page = watch(await phone.newPage(), `${width}px ${path}`);
@@ -326,6 +328,12 @@ describe("a job's truth in the web app", () => {
           expect(box.height).toBeGreaterThanOrEqual(32);
           expect(await link.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(14);
         }
+        // The search box is in reach too, wide enough to type in.
+        const search = (await page.getByRole("search", { name: "Search the market" }).getByRole("searchbox").boundingBox())!;
+        expect(search.x, `the search box is off screen on ${path}`).toBeGreaterThanOrEqual(0);
+        expect(search.x + search.width, `the search box is off screen on ${path}`).toBeLessThanOrEqual(width);
+        expect(search.width).toBeGreaterThanOrEqual(160);
+        expect(search.height).toBeGreaterThanOrEqual(32);
         // Amounts never wrap digit by digit.
         // (one rect per text node, so count the lines they sit on)
         for (const amount of await page.locator(".amount").all())

@@ -420,4 +420,69 @@ describe("marketplace web app", () => {
     await shot(page, "job-not-found");
     await page.close();
   });
+
+  // After the funds tests: besides the settled job, the chain holds two cancelled jobs, one expired
+  // and one failed (awarded to accounts #7 and #8, which never committed).
+  describe("finding things: search, job lists, history, links", () => {
+    type Detail = {
+      id: string;
+      state: string;
+      requester: Hex;
+      manifestCid: string;
+      consensusCid?: string;
+      timeline: { kind: string; tx: Hex; block: number; time: number }[];
+      replicaRows: { provider: Hex; resultCid?: string; sealedResultCid?: string; outcome?: string }[];
+    };
+    type Listed = { jobs: { id: string; state: string; requester: string }[]; total: number; pages: number };
+    const api = async <T,>(path: string): Promise<T> => (await (await fetch(`${web.url}${path}`)).json()) as T;
+    const html = async (path: string) => {
+      const res = await fetch(`${web.url}${path}`);
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+    /** Where the search box's GET sends the browser. */
+    const searched = async (q: string) => {
+      const res = await fetch(`${web.url}/search?q=${encodeURIComponent(q)}`, { redirect: "manual" });
+      expect(res.status, q).toBe(307);
+      return new URL(res.headers.get("location")!, web.url).href.slice(web.url.length);
+    };
+    let job: Detail;
+    beforeAll(async () => {
+      job = await api<Detail>(`/api/jobs/${jobId}`);
+    });
+
+    it("goes from the header's search box to the job, provider, account or jobs a query names", async () => {
+      const requester = chainOf(devnet, 1).address;
+      const provider = providers[0]!.address;
+      expect(await searched(jobId)).toBe(`/jobs/${jobId}`);
+      expect(await searched(` ${provider.toLowerCase()} `)).toBe(`/providers/${provider}`);
+      expect(await searched(requester.toLowerCase())).toBe(`/accounts/${requester}`);
+      expect(await searched(job.manifestCid)).toBe(`/jobs/${jobId}`);
+      expect(await searched(job.consensusCid!)).toBe(`/jobs/${jobId}`);
+      expect(await searched(job.replicaRows.find((r) => r.sealedResultCid)!.sealedResultCid!)).toBe(`/jobs/${jobId}`);
+      const settled = job.timeline.find((e) => e.kind === "settled")!;
+      expect(await searched(settled.tx)).toBe(`/jobs/${jobId}`);
+      expect(await searched(`0x${BigInt(jobId).toString(16).padStart(64, "0")}`)).toBe(`/jobs/${jobId}`);
+
+      // A query that names nothing says what it was read as, and which forms the box takes.
+      expect(await searched("hello")).toBe("/search/results?q=hello");
+      const nothing = await html("/search/results?q=hello");
+      expect(nothing).toContain("Nothing on this market matches “hello”.");
+      expect(nothing).toContain("a job id (decimal digits, or 0x and 64 hex digits)");
+      expect(nothing).toContain("a manifest, result or sealed result CID");
+      expect(await searched("999")).toBe("/search/results?q=999");
+      expect(await html("/search/results?q=999")).toContain("Read as <!-- -->a job id");
+      // The results page lists what matches, linked.
+      expect(await html(`/search/results?q=${job.consensusCid}`)).toContain(`href="/jobs/${jobId}"`);
+
+      // In the browser, by keyboard: type in the header's box and press Enter.
+      const page = await open("/providers", "Leaderboard");
+      const box = page.getByRole("search", { name: "Search the market" }).getByRole("searchbox");
+      await box.fill(jobId);
+      await box.press("Enter");
+      await page.waitForURL(`${web.url}/jobs/${jobId}`);
+      await page.getByTestId("phases").getByText("Settled: quorum agreed").waitFor();
+      await page.close();
+    });
+;
 });

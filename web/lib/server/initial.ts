@@ -1,7 +1,8 @@
 import { isAddress } from "viem";
-import type { AccountSnapshot, JobDetail, MarketSnapshot, ProviderDetail, ProviderRow } from "../types.ts";
+import type { AccountSnapshot, JobDetail, MarketSnapshot, ProviderDetail, ProviderRow, SearchResult } from "../types.ts";
 import { fillManifestFuel } from "./content.ts";
 import { accountSnapshot, jobDetail, marketSnapshot, providerDetail, providerRows, readyMarket } from "./market.ts";
+import { searchMarket } from "./search.ts";
 
 /**
  * The first data of each page, read on the server while it renders the page, so the HTML
@@ -56,4 +57,8 @@ export function initialJob(id: string): Promise<JobDetail | undefined> {
 export function initialAccount(address: string): Promise<AccountSnapshot | undefined> {
   if (!isAddress(address, { strict: false })) return Promise.resolve(undefined);
   return within(async () => plain<AccountSnapshot>(await accountSnapshot(await readyMarket(), address)));
+}
+
+export function initialSearch(query: string): Promise<SearchResult | undefined> {
+  return within(async () => searchMarket(await readyMarket(), query));
 }

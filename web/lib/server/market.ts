@@ -13,7 +13,7 @@ export const INDEX_CATCH_UP_MS = 5_000;
 export const RECENT_JOBS = 20;
 const HOUR_S = 3600;
 
-type Market = { ctx: ServerContext; index: MarketIndex; ready: Promise<void>; stop: AbortController };
+export type Market = { ctx: ServerContext; index: MarketIndex; ready: Promise<void>; stop: AbortController };
 const g = globalThis as unknown as { __accordMarket?: Promise<Market> };
 
 export class IndexNotReadyError extends Error {
