@@ -113,6 +113,10 @@ function describe(e: TimelineEntry) {
       return <>left the pool at <Amount value={e.amount} /></>;
     case "drawn":
       return <>{`replicas drawn at random from a pool of ${e.amount} bids`}</>;
+    case "escalated":
+      return <>{`no quorum: escalated to round ${e.amount}, for ${e.amount2} more replica(s)`}</>;
+    case "restituted":
+      return <>requester repaid <Amount value={e.amount} /> of slashed collateral for the extra rounds</>;
     case "committed":
       return <>committed</>;
     case "revealed":

@@ -9,7 +9,7 @@ export type Hex = `0x${string}`;
 export type JobStateName = "Open" | "Committing" | "Revealing" | "Succeeded" | "NoConsensus" | "Failed" | "Cancelled" | "Expired";
 export type OutcomeName = "Agreed" | "Dissented" | "MissedCommit" | "MissedReveal" | "Unresolved";
 
-export type TimelineKind = "posted" | "bid" | "displaced" | "drawn" | "awarded" | "committed" | "revealOpened" | "revealed" | "replicaSettled" | "settled";
+export type TimelineKind = "posted" | "bid" | "displaced" | "drawn" | "awarded" | "committed" | "revealOpened" | "revealed" | "replicaSettled" | "settled" | "escalated" | "restituted";
 
 export type TimelineEntry = {
   kind: TimelineKind;

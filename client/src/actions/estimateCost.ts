@@ -65,6 +65,11 @@ export type EstimateCostParameters = ReplicasChoice & {
    */
   memoryPages?: number;
   inputBytes?: number;
+  /**
+   * The most replicas escalation may bring the job to (default: the replicas, no escalation): the
+   * escrow covers this many, and what no round uses is refunded.
+   */
+  maxReplicas?: number;
   /** Token units per replica; default: `suggestMaxPrice` of the price at which `replicas` providers would bid. */
   maxPrice?: bigint;
   minReputation?: number;
@@ -79,7 +84,9 @@ export type EstimateCostReturnType = {
   /** When asked by `confidence`: the replicas and quorum chosen and their odds. */
   plan?: ReplicaPlan;
   maxPrice: bigint;
-  /** What postJob moves into escrow: replicas × maxPrice plus the protocol fee on it. */
+  /** The replicas the escrow covers: maxReplicas, or the replicas when the job may not escalate. */
+  maxReplicas: number;
+  /** What postJob moves into escrow: maxReplicas × maxPrice plus the protocol fee on it. */
   escrow: bigint;
   fee: bigint;
   protocolFeeBps: number;
@@ -107,6 +114,9 @@ export async function estimateCost(client: AccordClient, parameters: EstimateCos
   const { replicas, plan } = chooseReplicas(parameters);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
     throw new InvalidJobParametersError("replicas", `${replicas} is not between 1 and ${MAX_REPLICAS}`, `Ask for between 1 and ${MAX_REPLICAS} replicas.`);
+  const cap = parameters.maxReplicas ?? replicas;
+  if (!Number.isInteger(cap) || cap < replicas || cap > MAX_REPLICAS)
+    throw new InvalidJobParametersError("maxReplicas", `${cap} is not between the ${replicas} replicas and ${MAX_REPLICAS}`, `Allow between ${replicas} (no escalation) and ${MAX_REPLICAS} replicas in all.`);
   const fuel = BigInt(parameters.fuel);
   const minReputation = parameters.minReputation ?? 0;
   const [params, providers] = await Promise.all([readParameters(client.publicClient, client.deployment.jobMarket), listProviders(client, { signal })]);
@@ -125,10 +135,10 @@ export async function estimateCost(client: AccordClient, parameters: EstimateCos
   const clearingPrice = quotes.length >= replicas ? quotes[replicas - 1].price : undefined;
   const maxPrice = parameters.maxPrice ?? (clearingPrice !== undefined ? suggestMaxPrice(clearingPrice) : quotes.at(-1)?.price ?? 1n);
   if (maxPrice <= 0n) throw new InvalidJobParametersError("maxPrice", "it must be above zero", "Offer a positive price per replica.");
-  const { escrow, fee } = escrowFor(replicas, maxPrice, params.protocolFeeBps);
+  const { escrow, fee } = escrowFor(cap, maxPrice, params.protocolFeeBps);
   const under = quotes.filter((q) => q.price <= maxPrice).slice(0, replicas);
   // Winners are paid their own bid; unfilled slots are refunded.
   const paid = under.reduce((s, q) => s + q.price, 0n);
   const expectedCost = paid + (paid * BigInt(params.protocolFeeBps)) / BigInt(BPS);
-  return { replicas, ...(plan ? { plan } : {}), maxPrice, escrow, fee, protocolFeeBps: params.protocolFeeBps, quotes, clearingPrice, expectedCost };
+  return { replicas, ...(plan ? { plan } : {}), maxPrice, maxReplicas: cap, escrow, fee, protocolFeeBps: params.protocolFeeBps, quotes, clearingPrice, expectedCost };
 }

@@ -119,5 +119,5 @@ export function offerOfRequest(request: JobRequest, at = ""): { offer: JobOffer;
 
 /** The job's terms alone, without its content. */
 export function offerOf(p: JobOffer): JobOffer {
-  return { replicas: p.replicas, quorum: p.quorum, maxPrice: p.maxPrice, bidWindow: p.bidWindow, commitWindow: p.commitWindow, revealWindow: p.revealWindow, minReputation: p.minReputation };
+  return { replicas: p.replicas, quorum: p.quorum, maxReplicas: p.maxReplicas, maxPrice: p.maxPrice, bidWindow: p.bidWindow, commitWindow: p.commitWindow, revealWindow: p.revealWindow, minReputation: p.minReputation };
 }

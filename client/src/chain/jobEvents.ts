@@ -33,6 +33,14 @@ export type JobEvent = Where &
     | { type: "revealed"; provider: Address; resultCid: string; sealedResultCid: string }
     | { type: "replicaSettled"; provider: Address; outcome: ReplicaOutcomeName; paid: bigint; slashed: bigint }
     | { type: "settled"; state: JobStateName; resultDigest: Hex; paid: bigint; fee: bigint; refunded: bigint; slashed: bigint }
+    /**
+     * No digest had the quorum and the requester allowed more replicas: round `round` (1 for the first
+     * escalation) takes bids for `extra` more from providers not yet in the job until `poolCloses`
+     * (unix seconds), then awards and draws them as the first round (docs/PROTOCOL.md, "Escalation").
+     */
+    | { type: "escalated"; round: number; extra: number; poolCloses: bigint }
+    /** Of an escalated job's slashed collateral, `amount` repaid the requester for the extra rounds (after `settled`). */
+    | { type: "restituted"; requester: Address; amount: bigint }
   );
 
 export type JobEventType = JobEvent["type"];
@@ -84,6 +92,14 @@ export function toJobEvent(ev: MarketEvent): JobEvent | undefined {
     case "JobSettled": {
       const { jobId, state, ...amounts } = ev.args;
       return { ...where(jobId), type: "settled", ...amounts, state: JOB_STATES[state] ?? "None" };
+    }
+    case "JobEscalated": {
+      const { jobId, ...round } = ev.args;
+      return { ...where(jobId), type: "escalated", ...round };
+    }
+    case "Restituted": {
+      const { jobId, ...restitution } = ev.args;
+      return { ...where(jobId), type: "restituted", ...restitution };
     }
     default:
       return undefined;

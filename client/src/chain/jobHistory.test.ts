@@ -72,4 +72,30 @@ describe("a job's history from its events", () => {
     const ev = log("Revealed", { jobId: 1n, provider: A, resultCid: cidToHex(CID), sealedResultCid: "0x0102" });
     expect(ev).toMatchObject({ type: "revealed", sealedResultCid: "0x0102" });
   });
+
+  it("follows an escalation: the job reopens for a new round, earlier replicas keep what they did, and the round's winner joins the book after them", () => {
+    const jobId = (1n << 32n) | 3n;
+    const D = getAddress("0x00000000000000000000000000000000000000dd");
+    const h = newHistory(log("JobPosted", { jobId, requester: D, manifestCid: cidToHex(CID), replicas: 2, quorum: 2, maxPrice: 10n, escrow: 30n, bidDeadline: 99n, commitWindow: 60, revealWindow: 60, minReputation: 0, awardOnFill: true }) as never);
+    for (const p of [A, B]) applyJobEvent(h, log("BidPlaced", { jobId, provider: p, price: 5n, collateral: 10n }));
+    applyJobEvent(h, log("JobAwarded", { jobId, winners: 2, commitDeadline: 200n }));
+    for (const p of [A, B]) applyJobEvent(h, log("Committed", { jobId, provider: p, commitment: `0x${"11".repeat(32)}` }));
+    applyJobEvent(h, log("RevealOpened", { jobId, revealDeadline: 300n }));
+    for (const p of [A, B]) applyJobEvent(h, log("Revealed", { jobId, provider: p, resultCid: cidToHex(CID), sealedResultCid: cidToHex(CID) }));
+    const escalated = log("JobEscalated", { jobId, round: 1, extra: 1, poolCloses: 330n });
+    expect(escalated).toMatchObject({ type: "escalated", round: 1, extra: 1, poolCloses: 330n });
+    applyJobEvent(h, escalated);
+    expect(h).toMatchObject({ state: "Open", deadline: 330n, rounds: [{ round: 1, extra: 1, poolCloses: 330n }] });
+    applyJobEvent(h, log("BidPlaced", { jobId, provider: C, price: 6n, collateral: 10n }));
+    applyJobEvent(h, log("JobAwarded", { jobId, winners: 1, commitDeadline: 400n }));
+    expect(h.winners).toBe(3);
+    expect(h.awarded.map((r) => [r.provider, r.committed, r.revealed])).toEqual([
+      [A, true, true],
+      [B, true, true],
+      [C, false, false],
+    ]);
+    applyJobEvent(h, log("JobSettled", { jobId, state: 4, resultDigest: `0x${"33".repeat(32)}`, paid: 11n, fee: 0n, refunded: 19n, slashed: 10n }));
+    applyJobEvent(h, log("Restituted", { jobId, requester: D, amount: 6n }));
+    expect(h).toMatchObject({ state: "Succeeded", restitution: 6n });
+  });
 });

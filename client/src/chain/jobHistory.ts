@@ -42,13 +42,20 @@ export type JobHistory = JobTerms & {
   committed: Address[];
   reveals: JobReveal[];
   outcomes: { provider: Address; outcome: ReplicaOutcomeName; paid: bigint; slashed: bigint }[];
+  /**
+   * Each escalation, in order: the round's number, the replicas it sought and when its pool closed.
+   * `awarded` keeps every round's replicas in book order; `winners` counts them all.
+   */
+  rounds: { round: number; extra: number; poolCloses: bigint; blockNumber: bigint; transactionHash: Hash }[];
+  /** What the requester got back out of slashed collateral for the extra rounds (0 without escalation). */
+  restitution: bigint;
   settlement?: { state: JobStateName; resultDigest: Hex; paid: bigint; fee: bigint; refunded: bigint; slashed: bigint; blockNumber: bigint; transactionHash: Hash };
 };
 
 /** Starts a history from the job's JobPosted event. */
 export function newHistory(posted: Extract<JobEvent, { type: "posted" }>): JobHistory {
   const { type: _, blockNumber, transactionHash, logIndex: __, ...terms } = posted;
-  return { ...terms, postedBlock: blockNumber, postTransaction: transactionHash, state: "Open", deadline: terms.bidDeadline, bids: [], winners: 0, awarded: [], committed: [], reveals: [], outcomes: [] };
+  return { ...terms, postedBlock: blockNumber, postTransaction: transactionHash, state: "Open", deadline: terms.bidDeadline, bids: [], winners: 0, awarded: [], committed: [], reveals: [], outcomes: [], rounds: [], restitution: 0n };
 }
 
 /**
@@ -73,13 +80,26 @@ export function applyJobEvent(h: JobHistory, ev: JobEvent): JobHistory {
     case "drawn":
       h.draw = { seed: ev.seed, pool: ev.pool, blockNumber: ev.blockNumber, transactionHash: ev.transactionHash };
       break;
-    case "awarded":
+    case "awarded": {
       // No bid enters or leaves the book after the award (the draw displaced the others just before),
-      // so the live bids are the winners.
+      // so the live bids are the winners; after an escalation, the earlier rounds' replicas and the
+      // new round's winners, which join the book after them.
       h.state = "Committing";
-      h.winners = ev.winners;
+      h.winners += ev.winners;
       h.deadline = h.commitDeadline = ev.commitDeadline;
-      h.awarded = activeBids(h).map((b) => ({ provider: b.provider, price: b.price, collateral: b.collateral, committed: false, revealed: false }));
+      const earlier = new Set(h.awarded.map((r) => r.provider));
+      for (const b of activeBids(h)) {
+        if (!earlier.has(b.provider)) h.awarded.push({ provider: b.provider, price: b.price, collateral: b.collateral, committed: false, revealed: false });
+      }
+      break;
+    }
+    case "escalated":
+      h.state = "Open";
+      h.deadline = ev.poolCloses;
+      h.rounds.push({ round: ev.round, extra: ev.extra, poolCloses: ev.poolCloses, blockNumber: ev.blockNumber, transactionHash: ev.transactionHash });
+      break;
+    case "restituted":
+      h.restitution += ev.amount;
       break;
     case "committed": {
       // Always after the replica's JobAwarded: a commit, or (bidAndCommit) a commitment carried by

@@ -16,6 +16,7 @@ const CLI_TERMS: Record<string, string> = {
   maxPrice: "--max-price",
   replicas: "--replicas",
   quorum: "--quorum",
+  maxReplicas: "--max-replicas",
   confidence: "--confidence",
   adversaryShare: "--adversary-share",
   commitWindow: "--commit-window",

@@ -33,6 +33,12 @@ export function renderEvent(out: Output, ev: WatchJobEvent, token: TokenInfo): v
     case "revealed":
       out.step(`… reveals ${j.reveals.length}/${j.committed.length}: ${short(ev.provider)} → ${ev.resultCid}`);
       break;
+    case "escalated":
+      out.step(`↑ no result had the quorum: round ${ev.round} seeks ${ev.extra} more replica(s) from fresh providers, pool open until ${fmtTime(ev.poolCloses)}`);
+      break;
+    case "restituted":
+      out.step(`  ${amt(ev.amount)} of the slashed collateral repaid the extra rounds`);
+      break;
     case "replicaSettled":
       break;
     case "settled":

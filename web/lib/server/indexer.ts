@@ -49,6 +49,8 @@ const TIMELINE_KIND: Record<JobEvent["type"], TimelineKind> = {
   revealed: "revealed",
   replicaSettled: "replicaSettled",
   settled: "settled",
+  escalated: "escalated",
+  restituted: "restituted",
 };
 
 export class MarketIndex {
@@ -192,6 +194,11 @@ function timelineDetail(ev: JobEvent): Partial<TimelineEntry> {
       return { amount: String(ev.pool) };
     case "revealOpened":
       return {};
+    case "escalated":
+      // The round's number and the replicas it seeks.
+      return { amount: String(ev.round), amount2: String(ev.extra) };
+    case "restituted":
+      return { amount: ev.amount.toString() };
   }
 }
 

@@ -28,6 +28,7 @@ export const registerJob: Register = (program, run) => {
     .option("--adversary-share <f>", "with --confidence: the colluders' share of the providers' stake to guard against (default 0.1)")
     .option("-r, --replicas <k>", "independent runs (1..16; default 1), for experts: not with --confidence")
     .option("-q, --quorum <m>", "identical results needed (default: a majority of the replicas), for experts: not with --confidence")
+    .option("--max-replicas <n>", "most replicas in all when the reveals disagree: the job escalates to fresh providers up to this many instead of ending without consensus (k..16; default k, no escalation); escrowed up front, the unused part refunded")
     .option("-p, --max-price <tokens>", "most paid per replica, in tokens (0.5 = half a token); default: twice the clearing price of the providers' on-chain asks")
     .option("--min-reputation <bps>", "lowest provider reputation, basis points", "0")
     .option("--bid-window <s>", "seconds of bidding; 0 awards as soon as enough bids are in", "0")

@@ -21,10 +21,11 @@ export default async function submit(ctx: CommandContext, module: string, args: 
   const client = await ctx.client({ withNode: true, withKey: true });
   const token = await getTokenInfo(client);
   let maxPrice = o.maxPrice !== undefined ? parseAmount(o.maxPrice, token.decimals) : undefined;
+  const maxReplicas = positiveInt(o.maxReplicas, "--max-replicas");
   // A job asked for by confidence shows what its replicas cost before paying, whoever set the price.
   const est =
     maxPrice === undefined || plan
-      ? await estimateCost(client, { replicas, fuel: spec.limits?.fuel ?? DEFAULT_LIMITS.fuel, maxPrice, minReputation: positiveInt(o.minReputation, "--min-reputation"), signal: ctx.signal })
+      ? await estimateCost(client, { replicas, maxReplicas, fuel: spec.limits?.fuel ?? DEFAULT_LIMITS.fuel, maxPrice, minReputation: positiveInt(o.minReputation, "--min-reputation"), signal: ctx.signal })
       : undefined;
   if (maxPrice === undefined) {
     if (est?.clearingPrice === undefined)
@@ -44,12 +45,13 @@ export default async function submit(ctx: CommandContext, module: string, args: 
       est.clearingPrice === undefined
         ? `only ${est.quotes.length} eligible provider(s) for ${replicas} replicas, so the job may expire unfilled`
         : `likely ${amt(est.expectedCost)} at the providers' asks`;
-    ctx.out.step(`  cost: escrow ${amt(est.escrow)} (${replicas} × ${amt(maxPrice)} + fee ${amt(est.fee)}), ${likely}; the rest is refunded`);
+    ctx.out.step(`  cost: escrow ${amt(est.escrow)} (${est.maxReplicas} × ${amt(maxPrice)} + fee ${amt(est.fee)}), ${likely}; the rest is refunded`);
   }
   const params: SubmitJobParameters = {
     ...spec,
     replicas,
     quorum,
+    maxReplicas,
     maxPrice,
     minReputation: positiveInt(o.minReputation, "--min-reputation"),
     bidWindow: positiveInt(o.bidWindow, "--bid-window"),
