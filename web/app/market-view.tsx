@@ -55,10 +55,10 @@ function Market({ data }: { data: MarketSnapshot }) {
           bars={data.jobsPerHour.map((h) => ({ label: hour(h.hourStart), values: [h.posted, h.settled] }))}
         />
       </Card>
-      <Card title="Open and running jobs" id="open-jobs">
+      <Card title="Open and running jobs" id="open-jobs" action={<Link href="/jobs?state=Open">All open jobs</Link>}>
         <JobsTable jobs={data.open} now={s.chainTime} caption="Open and running jobs" empty="No job is waiting for bids or running right now." />
       </Card>
-      <Card title="Recently settled" id="recent-jobs">
+      <Card title="Recently settled" id="recent-jobs" action={<Link href="/jobs">All jobs, with filters</Link>}>
         <JobsTable jobs={data.recent} now={s.chainTime} caption="Recently settled jobs" empty="No job has settled yet." />
       </Card>
       <Card title="Active providers" id="active-providers" action={<Link href="/providers">Leaderboard</Link>}>

@@ -10,6 +10,7 @@ import { WalletButton } from "./WalletButton.tsx";
 
 const LINKS = [
   { href: "/", label: "Market" },
+  { href: "/jobs", label: "Jobs" },
   { href: "/post", label: "Post a job" },
   { href: "/providers", label: "Providers" },
   { href: "/me", label: "My jobs & earnings" },
@@ -25,7 +26,7 @@ export function Header() {
   const mine = mounted && conn.status === "connected" && conn.address ? `/accounts/${conn.address}` : undefined;
   const hrefOf = (href: string) => (href === "/me" && mine ? `${mine}?from=${FROM_ME}` : href);
   const current = (href: string) =>
-    href === "/" ? path === "/" || path.startsWith("/jobs") : href === "/me" ? path === "/me" || (!!mine && path.toLowerCase() === mine.toLowerCase()) : path.startsWith(href);
+    href === "/" ? path === "/" : href === "/me" ? path === "/me" || (!!mine && path.toLowerCase() === mine.toLowerCase()) : path.startsWith(href);
   return (
     <header className="header">
       <div className="header-inner">

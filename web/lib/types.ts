@@ -183,3 +183,13 @@ export type JobDeclines = { jobId: string; askedAt: number; open: boolean; answe
 /** Where a search query leads: each page that matches, and why. */
 export type SearchHit = { href: string; kind: "job" | "provider" | "account"; label: string; why: string };
 export type SearchResult = { query: string; reading: string; hits: SearchHit[] };
+
+/** One page of the jobs list (/jobs), newest first, with the filters it answers. */
+export type JobsPage = {
+  jobs: JobSummary[];
+  total: number;
+  page: number;
+  pages: number;
+  per: number;
+  chainTime: number;
+};

@@ -310,7 +310,8 @@ describe("a job's truth in the web app", () => {
         ["/post", "Post a job"],
         // An account page, as a phone without the wallet opens it from a requester's link.
         [`/accounts/${(await job(settledJobId)).requester}`, "Jobs posted"],
-        // A search that found nothing.
+        // The jobs list with its filters and pager, and a search that found nothing.
+        ["/jobs?per=1", "Every job"],
         ["/search/results?q=nothing-here", "Nothing on this market"],
       ];
       for (const [path, text] of pages) {

@@ -484,5 +484,56 @@ describe("marketplace web app", () => {
       await page.getByTestId("phases").getByText("Settled: quorum agreed").waitFor();
       await page.close();
     });
-;
+
+    it("lists every job with filters and pages in the URL, rendered on the server", async () => {
+      const all = await api<Listed>("/api/jobs?per=100");
+      expect(all.total).toBe(5);
+      expect(all.jobs[all.jobs.length - 1]!.id).toBe(jobId); // newest first: the settled job came first
+      expect(all.jobs.map((j) => j.state).sort()).toEqual(["Cancelled", "Cancelled", "Expired", "Failed", "Succeeded"]);
+      const ids = (l: Listed) => l.jobs.map((j) => j.id);
+      expect(ids(await api<Listed>("/api/jobs?state=Succeeded"))).toEqual([jobId]);
+      expect((await api<Listed>("/api/jobs?state=cancelled")).jobs.every((j) => j.state === "Cancelled")).toBe(true);
+      expect((await api<Listed>("/api/jobs?state=Cancelled")).total).toBe(2);
+      expect((await api<Listed>(`/api/jobs?requester=${chainOf(devnet, 1).address.toLowerCase()}`)).total).toBe(5);
+      // A provider's jobs are those it bid on: the honest node only the settled one, account #7 only the failed one.
+      expect(ids(await api<Listed>(`/api/jobs?provider=${providers[0]!.address}`))).toEqual([jobId]);
+      expect((await api<Listed>(`/api/jobs?provider=${chainOf(devnet, 7).address}`)).jobs.map((j) => j.state)).toEqual(["Failed"]);
+
+      // Pages of two: three pages that together are the whole list, in order, each linking the next.
+      const seen: string[] = [];
+      for (let p = 1; p <= 3; p++) {
+        const page = await html(`/jobs?per=2${p > 1 ? `&page=${p}` : ""}`);
+        expect(page).toContain(`Page <!-- -->${p}<!-- --> of <!-- -->3`);
+        const rows = [...page.matchAll(/href="\/jobs\/(\d+)"/g)].map((m) => m[1]!);
+        seen.push(...new Set(rows));
+        if (p < 3) expect(page).toContain(`href="/jobs?per=2&amp;page=${p + 1}"`);
+        else expect(page).not.toContain('data-testid="page-next"');
+      }
+      expect(seen).toEqual(ids(all));
+
+      // Filters render on the server too, and a filter that matches nothing says so.
+      const succeeded = await html("/jobs?state=Succeeded");
+      expect(succeeded).toContain(`href="/jobs/${jobId}"`);
+      expect([...succeeded.matchAll(/href="\/jobs\/\d+"/g)]).toHaveLength(1);
+      expect(await html(`/jobs?requester=${providers[0]!.address}`)).toContain("No job matches these filters.");
+      // Filters that cannot be read are named, with the form to use; the API refuses them with the same words.
+      const bad = await html("/jobs?state=Done&requester=0x12");
+      expect(bad).toContain("&quot;Done&quot; is not a job state");
+      expect(bad).toContain("The requester &quot;0x12&quot; is not an address: write 0x and 40 hex digits.");
+      const refused = await fetch(`${web.url}/api/jobs?state=Done`);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: string }).error).toContain('"Done" is not a job state');
+
+      // The market links to the list; in the browser the form filters by keyboard and keeps the URL clean.
+      expect(await html("/")).toContain('href="/jobs?state=Open"');
+      const page = await open("/jobs", "Every job");
+      await page.getByLabel("State").selectOption("Expired");
+      await page.getByRole("button", { name: "Filter", exact: true }).click();
+      await page.waitForURL(`${web.url}/jobs?state=Expired`);
+      await page.getByRole("region", { name: "Matching jobs" }).getByText("Expired").first().waitFor();
+      expect(await page.getByRole("region", { name: "Matching jobs" }).getByRole("link", { name: /^Job \d+$/ }).count()).toBe(1);
+      await shot(page, "jobs-filtered");
+      await page.close();
+    });
+);
 });

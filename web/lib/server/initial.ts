@@ -1,7 +1,8 @@
 import { isAddress } from "viem";
-import type { AccountSnapshot, JobDetail, MarketSnapshot, ProviderDetail, ProviderRow, SearchResult } from "../types.ts";
+import type { JobQuery } from "../job-query.ts";
+import type { AccountSnapshot, JobDetail, JobsPage, MarketSnapshot, ProviderDetail, ProviderRow, SearchResult } from "../types.ts";
 import { fillManifestFuel } from "./content.ts";
-import { accountSnapshot, jobDetail, marketSnapshot, providerDetail, providerRows, readyMarket } from "./market.ts";
+import { accountSnapshot, jobDetail, jobsPage, marketSnapshot, providerDetail, providerRows, readyMarket } from "./market.ts";
 import { searchMarket } from "./search.ts";
 
 /**
@@ -57,6 +58,10 @@ export function initialJob(id: string): Promise<JobDetail | undefined> {
 export function initialAccount(address: string): Promise<AccountSnapshot | undefined> {
   if (!isAddress(address, { strict: false })) return Promise.resolve(undefined);
   return within(async () => plain<AccountSnapshot>(await accountSnapshot(await readyMarket(), address)));
+}
+
+export function initialJobs(query: JobQuery): Promise<JobsPage | undefined> {
+  return within(async () => plain<JobsPage>(jobsPage(await readyMarket(), query)));
 }
 
 export function initialSearch(query: string): Promise<SearchResult | undefined> {

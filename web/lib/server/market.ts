@@ -1,9 +1,10 @@
 import { jobMarketAbi } from "@accord/client/abi";
 import { erc20Abi, type Address } from "viem";
 import { activeBids, peerIdString, readProvider, type JobReplica, type ProviderInfo } from "@accord/client/chain";
-import type { AccountSnapshot, Hex, JobDetail, JobStateName, JobSummary, MarketSnapshot, ProviderDetail, ProviderJobRow, ProviderRow, ReplicaRow } from "../types.ts";
+import type { AccountSnapshot, Hex, JobDetail, JobsPage, JobStateName, JobSummary, MarketSnapshot, ProviderDetail, ProviderJobRow, ProviderRow, ReplicaRow } from "../types.ts";
 import { serverContext, type ServerContext } from "./context.ts";
 import { consensusCidOf, followInto, MarketIndex, pageState, type JobRecord, type ProviderRecord } from "./indexer.ts";
+import { matchesJobQuery, pageOf, type JobQuery } from "../job-query.ts";
 
 /** How long an API request waits for the index to catch up with the chain before answering 503. */
 export const INDEX_READY_TIMEOUT_MS = 20_000;
@@ -191,7 +192,7 @@ export async function providerDetail(m: Market, address: Address): Promise<Provi
 }
 
 export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
-  const jobs = [...m.index.jobs.values()].sort((a, b) => Number(b.history.postedBlock - a.history.postedBlock) || (a.history.jobId < b.history.jobId ? 1 : -1));
+  const jobs = jobsNewestFirst(m);
   const states = jobs.map(stateOf);
   const now = m.index.chainTime;
   let totalPaid = 0n;
@@ -232,6 +233,18 @@ export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
     providers: providers.filter((p) => p.active),
     jobsPerHour,
   };
+}
+
+/** Every job the index knows, newest first. */
+function jobsNewestFirst(m: Market): JobRecord[] {
+  return [...m.index.jobs.values()].sort((a, b) => Number(b.history.postedBlock - a.history.postedBlock) || (a.history.jobId < b.history.jobId ? 1 : -1));
+}
+
+/** One page of every job the index knows, filtered by state, requester and provider (any that bid). */
+export function jobsPage(m: Market, q: JobQuery): JobsPage {
+  const rows = jobsNewestFirst(m).filter((j) => matchesJobQuery({ state: stateOf(j), requester: j.history.requester, providers: j.history.bids.map((b) => b.provider) }, q));
+  const page = pageOf(rows, q);
+  return { jobs: page.rows.map(jobSummary), total: page.total, pages: page.pages, page: q.page, per: q.per, chainTime: m.index.chainTime };
 }
 
 export async function accountSnapshot(m: Market, address: Address): Promise<AccountSnapshot> {
