@@ -1,6 +1,6 @@
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SecretFileError, SecretFileExistsError } from "./errors.ts";
 import { createSecretFile, readSecretFile } from "./secret-file.ts";
@@ -9,19 +9,23 @@ const dir = mkdtempSync(join(tmpdir(), "accord-secret-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("secret files", () => {
-  it("are created owner-only, in a new folder, with nothing left beside them", () => {
-    const path = join(dir, "new", "a.key");
-    const umask = process.umask(0);
-    try {
-      // A permissive umask must not widen the file.
-      createSecretFile(path, "secret\n");
-    } finally {
-      process.umask(umask);
+  it("are created owner-only, exactly 0600 whatever the umask, in a new folder, with nothing left beside them", () => {
+    // A permissive umask must not widen the file, a strict one not leave it unwritable by its owner.
+    for (const [i, mask] of [0o000, 0o277].entries()) {
+      const path = join(dir, `new-${i}`, "a.key");
+      // Under the strict umask the folder would be unwritable to a non-root owner: made first.
+      if (mask) mkdirSync(dirname(path));
+      const umask = process.umask(mask);
+      try {
+        createSecretFile(path, "secret\n");
+      } finally {
+        process.umask(umask);
+      }
+      expect(statSync(path).mode & 0o777, mask.toString(8)).toBe(0o600);
+      expect(readFileSync(path, "utf8")).toBe("secret\n");
+      expect(readdirSync(join(dir, `new-${i}`))).toEqual(["a.key"]);
+      expect(readSecretFile(path, "key file")).toBe("secret");
     }
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(readFileSync(path, "utf8")).toBe("secret\n");
-    expect(readdirSync(join(dir, "new"))).toEqual(["a.key"]);
-    expect(readSecretFile(path, "key file")).toBe("secret");
   });
 
   it("are never overwritten", () => {

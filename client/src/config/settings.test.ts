@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigFileError, InvalidSettingError, MissingSettingError } from "./errors.ts";
+import { InvalidSettingError, MissingSettingError } from "./errors.ts";
 import { readConfigFile } from "./file.ts";
 import * as kind from "./schemas.ts";
 import { defineSettings, resolveSettings, SHARED_SETTINGS } from "./settings.ts";
@@ -18,14 +18,8 @@ const TABLE = defineSettings({
 const FILE = join(dir, "config.json");
 const A1 = "0x00000000000000000000000000000000000000aa";
 
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("did not throw");
-};
+/** The error thrown is a `name` with these fields. */
+const failure = (name: string, fields: Record<string, unknown>) => expect.objectContaining({ name, ...fields });
 
 describe("resolveSettings", () => {
   it("takes a flag over the environment over the config file over the default, and says which gave each value", () => {
@@ -58,17 +52,24 @@ describe("resolveSettings", () => {
   });
 
   it("names the setting and the source of a bad value, in the library's terms, with what to do", () => {
-    const env = errorOf(() => resolveSettings(TABLE, { env: { ACCORD_RPC_URL: "localhost:8545" } })) as InvalidSettingError;
-    expect(env).toBeInstanceOf(InvalidSettingError);
-    expect(env.shortMessage).toBe('ACCORD_RPC_URL must be an http(s) or ws(s) URL, not "localhost:8545".');
-    expect(env.fix).toBe("Set ACCORD_RPC_URL to a valid value, e.g. http://127.0.0.1:8545, or unset it.");
-    const file = errorOf(() => resolveSettings(TABLE, { file: { path: FILE, values: { chainId: 0 } } })) as InvalidSettingError;
-    expect(file.shortMessage).toBe(`\`chainId\` in ${FILE} must be a positive integer, not 0.`);
-    const flag = errorOf(() => resolveSettings(TABLE, { flags: { market: "0x12" } })) as InvalidSettingError;
-    expect(flag.shortMessage).toMatch(/^`market` must be a 0x-prefixed 20-byte address/);
-    // Each front end spells its own flags.
-    expect(flag.wordedFor((s) => `--${s}`).shortMessage).toMatch(/^--market must be a 0x-prefixed 20-byte address.*not "0x12"/);
-    expect(flag.wordedFor((s) => `--${s}`).fix).toMatch(/^Give --market a valid value, e.g. 0x/);
+    expect(() => resolveSettings(TABLE, { env: { ACCORD_RPC_URL: "localhost:8545" } })).toThrow(
+      failure("InvalidSettingError", {
+        shortMessage: 'ACCORD_RPC_URL must be an http(s) or ws(s) URL, not "localhost:8545".',
+        fix: "Set ACCORD_RPC_URL to a valid value, e.g. http://127.0.0.1:8545, or unset it.",
+      }),
+    );
+    expect(() => resolveSettings(TABLE, { file: { path: FILE, values: { chainId: 0 } } })).toThrow(failure("InvalidSettingError", { shortMessage: `\`chainId\` in ${FILE} must be a positive integer, not 0.` }));
+    expect(() => resolveSettings(TABLE, { flags: { market: "0x12" } })).toThrow(
+      failure("InvalidSettingError", { setting: "market", origin: { source: "flag" }, shortMessage: expect.stringMatching(/^`market` must be a 0x-prefixed 20-byte address/) }),
+    );
+  });
+
+  it("words a bad flag with a front end's spelling of it", () => {
+    const err = new InvalidSettingError({ setting: "market", origin: { source: "flag" }, problem: 'must be an address, not "0x12"', example: "0xabc" });
+    expect(err.wordedFor((s) => `--${s}`)).toEqual({ shortMessage: '--market must be an address, not "0x12".', fix: "Give --market a valid value, e.g. 0xabc." });
+    // A value from the environment or a file is named as such whatever the front end.
+    const fromEnv = new InvalidSettingError({ setting: "market", origin: { source: "env", env: "ACCORD_MARKET" }, problem: "must be an address" });
+    expect(fromEnv.wordedFor((s) => `--${s}`).shortMessage).toBe("ACCORD_MARKET must be an address.");
   });
 
   it("says how to give a missing setting, in the library's terms or a front end's", () => {
@@ -92,19 +93,15 @@ describe("readConfigFile", () => {
   });
 
   it("refuses unknown settings, naming them and every known one", () => {
-    const err = errorOf(() => readConfigFile(write("typo.json", JSON.stringify({ rpcURL: "x", workers: 1 })), KNOWN)) as ConfigFileError;
-    expect(err).toBeInstanceOf(ConfigFileError);
-    expect(err.shortMessage).toContain('unknown setting(s) "rpcURL"');
-    expect(err.fix).toContain(`known settings: ${KNOWN.join(", ")}`);
+    expect(() => readConfigFile(write("typo.json", JSON.stringify({ rpcURL: "x", workers: 1 })), KNOWN)).toThrow(
+      failure("ConfigFileError", { shortMessage: expect.stringContaining('unknown setting(s) "rpcURL"'), fix: expect.stringContaining(`known settings: ${KNOWN.join(", ")}`) }),
+    );
   });
 
   it("refuses a private key in any config file, pointing to a key file, and never repeats the key", () => {
-    const key = `0x${"ab".repeat(32)}`;
-    const err = errorOf(() => readConfigFile(write("key.json", JSON.stringify({ rpcUrl: "http://x:1", privateKey: key })), KNOWN)) as ConfigFileError;
-    expect(err).toBeInstanceOf(ConfigFileError);
-    expect(err.shortMessage).toMatch(/holds a private key/);
-    expect(err.fix).toMatch(/`keyFile`/);
-    expect(err.message).not.toContain("abab");
+    const path = write("key.json", JSON.stringify({ rpcUrl: "http://x:1", privateKey: `0x${"ab".repeat(32)}` }));
+    expect(() => readConfigFile(path, KNOWN)).toThrow(failure("ConfigFileError", { shortMessage: expect.stringMatching(/holds a private key/), fix: expect.stringMatching(/`keyFile`/) }));
+    expect(() => readConfigFile(path, KNOWN)).not.toThrow(/abab/);
   });
 
   it("refuses what is not a JSON object", () => {
