@@ -5,6 +5,7 @@ import { Card } from "@/components/Card.tsx";
 import { BarChart } from "@/components/charts/BarChart.tsx";
 import { JobsTable } from "@/components/JobsTable.tsx";
 import { ProvidersTable } from "@/components/ProvidersTable.tsx";
+import { PriceHistory } from "@/components/PriceHistory.tsx";
 import { Stat } from "@/components/Stat.tsx";
 import { ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
@@ -54,6 +55,9 @@ function Market({ data }: { data: MarketSnapshot }) {
           height={200}
           bars={data.jobsPerHour.map((h) => ({ label: hour(h.hourStart), values: [h.posted, h.settled] }))}
         />
+      </Card>
+      <Card title="Price per 10⁹ fuel over time" id="price-history" action={<Link href="/jobs?state=Succeeded">Settled jobs</Link>}>
+        <PriceHistory buckets={data.priceHistory} />
       </Card>
       <Card title="Open and running jobs" id="open-jobs" action={<Link href="/jobs?state=Open">All open jobs</Link>}>
         <JobsTable jobs={data.open} now={s.chainTime} caption="Open and running jobs" empty="No job is waiting for bids or running right now." />

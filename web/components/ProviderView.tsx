@@ -4,6 +4,7 @@ import type { ProviderDetail } from "@/lib/types.ts";
 import { Amount } from "./Amount.tsx";
 import { Card } from "./Card.tsx";
 import { CopyText } from "./CopyText.tsx";
+import { EarningsHistory } from "./EarningsHistory.tsx";
 import { LineChart } from "./charts/LineChart.tsx";
 import { ProviderHistory } from "./ProviderHistory.tsx";
 import { Stat } from "./Stat.tsx";
@@ -28,7 +29,11 @@ export function ProviderView({ p }: { p: ProviderDetail }) {
             formatY={(v) => `${Math.round(v)} %`}
           />
         </Card>
-        <Card title="Identity" id="identity">
+        <Card title="Earnings over time" id="earnings-history">
+          <EarningsHistory buckets={p.earningsHistory} earned={p.earned} slashed={p.slashed} />
+        </Card>
+      </div>
+      <Card title="Identity" id="identity">
           <dl className="facts">
             <dt>Address</dt>
             <dd>
@@ -43,8 +48,7 @@ export function ProviderView({ p }: { p: ProviderDetail }) {
             <dt>Status</dt>
             <dd>{p.active ? <span className="badge ok">Active</span> : <span className="badge neutral">Inactive (stake below minimum)</span>}</dd>
           </dl>
-        </Card>
-      </div>
+      </Card>
       <Card title="History" id="history">
         <ProviderHistory rows={p.history} />
       </Card>

@@ -124,7 +124,11 @@ export type ProviderJobRow = {
 
 export type ReputationPoint = { time: number; score: number; outcome: OutcomeName; jobId: string };
 
-export type ProviderDetail = ProviderRow & { history: ProviderJobRow[]; reputation: ReputationPoint[] };
+/** Token amounts per time bucket (lib/history.ts); `start` in unix seconds, `size` in seconds. */
+export type EarningsBucket = { start: number; size: number; earned: string; slashed: string };
+export type PriceBucket = { start: number; size: number; median: string; count: number };
+
+export type ProviderDetail = ProviderRow & { history: ProviderJobRow[]; reputation: ReputationPoint[]; earningsHistory: EarningsBucket[] };
 
 export type MarketStats = {
   head: number;
@@ -149,6 +153,8 @@ export type MarketSnapshot = {
   providers: ProviderRow[];
   /** Jobs posted per hour over the last 24 hours, oldest first. */
   jobsPerHour: { hourStart: number; posted: number; settled: number }[];
+  /** Median winning price per 1e9 fuel per time bucket, by award time, buckets with no award left out. */
+  priceHistory: PriceBucket[];
 };
 
 export type AccountSnapshot = {

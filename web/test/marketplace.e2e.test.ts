@@ -535,5 +535,28 @@ describe("marketplace web app", () => {
       await shot(page, "jobs-filtered");
       await page.close();
     });
-);
+
+    it("charts the median winning price over time on the market page, and a provider's earnings on its page", async () => {
+      // Winning bids of 1, 1.2 and 1.5 tUSD per 1e9 fuel, all awarded in one bucket: its median is 1.2 tUSD.
+      const market = await api<{ priceHistory: { median: string; count: number }[] }>("/api/market");
+      expect(market.priceHistory.map((b) => [b.median, b.count])).toEqual([["1200000", 3]]);
+      expect(await html("/")).toContain('data-testid="price-history" data-latest="1200000"');
+      const page = await open("/", "Price per 10⁹ fuel over time");
+      await page.getByRole("img", { name: /^Median winning price per 10⁹ fuel per [^,]+, over 3 awarded replicas; latest 1\.2 tUSD/ }).waitFor();
+      await page.close();
+
+      for (const p of [providers[0]!, providers[2]!]) {
+        const detail = await api<{ earned: string; slashed: string; earningsHistory: { earned: string; slashed: string }[] }>(`/api/providers/${p.address}`);
+        const sum = (k: "earned" | "slashed") => detail.earningsHistory.reduce((s, b) => s + BigInt(b[k]), 0n);
+        expect(sum("earned")).toBe(BigInt(detail.earned));
+        expect(sum("slashed")).toBe(BigInt(detail.slashed));
+        expect(await html(`/providers/${p.address}`)).toContain(`data-testid="earnings-history" data-earned="${detail.earned}"`);
+      }
+      // The honest node was paid; the one that returned a wrong result was slashed and paid nothing.
+      const honest = await api<{ earned: string }>(`/api/providers/${providers[0]!.address}`);
+      const faulty = await api<{ earned: string; slashed: string }>(`/api/providers/${providers[2]!.address}`);
+      expect(BigInt(honest.earned)).toBeGreaterThan(0n);
+      expect([faulty.earned, BigInt(faulty.slashed) > 0n]).toEqual(["0", true]);
+    });
+  });
 });

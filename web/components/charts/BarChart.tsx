@@ -7,11 +7,28 @@ export type Bar = { label: string; values: number[] };
  * Grouped bars in plain SVG: small, themeable through CSS variables, and readable by screen
  * readers through `summary` (the figure's accessible name).
  */
-export function BarChart({ bars, series, summary, width: initialWidth = 600, height = 180, format = String }: { bars: Bar[]; series: string[]; summary: string; width?: number; height?: number; format?: (v: number) => string }) {
+export function BarChart({
+  bars,
+  series,
+  summary,
+  width: initialWidth = 600,
+  height = 180,
+  format = String,
+  tickFormat,
+}: {
+  bars: Bar[];
+  series: string[];
+  summary: string;
+  width?: number;
+  height?: number;
+  format?: (v: number) => string;
+  /** Axis labels; by default `format` of the tick rounded to 2 decimals (too coarse for prices under 0.01). */
+  tickFormat?: (v: number) => string;
+}) {
   const [ref, width] = useWidth<HTMLElement>(initialWidth);
   const max = Math.max(1, ...bars.flatMap((b) => b.values));
   const ticks = [0, max / 2, max];
-  const tickLabels = ticks.map((t) => format(Math.round(t * 100) / 100));
+  const tickLabels = ticks.map((t) => (tickFormat ? tickFormat(t) : format(Math.round(t * 100) / 100)));
   const pad = { top: 12, right: 8, bottom: 26, left: labelMargin(tickLabels) };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;

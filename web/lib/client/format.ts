@@ -59,3 +59,15 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** A token amount as a plain number of whole tokens, for a chart's scale (never for a figure shown as text). */
+export function tokenNumber(value: string | bigint, decimals: number): number {
+  return Number(formatUnits(BigInt(value), decimals));
+}
+
+/** An axis label for whole tokens: three significant digits, so 0.0012 does not read 0. */
+export function axisAmount(v: number): string {
+  if (v === 0) return "0";
+  if (Math.abs(v) >= 10_000) return new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(v);
+  return Number(v.toPrecision(3)).toLocaleString("en", { maximumFractionDigits: 20 });
+}

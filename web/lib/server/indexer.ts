@@ -34,6 +34,8 @@ export type ProviderRecord = {
   awarded: number;
   agreed: number;
   reputation: { time: number; score: number; outcome: OutcomeName; jobId: string }[];
+  /** What each settled replica paid or slashed, when, for the earnings chart. */
+  earnings: { time: number; earned: bigint; slashed: bigint }[];
 };
 
 type Listener = (head: number) => void;
@@ -113,7 +115,7 @@ export class MarketIndex {
     const registered = applyProviderEvent(this.registry, ev);
     if (registered) {
       const { address } = registered;
-      if (!this.providers.has(address)) this.providers.set(address, { address, registeredAt: time, bids: 0, earned: 0n, slashed: 0n, jobs: [], awarded: 0, agreed: 0, reputation: [] });
+      if (!this.providers.has(address)) this.providers.set(address, { address, registeredAt: time, bids: 0, earned: 0n, slashed: 0n, jobs: [], awarded: 0, agreed: 0, reputation: [], earnings: [] });
       return;
     }
     const jobEvent = toJobEvent(ev);
@@ -143,6 +145,7 @@ export class MarketIndex {
         if (provider) {
           provider.earned += ev.paid;
           provider.slashed += ev.slashed;
+          provider.earnings.push({ time, earned: ev.paid, slashed: ev.slashed });
           provider.awarded++;
           if (ev.outcome === "Agreed") provider.agreed++;
           // The contract's score formula (docs/PROTOCOL.md, "### Providers"), replayed per event.

@@ -4,6 +4,7 @@ import { activeBids, peerIdString, readProvider, type JobReplica, type ProviderI
 import type { AccountSnapshot, Hex, JobDetail, JobsPage, JobStateName, JobSummary, MarketSnapshot, ProviderDetail, ProviderJobRow, ProviderRow, ReplicaRow } from "../types.ts";
 import { serverContext, type ServerContext } from "./context.ts";
 import { consensusCidOf, followInto, MarketIndex, pageState, type JobRecord, type ProviderRecord } from "./indexer.ts";
+import { median, medianPerBucket, sumsPerBucket, type TimedAmount } from "../history.ts";
 import { matchesJobQuery, pageOf, type JobQuery } from "../job-query.ts";
 
 /** How long an API request waits for the index to catch up with the chain before answering 503. */
@@ -126,22 +127,18 @@ export function jobDetail(job: JobRecord, chainTime: number): JobDetail {
   };
 }
 
-function median(values: bigint[]): bigint | undefined {
-  if (!values.length) return undefined;
-  const s = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2n;
-}
-
-/** Winning prices per 1e9 fuel, for replicas of jobs whose fuel limit is known. */
-function pricesPerGfuel(jobs: Iterable<JobRecord>, provider?: Address): bigint[] {
-  const out: bigint[] = [];
+/** Winning prices per 1e9 fuel at their award's block time, for replicas of jobs whose fuel limit is known. */
+function awardedPricesPerGfuel(jobs: Iterable<JobRecord>, provider?: Address): TimedAmount[] {
+  const out: TimedAmount[] = [];
   for (const job of jobs) {
     if (!job.fuel) continue;
-    for (const r of job.history.awarded) if (!provider || r.provider === provider) out.push((r.price * 1_000_000_000n) / BigInt(job.fuel));
+    const awardedAt = job.timeline.find((e) => e.kind === "awarded")?.time ?? job.postedAt;
+    for (const r of job.history.awarded) if (!provider || r.provider === provider) out.push({ time: awardedAt, amount: (r.price * 1_000_000_000n) / BigInt(job.fuel) });
   }
   return out;
 }
+
+const pricesPerGfuel = (jobs: Iterable<JobRecord>, provider?: Address) => awardedPricesPerGfuel(jobs, provider).map((p) => p.amount);
 
 function providerRow(m: Market, rec: ProviderRecord, live: ProviderInfo): ProviderRow {
   const jobs = rec.jobs.map((id) => m.index.jobs.get(id)).filter((j): j is JobRecord => !!j);
@@ -188,7 +185,7 @@ export async function providerDetail(m: Market, address: Address): Promise<Provi
     history.push({ jobId: job.history.jobId.toString(), time: job.bidTimes.get(bid.provider)!, price: bid.price.toString(), outcome: r?.outcome, paid: r?.paid?.toString(), slashed: r?.slashed?.toString(), state: stateOf(job) });
   }
   history.sort((a, b) => b.time - a.time);
-  return { ...providerRow(m, rec, live), history, reputation: rec.reputation };
+  return { ...providerRow(m, rec, live), history, reputation: rec.reputation, earningsHistory: sumsPerBucket(rec.earnings, rec.registeredAt, m.index.chainTime) };
 }
 
 export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
@@ -232,6 +229,7 @@ export async function marketSnapshot(m: Market): Promise<MarketSnapshot> {
     recent: jobs.filter((j) => j.history.settlement).slice(0, RECENT_JOBS).map(jobSummary),
     providers: providers.filter((p) => p.active),
     jobsPerHour,
+    priceHistory: medianPerBucket(awardedPricesPerGfuel(jobs), now),
   };
 }
 
