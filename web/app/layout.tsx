@@ -3,6 +3,7 @@ import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { BaseError } from "@accord/client/errors";
+import Link from "next/link";
 import { Header } from "@/components/Header.tsx";
 import { serverContext } from "@/lib/server/context.ts";
 import { Providers } from "./providers.tsx";
@@ -29,7 +30,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           {children}
         </main>
         <footer className="footer">
-          Market {ctx.publicConfig.jobMarket} on {ctx.publicConfig.chainName} · settles in {ctx.publicConfig.tokenSymbol}
+          Market <Link href={`/accounts/${ctx.publicConfig.jobMarket}`}>{ctx.publicConfig.jobMarket}</Link> on {ctx.publicConfig.chainName} · settles in {ctx.publicConfig.tokenSymbol}
         </footer>
       </Providers>
     );

@@ -1,8 +1,9 @@
 "use client";
-import { bps, formatTime, percent, shortAddress, shortCid } from "@/lib/client/format.ts";
+import { bps, formatTime, percent, shortCid } from "@/lib/client/format.ts";
 import type { ProviderDetail } from "@/lib/types.ts";
 import { Amount } from "./Amount.tsx";
 import { Card } from "./Card.tsx";
+import { Address } from "./Address.tsx";
 import { CopyText } from "./CopyText.tsx";
 import { EarningsHistory } from "./EarningsHistory.tsx";
 import { LineChart } from "./charts/LineChart.tsx";
@@ -37,7 +38,10 @@ export function ProviderView({ p }: { p: ProviderDetail }) {
           <dl className="facts">
             <dt>Address</dt>
             <dd>
-              <CopyText value={p.address} shown={shortAddress(p.address)} label="address" testId="provider-address" />
+              {/* Its account page: the jobs it posted and its balances; the provider page is this one. */}
+              <span data-testid="provider-address">
+                <Address value={p.address} />
+              </span>
             </dd>
             <dt>Peer id</dt>
             <dd>{p.peerId ? <CopyText value={p.peerId} shown={shortCid(p.peerId)} label="peer id" /> : "—"}</dd>

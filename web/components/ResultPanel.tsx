@@ -2,12 +2,13 @@
 import { useEffect, useMemo, useState } from "react";
 import { useConfig, useConnection } from "wagmi";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
-import { formatBytes, shortAddress, shortCid } from "@/lib/client/format.ts";
+import { formatBytes, shortCid } from "@/lib/client/format.ts";
 import { openJobResult, type OpenedResult } from "@/lib/client/open-result.ts";
 import { programStatusText, programSucceeded, rememberProgramStatus } from "@/lib/client/program-status.ts";
 import { useResultKey } from "@/lib/client/result-key.tsx";
 import { useMounted } from "@/lib/client/use-mounted.ts";
 import type { JobDetail } from "@/lib/types.ts";
+import { Address } from "./Address.tsx";
 import { CopyText } from "./CopyText.tsx";
 import { ErrorNotice } from "./Status.tsx";
 
@@ -71,14 +72,14 @@ export function ResultPanel({ job }: { job: JobDetail }) {
             {state.busy ? "Decrypting…" : "Decrypt and verify result"}
           </button>
           {mounted && !conn.isConnected && <span className="small muted">Connect the wallet that posted this job.</span>}
-          {mounted && conn.isConnected && !isRequester && <span className="small muted">Only the requester ({shortAddress(job.requester)}) holds the key to this result.</span>}
+          {mounted && conn.isConnected && !isRequester && <span className="small muted">Only the requester (<Address value={job.requester} />) holds the key to this result.</span>}
         </div>
       )}
       {state.error !== undefined && <ErrorNotice error={state.error} title="The result could not be opened" />}
       {r && (
         <div className="stack" data-testid="result">
           <div className="notice ok small" role="status">
-            Verified: decrypted in your browser, and its CID matches the consensus digest on-chain. Served by {shortAddress(r.from)}.
+            Verified: decrypted in your browser, and its CID matches the consensus digest on-chain. Served by <Address value={r.from} provider />.
           </div>
           {!programSucceeded(r.bundle.status) && (
             <div className="notice warn small" role="status" data-testid="program-failed">

@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { useConnect, useConnection, useConnectors, useDisconnect, useSwitchChain } from "wagmi";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
@@ -66,7 +67,9 @@ export function WalletButton() {
           {conn.isConnected ? (
             <>
               <div className="small muted">Connected with {conn.connector?.name}</div>
-              <div className="mono small">{conn.address}</div>
+              <Link href={`/accounts/${conn.address}`} className="mono small" onClick={() => setOpen(false)}>
+                {conn.address}
+              </Link>
               {isDev && dev && (
                 <div className="field">
                   <label htmlFor={`${menuId}-acct`}>Development account</label>

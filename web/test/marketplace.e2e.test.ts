@@ -558,5 +558,44 @@ describe("marketplace web app", () => {
       expect(BigInt(honest.earned)).toBeGreaterThan(0n);
       expect([faulty.earned, BigInt(faulty.slashed) > 0n]).toEqual(["0", true]);
     });
+
+    it("links every address shown on every page to its provider or account page", async () => {
+      const pages: [string, string][] = [
+        ["/", "Recently settled"],
+        ["/jobs", "Every job"],
+        [`/jobs/${jobId}`, "Settled: quorum agreed"],
+        ["/providers", "Leaderboard"],
+        [`/providers/${providers[0]!.address}`, "Reputation over time"],
+        [`/accounts/${chainOf(devnet, 1).address}`, "Jobs posted"],
+        [`/accounts/${providers[2]!.address}`, "Replicas served"],
+        ["/search/results?q=hello", "Nothing on this market"],
+      ];
+      for (const [path, text] of pages) {
+        const page = await open(path, text);
+        const found = await page.evaluate(() => {
+          const ADDRESS = /0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}(?![0-9a-fA-F])|0x[0-9a-fA-F]{40}(?![0-9a-fA-F])/g;
+          const unlinked: string[] = [];
+          let linked = 0;
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const el = node.parentElement!;
+            // The page's own subject (its heading) and the wallet's own menu are not links elsewhere;
+            // a chart bar's <title> is its tooltip, whose label under the bar is the link.
+            if (el.closest("h1, .wallet, script, style, option, .visually-hidden, title")) continue;
+            for (const m of node.textContent!.matchAll(ADDRESS)) {
+              const [head, tail] = m[0].includes("…") ? m[0].split("…") : [m[0], ""];
+              const href = el.closest("a")?.getAttribute("href") ?? "";
+              const target = /^\/(providers|accounts)\/(0x[0-9a-fA-F]{40})$/.exec(href)?.[2]?.toLowerCase();
+              if (target && target.startsWith(head!.toLowerCase()) && target.endsWith(tail!.toLowerCase())) linked++;
+              else unlinked.push(`${m[0]} in <${el.tagName.toLowerCase()}> (${href || "no link"})`);
+            }
+          }
+          return { linked, unlinked };
+        });
+        expect(found.unlinked, path).toEqual([]);
+        expect(found.linked, `${path} shows no address at all`).toBeGreaterThan(0);
+        await page.close();
+      }
+    });
   });
 });

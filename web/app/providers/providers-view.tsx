@@ -36,7 +36,7 @@ export function ProvidersView({ initial }: { initial?: ProviderRow[] }) {
                   summary="Reputation score and agreement rate per provider, in percent."
                   series={["reputation %", "agreement %"]}
                   format={(v) => `${v}`}
-                  bars={q.data.map((p) => ({ label: shortAddress(p.address), values: [p.score / 100, (p.agreementRate ?? 0) * 100] }))}
+                  bars={q.data.map((p) => ({ label: shortAddress(p.address), href: `/providers/${p.address}`, values: [p.score / 100, (p.agreementRate ?? 0) * 100] }))}
                 />
               </Card>
               <Card title={`Stake (${c.tokenSymbol})`} id="stake-chart">
@@ -46,6 +46,7 @@ export function ProvidersView({ initial }: { initial?: ProviderRow[] }) {
                   format={compactNumber}
                   bars={q.data.map((p) => ({
                     label: shortAddress(p.address),
+                    href: `/providers/${p.address}`,
                     values: [Number(formatAmount(p.stake, c.tokenDecimals, 2).replace(/,/g, "")), Number(formatAmount(p.locked, c.tokenDecimals, 2).replace(/,/g, ""))],
                   }))}
                 />

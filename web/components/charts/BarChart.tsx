@@ -1,7 +1,8 @@
 "use client";
 import { labelMargin, useWidth } from "./useWidth.ts";
 
-export type Bar = { label: string; values: number[] };
+/** `href`: the label links there (an address's bar to its page), focusable like any link. */
+export type Bar = { label: string; values: number[]; href?: string };
 
 /**
  * Grouped bars in plain SVG: small, themeable through CSS variables, and readable by screen
@@ -61,11 +62,18 @@ export function BarChart({
                 </rect>
               );
             })}
-            {i % every === 0 && (
-              <text x={pad.left + i * slot + slot / 2} y={height - 8} textAnchor="middle">
-                {b.label}
-              </text>
-            )}
+            {i % every === 0 &&
+              (b.href ? (
+                <a href={b.href}>
+                  <text x={pad.left + i * slot + slot / 2} y={height - 8} textAnchor="middle" className="chart-link">
+                    {b.label}
+                  </text>
+                </a>
+              ) : (
+                <text x={pad.left + i * slot + slot / 2} y={height - 8} textAnchor="middle">
+                  {b.label}
+                </text>
+              ))}
           </g>
         ))}
       </svg>
