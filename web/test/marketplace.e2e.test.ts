@@ -597,5 +597,23 @@ describe("marketplace web app", () => {
         await page.close();
       }
     });
+
+    it("shows the wall-clock time of each phase from the timestamps of the blocks of its events", async () => {
+      const pub = chainOf(devnet, 1).pub;
+      const at = async (kind: string, last = false) => {
+        const events = job.timeline.filter((e) => e.kind === kind);
+        const e = last ? events[events.length - 1]! : events[0]!;
+        return Number((await pub.getBlock({ blockNumber: BigInt(e.block) })).timestamp);
+      };
+      const [posted, awarded, revealed, settled] = [await at("posted"), await at("awarded"), await at("revealed", true), await at("settled")];
+      const page = await html(`/jobs/${jobId}`);
+      const seconds = (key: string) => Number(new RegExp(`data-phase-time="${key}" data-seconds="(\\d+)"`).exec(page)?.[1]);
+      expect([seconds("bidding"), seconds("running"), seconds("settling"), seconds("total")]).toEqual([awarded - posted, revealed - awarded, settled - revealed, settled - posted]);
+      expect(page).toContain("Posted → awarded");
+      expect(page).toContain("Last reveal → settled");
+      // A job that expired before any award has one phase, ended by its settlement.
+      const expired = (await api<Listed>("/api/jobs?state=Expired")).jobs[0]!;
+      expect(await html(`/jobs/${expired.id}`)).toContain("Posted → closed without an award");
+    });
   });
 });

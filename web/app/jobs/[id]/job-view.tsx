@@ -6,6 +6,7 @@ import { CopyText } from "@/components/CopyText.tsx";
 import { JobActions } from "@/components/JobActions.tsx";
 import { JobPhases } from "@/components/JobPhases.tsx";
 import { ProviderAnswers } from "@/components/ProviderAnswers.tsx";
+import { PhaseTimes } from "@/components/PhaseTimes.tsx";
 import { ResultPanel } from "@/components/ResultPanel.tsx";
 import { JobOutcome, OutcomeBadge } from "@/components/StateBadge.tsx";
 import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
@@ -74,6 +75,9 @@ function Job({ job }: { job: JobDetail }) {
           </dl>
         </Card>
       </div>
+      <Card title="Time per phase" id="phase-times">
+        <PhaseTimes job={job} />
+      </Card>
       <Card title="Result" id="result">
         <ResultPanel job={job} />
       </Card>
