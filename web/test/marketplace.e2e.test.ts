@@ -615,5 +615,25 @@ describe("marketplace web app", () => {
       const expired = (await api<Listed>("/api/jobs?state=Expired")).jobs[0]!;
       expect(await html(`/jobs/${expired.id}`)).toContain("Posted → closed without an award");
     });
+
+    it("explains the result bundle on the job page: what it holds, how it was sealed and checked, and the CLI command, with this job's CIDs", async () => {
+      const page = await html(`/jobs/${jobId}`);
+      // The rendered markup of the explanation, not the data the page hydrates from (which names every CID).
+      const start = page.indexOf('data-testid="result-bundle"');
+      const explained = page.slice(start, page.indexOf("</section>", start));
+      expect(explained).toContain("Exit status");
+      expect(explained).toContain("Standard output and standard error");
+      expect(explained).toContain("/output");
+      expect(explained).toContain("XChaCha20-Poly1305");
+      expect(explained).toContain(`npx accord job result ${jobId} --out ./job-${jobId}`);
+      expect(explained).toContain(job.consensusCid!);
+      // The sealed copies of the agreeing replicas, not the dissenter's.
+      const agreed = job.replicaRows.filter((r) => r.outcome === "Agreed");
+      const dissented = job.replicaRows.filter((r) => r.outcome === "Dissented");
+      expect(agreed).toHaveLength(2);
+      expect(dissented).toHaveLength(1);
+      for (const r of agreed) expect(explained).toContain(r.sealedResultCid!);
+      expect(explained).not.toContain(dissented[0]!.sealedResultCid!);
+    });
   });
 });

@@ -7,6 +7,7 @@ import { JobActions } from "@/components/JobActions.tsx";
 import { JobPhases } from "@/components/JobPhases.tsx";
 import { ProviderAnswers } from "@/components/ProviderAnswers.tsx";
 import { PhaseTimes } from "@/components/PhaseTimes.tsx";
+import { ResultBundleExplained } from "@/components/ResultBundleExplained.tsx";
 import { ResultPanel } from "@/components/ResultPanel.tsx";
 import { JobOutcome, OutcomeBadge } from "@/components/StateBadge.tsx";
 import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
@@ -80,6 +81,12 @@ function Job({ job }: { job: JobDetail }) {
       </Card>
       <Card title="Result" id="result">
         <ResultPanel job={job} />
+      </Card>
+      <Card title="What the result holds" id="result-bundle">
+        <details open={job.state === "Succeeded"}>
+          <summary>The sealed result bundle: contents, sealing, verification, and the CLI</summary>
+          <ResultBundleExplained job={job} />
+        </details>
       </Card>
       <Card title="Providers' part" id="replicas">
         {job.replicaRows.length ? <ReplicaTable job={job} /> : <Bids job={job} />}
