@@ -8,9 +8,10 @@ import type { GlobalFlags } from "./config.ts";
 import { EXIT } from "./exit.ts";
 
 /**
- * `accord`: the requester CLI. Configuration comes from flags, then the environment
- * (ACCORD_RPC_URL, ACCORD_PRIVATE_KEY, ACCORD_KEY_FILE, ACCORD_MARKET, ACCORD_CHAIN_ID,
- * ACCORD_DATA_DIR, ACCORD_CONFIG), then the config file (~/.config/accord/config.json).
+ * `accord`: the requester CLI. Configuration comes from flags, then the environment, then the
+ * config file (~/.config/accord/config.json), by the library's one rule set: CLI_SETTINGS in
+ * config.ts lists every setting with its ACCORD_* variable; the key comes from a key file or
+ * ACCORD_PRIVATE_KEY, never from a flag or the config file.
  *
  * Commands load lazily: this module and the ones it imports statically hold only flags and help
  * (commander and nothing else), and each command's code is imported when that command runs, so
