@@ -23,7 +23,7 @@ import { BITSWAP_PROTOCOL, DEFAULT_LISTEN_ADDRS, DHT_PROTOCOL, NET_LIMITS, type 
 import { InvalidPeerAddressError } from "./errors.ts";
 import { NodeDatastore } from "./peer-datastore.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
-import { hasPublicCandidate, ReachabilityTracker, type ReachabilityLimits } from "./reachability.ts";
+import { hasPublicCandidate, ReachabilityTracker, transportListener, type ReachabilityLimits, type TransportListener } from "./reachability.ts";
 import { closeIdleRelayedConnections, DEFAULT_RELAY_RESERVATIONS, RELAY_RESERVATION_TIMEOUT_MS, RELAYED_CONNECTION_IDLE_MS, relayService, type RelayOptions } from "./relay.ts";
 import type { ProviderRegistry } from "../chain/providers.ts";
 import { addressDiscovery, registryDiscovery, type RegistryDiscovery, type RegistryDiscoveryComponents } from "./registry-discovery.ts";
@@ -156,6 +156,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
 
   // Registered providers come in through a PeerDiscovery service; kept here to await its first round.
   let discovery: RegistryDiscovery | undefined;
+  let listener: TransportListener | undefined;
   let libp2pStarted: Libp2p<{ dht: KadDHT }> | undefined;
   const registryIntervalMs = options.registryIntervalMs ?? limits.discoverPeersIntervalMs;
   const discoveryInit = {
@@ -209,6 +210,8 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
         // Upgrades relayed connections to direct ones where either side can be dialled.
         dcutr: dcutr(),
         ...(serveRelay ? { relay: relayService(options.relay?.limits) } : {}),
+        // Relay reservations are listen addresses, taken after start (ReachabilityTracker).
+        transportListener: transportListener((l) => (listener = l)),
         ...(discoveryFactory ? { registry: (components: RegistryDiscoveryComponents) => (discovery = discoveryFactory(components)) } : {}),
         // kad-dht pings peers before admitting them to its routing table.
         ping: ping({ maxInboundStreams: limits.pingMaxStreams, maxOutboundStreams: limits.pingMaxStreams }),
@@ -239,7 +242,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     },
   );
   await helia.start();
-  const libp2p = helia.libp2p as unknown as Libp2p<{ dht: KadDHT }>;
+  const libp2p: Libp2p<{ dht: KadDHT }> = helia.libp2p;
   libp2pStarted = libp2p;
   const reachability = new ReachabilityTracker(libp2p, {
     privateAddresses,
@@ -247,6 +250,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     reservations: options.relay?.reservations ?? DEFAULT_RELAY_RESERVATIONS,
     relayServer: serveRelay,
     publicCandidate,
+    listener: listener!,
     limits: options.reachability,
   });
 
@@ -286,7 +290,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   }, limits.discoverPeersIntervalMs);
   rediscover.unref();
 
-  const content = new ContentStore(helia as unknown as Helia & { libp2p: Libp2p }, options.content, {
+  const content = new ContentStore(helia, options.content, {
     localBlocks: blockstore,
     readInto: { read: (cid, into) => fsBlocks.readInto(cid, into), verify: options.verifyLocalBlocks !== false },
   });

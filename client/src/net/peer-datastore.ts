@@ -13,7 +13,13 @@ const MAX_CACHED_PEERS = 4096;
  * a restarted node loses nothing it keeps now by finding one up to this much older.
  */
 export const PEER_RECORD_REFRESH_MS = 10 * 60_000;
-/** The peer store's record (libp2p's Peer message) keeps its `updated` time in field 8, a varint. */
+/**
+ * The peer store's record (libp2p's Peer message) keeps its `updated` time in field 8, a
+ * varint. Read here because no public API serves: @libp2p/peer-store exports only
+ * persistentPeerStore (its Peer codec, pb/peer.js, is outside the package's exports), and
+ * neither it nor libp2p's config has a setting to skip a rewrite that changes only the time.
+ * Should the format change, splitUpdated finds no field 8 and every record is written as before.
+ */
 const UPDATED_FIELD = 8;
 
 /** A peer record split into its `updated` time and every other field's bytes, in order. */

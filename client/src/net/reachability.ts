@@ -52,17 +52,24 @@ export type ReachabilityTrackerOptions = {
   relayServer: boolean;
   /** The node has an address it may expect to be public (see hasPublicCandidate). */
   publicCandidate: boolean;
+  /** Where relay reservations are asked for (transportListener). */
+  listener: TransportListener;
   limits?: Partial<ReachabilityLimits>;
 };
 
-/** The internal part of libp2p this needs: listening on relays is decided after start. */
-type TransportManagerLike = { listen(addrs: Multiaddr[]): Promise<void> };
+/**
+ * Listening on more addresses after start (a `/p2p-circuit` address is a relay reservation).
+ * The Libp2p interface has no call for it; libp2p hands its transport manager to services
+ * as a component, so createAccordNode takes it through a service (transportListener).
+ */
+export type TransportListener = { listen(addrs: Multiaddr[]): Promise<void> };
 
-function transportManagerOf(libp2p: Libp2p): TransportManagerLike {
-  const tm = (libp2p as unknown as { components?: { transportManager?: TransportManagerLike } }).components?.transportManager;
-  if (!tm || typeof tm.listen !== "function")
-    throw new Error("this libp2p version keeps its transport manager elsewhere, so relay reservations cannot be taken; pin libp2p to the version in package.json");
-  return tm;
+/** A libp2p service that only passes the transport manager's listen() out to `use`. */
+export function transportListener(use: (listener: TransportListener) => void): (components: { transportManager: TransportListener }) => object {
+  return ({ transportManager }) => {
+    use({ listen: (addrs) => transportManager.listen(addrs) });
+    return {};
+  };
 }
 
 const isCircuit = (ma: Multiaddr) => ma.getComponents().some((c) => c.name === "p2p-circuit");
@@ -192,7 +199,7 @@ export class ReachabilityTracker {
     // One `/p2p-circuit` listen address is one reservation, on a relay libp2p finds among
     // the peers it is connected to (identify lists the hop protocol) or meets later.
     const search = Array.from({ length: Math.max(1, this.#o.reservations) }, () => multiaddr("/p2p-circuit"));
-    transportManagerOf(this.#libp2p)
+    this.#o.listener
       .listen(search)
       .catch(() => {
         // The search goes on in the background; a failure here leaves the status to say so.
@@ -202,8 +209,7 @@ export class ReachabilityTracker {
   #setDhtMode(mode: "client" | "server"): void {
     if (mode === this.#dhtMode) return;
     this.#dhtMode = mode;
-    const dht = this.#libp2p.services.dht as KadDHT & { setMode?: (m: "client" | "server") => Promise<void> };
-    void dht.setMode?.(mode).catch(() => {});
+    void this.#libp2p.services.dht.setMode(mode).catch(() => {});
   }
 }
 
