@@ -13,6 +13,8 @@ export const LOG_EVENTS = {
   bidPlaced: "bid.placed",
   /** Our bid is out: not drawn, or displaced from a full pool. */
   bidLeftPool: "bid.leftPool",
+  /** A job this node lost or declined escalated: it is evaluated again for the new round. */
+  escalated: "job.escalated",
   won: "replica.won",
   /** A committed result run again after a restart, to seal it. */
   resealed: "replica.resealed",

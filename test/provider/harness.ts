@@ -161,6 +161,8 @@ export type PostJobParameters = {
   stdin?: Uint8Array;
   replicas: number;
   quorum: number;
+  /** The cap escalation may bring the replicas to (default: the replicas, no escalation). */
+  maxReplicas?: number;
   maxPrice?: bigint;
   commitWindow?: number;
   revealWindow?: number;
@@ -227,8 +229,8 @@ export class Requester {
   async postJob(p: PostJobParameters): Promise<bigint> {
     const bytes = p.rawManifest ?? encodeManifest(await this.manifestFor(p));
     const manifestCid = await this.node.content.add(bytes);
-    const { replicas, quorum, maxPrice = 10_000n, bidWindow = 0, commitWindow = 120, revealWindow = 120 } = p;
-    return (await post(this.chain, { manifestCid, replicas, quorum, maxPrice, bidWindow, commitWindow, revealWindow })).jobId;
+    const { replicas, quorum, maxReplicas, maxPrice = 10_000n, bidWindow = 0, commitWindow = 120, revealWindow = 120 } = p;
+    return (await post(this.chain, { manifestCid, replicas, quorum, maxReplicas, maxPrice, bidWindow, commitWindow, revealWindow })).jobId;
   }
 
   async waitForState(jobId: bigint, states: readonly JobInfo["state"][], timeoutMs = 60_000): Promise<JobInfo> {

@@ -10,7 +10,7 @@ import { isTransientRpcError } from "./rpc.ts";
  * of a 3-replica job) wake nothing (see JobDriver.onEvent), so the node asks the RPC for these
  * alone.
  */
-export const WATCHED_EVENTS: readonly MarketEventName[] = ["JobPosted", "BidDisplaced", "JobAwarded", "RevealOpened", "ReplicaSettled", "JobSettled"];
+export const WATCHED_EVENTS: readonly MarketEventName[] = ["JobPosted", "BidDisplaced", "JobAwarded", "RevealOpened", "ReplicaSettled", "JobSettled", "JobEscalated"];
 
 const LAST_BLOCK_WRITE_INTERVAL_MS = 1_000;
 const TIMESTAMP_READ_INTERVAL_MS = 1_000;

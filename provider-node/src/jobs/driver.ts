@@ -231,6 +231,20 @@ export class JobDriver {
         this.ctx.known.onSettled(jobId);
         if (journal.get(jobId)) this.poke(jobId);
         return;
+      case "escalated": {
+        // No digest had the quorum: the job takes bids again from providers not yet in it. A node
+        // that lost or declined the first round treats it as a post (an earlier round's replica is
+        // refused by the contract, so the evaluation's bid would only fail); a replica of an earlier
+        // round keeps waiting for the settlement, which now judges it with the new round's.
+        this.ctx.known.onEscalated(jobId, ev.extra);
+        const rec = journal.get(jobId);
+        if (rec && (rec.phase === "lost" || rec.phase === "declined") && rec.manifestCid) {
+          journal.update(jobId, { phase: "evaluating" });
+          logger.info({ event: LOG_EVENTS.escalated, jobId: jobId.toString(), round: ev.round, extra: ev.extra }, "job escalated: evaluating it again for the new round");
+          this.poke(jobId);
+        } else if (rec) this.poke(jobId);
+        return;
+      }
       case "awarded":
         if (journal.get(jobId)) {
           this.ctx.known.onAwarded(jobId, ev.winners);

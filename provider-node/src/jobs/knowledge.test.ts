@@ -66,4 +66,22 @@ describe("JobKnowledge", () => {
     k.stopWaiting(2n);
     expect(k.waitingInOrder(ME)).toEqual([1n]);
   });
+
+  it("an escalation reopens the job: no bid is a winner before the round's award, which adds its winners to the earlier replicas", () => {
+    const k = new JobKnowledge();
+    k.onPosted(1n, 4, TERMS);
+    k.onDisplaced(1n, true); // this node's bid was not drawn in the first round
+    k.onAwarded(1n, 4);
+    k.onRevealOpened(1n);
+    k.onEscalated(1n, 2);
+    expect([k.awarded(1n), k.wonByEvents(1n), k.revealIsOpen(1n), k.bidsOn(1n)]).toEqual([false, false, false, undefined]);
+    // Sized for settlement over all rounds: the four earlier replicas and the two sought.
+    expect(k.replicas.get(1n)).toBe(6);
+    k.onAwarded(1n, 1); // only one fresh provider came
+    expect([k.wonByEvents(1n), k.replicas.get(1n)]).toEqual([true, 5]);
+    k.onSettled(1n);
+    k.onPosted(1n, 2);
+    k.onAwarded(1n, 2); // a later job in the same id's place counts from zero again
+    expect(k.replicas.get(1n)).toBe(2);
+  });
 });

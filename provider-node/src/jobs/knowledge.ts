@@ -25,6 +25,8 @@ export class JobKnowledge {
   private readonly bids = new Map<bigint, number>();
   private readonly waiting = new Map<bigint, WaitingJob>();
   private readonly unsealed = new Map<bigint, UnsealedResult>();
+  /** Escalated jobs: the replicas of the rounds before the open one, which its award adds to. */
+  private readonly earlierReplicas = new Map<bigint, number>();
 
   // ---- events, recorded by the driver ----
 
@@ -49,8 +51,24 @@ export class JobKnowledge {
 
   /** JobAwarded: every bid left in the book won; settlement loops over the winners, which may be fewer than asked. */
   onAwarded(jobId: bigint, winners: number): void {
-    this.replicas.set(jobId, winners);
+    // An escalation round's award names its own winners; settlement judges every round's.
+    this.replicas.set(jobId, (this.earlierReplicas.get(jobId) ?? 0) + winners);
     this.awardSeen.add(jobId);
+    this.bids.delete(jobId);
+  }
+
+  /**
+   * JobEscalated: the job takes bids again, for `extra` more replicas from providers not yet in it.
+   * What the first round's award and reveal taught is forgotten (a bid now is no winner until the
+   * round's own award); earlier replicas stay in the replica count, which sizes settlement's gas.
+   */
+  onEscalated(jobId: bigint, extra: number): void {
+    const earlier = this.replicas.get(jobId) ?? 0;
+    this.earlierReplicas.set(jobId, earlier);
+    this.replicas.set(jobId, earlier + extra);
+    this.awardSeen.delete(jobId);
+    this.revealOpen.delete(jobId);
+    this.displaced.delete(jobId);
     this.bids.delete(jobId);
   }
 
@@ -69,6 +87,7 @@ export class JobKnowledge {
     this.bids.delete(jobId);
     this.waiting.delete(jobId);
     this.posted.delete(jobId);
+    this.earlierReplicas.delete(jobId);
   }
 
   // ---- questions the steps ask ----
