@@ -1,6 +1,17 @@
 export * from "./constants.ts";
 export { createAccordNode, type AccordNode, type AccordNodeOptions } from "./node.ts";
 export { loadOrCreatePeerKey } from "./peer-key.ts";
+export {
+  addressDiscovery,
+  peerInfosOf,
+  providerPeerInfo,
+  REGISTRY_DISCOVERY_INTERVAL_MS,
+  REGISTRY_READ_TIMEOUT_MS,
+  registryDiscovery,
+  type RegistryDiscovery,
+  type RegistryDiscoveryComponents,
+  type RegistryDiscoveryInit,
+} from "./registry-discovery.ts";
 export { hasPublicCandidate, isPublicAddress, REACHABILITY_LIMITS, ReachabilityTracker, type Reachability, type ReachabilityLimits, type ReachabilityStatus } from "./reachability.ts";
 export { DEFAULT_RELAY_RESERVATIONS, RELAY_LIMITS, relayUsage, type RelayLimits, type RelayOptions, type RelayUsage } from "./relay.ts";
 export { isRelayed } from "./direct-upgrade.ts";
