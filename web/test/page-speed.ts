@@ -10,7 +10,8 @@
 // /me ("My jobs") is timed as for a returning user: the development wallet connected before
 // navigation and the cookie the page keeps for it, by which the server redirects /me to the
 // wallet's account page (web/proxy.ts); the redirect counts in its time. "account" is that page
-// opened from a link, with no wallet.
+// opened from a link, with no wallet. "jobs" is the job list filtered by the URL; "search" is the
+// header's search box sent a job id: the server's redirect to the job page counts in its time.
 // Writes bench/results/web.json with the machine's load average beside the figures.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -82,6 +83,9 @@ try {
     { name: "post", path: "/post", selector: "form .fieldset" },
     { name: "me", path: "/me", selector: '[data-testid="stat-balance"]', wallet: requester.address },
     { name: "account", path: `/accounts/${requester.address}`, selector: '[data-testid="stat-balance"]' },
+    { name: "jobs", path: "/jobs?state=Open", selector: "#jobs table" },
+    // The search box's GET: a redirect to the job page, whose timeline is its first data.
+    { name: "search", path: `/search?q=${jobId}`, selector: '[data-testid="phases"]' },
   ];
   const runs: Record<string, number[]> = {};
   for (const c of cases) {
