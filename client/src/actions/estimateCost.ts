@@ -111,10 +111,10 @@ export function quoteFor(askPrice: bigint, fuel: bigint): bigint {
  */
 export async function estimateCost(client: AccordClient, parameters: EstimateCostParameters): Promise<EstimateCostReturnType> {
   const { signal } = parameters;
-  const { replicas, plan } = chooseReplicas(parameters);
+  const { replicas, plan, maxReplicas } = chooseReplicas(parameters);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
     throw new InvalidJobParametersError("replicas", `${replicas} is not between 1 and ${MAX_REPLICAS}`, `Ask for between 1 and ${MAX_REPLICAS} replicas.`);
-  const cap = parameters.maxReplicas ?? replicas;
+  const cap = parameters.maxReplicas ?? maxReplicas ?? replicas;
   if (!Number.isInteger(cap) || cap < replicas || cap > MAX_REPLICAS)
     throw new InvalidJobParametersError("maxReplicas", `${cap} is not between the ${replicas} replicas and ${MAX_REPLICAS}`, `Allow between ${replicas} (no escalation) and ${MAX_REPLICAS} replicas in all.`);
   const fuel = BigInt(parameters.fuel);

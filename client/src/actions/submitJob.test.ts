@@ -44,7 +44,7 @@ describe("a confidence instead of replicas and quorum", () => {
 
   it("derives the cheapest replicas and quorum and posts those", () => {
     const { offer, plan } = offerOfRequest({ ...terms, confidence: 0.9999 });
-    expect(offer).toMatchObject({ replicas: 4, quorum: 4, maxPrice: 100n });
+    expect(offer).toMatchObject({ replicas: 4, quorum: 4, maxReplicas: 8, maxPrice: 100n });
     expect(plan).toMatchObject({ replicas: 4, quorum: 4, adversaryShare: 0.1 });
     expect(offerOfRequest({ ...terms, confidence: 0.9999, adversaryShare: 0.2 }).offer.replicas).toBe(6);
     expect(offerOfRequest(job)).toEqual({ offer: expect.objectContaining({ replicas: 3, quorum: 2 }), plan: undefined });

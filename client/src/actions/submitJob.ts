@@ -112,7 +112,8 @@ export async function submitJob(client: AccordClient, parameters: SubmitJobParam
  */
 export function offerOfRequest(request: JobRequest, at = ""): { offer: JobOffer; plan?: ReplicaPlan } {
   const chosen = chooseReplicas(request, at);
-  const offer = offerOf({ ...request, replicas: chosen.replicas, quorum: chosen.quorum });
+  // A cap the request names wins over the plan's.
+  const offer = offerOf({ ...request, replicas: chosen.replicas, quorum: chosen.quorum, maxReplicas: request.maxReplicas ?? chosen.maxReplicas });
   checkJobOffer(offer, at);
   return { offer, plan: chosen.plan };
 }

@@ -14,6 +14,8 @@ describe("replicasForConfidence", () => {
   it("99.99 % against 10 % takes 4 replicas that must all agree: P(wrong) 1e-4, no consensus 34 %", () => {
     const plan = replicasForConfidence({ confidence: 0.9999, adversaryShare: 0.1 });
     expect(plan).toMatchObject({ replicas: 4, quorum: 4, confidence: 0.9999, adversaryShare: 0.1 });
+    // A dissent escalates to a second round of four fresh providers rather than ending the job.
+    expect(plan.maxReplicas).toBe(8);
     expect(plan.pWrong).toBeCloseTo(1e-4, 18);
     expect(plan.pNoConsensus).toBeCloseTo(0.3438, 12);
   });

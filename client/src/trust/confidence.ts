@@ -26,6 +26,12 @@ export type ReplicasForConfidenceParameters = {
 export type ReplicaPlan = Odds & {
   replicas: number;
   quorum: number;
+  /**
+   * The cap the plan lets the job escalate to: twice the replicas (at most MAX_REPLICAS), so a dissent
+   * or a missing reveal draws a round of fresh providers and slashes the liars instead of ending the
+   * job NoConsensus (docs/PROTOCOL.md, "Escalation"); the escrow covers it, what no round uses is refunded.
+   */
+  maxReplicas: number;
   confidence: number;
   adversaryShare: number;
 };
@@ -40,10 +46,12 @@ export type ReplicaPlan = Odds & {
  *   replica is the colluders' with probability f;
  * - a wrong result is accepted only if at least m drawn replicas collude on it:
  *   `P(wrong) = Σ_{a=m..k} C(k, a) f^a (1 - f)^(k - a)`;
- * - escalation (issue #13 item 4) is not built: a job where neither side reaches m ends NoConsensus
- *   (or Failed) with the escrow credited back, `P(no consensus) = Σ_{k-m<a<m} C(k, a) f^a (1 - f)^(k - a)`.
- *   Against colluders who always lie that is the price of the confidence: f = 0.1 and 0.9999 give
- *   k = m = 4, which fails 34 % of the time.
+ * - in one round, neither side reaching m happens with
+ *   `P(no consensus) = Σ_{k-m<a<m} C(k, a) f^a (1 - f)^(k - a)` (f = 0.1 and 0.9999 give k = m = 4:
+ *   34 % against colluders who always lie). Without escalation the job then ends NoConsensus with the
+ *   escrow credited back; the plan's maxReplicas lets it escalate instead (docs/PROTOCOL.md,
+ *   "Escalation"), so `pNoConsensus` is the chance of a second round, which the colluders pay for with
+ *   their collateral (`npm run bench:trust` models the rounds).
  *
  * The cheapest job is always unanimous, the smallest k with f^k <= 1 - confidence: a job that takes
  * m of k colluders to fool is fooled at least as often as the unanimous job of m replicas (its first
@@ -70,7 +78,7 @@ export function replicasForConfidence(parameters: ReplicasForConfidenceParameter
     // For a given k a larger quorum accepts a wrong result less often and fails more often.
     for (let m = Math.floor(k / 2) + 1; m <= k; m++) {
       const odds = replicaOdds(k, m, share);
-      if (odds.pWrong <= allowed) return { replicas: k, quorum: m, confidence, adversaryShare: share, ...odds };
+      if (odds.pWrong <= allowed) return { replicas: k, quorum: m, maxReplicas: Math.min(MAX_REPLICAS, 2 * k), confidence, adversaryShare: share, ...odds };
     }
   }
   throw new ConfidenceUnreachableError(confidence, share, MAX_REPLICAS);

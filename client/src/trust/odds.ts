@@ -1,5 +1,6 @@
-// The settlement rule a quorum job lives by today, and its odds against colluders: the one copy of
-// this math, used by replicasForConfidence and by scripts/bench/trust.ts.
+// The settlement rule of a quorum job's first round, and its odds against colluders: the one copy of
+// this math, used by replicasForConfidence and by scripts/bench/trust.ts (which adds the escalation
+// rounds a job with maxReplicas > k may run after a first round without a quorum).
 
 /** How a job ends when `held` of its k replicas collude on one wrong result and the rest agree on the right one. */
 export type Outcome = "wrong" | "right" | "noConsensus";
@@ -7,8 +8,8 @@ export type Outcome = "wrong" | "right" | "noConsensus";
 /**
  * The contract's settlement (docs/PROTOCOL.md, "Job state machine"): a digest revealed by at least
  * m replicas is the consensus. With m > k/2 at most one side can reach it; when neither does the job
- * ends NoConsensus (or Failed, if the colluders withhold their commits instead), since escalation
- * (issue #13 item 4) is not built.
+ * escalates if its maxReplicas allows (docs/PROTOCOL.md, "Escalation"), else ends NoConsensus (or
+ * Failed, if the colluders withhold their commits instead).
  */
 export function outcomeOf(replicas: number, quorum: number, held: number): Outcome {
   if (held >= quorum) return "wrong";

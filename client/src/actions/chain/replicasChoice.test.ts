@@ -4,7 +4,7 @@ import { chooseReplicas } from "./replicasChoice.ts";
 
 describe("chooseReplicas: confidence or replicas and quorum, not both", () => {
   it("derives k and m from a confidence, and passes k and m given outright through", () => {
-    expect(chooseReplicas({ confidence: 0.999 })).toMatchObject({ replicas: 3, quorum: 3, plan: { replicas: 3, quorum: 3 } });
+    expect(chooseReplicas({ confidence: 0.999 })).toMatchObject({ replicas: 3, quorum: 3, maxReplicas: 6, plan: { replicas: 3, quorum: 3, maxReplicas: 6 } });
     expect(chooseReplicas({ replicas: 5, quorum: 3 })).toEqual({ replicas: 5, quorum: 3 });
   });
 

@@ -25,7 +25,7 @@ export type ReplicasChoice =
     };
 
 /** A ReplicasChoice resolved: the replicas and quorum to post, and the plan they came from if derived. */
-export type ChosenReplicas = { replicas: number; quorum?: number; plan?: ReplicaPlan };
+export type ChosenReplicas = { replicas: number; quorum?: number; maxReplicas?: number; plan?: ReplicaPlan };
 
 /**
  * Resolves a choice, refusing one that sets both ways (JavaScript callers and front ends can pass
@@ -47,5 +47,5 @@ export function chooseReplicas(p: { replicas?: number; quorum?: number; confiden
       "Pass either `confidence` (and `adversaryShare`) to have them derived, or `replicas` and `quorum` to set them yourself, not both.",
     );
   const plan = replicasForConfidence({ confidence: p.confidence, adversaryShare: p.adversaryShare });
-  return { replicas: plan.replicas, quorum: plan.quorum, plan };
+  return { replicas: plan.replicas, quorum: plan.quorum, maxReplicas: plan.maxReplicas, plan };
 }
