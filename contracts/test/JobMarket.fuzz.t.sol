@@ -190,6 +190,75 @@ contract JobMarketFuzzTest {
         Check.eq(token.balanceOf(address(market)), PROVIDERS * STAKE + escrow, "nothing created or lost");
     }
 
+    /// A unanimous k = 3 job allowing 6 replicas, with any pattern of right and wrong reveals over its
+    /// rounds: it escalates exactly when a round leaves no consensus, settles on a digest with the quorum
+    /// and a majority of all reveals (or NoConsensus at the cap), and every token is accounted for, the
+    /// requester paying at most its first k replicas' price and fee.
+    function testFuzz_anEscalatedJobJudgesEveryRoundAndConservesFunds(uint80[6] memory prices, uint8 wrongMask, uint16 feeSeed)
+        public
+    {
+        uint256 fee = feeSeed % 501;
+        market.setParameters(_params(fee, 10_000));
+        uint256 maxPrice = 1e24;
+        JobParams memory p = _job(3, 3, maxPrice, 0);
+        p.maxReplicas = 6;
+        token.mint(REQUESTER, 12 * maxPrice);
+        vm.startPrank(REQUESTER);
+        token.approve(address(market), 12 * maxPrice);
+        uint256 id = market.postJob(p);
+        vm.stopPrank();
+        uint256 escrow = market.escrowOf(id);
+        Check.eq(escrow, 6 * maxPrice + 6 * maxPrice * fee / 10_000, "the escrow covers the cap");
+        uint256 wrong;
+        for (uint256 round; round < 2; ++round) {
+            for (uint256 i = 3 * round; i < 3 * round + 3; ++i) {
+                bytes32 digest = wrongMask & (1 << i) != 0 ? keccak256("bad") : keccak256("good");
+                vm.startPrank(_provider(i));
+                market.bidAndCommit(id, 1 + uint256(prices[i]) % maxPrice, _commitment(id, _provider(i), digest, bytes32(i)));
+                vm.stopPrank();
+            }
+            for (uint256 i = 3 * round; i < 3 * round + 3; ++i) {
+                bool bad = wrongMask & (1 << i) != 0;
+                if (bad) ++wrong;
+                bytes memory cid = abi.encodePacked(hex"01701220", bad ? keccak256("bad") : keccak256("good"));
+                vm.startPrank(_provider(i));
+                market.reveal(id, cid, bytes32(i), cid);
+                vm.stopPrank();
+            }
+            JobView memory j = market.getJob(id);
+            // A unanimous round (3 of 3, a majority) settles; any dissent in the first escalates.
+            bool consensus = (wrong >= 3 && 2 * wrong > 3 * (round + 1)) || (3 * (round + 1) - wrong >= 3 && 2 * wrong < 3 * (round + 1));
+            if (round == 0 && !consensus) {
+                Check.ok(j.state == JobState.Open && j.round == 1, "a round without a consensus escalates");
+                continue;
+            }
+            Check.ok(j.state == (consensus ? JobState.Succeeded : JobState.NoConsensus), "settled on the majority, or NoConsensus at the cap");
+            break;
+        }
+        uint256 credited = market.withdrawable(REQUESTER) + market.withdrawable(TREASURY);
+        uint256 staked;
+        uint256 earned;
+        for (uint256 i; i < PROVIDERS; ++i) {
+            staked += market.getProvider(_provider(i)).stake;
+            earned += market.getProvider(_provider(i)).earnings;
+            Check.eq(market.getProvider(_provider(i)).locked, 0, "every collateral released or slashed");
+        }
+        Check.eq(token.balanceOf(address(market)), staked + earned + credited, "nothing created or lost");
+        Check.eq(PROVIDERS * STAKE + escrow, staked + earned + credited, "escrow and stake only moved between accounts");
+        // The requester spent escrow - refund - restitution: at most what it paid (prices and fee), and,
+        // restitution being no profit, at least what its agreeing first-round replicas cost with their fee.
+        uint256 spent = escrow - market.withdrawable(REQUESTER);
+        Check.ok(spent <= earned + earned * fee / 10_000, "the requester pays no more than the replicas it paid and their fee");
+        if (market.getJob(id).state == JobState.Succeeded) {
+            bool wrongWon = wrong >= 3;
+            uint256 firstAgreeing;
+            for (uint256 i; i < 3; ++i) {
+                if ((wrongMask & (1 << i) != 0) == wrongWon) firstAgreeing += 1 + uint256(prices[i]) % maxPrice;
+            }
+            Check.ok(spent >= firstAgreeing + firstAgreeing * fee / 10_000, "restitution never repays more than the rounds beyond k cost");
+        }
+    }
+
     function testFuzz_collateralIsTheJobsWhateverTheBid(uint256 maxPrice, uint256 price, uint16 ratioSeed) public {
         uint256 ratio = 1_000 + ratioSeed % 49_001;
         market.setParameters(_params(100, ratio));
