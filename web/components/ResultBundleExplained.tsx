@@ -2,6 +2,7 @@
 import { shortCid } from "@/lib/client/format.ts";
 import type { JobDetail } from "@/lib/types.ts";
 import { Address } from "./Address.tsx";
+import { CliResultKey } from "./CliResultKey.tsx";
 import { CopyText } from "./CopyText.tsx";
 
 /**
@@ -85,9 +86,10 @@ export function ResultBundleExplained({ job }: { job: JobDetail }) {
         <p>
           With the requester&apos;s account (<code>ACCORD_PRIVATE_KEY</code> or the config&apos;s key file), it waits for settlement, fetches a sealed copy, decrypts and checks it as above, and
           writes <code>stdout</code>, <code>stderr</code>, <code>files/</code> and <code>result.json</code> (status, exit code, fuel, CIDs). A job posted with the CLI is sealed to the key in its
-          config folder&apos;s <code>result.key</code>; one posted here is sealed to a key your wallet&apos;s signature derives, so the CLI opens it only once its config&apos;s{" "}
-          <code>resultKeyFile</code> holds that key.
+          config folder&apos;s <code>result.key</code>; one posted here is sealed to a key your wallet&apos;s signature derives, so the CLI opens it with that key in the file{" "}
+          <code>ACCORD_RESULT_KEY_FILE</code> names.
         </p>
+        <CliResultKey jobId={job.id} requester={job.requester} />
       </div>
     </div>
   );

@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advanceTime, chainOf } from "./chain.ts";
 import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
+import { runCli } from "../../test/requester/cli.ts";
+import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 
 const SHOTS = join(WEB_DIR, "..", "test-results", "web");
 const FIXTURE = join(WEB_DIR, "..", "client", "fixtures", "wasm", "sha256.wasm");
@@ -28,6 +30,8 @@ let providers: TestProvider[] = [];
 let work: string;
 const consoleErrors: string[] = [];
 let jobId: string;
+/** What the posted job's program prints: the sha256 of its input. */
+let expectedStdout: string;
 
 async function open(path: string, waitFor: string): Promise<Page> {
   const page = await context.newPage();
@@ -80,6 +84,7 @@ describe("marketplace web app", () => {
     const dataPath = join(work, "data.bin");
     writeFileSync(dataPath, data);
     const expected = createHash("sha256").update(data).digest("hex");
+    expectedStdout = expected;
 
     const page = await open("/post", "Post a job");
     // Validation speaks before anything is sent.
@@ -635,5 +640,32 @@ describe("marketplace web app", () => {
       for (const r of agreed) expect(explained).toContain(r.sealedResultCid!);
       expect(explained).not.toContain(dissented[0]!.sealedResultCid!);
     });
+
+    it("gives the requester's wallet its result key for the CLI, which then opens the job posted in the browser", async () => {
+      // This context's development wallet posted the job: the page offers it the key its signature derives.
+      const page = await open(`/jobs/${jobId}`, "Open it with the CLI");
+      await page.getByTestId("cli-key-button").click();
+      const secret = (await page.getByTestId("cli-key-secret").textContent())!;
+      expect(secret).toMatch(/^0x[0-9a-f]{64}$/);
+      await shot(page, "job-cli-key");
+      await page.close();
+
+      const dir = join(work, "cli");
+      mkdirSync(dir, { recursive: true });
+      const keyFile = join(dir, "web-result.key");
+      writeFileSync(keyFile, `${secret}\n`, { mode: 0o600 });
+      const d = devnet.deployment;
+      writeFileSync(join(dir, "config.json"), JSON.stringify({ rpcUrl: devnet.rpcUrl, chainId: 31337, jobMarket: d.jobMarket, token: d.token, startBlock: d.startBlock }));
+      const out = join(dir, "out");
+      const run = await runCli(["job", "result", jobId, "--out", out], {
+        ACCORD_CONFIG: join(dir, "config.json"),
+        ACCORD_RESULT_KEY_FILE: keyFile,
+        ACCORD_PRIVATE_KEY: DEV_ACCOUNTS[1]!.privateKey,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      // The CLI checked the result against the on-chain consensus before writing it.
+      expect(readFileSync(join(out, "stdout"), "utf8")).toContain(expectedStdout);
+      expect(JSON.parse(readFileSync(join(out, "result.json"), "utf8"))).toMatchObject({ resultCid: job.consensusCid, exitCode: 0 });
+    }, 180_000);
   });
 });
