@@ -42,7 +42,7 @@ export function renderEvent(out: Output, ev: WatchJobEvent, token: TokenInfo): v
     case "replicaSettled":
       break;
     case "settled":
-      out.step(`${ev.state === "Succeeded" ? "✓" : "✗"} settled: ${ev.state}; paid ${amt(ev.paid)}, refunded ${amt(ev.refunded + ev.slashed)}`);
+      out.step(`${ev.state === "Succeeded" ? "✓" : "✗"} settled: ${ev.state}; paid ${amt(ev.paid)}, refunded ${amt(ev.refunded)}${ev.slashed > 0n ? `, slashed ${amt(ev.slashed)}` : ""}`);
       break;
     case "declines":
       out.step(`… ${short(ev.provider)} ${declinesLine(ev)}`);

@@ -23,7 +23,7 @@ export default async function status(ctx: CommandContext, id: string, o: { watch
     `  bids       ${activeBids(j).length}/${j.replicas}${j.deadline !== undefined ? `, phase deadline ${fmtTime(j.deadline)}` : ""}`,
     `  commits    ${j.committed.length}/${j.winners}   reveals ${j.reveals.length}/${j.committed.length}`,
     ...j.reveals.map((r) => `    ${r.provider} → ${r.resultCid}`),
-    ...(j.settlement ? [`  settled    paid ${amt(j.settlement.paid)}, fee ${amt(j.settlement.fee)}, refunded ${amt(j.settlement.refunded + j.settlement.slashed)}`] : []),
+    ...(j.settlement ? [`  settled    paid ${amt(j.settlement.paid)}, fee ${amt(j.settlement.fee)}, refunded ${amt(j.settlement.refunded + j.restitution)}${j.settlement.slashed > 0n ? `, slashed ${amt(j.settlement.slashed)}` : ""}`] : []),
   ];
   ctx.out.result(j, lines.join("\n"));
 }
