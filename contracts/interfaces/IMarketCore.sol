@@ -12,6 +12,7 @@ interface IMarketCore is IMarketEvents {
     // ------------------------------------------------------------------ jobs
 
     /// @notice The requester cancels an Open job: bidders' collateral is unlocked, the escrow credited back.
+    /// Not once the job escalated (`JobEscalatedAlready`): its earlier replicas are owed a judgement.
     function cancel(uint256 jobId) external;
 
     /// @notice Bids `price` (<= maxPrice) for one replica, locking the job's collateral,
@@ -20,6 +21,8 @@ interface IMarketCore is IMarketEvents {
     /// (capped); a full pool takes it only in place of its lightest entry, which is displaced. Replicas
     /// are drawn from the pool at random by weight when it closes (docs/PROTOCOL.md, "Selection").
     /// With a zero bid window, a bid after the pool window that brings the pool to k awards the job.
+    /// After an escalation the bid enters the open round's pool, for providers not yet in the job, and
+    /// the bid that fills the round's `extra` replicas after its pool window awards the round.
     function bid(uint256 jobId, uint256 price) external;
 
     /// @notice `bid` carrying the caller's commitment, for a provider that ran the job before bidding
@@ -32,7 +35,9 @@ interface IMarketCore is IMarketEvents {
 
     /// @notice Once the pool has closed (`getJob(jobId).deadline`): draws `replicas` winners from a pool
     /// holding more, at random by weight from this block's randomness, or awards a pool of `quorum` to
-    /// `replicas` bids whole, or expires the job (fewer than `quorum` bids). Anyone.
+    /// `replicas` bids whole, or expires the job (fewer than `quorum` bids). Anyone. After an escalation,
+    /// the same for the open round's pool and its `extra` replicas; a round nobody bid on ends the job
+    /// NoConsensus.
     function award(uint256 jobId) external;
 
     /// @notice A winner commits `keccak256(abi.encode(jobId, msg.sender, resultDigest, salt))`.
@@ -47,7 +52,8 @@ interface IMarketCore is IMarketEvents {
     /// @param sealedResultCid Binary CID of the result bundle sealed to the requester (only emitted).
     function reveal(uint256 jobId, bytes calldata resultCid, bytes32 salt, bytes calldata sealedResultCid) external;
 
-    /// @notice Settles a job in the reveal phase once all committers revealed or the reveal deadline passed.
+    /// @notice Settles a job in the reveal phase once all committers revealed or the reveal deadline passed,
+    /// or escalates it (`JobEscalated`) when no digest has the quorum and its maxReplicas allows more.
     function finalize(uint256 jobId) external;
 
     /// @notice Pushes any job whose phase deadline passed as far as the deadlines allow: awards or
