@@ -89,6 +89,9 @@ export class JobDriver {
     const run = this.drive(jobId).finally(() => {
       this.active.delete(jobId);
       this.updateGauge();
+      // A poke that came while this drive was ending (after it last read the journal, e.g. a
+      // JobEscalated that reopened a lost job in the same batch as the award) is not dropped.
+      if (this.again.delete(jobId)) this.poke(jobId);
     });
     this.active.set(jobId, run);
   }

@@ -86,7 +86,7 @@ function replica(provider: Address, o: Partial<ReplicaInfo> = {}): ReplicaInfo {
 }
 
 /** A market event as the watcher hands it over: encoded with the contract's ABI and decoded again. */
-function marketEvent(eventName: "JobAwarded" | "BidDisplaced" | "RevealOpened", args: Record<string, unknown>): MarketEvent {
+function marketEvent(eventName: "JobAwarded" | "BidDisplaced" | "RevealOpened" | "JobEscalated", args: Record<string, unknown>): MarketEvent {
   const item = jobMarketAbi.find((x) => x.type === "event" && x.name === eventName)!;
   const inputs = (item as { inputs: readonly { name: string; type: string; indexed?: boolean }[] }).inputs.filter((i) => !i.indexed);
   const topics = encodeEventTopics({ abi: jobMarketAbi, eventName, args } as never);
@@ -188,6 +188,36 @@ describe("awaiting the award", () => {
     n.driver.onEvent(marketEvent("JobAwarded", { jobId: 1n, winners: 2, commitDeadline: BigInt(T0 + 600) }), true);
     await n.driver.idle();
     expect(n.journal.get(1n)!.phase).toBe("committed");
+    expect(n.market.seen).toEqual(["read job"]);
+  });
+});
+
+describe("an escalation", () => {
+  it("makes a node whose bid was not drawn evaluate the job again, as a post: it reads the reopened job and goes on to its own record", async () => {
+    const n = node();
+    n.journal.insert(1n, { phase: "bid", ...(await ranJob()) });
+    n.driver.onEvent(marketEvent("BidDisplaced", { jobId: 1n, provider: ME, price: 5n, collateral: 0n }), true);
+    n.driver.onEvent(marketEvent("JobAwarded", { jobId: 1n, winners: 2, commitDeadline: BigInt(T0 + 600) }), true);
+    expect(n.journal.get(1n)!.phase).toBe("lost");
+    n.market.jobs.set(1n, jobInfo(1n, { state: "Open" }));
+    n.driver.onEvent(marketEvent("JobEscalated", { jobId: 1n, round: 1, extra: 1, poolCloses: BigInt(T0 + 30) }), true);
+    expect(n.journal.get(1n)!.phase).toBe("evaluating");
+    await n.driver.idle();
+    // The evaluation read the job (Open again) and went on to the node's own record, which this test
+    // leaves unreachable: the first round's award no longer declines it as "awarded". The escalation
+    // came while the award's step was ending, in the same batch, and its poke was not dropped.
+    expect(n.market.seen).toEqual(["read job"]);
+    expect(n.lines.some((l) => JSON.stringify(l).includes("the node's own record.ownRecord"))).toBe(true);
+    expect(n.lines.some((l) => l.event === LOG_EVENTS.escalated)).toBe(true);
+  });
+
+  it("leaves a replica of the first round waiting for the settlement: it only pushes the open round past its deadline", async () => {
+    const n = node();
+    n.journal.insert(1n, { phase: "revealed", ...(await ranJob()) });
+    n.market.jobs.set(1n, jobInfo(1n, { state: "Open", deadline: BigInt(T0 + 90) }));
+    n.driver.onEvent(marketEvent("JobEscalated", { jobId: 1n, round: 1, extra: 1, poolCloses: BigInt(T0 + 30) }), true);
+    await n.driver.idle();
+    expect(n.journal.get(1n)!.phase).toBe("revealed");
     expect(n.market.seen).toEqual(["read job"]);
   });
 });
