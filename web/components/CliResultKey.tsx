@@ -45,7 +45,9 @@ export function CliResultKey({ jobId, requester }: { jobId: string; requester: s
         This key opens every result sealed to this wallet, now and later: keep the file private (the CLI refuses a key file others can read) and delete it when done.
       </div>
       <p className="row">
-        Result key: <code className="mono" data-testid="cli-key-secret">{state.secret}</code> <CopyButton value={state.secret} label="result key" />
+        Result key: <code className="mono" data-testid="cli-key-secret" style={{ overflowWrap: "anywhere" }}>
+          {state.secret}
+        </code> <CopyButton value={state.secret} label="result key" />
       </p>
       <pre className="output">{`(umask 077; echo ${state.secret} > ${file})\nACCORD_RESULT_KEY_FILE=${file} npx accord job result ${jobId} --out ./job-${jobId}`}</pre>
     </div>
