@@ -30,15 +30,19 @@ export type MarketFunction = "bid" | "bidAndCommit" | "award" | "commit" | "reve
 
 /**
  * Settlement by the last reveal, gas per replica. Measured (estimate of the settling reveal minus
- * the least plain reveal), with issue #13's value-weighted reputation: k = 2: 109,681; 3: 120,654;
- * 5: 172,072; 9: 277,748; 15: 443,470; 16: 468,071. A slashed replica costs ~44,000 (its stake slot,
+ * the least plain reveal), with issue #13's value-weighted reputation and escalation's round
+ * bookkeeping: k = 2: 112,260; 3: 123,084; 5: 174,214; 9: 279,314; 15: 444,170; 16: 468,632. A slashed replica costs ~44,000 (its stake slot,
  * its ProviderTrust slot written fresh at 22,100), an agreeing one of a replicated job ~22,000 when its
  * ProviderTrust slot is written for the first time (~5,000 after); every replica writes one or the
  * other, so the worst case is ~26,000 per replica.
  */
 export const SETTLE_GAS_PER_REPLICA = 26_000n;
-/** Settlement's fixed part (requester credit written fresh: 22,100; treasury slot; minStake read for the prior; JobSettled). Fit: ~58,500. */
-export const SETTLE_GAS_BASE = 60_000n;
+/**
+ * Settlement's fixed part (requester credit written fresh: 22,100; treasury slot; minStake read for
+ * the prior; the escalation cap's refund; JobSettled). Fit: ~61,400; the rest is margin, since the
+ * per-replica fit (~25,500) leaves k = 2 closest to its bound.
+ */
+export const SETTLE_GAS_BASE = 66_000n;
 /**
  * The awarding or displacing bid, gas per replica. Measured (worst of the k-th committed bid and a
  * displacing bid, minus the least bid): k = 2: 12,897; 9: 61,595; 15: 129,376; 16: 158,073
