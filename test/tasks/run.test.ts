@@ -103,6 +103,9 @@ describe("accord run", { timeout: 300_000 }, () => {
     expect(c.code, c.stderr).toBe(EXIT.USAGE);
     expect(c.stderr).toContain("3 replica(s), all must agree: for confidence 99.9 % against colluders holding 10 % of the stake, P(wrong result accepted) 1.0e-3");
     expect(c.stderr).toContain("2 task(s) to run × 3 replica(s), at most 0.5 tUSD per replica");
+    // The plan lets each task escalate to 6 replicas, so each escrow covers 6: 2 tasks × 6 × 0.5 + 1 % fee, twice.
+    expect(c.stderr).toContain("up to 6 replica(s) in all (its escrow covers them)");
+    expect(c.stderr).toContain("at most 12.12 tUSD if every task took all 2 attempt(s)");
     expect((await postsBy(CLI_KEY.address, from)).size).toBe(0);
   });
 

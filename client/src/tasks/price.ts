@@ -36,12 +36,17 @@ export type TasksEstimate = {
   maxPrice: bigint;
   source: PriceSource;
   tasks: number;
-  /** Escrow one attempt locks (replicas × max price + fee), and all tasks' first attempts together. */
+  /** The replicas each task's escrow covers: its escalation cap (k when it may not escalate). */
+  maxReplicas: number;
+  /**
+   * Escrow one attempt locks (maxReplicas × max price + fee: an escalation is paid from it, and what
+   * no round used is refunded at settlement), and all tasks' first attempts together.
+   */
   escrowPerTask: bigint;
   escrowTotal: bigint;
   /** What the tasks most likely cost, from the providers' asks (winners are paid their own bids). */
   expectedTotal: bigint;
-  /** The most the run can spend: every attempt of every task paid at the max price. */
+  /** The most the run can spend: every attempt of every task paid at the max price, escalated to its cap. */
   worstCaseTotal: bigint;
   /** Eligible providers quoting at or under the max price. */
   providersUnderPrice: number;
@@ -55,12 +60,13 @@ export async function estimateTasks(
 ): Promise<TasksEstimate> {
   const { maxPrice, source } = await resolveMaxPrice(client, bag, o);
   const tasks = o.tasks ?? bag.tasks.length;
-  const est = await estimateCost(client, { replicas: bag.offer.replicas, fuel: bagFuel(bag), maxPrice, minReputation: bag.offer.minReputation, signal: o.signal });
+  const est = await estimateCost(client, { replicas: bag.offer.replicas, maxReplicas: bag.offer.maxReplicas, fuel: bagFuel(bag), maxPrice, minReputation: bag.offer.minReputation, signal: o.signal });
   const n = BigInt(tasks);
   return {
     maxPrice,
     source,
     tasks,
+    maxReplicas: est.maxReplicas,
     escrowPerTask: est.escrow,
     escrowTotal: est.escrow * n,
     expectedTotal: est.expectedCost * n,

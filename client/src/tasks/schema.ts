@@ -60,7 +60,7 @@ export const taskSpecSchema = z
       inputs: inputs.optional(),
       stdin: file.optional(),
       limits: limits.optional(),
-      /** Replicas and quorum set outright, or derived from a confidence target (replicasForConfidence): one way or the other (spec.ts checks). */
+      /** Replicas and quorum set outright, or derived from a confidence target (replicasForConfidence): one way or the other (spec.ts checks); the escalation cap with either. */
       trust: z
         .strictObject({
           replicas: z.number({ error: "must be a whole number of replicas" }).int({ error: "must be a whole number" }).optional(),
@@ -69,6 +69,12 @@ export const taskSpecSchema = z
           confidence: z.number({ error: "must be a number between 0 and 1, such as 0.9999" }).optional(),
           /** The colluders' share of the providers' stake to guard against (default 0.1). */
           adversaryShare: z.number({ error: "must be a number between 0 and 1, such as 0.1" }).optional(),
+          /**
+           * The most replicas in all when the reveals leave no quorum: the job escalates to fresh
+           * providers up to this many (k..16) instead of ending NoConsensus. Default: k when the
+           * replicas are set outright, the plan's cap (min(16, 2k)) for a confidence target.
+           */
+          maxReplicas: z.number({ error: "must be a whole number of replicas" }).int({ error: "must be a whole number" }).optional(),
         })
         .optional(),
       price: z

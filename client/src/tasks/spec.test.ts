@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidTaskSpecError } from "./errors.ts";
-import { loadTaskSpec, parseTaskSpec } from "./spec.ts";
+import { jobParamsOf } from "../actions/chain/jobOffer.ts";
+import { cidOfBytes } from "../content/cid.ts";
+import { loadTaskSpec, parseTaskSpec, type TaskBag } from "./spec.ts";
 
 const ECHO = join(import.meta.dirname, "../../fixtures/wasm/echo.wasm");
 let dir: string;
@@ -120,6 +122,29 @@ describe("task specs", () => {
     expect(await refused({ confidence: "high" })).toEqual([["trust.confidence", "must be a number between 0 and 1, such as 0.9999"]]);
     const [unreachable] = await problemsOf({ module: "echo.wasm", trust: { confidence: 0.999999999999, adversaryShare: 0.5 }, tasks: [{ name: "a" }] });
     expect(unreachable).toMatchObject({ path: "trust.confidence", problem: expect.stringContaining("No job reaches confidence"), fix: expect.stringContaining("adversaryShare") });
+  });
+
+  it("lets every task escalate up to trust.maxReplicas, the confidence plan's cap by default, and posts that cap", async () => {
+    const manifestCid = await cidOfBytes(new Uint8Array([1]));
+    const posted = (bag: TaskBag) => jobParamsOf({ ...bag.offer, maxPrice: 1n, manifestCid });
+    // Set outright without a cap: the job never escalates, as submitJob's default.
+    const plain = await parse({ module: "echo.wasm", trust: { replicas: 3, quorum: 2 }, tasks: [{ name: "a" }] });
+    expect(posted(plain).maxReplicas).toBe(3);
+    const capped = await parse({ module: "echo.wasm", trust: { replicas: 3, quorum: 2, maxReplicas: 7 }, tasks: [{ name: "a" }] });
+    expect(capped.offer.maxReplicas).toBe(7);
+    expect(posted(capped)).toMatchObject({ replicas: 3, quorum: 2, maxReplicas: 7 });
+    // 99.99 % against 10 %: unanimous over four, and the planner allows twice that.
+    const planned = await parse({ module: "echo.wasm", trust: { confidence: 0.9999 }, tasks: [{ name: "a" }] });
+    expect(posted(planned)).toMatchObject({ replicas: 4, quorum: 4, maxReplicas: 8 });
+    expect(planned.trustPlan!.maxReplicas).toBe(8);
+    const own = await parse({ module: "echo.wasm", trust: { confidence: 0.9999, maxReplicas: 4 }, tasks: [{ name: "a" }] });
+    expect(posted(own).maxReplicas).toBe(4);
+
+    const refused = async (trust: unknown) => (await problemsOf({ module: "echo.wasm", trust, tasks: [{ name: "a" }] })).map((p) => [p.path, p.problem, p.fix]);
+    expect(await refused({ replicas: 3, maxReplicas: 2 })).toEqual([["trust.maxReplicas", "2 is not between the 3 replicas and 16", "Allow between 3 (no escalation) and 16 replicas in all."]]);
+    expect(await refused({ replicas: 3, maxReplicas: 17 })).toEqual([["trust.maxReplicas", "17 is not between the 3 replicas and 16", expect.any(String)]]);
+    expect(await refused({ confidence: 0.9999, maxReplicas: 3 })).toEqual([["trust.maxReplicas", "3 is not between the 4 replicas and 16", expect.any(String)]]);
+    expect(await refused({ replicas: 3, maxReplicas: 4.5 })).toEqual([["trust.maxReplicas", "must be a whole number", expect.any(String)]]);
   });
 
   it("reads a spec file and reports a file that is not JSON", async () => {

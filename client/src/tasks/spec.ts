@@ -105,6 +105,7 @@ export async function parseTaskSpec(value: unknown, options: { file?: string; ba
   const offer: Omit<JobOffer, "maxPrice"> = {
     replicas: trust?.replicas ?? 1,
     quorum: trust?.quorum,
+    ...(trust?.maxReplicas !== undefined ? { maxReplicas: trust.maxReplicas } : {}),
     bidWindow: s.windows?.bid,
     commitWindow: s.windows?.commit,
     revealWindow: s.windows?.reveal,
@@ -160,15 +161,17 @@ type RawTask = NonNullable<TaskSpecFile["tasks"]>[number];
 type Add = (path: string, problem: string, fix: string) => void;
 
 const termPath = (field: string) =>
-  ({ replicas: "trust.replicas", quorum: "trust.quorum", bidWindow: "windows.bid", commitWindow: "windows.commit", revealWindow: "windows.reveal", minReputation: "minReputation" })[field] ?? field;
+  ({ replicas: "trust.replicas", quorum: "trust.quorum", maxReplicas: "trust.maxReplicas", bidWindow: "windows.bid", commitWindow: "windows.commit", revealWindow: "windows.reveal", minReputation: "minReputation" })[field] ?? field;
 
 /**
  * The replicas and quorum of every task: set outright, or the cheapest that reach the spec's
  * confidence against its adversaryShare (replicasForConfidence). Both ways at once is refused, as
- * the SDK refuses them (chooseReplicas), but in the spec's own words. Undefined when refused.
+ * the SDK refuses them (chooseReplicas), but in the spec's own words. The escalation cap is the
+ * spec's own, else the plan's (as submitJob takes it), else none (k). Undefined when refused.
  */
-function trustTerms(trust: TaskSpecFile["trust"], add: Add): { replicas: number; quorum?: number; plan?: ReplicaPlan } | undefined {
+function trustTerms(trust: TaskSpecFile["trust"], add: Add): { replicas: number; quorum?: number; maxReplicas?: number; plan?: ReplicaPlan } | undefined {
   if (!trust) return { replicas: 1 };
+  const cap = trust.maxReplicas;
   const set = (["replicas", "quorum"] as const).filter((k) => trust[k] !== undefined);
   if (trust.confidence === undefined) {
     if (trust.adversaryShare !== undefined) {
@@ -179,7 +182,7 @@ function trustTerms(trust: TaskSpecFile["trust"], add: Add): { replicas: number;
       add("trust.replicas", 'is missing: trust needs "replicas" (and "quorum") or "confidence"', 'Give "confidence" (e.g. 0.9999) to have the replicas and quorum derived, or "replicas" (and "quorum").');
       return undefined;
     }
-    return { replicas: trust.replicas, quorum: trust.quorum };
+    return { replicas: trust.replicas, quorum: trust.quorum, ...(cap !== undefined ? { maxReplicas: cap } : {}) };
   }
   if (set.length) {
     add("trust.confidence", `is given together with ${set.map((k) => `"${k}"`).join(" and ")}, and each decides the replicas and quorum`, 'Give either "confidence" (and "adversaryShare") to have them derived, or "replicas" (and "quorum") to set them yourself, not both.');
@@ -187,7 +190,7 @@ function trustTerms(trust: TaskSpecFile["trust"], add: Add): { replicas: number;
   }
   try {
     const plan = replicasForConfidence({ confidence: trust.confidence, adversaryShare: trust.adversaryShare });
-    return { replicas: plan.replicas, quorum: plan.quorum, plan };
+    return { replicas: plan.replicas, quorum: plan.quorum, maxReplicas: cap ?? plan.maxReplicas, plan };
   } catch (err) {
     if (err instanceof InvalidConfidenceError) add(`trust.${err.field}`, err.shortMessage.replace(/^Invalid \w+: /, "").replace(/\.$/, ""), err.fix ?? "");
     else if (err instanceof ConfidenceUnreachableError) add("trust.confidence", err.shortMessage.replace(/\.$/, ""), err.fix ?? "");

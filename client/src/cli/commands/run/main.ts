@@ -42,6 +42,7 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
   ctx.out.step(
     [
       `  ${left} task(s) to run × ${k} replica(s), at most ${amt(est.maxPrice)} per replica (${est.source === "estimate" ? "twice the clearing price of the on-chain asks" : `from the ${est.source}`});`,
+      ...(est.maxReplicas > k ? [`  a task whose reveals disagree escalates to fresh providers, up to ${est.maxReplicas} replica(s) in all (its escrow covers them)`] : []),
       `  ${est.providersUnderPrice} provider(s) ask no more than that`,
       `  expected cost ${amt(est.expectedTotal)}; escrow ${amt(est.escrowPerTask)} a task while it runs (up to ${amt(est.escrowPerTask * BigInt(Math.min(maxActive, Math.max(left, 1))))} at once), the unspent part refunded`,
       `  at most ${amt(est.worstCaseTotal)} if every task took all ${bag.maxAttempts} attempt(s) at the max price`,
