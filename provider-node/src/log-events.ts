@@ -6,6 +6,8 @@
 export const LOG_EVENTS = {
   /** The node decided not to bid (`rule`, `reason`). */
   declined: "job.declined",
+  /** No peer served a job's content; it is fetched again after `retryInMs` while bidding is open. */
+  contentRetry: "job.contentRetry",
   /** A job that waited for capacity is bid for now. */
   bidAfterWaiting: "job.bidAfterWaiting",
   /** A JobPosted left alone because nobody can reach this node. */

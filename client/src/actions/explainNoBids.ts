@@ -96,12 +96,12 @@ export async function explainNoBids(client: AccordClient, parameters: ExplainNoB
         }),
       );
       unreachable = results.filter((r) => !r.up).map((r) => r.p);
-      for (const r of results) if (r.answer && (r.answer.status === "declined" || r.answer.status === "waiting") && r.answer.reasons.length) told.push({ p: r.p, answer: r.answer });
+      for (const r of results) if (r.answer && r.answer.status !== "bid" && r.answer.status !== "unknown" && r.answer.reasons.length) told.push({ p: r.p, answer: r.answer });
     }
   }
   add("unreachable", unreachable, `${unreachable.length} eligible provider(s) did not answer at their registered addresses: they are offline.`);
   for (const { p, answer } of told)
-    reasons.push({ code: "declined", message: `Provider ${p.address} declined: ${answer.reasons.map((r) => r.message).join("; ")}.`, providers: [p.address], declines: answer.reasons });
+    reasons.push({ code: "declined", message: `Provider ${p.address} ${answer.status === "evaluating" ? "has not fetched the job" : "declined"}: ${answer.reasons.map((r) => r.message).join("; ")}.`, providers: [p.address], declines: answer.reasons });
   const silent = eligible.filter((p) => !unreachable.includes(p) && !told.some((t) => t.p === p));
   add("eligible-but-silent", silent, `${silent.length} provider(s) met every rule and are online but did not bid nor say why: they may be at capacity, or could not fetch the job's manifest ${history.manifestCid} from your node.`);
   return { jobId, registered: providers.length, eligible: eligible.map((p) => p.address), reasons };

@@ -143,8 +143,9 @@ async function askWhileOpen(client: AccordClient, jobId: bigint, job: JobHistory
     }
     const events: Omit<DeclinesEvent, "job">[] = [];
     for (const { provider, peerId, reply } of replies) {
-      // A bid shows as its own event; "still checking the job" is no news; a node without the protocol has nothing to say.
-      if (reply.ok && (reply.answer.status === "bid" || reply.answer.status === "evaluating")) continue;
+      // A bid shows as its own event; "still checking the job" is no news unless it says what fails
+      // (content the provider could not fetch yet); a node without the protocol has nothing to say.
+      if (reply.ok && (reply.answer.status === "bid" || (reply.answer.status === "evaluating" && !reply.answer.reasons.length))) continue;
       if (declinesUnsupported(reply)) continue;
       const key = reply.ok ? JSON.stringify([reply.answer.status, reply.answer.reasons]) : `error:${reply.error.message}`;
       if (last.get(provider) === key) continue;

@@ -60,5 +60,6 @@ function declinesLine(ev: DeclinesEvent): string {
   const why = reply.answer.reasons.map((r) => r.message).join("; ");
   if (reply.answer.status === "waiting") return `waits for capacity, and bids if it frees before the bid deadline: ${why}`;
   if (reply.answer.status === "unknown") return "has not seen the job (its node may be behind the chain, or on another market)";
+  if (reply.answer.status === "evaluating") return `is still fetching the job: ${why}`;
   return `declines: ${why || "(no reason given)"}`;
 }

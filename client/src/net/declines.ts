@@ -136,7 +136,7 @@ export function describeDeclinesReply(reply: DeclinesReply): string {
     case "unknown":
       return "has not seen the job";
     case "evaluating":
-      return "is still fetching and checking the job";
+      return why ? `is still fetching the job: ${why}` : "is still fetching and checking the job";
     case "bid":
       return "bid for the job";
     case "waiting":

@@ -11,6 +11,7 @@ import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
 import { journalCommitment, loadParameters, type StepContext } from "./context.ts";
 import type { WaitingJob } from "./waiting.ts";
 import { LOG_EVENTS } from "../log-events.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Errors that mean "this job is bad", not "try again": they decline the job with their message. */
 function isJobProblem(err: unknown): boolean {
@@ -90,7 +91,7 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   const signal = bidSignal(ctx, job);
   let loaded;
   try {
-    loaded = await ctx.evaluations.use(() => load(ctx, rec, signal));
+    loaded = await loadUntilDeadline(ctx, rec, signal);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     if (isJobProblem(err)) {
@@ -168,6 +169,34 @@ async function decide(ctx: StepContext, rec: JobRecord, job: BidJob, manifest: M
 function bidSignal(ctx: StepContext, job: BidJob): AbortSignal {
   const secondsLeft = Math.max(1, job.bidDeadline - ctx.clock.now());
   return AbortSignal.any([ctx.signal, AbortSignal.timeout(secondsLeft * 1000)]);
+}
+
+/**
+ * load, tried again while no peer serves the job's content and its bidding is open. The
+ * evaluation slot is given back between attempts, so a requester that is slow to answer holds up
+ * none of the other jobs. While it tries, a requester that asks why this node has not bid hears
+ * what failed (the decline book, read by declinesStatement as "evaluating" with a reason).
+ */
+async function loadUntilDeadline(ctx: StepContext, rec: JobRecord, signal: AbortSignal): Promise<LoadedJob> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const loaded = await ctx.evaluations.use(() => load(ctx, rec, signal));
+      if (attempt > 0) ctx.declineBook.delete(rec.jobId);
+      return loaded;
+    } catch (err) {
+      if (!(err instanceof ContentNotFoundError) || signal.aborted || ctx.known.awarded(rec.jobId)) throw err;
+      const delayMs = Math.min(ctx.limits.contentRetryMaxMs, ctx.limits.contentRetryFirstMs * 2 ** attempt);
+      const message = `could not fetch the job's content yet (${err.shortMessage}); this node tries again until the bid deadline, so keep your node online and connected`;
+      ctx.declineBook.set(rec.jobId, [{ code: "manifest", message, error: err.shortMessage }]);
+      ctx.log.info({ event: LOG_EVENTS.contentRetry, jobId: rec.jobId.toString(), attempt: attempt + 1, retryInMs: delayMs, err: err.shortMessage }, "could not fetch the job's content yet; trying again");
+      try {
+        await sleep(delayMs, undefined, { signal });
+      } catch {
+        // Bidding closed (or the node stops) while waiting: the last failure is the reason.
+        throw err;
+      }
+    }
+  }
 }
 
 async function load(ctx: StepContext, rec: JobRecord, signal: AbortSignal): Promise<LoadedJob> {

@@ -82,6 +82,12 @@ describe("declinesStatement", () => {
       book.set(10n, [window]);
       book.set(11n, [window]);
       expect(s(4n)).toEqual({ provider: ME, status: "declined", reasons: [{ code: "other", message: "the job pays at most 1 per replica, this node asks 2" }] });
+      // A job whose content could not be fetched yet is still evaluating, with what failed; fetched, it says nothing again.
+      const fetching: DeclineReason = { code: "manifest", message: "could not fetch the job's content yet", error: "no reachable peer served it" };
+      book.set(2n, [fetching]);
+      expect(s(2n)).toEqual({ provider: ME, status: "evaluating", reasons: [fetching] });
+      book.delete(2n);
+      expect(s(2n)).toEqual({ provider: ME, status: "evaluating", reasons: [] });
     } finally {
       journal.close();
     }

@@ -76,6 +76,9 @@ export class DeclineBook {
   get(jobId: bigint): DeclineReason[] | undefined {
     return this.reasons.get(jobId);
   }
+  delete(jobId: bigint): void {
+    this.reasons.delete(jobId);
+  }
 }
 
 /** What the node tells a requester about a job over DECLINES_PROTOCOL. */
@@ -87,7 +90,8 @@ export function declinesStatement(jobId: bigint, s: { me: Address; journal: Jour
   if (!rec) return { provider, status: "unknown", reasons: [] };
   switch (rec.phase) {
     case "evaluating":
-      return { provider, status: "evaluating", reasons: [] };
+      // With a reason while the job's content could not be fetched yet (evaluate.ts tries again).
+      return { provider, status: "evaluating", reasons: s.book.get(jobId) ?? [] };
     case "declined":
       return { provider, status: "declined", reasons: s.book.get(jobId) ?? [{ code: "other", message: rec.reason ?? "declined (no reason recorded)" }] };
     default:
