@@ -19,6 +19,9 @@
  *   one_at_a_time_phases: the median block of each step counted from the post (first bid, award
  *   with the draw, reveal phase open, settlement);
  * - jobs_per_second: jobs settled Succeeded over the wall time from the first post to the last settlement;
+ * - burst_cpu_ms_per_job: CPU time (user + system) the five daemons together, the chain node and
+ *   this process used from the first post to the last settlement, per job posted: on a 2-core
+ *   machine, 110 × (their sum) / 2 is the least wall time the burst can take;
  * - cli_help_ms, cli_status_ms: the CLI's start-up (`accord --help`; `accord job status <id>`
  *   against this chain), median whole-process wall time of 5 runs after one warm-up.
  *
@@ -73,6 +76,22 @@ function run(args: string[], env: Record<string, string>, cwd?: string): Promise
   });
 }
 
+/**
+ * CPU time a process has used so far (user + system), in ms, from /proc/<pid>/stat; clock ticks
+ * are 100 a second on Linux (USER_HZ, fixed by the kernel's ABI whatever CONFIG_HZ is).
+ */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Sum of a counter over every label set in a Prometheus text exposition. */
 function counterTotal(text: string, name: string): number {
   let total = 0;
@@ -97,6 +116,13 @@ try {
   const cliEnv = { ACCORD_CONFIG: config, ACCORD_PRIVATE_KEY: cliKey };
 
   const startBlock = await net.publicClient.getBlockNumber();
+  // Where the CPU goes during the burst: on 2 cores it bounds how fast 110 jobs can be verified.
+  const cpuAt = () => ({
+    providers: daemons.reduce((n, dmn) => n + processCpuMs(dmn.process.pid), 0),
+    chain: processCpuMs(net.chain.process.pid),
+    requester: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+  });
+  const cpu0 = cpuAt();
   const t0 = performance.now();
   console.log(`anvil, ${BLOCK_S} s blocks, ${PROVIDERS} providers: posting ${BATCHES} batches of ${BATCH} and ${CLI_JOBS} jobs from separate CLI processes`);
   const expected = new Map<bigint, string>(); // jobId -> the stdout the job must give
@@ -151,6 +177,7 @@ try {
     await sleep(1_000);
   }
   const wallS = (performance.now() - t0) / 1000;
+  const cpu1 = cpuAt();
   // The CLI processes were given the same timeout; they end by themselves.
   const cliResults = await cliRuns;
 
@@ -275,6 +302,12 @@ try {
       settled: median(singles.map((x) => x.total)),
     },
     jobs_per_second: Number((succeededIds.length / wallS).toFixed(3)),
+    // CPU used from the first post to the last settlement (the CLI processes not counted), per job posted.
+    burst_cpu_ms_per_job: {
+      providers: Math.round((cpu1.providers - cpu0.providers) / posted),
+      chain: Math.round((cpu1.chain - cpu0.chain) / posted),
+      requester_sdk: Math.round((cpu1.requester - cpu0.requester) / posted),
+    },
     wall_s: Number(wallS.toFixed(1)),
     blocks: Number(lastSettled - startBlock),
     cli_help_ms: cliHelp,
@@ -290,6 +323,7 @@ try {
     "median blocks to verified, one at a time": result.median_blocks_to_verified_one_at_a_time,
     "  of which: first bid / award / reveal open": `${result.one_at_a_time_phases.first_bid} / ${result.one_at_a_time_phases.award} / ${result.one_at_a_time_phases.reveal_open}`,
     "jobs per second": result.jobs_per_second,
+    "burst CPU ms a job: providers / chain / requester": `${result.burst_cpu_ms_per_job.providers} / ${result.burst_cpu_ms_per_job.chain} / ${result.burst_cpu_ms_per_job.requester_sdk}`,
     "accord --help ms": cliHelp,
     "accord job status ms": cliStatus,
   });
