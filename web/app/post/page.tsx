@@ -11,7 +11,7 @@ import { ErrorNotice } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
 import { useAppConfig } from "@/lib/client/app-config.tsx";
 import { formatAmount, formatBytes } from "@/lib/client/format.ts";
-import { checkModule, CONFIDENCE_CHOICES, formOdds, INITIAL_VALUES, validateJobForm, withConfidence, type JobFormValues, type ModuleCheck } from "@/lib/client/job-form.ts";
+import { checkModule, CONFIDENCE_CHOICES, escrowedReplicasOf, formOdds, INITIAL_VALUES, validateJobForm, withConfidence, withReplicasTyped, type JobFormValues, type ModuleCheck } from "@/lib/client/job-form.ts";
 import { newNonce, POST_STEPS, postJob, type PostStep } from "@/lib/client/post-job.ts";
 import { DryRun } from "@/components/DryRun.tsx";
 import { useResultKey } from "@/lib/client/result-key.tsx";
@@ -22,7 +22,7 @@ import { DEFAULT_ADVERSARY_SHARE } from "@accord/client/trust";
 
 type Breakdown = { fuel: string; memory: string; input: string; minPrice: string; price: string };
 type Quote = { provider: string; price: string; score: number; breakdown: Breakdown };
-type Estimate = { maxPrice: string; escrow: string; fee: string; clearingPrice?: string; expectedCost: string; quotes: Quote[] };
+type Estimate = { maxPrice: string; maxReplicas: number; escrow: string; fee: string; clearingPrice?: string; expectedCost: string; quotes: Quote[] };
 const PAGE_BYTES = 64 * 1024;
 
 export default function PostJobPage() {
@@ -45,8 +45,8 @@ export default function PostJobPage() {
   const errors = useMemo(() => validateJobForm(v, app.tokenDecimals, moduleCheck, app), [v, app.tokenDecimals, moduleCheck, app]);
   const shown = (k: keyof JobFormValues) => (submitted || touched[k] ? errors[k] : undefined);
   const set = <K extends keyof JobFormValues>(k: K, value: JobFormValues[K]) => {
-    // Replicas or quorum typed by hand are no longer what a confidence choice set.
-    setV((prev) => ({ ...prev, [k]: value, ...(k === "replicas" || k === "quorum" ? { confidence: "custom" } : {}) }));
+    // Replicas or quorum typed by hand are no longer what a confidence choice set (nor its cap, unless the user typed one).
+    setV((prev) => (k === "replicas" || k === "quorum" ? withReplicasTyped(prev, k, value as string, !!touched.maxReplicas) : { ...prev, [k]: value }));
     setTouched((t) => ({ ...t, [k]: true }));
   };
   const text = (k: keyof JobFormValues) => ({
@@ -71,7 +71,7 @@ export default function PostJobPage() {
     if (v.module && !touched.args && !v.args) setV((prev) => ({ ...prev, args: prev.module!.name.replace(/\.wasm$/i, "") }));
   }, [v.module]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const estimateOk = !errors.replicas && !errors.fuel && !errors.minReputationPct && !errors.memoryMiB;
+  const estimateOk = !errors.replicas && !errors.maxReplicas && !errors.fuel && !errors.minReputationPct && !errors.memoryMiB;
   // Providers charge for the bytes they fetch: the module, stdin and every input, as chosen here.
   const inputBytes = (v.module?.size ?? 0) + (v.stdin?.size ?? 0) + v.inputs.reduce((n, f) => n + f.size, 0);
   const memoryPages = Math.floor((Number(v.memoryMiB) * 1024 * 1024) / PAGE_BYTES);
@@ -81,7 +81,7 @@ export default function PostJobPage() {
   } catch {}
   const estimate = useApi<Estimate>(
     estimateOk
-      ? `/api/estimate?replicas=${v.replicas}&fuel=${v.fuel}&memoryPages=${memoryPages}&inputBytes=${inputBytes}&minReputation=${Math.round(Number(v.minReputationPct) * 100)}${maxPriceUnits ? `&maxPrice=${maxPriceUnits}` : ""}`
+      ? `/api/estimate?replicas=${v.replicas}&maxReplicas=${escrowedReplicasOf(v) ?? v.replicas}&fuel=${v.fuel}&memoryPages=${memoryPages}&inputBytes=${inputBytes}&minReputation=${Math.round(Number(v.minReputationPct) * 100)}${maxPriceUnits ? `&maxPrice=${maxPriceUnits}` : ""}`
       : undefined,
   );
 
@@ -162,7 +162,7 @@ export default function PostJobPage() {
         <fieldset className="fieldset" disabled={busy}>
           <legend>Replication and price</legend>
           <Field id="confidence" label="Confidence" hint={`That the accepted result is right, against colluders holding ${DEFAULT_ADVERSARY_SHARE * 100} % of the providers' stake; a choice fills in the two fields below.`}>
-            <select {...describedBy("confidence", true, undefined)} className="select" value={v.confidence} onChange={(e) => setV((prev) => withConfidence(prev, e.target.value))}>
+            <select {...describedBy("confidence", true, undefined)} className="select" value={v.confidence} onChange={(e) => setV((prev) => withConfidence(prev, e.target.value, !!touched.maxReplicas))}>
               {CONFIDENCE_CHOICES.map((c) => (
                 <option key={c.value} value={c.value}>
                   {c.label}
@@ -176,6 +176,14 @@ export default function PostJobPage() {
           <Field id="quorum" label="Quorum" hint={`Identical results needed: more than half of the replicas.`} error={shown("quorum")}>
             <input {...text("quorum")} inputMode="numeric" />
           </Field>
+          <Field
+            id="maxReplicas"
+            label="Most replicas if results disagree"
+            hint={`When the reveals leave no quorum, the job draws fresh providers up to this many in all (${k || "k"} to 16) and slashes the dissenters, instead of ending without a result; empty: ${k || "k"}, no escalation. The escrow covers them; what no round uses is refunded.`}
+            error={shown("maxReplicas")}
+          >
+            <input {...text("maxReplicas")} inputMode="numeric" placeholder={`${k || "k"} (no escalation)`} />
+          </Field>
           <Field id="maxPrice" label={`Maximum price per replica (${app.tokenSymbol})`} hint="Providers bid at or below it; each winner is paid its own bid." error={shown("maxPrice")}>
             <input {...text("maxPrice")} inputMode="decimal" placeholder="e.g. 2.5" />
           </Field>
@@ -184,7 +192,7 @@ export default function PostJobPage() {
           </Field>
           <div className="wide" aria-live="polite">
             <CostEstimate priced={maxPriceUnits !== undefined} estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} replicas={k} onUse={(p) => set("maxPrice", formatAmount(p, app.tokenDecimals).replace(/,/g, ""))} />
-            {odds && <TrustOdds odds={odds} />}
+            {odds && <TrustOdds odds={odds} replicas={k} cap={escrowedReplicasOf(v) ?? k} />}
           </div>
         </fieldset>
 
@@ -248,8 +256,15 @@ function CostEstimate({ priced, estimate, loading, error, replicas, onUse }: { p
     <div className="notice info small" data-testid="estimate">
       {priced ? (
         <p data-testid="escrow">
-          <strong>Escrow:</strong> <Amount value={estimate.escrow} /> (including a protocol fee of <Amount value={estimate.fee} />). Likely cost:{" "}
+          <strong>Escrow:</strong> <Amount value={estimate.escrow} /> for {estimate.maxReplicas} replica{estimate.maxReplicas === 1 ? "" : "s"} (including a protocol fee of <Amount value={estimate.fee} />). Likely cost:{" "}
           <Amount value={estimate.expectedCost} />; the rest is refunded.
+          {estimate.maxReplicas > replicas && (
+            <span data-testid="escrow-escalation">
+              {" "}
+              The {estimate.maxReplicas - replicas} replica{estimate.maxReplicas - replicas === 1 ? "" : "s"} beyond the first {replicas} {estimate.maxReplicas - replicas === 1 ? "is" : "are"} paid only if the reveals disagree and the job escalates, and what they
+              cost is repaid to you from the collateral slashed, up to what was slashed; the part of the escrow no round used is refunded at settlement.
+            </span>
+          )}
         </p>
       ) : (
         <p data-testid="escrow">
@@ -290,12 +305,18 @@ function CostEstimate({ priced, estimate, loading, error, replicas, onUse }: { p
 }
 
 /** What the replicas and quorum buy against colluders, beside what they cost (docs/PROTOCOL.md, "Confidence"). */
-function TrustOdds({ odds }: { odds: NonNullable<ReturnType<typeof formOdds>> }) {
+function TrustOdds({ odds, replicas, cap }: { odds: NonNullable<ReturnType<typeof formOdds>>; replicas: number; cap: number }) {
   const pct = (p: number) => `${Number((p * 100).toPrecision(3))} %`;
   return (
     <p className="small" data-testid="trust-odds">
-      <strong>Against colluders holding {pct(odds.adversaryShare)} of the stake:</strong> a wrong result is accepted with probability {odds.pWrong.toExponential(1)}; the job ends without a result{" "}
-      {pct(odds.pNoConsensus)} of the time (a dissent that leaves no quorum refunds the escrow: no further providers are drawn yet).
+      <strong>Against colluders holding {pct(odds.adversaryShare)} of the stake:</strong> a wrong result is accepted with probability {odds.pWrong.toExponential(1)};{" "}
+      {cap > replicas ? (
+        <>
+          a dissent that leaves no quorum ({pct(odds.pNoConsensus)} of the time) draws fresh providers, up to {cap} replicas in all, and slashes the dissenters.
+        </>
+      ) : (
+        <>the job ends without a result {pct(odds.pNoConsensus)} of the time (a dissent that leaves no quorum refunds the escrow; allow more replicas to escalate instead).</>
+      )}
     </p>
   );
 }

@@ -24,6 +24,11 @@ export type JobFormValues = {
   confidence: string;
   replicas: string;
   quorum: string;
+  /**
+   * The most replicas escalation may bring the job to when its reveals leave no quorum (k..16);
+   * empty for k, no escalation. A confidence choice fills in its plan's cap, as the CLI's does.
+   */
+  maxReplicas: string;
   maxPrice: string;
   fuel: string;
   memoryMiB: string;
@@ -52,6 +57,7 @@ export const INITIAL_VALUES: JobFormValues = {
   confidence: "custom",
   replicas: "3",
   quorum: "2",
+  maxReplicas: "",
   maxPrice: "",
   fuel: "1000000000",
   memoryMiB: "64",
@@ -76,11 +82,34 @@ export const CONFIDENCE_CHOICES = [
   { value: "0.9999", label: "High: 99.99 %" },
 ] as const;
 
-/** The form with a confidence chosen: its replicas and quorum filled in for a target, kept for "custom". */
-export function withConfidence(v: JobFormValues, choice: string): JobFormValues {
+/**
+ * The form with a confidence chosen: its replicas and quorum filled in for a target, and the
+ * escalation cap the planner gives it (min(16, 2k), as `accord job submit --confidence` and
+ * submitJob take it) unless `ownCap` (the user typed a cap, which a request naming one keeps);
+ * all kept for "custom".
+ */
+export function withConfidence(v: JobFormValues, choice: string, ownCap = false): JobFormValues {
   if (choice === "custom") return { ...v, confidence: choice };
   const plan = replicasForConfidence({ confidence: Number(choice), adversaryShare: DEFAULT_ADVERSARY_SHARE });
-  return { ...v, confidence: choice, replicas: String(plan.replicas), quorum: String(plan.quorum) };
+  return { ...v, confidence: choice, replicas: String(plan.replicas), quorum: String(plan.quorum), ...(ownCap ? {} : { maxReplicas: String(plan.maxReplicas) }) };
+}
+
+/**
+ * The form with replicas or quorum typed by hand: no longer what a confidence choice set, and,
+ * unless the user typed a cap (`ownCap`), without the plan's cap either: replicas set outright
+ * escalate only when asked to, as `--replicas` without `--max-replicas` does.
+ */
+export function withReplicasTyped<K extends "replicas" | "quorum">(v: JobFormValues, key: K, value: string, ownCap: boolean): JobFormValues {
+  return { ...v, [key]: value, confidence: "custom", ...(ownCap ? {} : { maxReplicas: "" }) };
+}
+
+/** The replicas the job's escrow covers: the cap typed or planned, else k. Undefined until valid. */
+export function escrowedReplicasOf(v: JobFormValues): number | undefined {
+  const k = int(v.replicas);
+  if (k === undefined || k < 1 || k > MAX_REPLICAS) return undefined;
+  if (!v.maxReplicas.trim()) return k;
+  const cap = int(v.maxReplicas);
+  return cap !== undefined && cap >= k && cap <= MAX_REPLICAS ? cap : undefined;
 }
 
 /** The odds of the replicas and quorum in the form against DEFAULT_ADVERSARY_SHARE; undefined until they are valid. */
@@ -188,6 +217,14 @@ export function validateJobForm(v: JobFormValues, decimals: number, moduleCheck:
   else if (e.replicas) e.quorum = "Set the replicas first: the quorum is more than half of them.";
   else if (k !== undefined && !(m > k / 2 && m <= k)) e.quorum = `More than half the replicas and at most all of them: ${Math.floor((k ?? 0) / 2) + 1} to ${k}.`;
 
+  // The contract's bounds (Limits.sol, generated): k .. MAX_REPLICAS; empty is k.
+  if (v.maxReplicas.trim()) {
+    const cap = int(v.maxReplicas);
+    const low = e.replicas || k === undefined ? 1 : k;
+    if (cap === undefined || cap < low || cap > MAX_REPLICAS)
+      e.maxReplicas = e.replicas ? `Set the replicas first: the cap is between them and ${MAX_REPLICAS}.` : `From ${low} (the replicas: no escalation) to ${MAX_REPLICAS} replicas in all, or empty for no escalation.`;
+  }
+
   if (!v.maxPrice.trim()) e.maxPrice = "Offer a price per replica (use the estimate below).";
   else {
     try {
@@ -225,6 +262,7 @@ export function offerOf(v: JobFormValues, decimals: number): JobOffer {
   return {
     replicas: Number(v.replicas),
     quorum: Number(v.quorum),
+    ...(v.maxReplicas.trim() ? { maxReplicas: Number(v.maxReplicas) } : {}),
     maxPrice: parseUnits(v.maxPrice.trim(), decimals),
     bidWindow: Number(v.bidWindowS),
     commitWindow: Number(v.commitWindowS),

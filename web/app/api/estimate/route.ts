@@ -25,6 +25,8 @@ const int = (q: URLSearchParams, name: string, min: number, max: number, fallbac
 export const GET = route(async (req: Request) => {
   const q = new URL(req.url).searchParams;
   const replicas = int(q, "replicas", 1, MAX_REPLICAS);
+  // The escalation cap the escrow covers (docs/PROTOCOL.md, "Escalation"); the replicas when absent.
+  const maxReplicas = int(q, "maxReplicas", replicas, MAX_REPLICAS, replicas);
   const fuel = int(q, "fuel", 1, Number.MAX_SAFE_INTEGER);
   const minReputation = int(q, "minReputation", 0, MAX_REPUTATION_BPS, 0);
   const memoryPages = int(q, "memoryPages", 1, MAX_MEMORY_PAGES);
@@ -33,9 +35,10 @@ export const GET = route(async (req: Request) => {
   if (maxPriceRaw && !/^\d{1,30}$/.test(maxPriceRaw)) throw new BadRequestError(`maxPrice ${maxPriceRaw} is not an amount.`, "Pass the price in the token's smallest unit.");
   const ctx = await serverContext();
   const client = createAccordClient({ chain: ctx.chain, transport: http(ctx.config.rpcUrl), deployment: ctx.deployment });
-  const e = await estimateCost(client, { replicas, fuel, memoryPages, inputBytes, minReputation, maxPrice: maxPriceRaw ? BigInt(maxPriceRaw) : undefined, signal: req.signal });
+  const e = await estimateCost(client, { replicas, maxReplicas, fuel, memoryPages, inputBytes, minReputation, maxPrice: maxPriceRaw ? BigInt(maxPriceRaw) : undefined, signal: req.signal });
   return json({
     maxPrice: e.maxPrice,
+    maxReplicas: e.maxReplicas,
     escrow: e.escrow,
     fee: e.fee,
     protocolFeeBps: e.protocolFeeBps,
