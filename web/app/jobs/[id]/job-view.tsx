@@ -5,6 +5,7 @@ import { Card } from "@/components/Card.tsx";
 import { CopyText } from "@/components/CopyText.tsx";
 import { JobActions } from "@/components/JobActions.tsx";
 import { JobPhases } from "@/components/JobPhases.tsx";
+import { JobRounds } from "@/components/JobRounds.tsx";
 import { ProviderAnswers } from "@/components/ProviderAnswers.tsx";
 import { PhaseTimes } from "@/components/PhaseTimes.tsx";
 import { ResultBundleExplained } from "@/components/ResultBundleExplained.tsx";
@@ -91,6 +92,11 @@ function Job({ job }: { job: JobDetail }) {
       <Card title="Providers' part" id="replicas">
         {job.replicaRows.length ? <ReplicaTable job={job} /> : <Bids job={job} />}
       </Card>
+      {job.timeline.some((e) => e.kind === "escalated") && (
+        <Card title="Rounds" id="rounds">
+          <JobRounds job={job} />
+        </Card>
+      )}
       {job.state === "Open" && (
         <Card title="Why providers have not bid" id="provider-answers">
           <ProviderAnswers job={job} />
