@@ -13,8 +13,19 @@ import { BLOCK_DIRECT_PROTOCOL } from "./block-direct.ts";
 import { BLOCK_STREAM_PROTOCOL } from "./block-stream.ts";
 
 const MIB = 1024 * 1024;
+/**
+ * A fetch that can no longer succeed ends after this long without a block (bitswap looks for the
+ * missing one in vain until then). Long enough that a block delayed by a loaded machine is not
+ * taken for the failure under test; each failing fetch waits it out once.
+ */
+const GIVE_UP_MS = 6_000;
 /** No two 1 MiB blocks equal, so none is deduplicated and each travels. */
-const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 251 + seed * 17 + (i >> 20) * 101) & 0xff);
+function bytes(n: number, seed: number): Uint8Array {
+  // A plain loop: Uint8Array.from with a map function takes seconds for the 40 MiB file.
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 251 + seed * 17 + (i >> 20) * 101) & 0xff;
+  return out;
+}
 
 let dir: string;
 let honest: AccordNode;
@@ -168,7 +179,7 @@ describe("streamed fetch over the block stream", () => {
     rotten[3] ^= 1;
     await writeFile(await blockFile(join(dir, "honest"), other), rotten);
     const node = await fetcher();
-    const { error } = await catAll(node, otherCid, { from: [honest.multiaddrs[0].toString()], timeoutMs: 1_000 });
+    const { error } = await catAll(node, otherCid, { from: [honest.multiaddrs[0].toString()], timeoutMs: GIVE_UP_MS });
     expect(error).toBeInstanceOf(ContentNotFoundError);
     expect(await node.content.has(otherCid)).toBe(false);
   });
@@ -195,7 +206,7 @@ describe("streamed fetch over the block stream", () => {
     await writeFile(path, rotten);
 
     const node = await fetcher();
-    const { chunks, error } = await catAll(node, cid, { from: [liar.multiaddrs[0].toString()], timeoutMs: 1_500 });
+    const { chunks, error } = await catAll(node, cid, { from: [liar.multiaddrs[0].toString()], timeoutMs: GIVE_UP_MS });
     expect(error).toBeInstanceOf(ContentNotFoundError);
     expect((error as Error).message).toMatch(new RegExp(`Block ${badCid} from peer \\S*${liar.peerId} does not hash to its CID`));
     expect(Buffer.concat(chunks).equals(Buffer.from(data.subarray(0, 3 * MIB)))).toBe(true);
@@ -285,7 +296,7 @@ describe("the direct block channel", () => {
 
     const alone = await fetcher();
     const dialled = watchProtocols(alone);
-    const failed = await catAll(alone, cid, { from: [liar.multiaddrs[0].toString()], timeoutMs: 1_500 });
+    const failed = await catAll(alone, cid, { from: [liar.multiaddrs[0].toString()], timeoutMs: GIVE_UP_MS });
     // The channel was made (no libp2p stream); bitswap then looked for the block in vain.
     expect(dialled.filter((p) => !p.includes("bitswap"))).toEqual([BLOCK_DIRECT_PROTOCOL]);
     expect(failed.error).toBeInstanceOf(ContentNotFoundError);
@@ -311,7 +322,7 @@ describe("the direct block channel", () => {
       rotten[7] ^= 0x04;
       await writeFile(await blockFile(join(dir, "rotten-disk"), bad), rotten);
       const node = await fetcher();
-      const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()], timeoutMs: 1_500 });
+      const { chunks, error } = await catAll(node, cid, { from: [server.multiaddrs[0].toString()], timeoutMs: GIVE_UP_MS });
       expect(error).toBeInstanceOf(ContentNotFoundError);
       expect((error as Error).message).toMatch(new RegExp(`${server.peerId} could not send the DAG under ${cid}: Block ${await cidOfBytes(bad)} from the local store does not hash to its CID`));
       expect(Buffer.concat(chunks).equals(Buffer.from(data.subarray(0, MIB)))).toBe(true);
@@ -329,7 +340,7 @@ describe("the direct block channel", () => {
     const parts: Uint8Array[] = [];
     let error: unknown;
     try {
-      for await (const chunk of node.content.cat(cid, { from: [server.multiaddrs[0].toString()], timeoutMs: 1_500 })) {
+      for await (const chunk of node.content.cat(cid, { from: [server.multiaddrs[0].toString()], timeoutMs: GIVE_UP_MS })) {
         parts.push(chunk);
         if (parts.length === 2) await server.stop();
       }
