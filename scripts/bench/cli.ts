@@ -18,7 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { submitJob } from "../../client/src/actions/submitJob.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
-import { startDevnet } from "../../test/requester/devnet.ts";
+import { startDevnet } from "../../test/devnet.ts";
 
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 7);
 const ROOT = join(import.meta.dirname, "..", "..");

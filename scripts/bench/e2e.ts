@@ -12,7 +12,7 @@ import { submitJob } from "../../client/src/actions/submitJob.ts";
 import { waitForResult } from "../../client/src/actions/waitForResult.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
-import { startDevnet } from "../../test/requester/devnet.ts";
+import { startDevnet } from "../../test/devnet.ts";
 
 const JOBS = Number(process.env.BENCH_E2E_JOBS ?? 20);
 const REPLICAS = 3;
@@ -32,7 +32,7 @@ const quantile = (xs: number[], q: number) => {
 
 async function main() {
   const module = new Uint8Array(await (await import("node:fs/promises")).readFile(join(ROOT, "client/fixtures/wasm/echo.wasm")));
-  const net = await startDevnet({ collateralRatioBps: 10_000, protocolFeeBps: 0 });
+  const net = await startDevnet({ parameters: { collateralRatioBps: 10_000, protocolFeeBps: 0 } });
   const daemons: ProviderProcess[] = [];
   const client = net.requester(DEV_ROLES.requesters[2]);
   try {

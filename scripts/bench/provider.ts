@@ -53,7 +53,7 @@ try {
   const reap = async () => {
     for (const jobId of [...pending]) {
       // A settled job's record is reused by a later one, after which it reads as JobNotFound.
-      const info = await readJob(t.client, t.deployment.jobMarket, jobId).catch((err) => {
+      const info = await readJob(t.publicClient, t.deployment.jobMarket, jobId).catch((err) => {
         if (err instanceof ContractRevertedError && err.errorName === "JobNotFound") return { terminal: true };
         throw err;
       });
@@ -70,7 +70,7 @@ try {
     if (performance.now() - started > 20 * 60_000) throw new Error(`gave up after 20 minutes with ${pending.size} jobs unsettled`);
   }
   const seconds = (performance.now() - started) / 1000;
-  const events = await getMarketEvents(t.client, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.client.getBlockNumber() });
+  const events = await getMarketEvents(t.publicClient, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.publicClient.getBlockNumber() });
   for (const ev of events) {
     if (ev.eventName !== "JobSettled") continue;
     const state = JOB_STATES[Number((ev.args as { state: number }).state)]!;

@@ -40,7 +40,7 @@ import { submitJobs } from "../../client/src/actions/submitJobs.ts";
 import { waitForResult } from "../../client/src/actions/waitForResult.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
-import { startDevnet } from "../../test/requester/devnet.ts";
+import { startDevnet } from "../../test/devnet.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const ACCORD = join(ROOT, "client", "bin", "accord.js");
@@ -103,7 +103,7 @@ const work = mkdtempSync(join(tmpdir(), "accord-bench-realchain-"));
 // The market's parameters as deployed (ignition/modules/parameters.ts): a job short of k bids is
 // open for 10 minutes, not the 1 minute the test devnet uses to keep tests short. At 1 minute the
 // burst's last jobs, reached by busy providers after ~50 s, expired while they bid.
-const net = await startDevnet({ fillTimeout: 600 }, { engine: "anvil", blockTime: BLOCK_S });
+const net = await startDevnet({ engine: "anvil", blockTime: BLOCK_S, parameters: { fillTimeout: 600 } });
 const daemons: ProviderProcess[] = [];
 const requester = net.requester(DEV_ROLES.requesters[0]);
 try {

@@ -27,7 +27,7 @@ import { parseTaskSpec } from "../../client/src/tasks/spec.ts";
 import { runTasks } from "../../client/src/tasks/run.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
-import { startDevnet } from "../../test/requester/devnet.ts";
+import { startDevnet } from "../../test/devnet.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const N = Number(process.env.BENCH_TASKS_N ?? 1000);
@@ -39,7 +39,7 @@ const REPLICAS = 3;
 const MAX_PRICE = "0.1"; // tUSD per replica, above the daemons' default asks for these tasks
 
 const work = mkdtempSync(join(tmpdir(), "accord-bench-tasks-"));
-const net = await startDevnet({}, { engine: "anvil", ...(BLOCK_S > 0 ? { blockTime: BLOCK_S } : {}) });
+const net = await startDevnet({ engine: "anvil", ...(BLOCK_S > 0 ? { blockTime: BLOCK_S } : {}) });
 const daemons: ProviderProcess[] = [];
 const requester = net.requester(DEV_ROLES.requesters[0]);
 try {

@@ -27,7 +27,7 @@ import { submitJobs } from "../../client/src/actions/submitJobs.ts";
 import type { AccordClient } from "../../client/src/client.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
-import { startDevnet } from "../../test/requester/devnet.ts";
+import { startDevnet } from "../../test/devnet.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const WARMUP_S = Number(process.env.BENCH_THROUGHPUT_WARMUP_S ?? 20);
@@ -77,7 +77,7 @@ function cpuSeconds(pid: number): number {
 
 async function main() {
   const echo = new Uint8Array(await readFile(join(ROOT, "client/fixtures/wasm/echo.wasm")));
-  const net = await startDevnet({ collateralRatioBps: 10_000, protocolFeeBps: 0 });
+  const net = await startDevnet({ parameters: { collateralRatioBps: 10_000, protocolFeeBps: 0 } });
   const daemons: ProviderProcess[] = [];
   const posters: AccordClient[] = [];
   let stop = false;

@@ -29,8 +29,7 @@ import { getJob } from "../../client/src/actions/getJob.ts";
 import { JobNotSucceededError } from "../../client/src/actions/errors.ts";
 import { generateResultKey } from "../../client/src/seal/keys.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../provider/harness.ts";
-import { increaseTime, startDevnet, type Devnet } from "../requester/devnet.ts";
-import type { StartChainOptions } from "../../scripts/devnet/chain.ts";
+import { increaseTime, startDevnet, type Devnet, type DevnetOptions } from "../devnet.ts";
 import { checkConservation, drainMarket, readLedger, settleEverything, type Ledger } from "./conservation.ts";
 import { LOG_EVENTS, type LogEvent } from "../../provider-node/src/log-events.ts";
 
@@ -58,7 +57,7 @@ const BURST_LIMITS = { fuel: 10_000_000, memoryPages: 32, wallClockMs: 10_000 };
 
 export type ScenarioOptions = {
   /** The chain they run on: its engine and block time. */
-  chain: StartChainOptions;
+  chain: Pick<DevnetOptions, "engine" | "blockTime">;
   /** Jobs of the burst. */
   burstJobs: number;
 };
@@ -95,7 +94,7 @@ export function defineScenarios(o: ScenarioOptions): void {
   const logFor = (jobId: bigint, event: LogEvent) => (l: Record<string, unknown>) => l.event === event && l.jobId === jobId.toString();
 
   beforeAll(async () => {
-    net = await startDevnet({}, o.chain);
+    net = await startDevnet(o.chain);
     await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
     daemons.push(...(await Promise.all(keys.map((_, i) => start(i)))));
     client = net.requester();

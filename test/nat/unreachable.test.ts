@@ -58,7 +58,7 @@ describe("a provider nobody can reach", { timeout: 180_000 }, () => {
     await t.increaseTime(3);
     const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed", "Expired"], 120_000);
     expect(info.state).toBe("Succeeded");
-    const events = await getMarketEvents(t.client, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.client.getBlockNumber({ cacheTime: 0 }), jobId });
+    const events = await getMarketEvents(t.publicClient, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.publicClient.getBlockNumber({ cacheTime: 0 }), jobId });
     const bidders = new Set(events.filter((e) => e.eventName === "BidPlaced" || e.eventName === "Committed").map((e) => String((e.args as { provider: string }).provider).toLowerCase()));
     expect(bidders.has(reachable.info.address.toLowerCase())).toBe(true);
     expect(bidders.has(lonely.info.address.toLowerCase())).toBe(false);

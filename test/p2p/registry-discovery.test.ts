@@ -10,7 +10,7 @@ import { providerRegistry } from "../../client/src/chain/providers.ts";
 import { jobMarketAbi } from "../../client/src/generated/abi.ts";
 import { createAccordNode, type AccordNode } from "../../client/src/net/node.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
-import { startDevnet, type Devnet } from "../requester/devnet.ts";
+import { startDevnet, type Devnet } from "../devnet.ts";
 
 const WAIT_MS = 60_000;
 

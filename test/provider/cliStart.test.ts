@@ -62,7 +62,7 @@ describe("accord fund", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`chain 31337 (${t.rpcUrl}) · market ${t.deployment.jobMarket}`);
     expect(r.stdout).toMatch(new RegExp(`${address} received 20 tUSD and 1 ETH for gas`));
-    expect(await t.client.getBalance({ address: address as `0x${string}` })).toBe(10n ** 18n);
+    expect(await t.publicClient.getBalance({ address: address as `0x${string}` })).toBe(10n ** 18n);
 
     const notOwner = await runAccord(["fund", address, "20"], { ...env, ACCORD_PRIVATE_KEY: REQUESTER_KEY });
     expect(notOwner.code).not.toBe(0);
@@ -98,7 +98,7 @@ describe("accord-provider in a shell set up for the requester", () => {
       expect(info.multiaddrs).toEqual([announce]);
       // The port register was given is the daemon's now: nobody else can take it.
       await expect(new Promise((resolve, reject) => createServer().once("error", reject).listen(port, "127.0.0.1", () => resolve("free")))).rejects.toMatchObject({ code: "EADDRINUSE" });
-      expect((await readProvider(t.client, t.deployment.jobMarket, address as `0x${string}`)).multiaddrs).toEqual([announce]);
+      expect((await readProvider(t.publicClient, t.deployment.jobMarket, address as `0x${string}`)).multiaddrs).toEqual([announce]);
     } finally {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));

@@ -50,7 +50,7 @@ describe("provider daemons on an escalating unanimous job", { timeout: 180_000 }
       for (const [i, p] of providers.entries()) console.error(`provider ${i}:`, p.logs.filter((l) => l.jobId !== undefined || Number(l.level) >= 40).slice(-15).map((l) => JSON.stringify(l)).join("\n"));
       throw err;
     });
-    const events = await getMarketEvents(t.client, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.client.getBlockNumber({ cacheTime: 0 }), jobId });
+    const events = await getMarketEvents(t.publicClient, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.publicClient.getBlockNumber({ cacheTime: 0 }), jobId });
     const escalated = events.filter((e) => e.eventName === "JobEscalated").map((e) => e.args);
     expect(escalated).toEqual([{ jobId, round: 1, extra: 1, poolCloses: expect.any(BigInt) }]);
     expect(info.state).toBe("Succeeded");
@@ -68,10 +68,10 @@ describe("provider daemons on an escalating unanimous job", { timeout: 180_000 }
     const bundle = await requester.fetchResult(jobId, reveals.find((r) => r.provider.toLowerCase() === fifth.info.address.toLowerCase())!);
     expect(new TextDecoder().decode(bundle.stdout)).toBe("hello escalation");
     await providers[3]!.waitForLog((l) => l.event === LOG_EVENTS.slashed);
-    expect((await readProvider(t.client, t.deployment.jobMarket, providers[3]!.info.address)).dissented).toBe(1);
+    expect((await readProvider(t.publicClient, t.deployment.jobMarket, providers[3]!.info.address)).dissented).toBe(1);
   });
 
   it("leaves every token accounted for past the deadlines", async () => {
-    await settleEverything({ client: t.client, deployment: t.deployment, rpcUrl: t.rpcUrl });
+    await settleEverything({ client: t.publicClient, deployment: t.deployment, rpcUrl: t.rpcUrl });
   });
 });

@@ -52,18 +52,18 @@ type Snapshot = { providers: Map<string, { stake: bigint; earnings: bigint; lock
 
 /** Stake, earnings and counters of every provider, tokens and credit of every requester, all at one block. */
 async function snapshot(): Promise<Snapshot> {
-  const blockNumber = await t.client.getBlockNumber({ cacheTime: 0 });
+  const blockNumber = await t.publicClient.getBlockNumber({ cacheTime: 0 });
   const market = t.deployment.jobMarket;
   const providers = new Map<string, Snapshot["providers"] extends Map<string, infer V> ? V : never>();
   for (const r of [...HONEST, ...SCENARIOS]) {
-    const v = (await t.client.readContract({ address: market, abi: jobMarketAbi, functionName: "getProvider", args: [r.key.address], blockNumber })) as any;
+    const v = (await t.publicClient.readContract({ address: market, abi: jobMarketAbi, functionName: "getProvider", args: [r.key.address], blockNumber })) as any;
     providers.set(r.key.address, { stake: v.stake, earnings: v.earnings, locked: v.locked, awarded: Number(v.awarded), agreed: Number(v.agreed), missed: Number(v.missed) });
   }
   const reqs = new Map<string, { balance: bigint; credit: bigint }>();
   for (const s of SCENARIOS) {
     const a = s.requesterKey.address;
-    const balance = await t.client.readContract({ address: t.deployment.token, abi: testTokenAbi, functionName: "balanceOf", args: [a], blockNumber });
-    const credit = await t.client.readContract({ address: market, abi: jobMarketAbi, functionName: "withdrawable", args: [a], blockNumber });
+    const balance = await t.publicClient.readContract({ address: t.deployment.token, abi: testTokenAbi, functionName: "balanceOf", args: [a], blockNumber });
+    const credit = await t.publicClient.readContract({ address: market, abi: jobMarketAbi, functionName: "withdrawable", args: [a], blockNumber });
     reqs.set(a, { balance: balance as bigint, credit: credit as bigint });
   }
   return { providers, requesters: reqs };
@@ -71,7 +71,7 @@ async function snapshot(): Promise<Snapshot> {
 
 // viem caches getBlockNumber for a few seconds: a cached head misses the settlement just mined.
 async function eventsOf(jobId: bigint): Promise<MarketEvent[]> {
-  return getMarketEvents(t.client, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.client.getBlockNumber({ cacheTime: 0 }), jobId });
+  return getMarketEvents(t.publicClient, { address: t.deployment.jobMarket, fromBlock: BigInt(t.deployment.startBlock), toBlock: await t.publicClient.getBlockNumber({ cacheTime: 0 }), jobId });
 }
 const named = <T,>(events: MarketEvent[], name: MarketEvent["eventName"]) => events.filter((e) => e.eventName === name).map((e) => ({ ...(e.args as T), transactionHash: e.transactionHash as Hex }));
 const byProvider = <T extends { provider: string }>(rows: T[]) => new Map(rows.map((r) => [r.provider.toLowerCase(), r]));
@@ -126,16 +126,16 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
 
     // never-reveal and copy-commit: all three committed, so the reveal phase opened; both honest daemons revealed.
     for (const jobId of [neverReveal, copyCommit])
-      await waitFor(`job ${jobId}`, () => readJob(t.client, market, jobId), (j) => j.state !== "Committing" && j.state !== "Open" && (j.reveals >= 2 || j.terminal));
+      await waitFor(`job ${jobId}`, () => readJob(t.publicClient, market, jobId), (j) => j.state !== "Committing" && j.state !== "Open" && (j.reveals >= 2 || j.terminal));
     // silent-after-award: the two honest daemons committed, the faulty one did nothing.
-    await waitFor(`job ${silent}`, () => readJob(t.client, market, silent), (j) => j.state !== "Open" && (j.commits >= 2 || j.terminal));
+    await waitFor(`job ${silent}`, () => readJob(t.publicClient, market, silent), (j) => j.state !== "Open" && (j.commits >= 2 || j.terminal));
     await faulty[0]!.waitForLog((l) => l.event === LOG_EVENTS.fault && l.deviation === "withhold-reveal" && l.jobId === neverReveal.toString());
     await faulty[1]!.waitForLog((l) => l.event === LOG_EVENTS.fault && l.deviation === "copy-commitment" && l.jobId === copyCommit.toString());
     await faulty[2]!.waitForLog((l) => l.event === LOG_EVENTS.fault && l.deviation === "nothing-after-award" && l.jobId === silent.toString());
 
     for (const [i, jobId] of jobIds.entries()) {
       const s = SCENARIOS[i]!;
-      const job = await readJob(t.client, market, jobId);
+      const job = await readJob(t.publicClient, market, jobId);
       const ev = await eventsOf(jobId);
       // Exactly the three intended bidders, at their configured prices, all awarded.
       const bids = byProvider(named<{ provider: string; price: bigint }>(ev, "BidPlaced"));
@@ -165,16 +165,16 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
           expect(copied, "the copier's commitment equals an honest winner's").toBeDefined();
           // ...and even with that winner's own (now public) result CID and salt, the contract refuses
           // the copier's reveal: the commitment binds the provider's address.
-          const tx = await t.client.getTransaction({ hash: reveals.get(lc(copied!.key.address))!.transactionHash });
+          const tx = await t.publicClient.getTransaction({ hash: reveals.get(lc(copied!.key.address))!.transactionHash });
           // The honest daemon's batcher may have sent the reveal alone or inside a tryMulticall.
           const outer = decodeFunctionData({ abi: jobMarketAbi, data: tx.input });
           const calls = outer.functionName === "tryMulticall" ? (outer.args[0] as readonly Hex[]).map((data) => decodeFunctionData({ abi: jobMarketAbi, data })) : [outer];
           const reveal = calls.find((c) => c.functionName === "reveal" && (c.args as readonly unknown[])[0] === jobId);
           expect(reveal, `the honest winner's transaction carries its reveal of job ${jobId}`).toBeDefined();
           const args = reveal!.args;
-          await expect(t.client.simulateContract({ address: market, abi: jobMarketAbi, functionName: "reveal", args: args as never, account: s.key.address })).rejects.toThrow(/CommitmentMismatch/);
+          await expect(t.publicClient.simulateContract({ address: market, abi: jobMarketAbi, functionName: "reveal", args: args as never, account: s.key.address })).rejects.toThrow(/CommitmentMismatch/);
           // The same arguments from the honest winner pass every check up to "already revealed".
-          await expect(t.client.simulateContract({ address: market, abi: jobMarketAbi, functionName: "reveal", args: args as never, account: copied!.key.address })).rejects.toThrow(/AlreadyRevealed/);
+          await expect(t.publicClient.simulateContract({ address: market, abi: jobMarketAbi, functionName: "reveal", args: args as never, account: copied!.key.address })).rejects.toThrow(/AlreadyRevealed/);
         }
       }
     }
@@ -230,7 +230,7 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
         agreed: 0,
         missed: 1,
       });
-      const rep = await readProvider(t.client, t.deployment.jobMarket, s.key.address);
+      const rep = await readProvider(t.publicClient, t.deployment.jobMarket, s.key.address);
       // Judged at the job's max price against a prior of minStake (1 token): 1e6 * 10_000 / (1e4 + 2e6),
       // below a newcomer's 5_000.
       expect(rep.score).toBe(4_975);
@@ -259,8 +259,8 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
     const s = SCENARIOS[0]!;
     const wallet = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: privateKeyToAccount(s.requesterKey.privateKey) });
     const hash = await wallet.writeContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "withdraw", args: [] });
-    expect((await t.client.waitForTransactionReceipt({ hash })).status).toBe("success");
-    const balance = await t.client.readContract({ address: t.deployment.token, abi: testTokenAbi, functionName: "balanceOf", args: [s.requesterKey.address] });
+    expect((await t.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+    const balance = await t.publicClient.readContract({ address: t.deployment.token, abi: testTokenAbi, functionName: "balanceOf", args: [s.requesterKey.address] });
     expect(balance).toBe(after.requesters.get(s.requesterKey.address)!.balance + after.requesters.get(s.requesterKey.address)!.credit);
   });
 });

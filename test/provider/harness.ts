@@ -16,10 +16,8 @@ import { createAccordNode, type AccordNode } from "../../client/src/net/index.ts
 import { encodeManifest, manifestCid as cidOfManifest, type Manifest } from "../../client/src/manifest/index.ts";
 import { generateResultKey, openResult } from "../../client/src/seal/index.ts";
 import { decodeResultBundle, type ResultBundle } from "../../client/src/sandbox/index.ts";
-import { startChain, type Chain, type StartChainOptions } from "../../scripts/devnet/chain.ts";
-import { deployAccord } from "../../scripts/devnet/deploy.ts";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
-import { freePort } from "../../scripts/devnet/ports.ts";
+import { startDevnet, type Devnet, type DevnetOptions, type MarketParameters } from "../devnet.ts";
 import { connectChain } from "../../provider-node/src/chain/clients.ts";
 import { addStake, registerOrUpdate } from "../../provider-node/src/chain/account.ts";
 import { KEY_FILE_NAME, PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
@@ -33,30 +31,12 @@ export const TEST_PARAMETERS = { minStake: 1_000_000n, collateralRatioBps: 10_00
 export const PROVIDER_KEYS = DEV_ACCOUNTS.slice(4, 12);
 export const REQUESTER_KEY = DEV_ACCOUNTS[1]!;
 
-export type TestChain = { chain: Chain; deployment: Deployment; client: PublicClient; rpcUrl: string; increaseTime(seconds: number): Promise<void>; stop(): Promise<void> };
+/** A devnet (test/devnet.ts) with the provider tests' market. */
+export type TestChain = Devnet;
 
 /** `chainOptions` picks the node (Hardhat by default, or anvil) and its block time. */
-export async function startTestChain(parameters: Partial<typeof TEST_PARAMETERS> = {}, chainOptions: StartChainOptions = {}): Promise<TestChain> {
-  const chain = await startChain({ ...chainOptions, port: await freePort() });
-  try {
-    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl, blockTime: chain.blockTime, parameters: { ...TEST_PARAMETERS, ...parameters } });
-    // With interval mining a receipt waits for its block; viem's default 4 s poll would add up to 4 s a transaction.
-    const client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl), pollingInterval: 100 }) as PublicClient;
-    return {
-      chain,
-      deployment,
-      client,
-      rpcUrl: chain.rpcUrl,
-      async increaseTime(seconds) {
-        await client.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
-        await client.request({ method: "evm_mine" as never, params: [] as never });
-      },
-      stop: () => chain.stop(),
-    };
-  } catch (err) {
-    await chain.stop();
-    throw err;
-  }
+export function startTestChain(parameters: MarketParameters = {}, chainOptions: Pick<DevnetOptions, "engine" | "blockTime"> = {}): Promise<TestChain> {
+  return startDevnet({ ...chainOptions, parameters: { ...TEST_PARAMETERS, ...parameters } });
 }
 
 /** Registers and stakes a provider account in-process (the CLI path has its own test). */
@@ -188,10 +168,10 @@ export class Requester {
     this.account = privateKeyToAccount(privateKey);
     this.node = node;
     this.dataDir = dataDir;
-    this.client = t.client;
+    this.client = t.publicClient;
     this.deployment = t.deployment;
     this.wallet = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: this.account });
-    this.chain = { publicClient: t.client, walletClient: this.wallet, market: t.deployment.jobMarket, token: t.deployment.token };
+    this.chain = { publicClient: t.publicClient, walletClient: this.wallet, market: t.deployment.jobMarket, token: t.deployment.token };
   }
 
   static async create(t: TestChain, key: { privateKey: Hex } = REQUESTER_KEY): Promise<Requester> {
@@ -199,7 +179,7 @@ export class Requester {
     const node = await createAccordNode({ dataDir, listen: ["/ip4/127.0.0.1/tcp/0"] });
     const r = new Requester(node, dataDir, t, key.privateKey);
     const hash = await r.wallet.writeContract({ address: t.deployment.token, abi: testTokenAbi, functionName: "approve", args: [t.deployment.jobMarket, 2n ** 200n] });
-    await t.client.waitForTransactionReceipt({ hash });
+    await t.publicClient.waitForTransactionReceipt({ hash });
     return r;
   }
 

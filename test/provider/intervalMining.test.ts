@@ -30,12 +30,12 @@ function startMiner(daemons: Set<string>, quorum: number, fallbackMs: number) {
   const state = { blocksWithThree: 0, stop: async () => {} };
   const loop = (async () => {
     while (!stopped) {
-      const pending = (await t.client.request({ method: "eth_getBlockByNumber" as never, params: ["pending", true] as never })) as PendingBlock;
+      const pending = (await t.publicClient.request({ method: "eth_getBlockByNumber" as never, params: ["pending", true] as never })) as PendingBlock;
       const mine = pending.transactions.filter((tx) => daemons.has(tx.from.toLowerCase())).length;
       const others = pending.transactions.length - mine;
       if (mine >= quorum || (others > 0 && mine === 0) || Date.now() - lastMine > fallbackMs) {
         if (mine >= quorum) state.blocksWithThree += 1;
-        await t.client.request({ method: "evm_mine" as never, params: [] as never });
+        await t.publicClient.request({ method: "evm_mine" as never, params: [] as never });
         lastMine = Date.now();
       }
       await sleep(50);
@@ -65,8 +65,8 @@ beforeAll(async () => {
   providers.push(...(await Promise.all(PROVIDER_KEYS.slice(0, 3).map((k) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: k.privateKey, env })))));
   requester = await Requester.create(t);
   await requester.connect(providers.flatMap((p) => p.info.multiaddrs));
-  firstBlock = await t.client.getBlockNumber({ cacheTime: 0 });
-  await t.client.request({ method: "evm_setAutomine" as never, params: [false] as never });
+  firstBlock = await t.publicClient.getBlockNumber({ cacheTime: 0 });
+  await t.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
   miner = startMiner(new Set(providers.map((p) => p.info.address.toLowerCase())), 3, 8_000);
 }, 120_000);
 
@@ -83,20 +83,20 @@ describe("a 3-of-3 job whose bids and reveals each land in one block", { timeout
     const info = await requester.waitForState(jobId, ["Succeeded", "NoConsensus", "Failed", "Expired"], 75_000);
     expect(info.state).toBe("Succeeded");
 
-    const head = await t.client.getBlockNumber({ cacheTime: 0 });
-    const events = await getMarketEvents(t.client, { address: t.deployment.jobMarket, fromBlock: firstBlock, toBlock: head, jobId });
+    const head = await t.publicClient.getBlockNumber({ cacheTime: 0 });
+    const events = await getMarketEvents(t.publicClient, { address: t.deployment.jobMarket, fromBlock: firstBlock, toBlock: head, jobId });
     const blocksOf = (name: string) => new Set(events.filter((e) => e.eventName === name).map((e) => e.blockNumber));
     const daemons = new Set(providers.map((p) => p.info.address.toLowerCase()));
     const reverted: Array<{ hash: Hex; gasUsed: bigint; gas: bigint }> = [];
     let sent = 0;
     let awardCalls = 0;
     for (let n = firstBlock + 1n; n <= head; n++) {
-      const block = await t.client.getBlock({ blockNumber: n, includeTransactions: true });
+      const block = await t.publicClient.getBlock({ blockNumber: n, includeTransactions: true });
       for (const tx of block.transactions) {
         if (!daemons.has(tx.from.toLowerCase())) continue;
         sent += 1;
         awardCalls += marketCalls(tx.input).filter((c) => c === "award").length;
-        const receipt = await t.client.getTransactionReceipt({ hash: tx.hash });
+        const receipt = await t.publicClient.getTransactionReceipt({ hash: tx.hash });
         if (receipt.status !== "success") reverted.push({ hash: tx.hash, gasUsed: receipt.gasUsed, gas: tx.gas });
       }
     }

@@ -17,7 +17,7 @@ import { waitForResult } from "../../client/src/actions/waitForResult.ts";
 import { getBalance } from "../../client/src/actions/getBalance.ts";
 import { readJob, readProvider } from "../../client/src/chain/index.ts";
 import type { AccordClient } from "../../client/src/client.ts";
-import { increaseTime, startDevnet, type Devnet } from "../requester/devnet.ts";
+import { increaseTime, startDevnet, type Devnet } from "../devnet.ts";
 import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
@@ -34,7 +34,7 @@ let echo: Uint8Array;
 const daemons: ProviderProcess[] = [];
 
 beforeAll(async () => {
-  net = await startDevnet({ collateralRatioBps: 10_000, fillTimeout: FILL_TIMEOUT });
+  net = await startDevnet({ parameters: { collateralRatioBps: 10_000, fillTimeout: FILL_TIMEOUT } });
   const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + 3);
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
   const args = ["--workers", "1", "--limit", "maxQueuedJobsPerWorker=1"];

@@ -46,7 +46,7 @@ describe("provider daemons on a 2-of-3 job", { timeout: 120_000 }, () => {
     const bundle = await requester.fetchResult(jobId, honest);
     expect(new TextDecoder().decode(bundle.stdout)).toBe("hello accord");
 
-    const rep = await readProvider(t.client, t.deployment.jobMarket, providers[2]!.info.address);
+    const rep = await readProvider(t.publicClient, t.deployment.jobMarket, providers[2]!.info.address);
     expect(rep.dissented).toBe(1);
     // Each daemon saw its own settlement and counted it.
     await providers[2]!.waitForLog((l) => l.event === LOG_EVENTS.slashed);
@@ -57,12 +57,12 @@ describe("provider daemons on a 2-of-3 job", { timeout: 120_000 }, () => {
   });
 
   it("leaves every token accounted for past the deadlines, and the wrong provider's reputation below a newcomer's", async () => {
-    const [honest, wrong] = await Promise.all([providers[0]!, providers[2]!].map((p) => readProvider(t.client, t.deployment.jobMarket, p.info.address)));
+    const [honest, wrong] = await Promise.all([providers[0]!, providers[2]!].map((p) => readProvider(t.publicClient, t.deployment.jobMarket, p.info.address)));
     expect(wrong!.score).toBeLessThan(5_000);
     // Reputation grows with the value paid for replicated agreement (docs/PROTOCOL.md, "Reputation"):
     // a bid of a few token units against a prior of minStake moves the score by less than a basis point.
     expect(honest!.agreedValue).toBeGreaterThan(0n);
     expect(honest!.score).toBeGreaterThanOrEqual(5_000);
-    await settleEverything({ client: t.client, deployment: t.deployment, rpcUrl: t.rpcUrl });
+    await settleEverything({ client: t.publicClient, deployment: t.deployment, rpcUrl: t.rpcUrl });
   });
 });

@@ -59,7 +59,7 @@ describe("provider restarts", { timeout: 120_000 }, () => {
     await t.increaseTime(COMMIT_WINDOW_S + 1); // D never committed: the reveal phase opens at the deadline
     const revealed = (l: Record<string, unknown>) => l.event === LOG_EVENTS.revealed && l.jobId === jobId.toString();
     await Promise.all([p[0]!.waitForLog(revealed), p[1]!.waitForLog(revealed)]);
-    expect((await readJob(t.client, t.deployment.jobMarket, jobId)).state).toBe("Revealing");
+    expect((await readJob(t.publicClient, t.deployment.jobMarket, jobId)).state).toBe("Revealing");
 
     p[2] = await start(2, p[2]!.dataDir);
     await p[2].waitForLog(revealed);
@@ -75,7 +75,7 @@ describe("provider restarts", { timeout: 120_000 }, () => {
     expect(d.outcome).toBe(2); // MissedCommit
     expect(d.slashed).toBeGreaterThan(0n);
 
-    const head = await t.client.getBlockNumber();
+    const head = await t.publicClient.getBlockNumber();
     p[3] = await start(3, p[3]!.dataDir);
     await p[3].waitForLog((l) => l.event === LOG_EVENTS.slashed && l.jobId === jobId.toString() && l.outcome === "MissedCommit");
     // Caught up to where the chain was, and holds nothing in flight for the settled job.
@@ -86,11 +86,11 @@ describe("provider restarts", { timeout: 120_000 }, () => {
     } while (BigInt(health.lastBlock ?? 0) < head && Date.now() < deadline);
     expect(BigInt(health.lastBlock)).toBeGreaterThanOrEqual(head);
     expect(health.jobsInFlight).toBe(0);
-    const rep = await readProvider(t.client, t.deployment.jobMarket, p[3].info.address);
+    const rep = await readProvider(t.publicClient, t.deployment.jobMarket, p[3].info.address);
     expect(rep.missed).toBe(1);
   });
 
   it("leaves every token accounted for, and nothing locked past the deadlines", async () => {
-    await settleEverything({ client: t.client, deployment: t.deployment, rpcUrl: t.rpcUrl });
+    await settleEverything({ client: t.publicClient, deployment: t.deployment, rpcUrl: t.rpcUrl });
   });
 });

@@ -63,18 +63,18 @@ describe("sealing committed results", { timeout: 180_000 }, () => {
     await Promise.all(p.map((x) => x.waitForLog(ofJob(LOG_EVENTS.bidPlaced))));
     // Past the pool's close and its seed delay, without a block yet: the next block draws, and the
     // test picks its prevrandao so that the draw leaves E out.
-    await t.client.request({ method: "evm_increaseTime" as never, params: [31 + SEED_DELAY_S] as never });
-    const pool = await t.client.readContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "getReplicas", args: [jobId] });
-    const parent = await t.client.getBlock({ blockTag: "latest" });
+    await t.publicClient.request({ method: "evm_increaseTime" as never, params: [31 + SEED_DELAY_S] as never });
+    const pool = await t.publicClient.readContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "getReplicas", args: [jobId] });
+    const parent = await t.publicClient.getBlock({ blockTag: "latest" });
     let randomness: Hex | undefined;
     for (let i = 0; !randomness; i++) {
       const r = keccak256(toHex(`seal ${i}`));
       const drawn = drawIndices(drawSeed(r, parent.hash!, jobId, pool), pool.map((e) => e.weight), 4).map((d) => pool[d]!.provider.toLowerCase());
       if (!drawn.includes(p[E]!.info.address.toLowerCase())) randomness = r;
     }
-    await t.client.request({ method: "hardhat_setPrevRandao" as never, params: [randomness] as never });
+    await t.publicClient.request({ method: "hardhat_setPrevRandao" as never, params: [randomness] as never });
     const awarder = createWalletClient({ chain: hardhat, transport: http(t.rpcUrl), account: privateKeyToAccount(PROVIDER_KEYS[7]!.privateKey) });
-    await t.client.waitForTransactionReceipt({ hash: await awarder.writeContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [jobId] }) });
+    await t.publicClient.waitForTransactionReceipt({ hash: await awarder.writeContract({ address: t.deployment.jobMarket, abi: jobMarketAbi, functionName: "award", args: [jobId] }) });
     await p[E]!.waitForLog(ofJob(LOG_EVENTS.bidLeftPool));
     await Promise.all([0, 1, 2].map((i) => p[i]!.waitForLog(ofJob(LOG_EVENTS.committed))));
 
@@ -113,6 +113,6 @@ describe("sealing committed results", { timeout: 180_000 }, () => {
   });
 
   it("leaves every token accounted for, and nothing locked past the deadlines", async () => {
-    await settleEverything({ client: t.client, deployment: t.deployment, rpcUrl: t.rpcUrl });
+    await settleEverything({ client: t.publicClient, deployment: t.deployment, rpcUrl: t.rpcUrl });
   });
 });

@@ -7,7 +7,7 @@ import { connectChain } from "../../provider-node/src/chain/clients.ts";
 import { registerOrUpdate } from "../../provider-node/src/chain/account.ts";
 import { PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
-import { startDevnet, type Devnet } from "./devnet.ts";
+import { startDevnet, type Devnet } from "../devnet.ts";
 
 /** A node whose only relevant state is the peers it is connected to. */
 const nodeConnectedTo = (...peers: string[]) =>

@@ -27,7 +27,7 @@ import { MAX_BID_WINDOW_SECONDS, MAX_PHASE_WINDOW_SECONDS, MAX_PRICE_UNITS, MAX_
 import { ContractRevertedError } from "../../client/src/chain/revert.ts";
 import { cidOfBytes } from "../../client/src/content/cid.ts";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
-import { increaseTime, startDevnet, type Devnet } from "./devnet.ts";
+import { increaseTime, startDevnet, type Devnet } from "../devnet.ts";
 
 const FEE_BPS = 100;
 let net: Devnet;
@@ -53,7 +53,7 @@ const allowanceOf = (owner: Address) => publicClient.readContract({ address: net
 const sentBy = (owner: Address) => publicClient.getTransactionCount({ address: owner, blockTag: "pending" });
 
 beforeAll(async () => {
-  net = await startDevnet({ protocolFeeBps: FEE_BPS });
+  net = await startDevnet({ parameters: { protocolFeeBps: FEE_BPS } });
   publicClient = createPublicClient({ chain: hardhat, transport: http(net.chain.rpcUrl), pollingInterval: 50 });
 }, 120_000);
 

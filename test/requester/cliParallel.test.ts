@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
 import { runCli } from "./cli.ts";
-import { startDevnet, type Devnet } from "./devnet.ts";
+import { startDevnet, type Devnet } from "../devnet.ts";
 
 const N = 6;
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");

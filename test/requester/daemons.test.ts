@@ -10,7 +10,7 @@ import { submitJob } from "../../client/src/actions/submitJob.ts";
 import { waitForResult } from "../../client/src/actions/waitForResult.ts";
 import type { AccordClient } from "../../client/src/client.ts";
 import { EXIT } from "../../client/src/cli/exitCodes.ts";
-import { increaseTime, startDevnet, type Devnet } from "./devnet.ts";
+import { increaseTime, startDevnet, type Devnet } from "../devnet.ts";
 import { runCli, startCli } from "./cli.ts";
 import { settleEverything } from "../e2e/conservation.ts";
 
@@ -27,7 +27,7 @@ const daemons: ProviderProcess[] = [];
 const ONE_OF_ONE_REQUESTER = DEV_ROLES.requesters[2]!;
 
 beforeAll(async () => {
-  net = await startDevnet({ collateralRatioBps: 10_000 });
+  net = await startDevnet({ parameters: { collateralRatioBps: 10_000 } });
   const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + 3);
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
   daemons.push(

@@ -16,7 +16,7 @@ import { createAccordNode, DECLINES_PROTOCOL, InvalidDeclinesAnswerError, type A
 import { connectChain } from "../../provider-node/src/chain/clients.ts";
 import { addStake, registerOrUpdate } from "../../provider-node/src/chain/account.ts";
 import { PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
-import { increaseTime, startDevnet, type Devnet } from "./devnet.ts";
+import { increaseTime, startDevnet, type Devnet } from "../devnet.ts";
 import { startCli } from "./cli.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
@@ -31,7 +31,7 @@ const daemons: ProviderProcess[] = [];
 const HOSTILE_KEY = DEV_ACCOUNTS[DEV_ROLES.providers[0] + 2]!;
 
 beforeAll(async () => {
-  net = await startDevnet({ collateralRatioBps: 10_000 });
+  net = await startDevnet({ parameters: { collateralRatioBps: 10_000 } });
   const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + 2);
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
   daemons.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey })))));

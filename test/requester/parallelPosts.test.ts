@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { erc20Abi } from "viem";
 import { submitJob, type SubmitJobParameters } from "../../client/src/actions/submitJob.ts";
 import type { AccordClient } from "../../client/src/client.ts";
-import { startDevnet, type Devnet } from "./devnet.ts";
+import { startDevnet, type Devnet } from "../devnet.ts";
 
 const N = 8;
 let net: Devnet;

@@ -18,7 +18,7 @@ import { waitForResult } from "../../client/src/actions/waitForResult.ts";
 import { withdraw } from "../../client/src/actions/chain/withdraw.ts";
 import type { WatchJobEvent } from "../../client/src/actions/watchJob.ts";
 import type { AccordClient } from "../../client/src/client.ts";
-import { increaseTime, startDevnet, type Devnet } from "./devnet.ts";
+import { increaseTime, startDevnet, type Devnet } from "../devnet.ts";
 import { ScriptedProvider, type Behaviour } from "./scriptedProvider.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");

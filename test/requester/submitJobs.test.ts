@@ -8,7 +8,7 @@ import { getJob } from "../../client/src/actions/getJob.ts";
 import { submitJobs } from "../../client/src/actions/submitJobs.ts";
 import type { AccordClient } from "../../client/src/client.ts";
 import { jobMarketAbi } from "../../client/src/generated/abi.ts";
-import { startDevnet, type Devnet } from "./devnet.ts";
+import { startDevnet, type Devnet } from "../devnet.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../client/fixtures/wasm");
 const LIMITS = { fuel: 10_000_000, memoryPages: 32, wallClockMs: 10_000 };
@@ -18,7 +18,7 @@ let client: AccordClient;
 let echo: Uint8Array;
 
 beforeAll(async () => {
-  net = await startDevnet({ protocolFeeBps: 0 });
+  net = await startDevnet({ parameters: { protocolFeeBps: 0 } });
   client = net.requester();
   echo = new Uint8Array(await readFile(join(FIXTURES, "echo.wasm")));
 }, 120_000);

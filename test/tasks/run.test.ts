@@ -9,7 +9,7 @@ import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../provider/harness.ts";
-import { startDevnet, type Devnet } from "../requester/devnet.ts";
+import { startDevnet, type Devnet } from "../devnet.ts";
 import { runCli, startCli } from "../requester/cli.ts";
 import { getMarketEvents } from "../../client/src/chain/events.ts";
 import { cidText } from "../../client/src/chain/jobEvents.ts";
@@ -29,7 +29,7 @@ let client: AccordClient;
 const daemons: ProviderProcess[] = [];
 
 beforeAll(async () => {
-  net = await startDevnet({ collateralRatioBps: 10_000 });
+  net = await startDevnet({ parameters: { collateralRatioBps: 10_000 } });
   const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + 3);
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
   daemons.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey })))));

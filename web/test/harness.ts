@@ -6,10 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { chromium, type Browser } from "playwright-core";
-import { startChain } from "../../scripts/devnet/chain.ts";
-import { deployAccord, writeDeployment } from "../../scripts/devnet/deploy.ts";
 import { freePort } from "../../scripts/devnet/ports.ts";
-import type { Deployment } from "@accord/client/deployments";
+import { startDevnet as startTestDevnet, type Devnet } from "../../test/devnet.ts";
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 const NEXT_BIN = join(WEB_DIR, "node_modules", "next", "dist", "bin", "next");
@@ -30,28 +28,11 @@ export const CHROMIUM_ARGS = [
   "--disable-quic",
 ];
 
-export type Devnet = { rpcUrl: string; deployment: Deployment; deploymentsDir: string; stop(): Promise<void> };
+export type { Devnet };
 
-/** A fresh chain on a free port with Accord deployed and the dev accounts funded. */
-export async function startDevnet(): Promise<Devnet> {
-  const chain = await startChain({ port: await freePort() });
-  try {
-    const deployment = await deployAccord({ rpcUrl: chain.rpcUrl });
-    const deploymentsDir = mkdtempSync(join(tmpdir(), "accord-web-deployments-"));
-    writeDeployment(deployment, deploymentsDir);
-    return {
-      rpcUrl: chain.rpcUrl,
-      deployment,
-      deploymentsDir,
-      async stop() {
-        await chain.stop();
-        rmSync(deploymentsDir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await chain.stop();
-    throw err;
-  }
+/** A fresh devnet (test/devnet.ts) with the market `npm start` deploys, as the web app meets it. */
+export function startDevnet(): Promise<Devnet> {
+  return startTestDevnet({ base: "devnet" });
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
@@ -135,7 +116,7 @@ export async function startWeb(devnet: Devnet): Promise<WebServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "accord-web-data-"));
   const child = spawn(process.execPath, [NEXT_BIN, "start", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: WEB_DIR,
-    env: { ...baseEnv(), ACCORD_RPC_URL: devnet.rpcUrl, ACCORD_DEPLOYMENTS_DIR: devnet.deploymentsDir, ACCORD_WEB_DATA_DIR: dataDir },
+    env: { ...baseEnv(), ACCORD_RPC_URL: devnet.rpcUrl, ACCORD_DEPLOYMENTS_DIR: devnet.dir, ACCORD_WEB_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
