@@ -22,6 +22,8 @@ export const LOG_EVENTS = {
   resealed: "replica.resealed",
   committed: "replica.committed",
   revealed: "replica.revealed",
+  /** A run of an awarded replica failed (`error`: the error's class, `attempts`, `final` once the node gives up). */
+  runFailed: "replica.runFailed",
   settled: "replica.settled",
   slashed: "replica.slashed",
   /** A market call mined and reverted (`function`, `reason`, `txHash`). */

@@ -6,6 +6,7 @@
 // end. The modules are client/fixtures/wasm/hostile-*.wat and the older C hostiles.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultStatus } from "../../client/src/sandbox/index.ts";
+import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type PostJobParameters, type ProviderProcess, type TestChain } from "./harness.ts";
 
 /** Far below the backstop: a hostile job that needs it has escaped its fuel. */
@@ -27,6 +28,8 @@ const HOSTILE: Hostile[] = [
   { name: "deep recursion", job: { module: "recurse.wasm", args: ["recurse"] }, ends: ["trap"] },
   { name: "endless loop", job: { module: "loop.wasm", args: ["loop"] }, ends: ["trap"] },
 ];
+/** The errors of a run that say the machine failed, not the module (provider-node/src/jobs/run.ts). */
+const MACHINE_FAULTS = ["WallClockTimeoutError", "SandboxCrashedError", "NondeterministicFailureError"];
 const HONEST = ["first honest job", "second honest job", "third honest job"];
 
 let t: TestChain;
@@ -67,7 +70,8 @@ describe("a provider daemon fed every hostile module at once", { timeout: 240_00
     // Every job's state once all have ended or the time is up, so a failure names each job that did not settle.
     const ended = await Promise.all(posted.map(async (p) => ({ ...p, state: await requester.waitForState(p.id, ["Succeeded", "NoConsensus", "Failed", "Expired"], 150_000).then((i) => i.state, (e: Error) => e.message) })));
     const notSucceeded = ended.filter((e) => e.state !== "Succeeded").map((e) => `${e.name}: ${e.state}`);
-    const sandboxErrors = providers.flatMap((p) => p.logs).filter((l) => /WallClockTimeout|SandboxCrashed|Nondeterministic/.test(JSON.stringify(l)));
+    // A hostile module must end in a result every honest machine agrees on, never in a fault of the machine.
+    const sandboxErrors = providers.flatMap((p) => p.logs).filter((l) => l.event === LOG_EVENTS.runFailed && MACHINE_FAULTS.includes(l.error as string));
     expect({ notSucceeded, sandboxErrors }).toEqual({ notSucceeded: [], sandboxErrors: [] });
 
     for (const e of ended) {

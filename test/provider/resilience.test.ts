@@ -51,10 +51,11 @@ describe("a provider under bad input and a failing RPC", { timeout: 120_000 }, (
     const overLimits = await requester.postJob({ replicas: 1, quorum: 1, limits: { memoryPages: 1024 } });
     const badModule = await requester.postJob({ replicas: 1, quorum: 1, module: "badimport.wasm" });
 
-    expect((await provider.waitForLog(declined(notJson))).reason).toMatch(/JSON/);
-    expect((await provider.waitForLog(declined(tooBig))).reason).toMatch(/bytes/);
-    expect((await provider.waitForLog(declined(overLimits))).reason).toMatch(/maxJobMemoryPages 128/);
-    expect((await provider.waitForLog(declined(badModule))).reason).toMatch(/import|module/i);
+    // The rule is the event's key; the reason, written for the requester, must still name the problem.
+    expect(await provider.waitForLog(declined(notJson))).toMatchObject({ rule: "content", reason: expect.stringMatching(/JSON/) });
+    expect(await provider.waitForLog(declined(tooBig))).toMatchObject({ rule: "content", reason: expect.stringMatching(/bytes/) });
+    expect(await provider.waitForLog(declined(overLimits))).toMatchObject({ rule: "limits", reason: expect.stringMatching(/maxJobMemoryPages 128/) });
+    expect(await provider.waitForLog(declined(badModule))).toMatchObject({ rule: "content", reason: expect.stringMatching(/import|module/i) });
     const health = await (await fetch(`${provider.info.metricsUrl}/health`)).json();
     expect(health.status).toBe("ok");
     const metrics = await (await fetch(`${provider.info.metricsUrl}/metrics`)).text();

@@ -53,10 +53,10 @@ export async function runReplica(ctx: StepContext, rec: JobRecord): Promise<bool
     const machineFault = err instanceof WallClockTimeoutError || err instanceof SandboxCrashedError || err instanceof NondeterministicFailureError;
     if (signal.aborted || (machineFault && n >= ctx.limits.maxRunAttempts)) {
       ctx.runAttempts.reset(rec.jobId);
-      log.error({ err, attempts: n }, "no result before the commit deadline; the replica will be slashed as MissedCommit");
+      log.error({ event: LOG_EVENTS.runFailed, error: (err as Error).name, final: true, err, attempts: n }, "no result before the commit deadline; the replica will be slashed as MissedCommit");
       return finish(ctx, rec, "failed", `no result: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
     }
-    log.warn({ err: (err as Error).message, attempts: n }, "run failed; retrying");
+    log.warn({ event: LOG_EVENTS.runFailed, error: (err as Error).name, final: false, err: (err as Error).message, attempts: n }, "run failed; retrying");
     ctx.retryIn(rec.jobId, err instanceof SandboxBusyError ? ctx.limits.stepRetryMs : ctx.limits.stepRetryMs * n);
     return false;
   }
