@@ -29,7 +29,7 @@ export type AccordClientConfig = {
    * The content node that uploads modules and inputs and fetches results: a running node, or
    * options to start one on first use (it then finds providers through the chain's registry).
    */
-  node?: AccordNode | Omit<AccordNodeOptions, "discoverPeers" | "providerRegistry">;
+  node?: AccordNode | Omit<AccordNodeOptions, "providerRegistry">;
   /** The requester's x25519 result key; manifests carry its public half. */
   resultKey?: ResultKeyPair;
   pollingIntervalMs?: number;

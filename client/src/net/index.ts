@@ -2,8 +2,6 @@ export * from "./constants.ts";
 export { createAccordNode, type AccordNode, type AccordNodeOptions } from "./node.ts";
 export { loadOrCreatePeerKey } from "./peer-key.ts";
 export {
-  addressDiscovery,
-  peerInfosOf,
   providerPeerInfo,
   REGISTRY_DISCOVERY_INTERVAL_MS,
   REGISTRY_READ_TIMEOUT_MS,

@@ -26,7 +26,7 @@ import { loadOrCreatePeerKey } from "./peer-key.ts";
 import { hasPublicCandidate, ReachabilityTracker, transportListener, type ReachabilityLimits, type TransportListener } from "./reachability.ts";
 import { closeIdleRelayedConnections, DEFAULT_RELAY_RESERVATIONS, RELAY_RESERVATION_TIMEOUT_MS, RELAYED_CONNECTION_IDLE_MS, relayService, type RelayOptions } from "./relay.ts";
 import type { ProviderRegistry } from "../chain/providers.ts";
-import { addressDiscovery, registryDiscovery, type RegistryDiscovery, type RegistryDiscoveryComponents } from "./registry-discovery.ts";
+import { registryDiscovery, type RegistryDiscovery, type RegistryDiscoveryComponents } from "./registry-discovery.ts";
 import { dialProtocol, handleProtocol, toDialTarget, type DialProtocolOptions, type HandleProtocolOptions, type PeerTarget, type ProtocolHandler } from "./protocol.ts";
 
 export type AccordNodeOptions = {
@@ -47,11 +47,6 @@ export type AccordNodeOptions = {
   providerRegistry?: ProviderRegistry;
   /** Default limits.discoverPeersIntervalMs. */
   registryIntervalMs?: number;
-  /**
-   * @deprecated Pass `providerRegistry`. Multiaddrs ending in /p2p/<peer id>, discovered the
-   * same way (ignored when `providerRegistry` is given).
-   */
-  discoverPeers?: (options: { signal: AbortSignal }) => Promise<string[]>;
   /**
    * Keep private and loopback addresses in DHT records (default true, what a devnet on one
    * machine needs). Set false on the public internet so peers are not sent to 10.x.x.x.
@@ -166,11 +161,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     readTimeoutMs: limits.bootstrapTimeoutMs,
     dialWhile: () => libp2pStarted === undefined || routingTableSize(libp2pStarted) < limits.minRoutingTablePeers,
   };
-  const discoveryFactory = options.providerRegistry
-    ? registryDiscovery({ ...discoveryInit, registry: options.providerRegistry })
-    : options.discoverPeers
-      ? addressDiscovery({ ...discoveryInit, addresses: (o) => options.discoverPeers!({ signal: o.signal ?? AbortSignal.timeout(limits.bootstrapTimeoutMs) }) })
-      : undefined;
+  const discoveryFactory = options.providerRegistry ? registryDiscovery({ ...discoveryInit, registry: options.providerRegistry }) : undefined;
 
   const helia = withBitswap(
     withLibp2pLight(createHeliaLight({ blockstore, datastore }), {

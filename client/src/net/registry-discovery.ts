@@ -65,30 +65,6 @@ export function registryDiscovery(init: RegistryDiscoveryInit): (components: Reg
   return (components) => new RegistryDiscoveryService(components, { ...init, peers });
 }
 
-/**
- * The same discovery from a list of multiaddrs ending in /p2p/<peer id> (AccordNodeOptions'
- * deprecated `discoverPeers`); addresses without a peer id are skipped.
- */
-export function addressDiscovery(init: Omit<RegistryDiscoveryInit, "registry"> & { addresses: (options: AbortOptions) => Promise<string[]> }): (components: RegistryDiscoveryComponents) => RegistryDiscovery {
-  const peers = async (options: AbortOptions) => peerInfosOf(await init.addresses(options));
-  return (components) => new RegistryDiscoveryService(components, { ...init, peers });
-}
-
-/** Multiaddrs grouped by the peer their last /p2p/ names. */
-export function peerInfosOf(addresses: readonly string[]): PeerInfo[] {
-  const byPeer = new Map<string, PeerInfo>();
-  for (const a of addresses)
-    try {
-      const ma = multiaddr(a);
-      const id = ma.getComponents().findLast((c) => c.name === "p2p")?.value;
-      if (!id) continue;
-      const info = byPeer.get(id) ?? { id: peerIdFromString(id), multiaddrs: [] };
-      info.multiaddrs.push(ma);
-      byPeer.set(id, info);
-    } catch {}
-  return [...byPeer.values()];
-}
-
 type ServiceInit = Omit<RegistryDiscoveryInit, "registry"> & { peers: (options: AbortOptions) => Promise<PeerInfo[]> };
 
 /** A registered provider as libp2p's PeerInfo, or undefined when its record names no valid peer. */

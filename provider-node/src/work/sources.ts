@@ -28,8 +28,3 @@ export function directContentPeers(libp2p: Libp2p, registeredProviders: Readonly
     return out;
   };
 }
-
-/** Peer ids in a list of multiaddrs ending in /p2p/<id> (what registeredPeers returns). */
-export function peerIdsOf(addresses: readonly string[]): string[] {
-  return addresses.map((a) => a.slice(a.lastIndexOf("/p2p/") + 5)).filter((id) => id.length > 0);
-}

@@ -1,5 +1,4 @@
 import { createAccordNode, type AccordNode } from "@accord/client/net";
-import { dialableProviders } from "@accord/client/chain";
 import { decodeManifest } from "@accord/client/manifest";
 import { parseCid } from "@accord/client/content";
 import { resolve } from "node:path";
@@ -24,7 +23,8 @@ export function contentNode(): Promise<AccordNode> {
     const node = await createAccordNode({
       dataDir: resolve(m.ctx.config.dataDir),
       listen: m.ctx.config.listen,
-      discoverPeers: async () => dialableProviders(m.index.registry.values()),
+      // The indexer already follows the registry: its copy saves the node a log read of its own.
+      providerRegistry: async () => [...m.index.registry.values()],
     });
     const stop = () => void node.stop().catch(() => {});
     process.once("SIGTERM", stop);
