@@ -60,8 +60,9 @@ export type Devnet = {
 export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
   const chain = await startChain({ engine: o.engine, blockTime: o.blockTime, port: await freePort() });
   const clients: AccordClient[] = [];
+  let made: string | undefined;
   try {
-    const dir = await mkdtemp(join(tmpdir(), "accord-devnet-"));
+    const dir = (made = await mkdtemp(join(tmpdir(), "accord-devnet-")));
     const deployment = await deployAccord({
       rpcUrl: chain.rpcUrl,
       blockTime: chain.blockTime,
@@ -98,6 +99,7 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
     };
   } catch (err) {
     await chain.stop();
+    if (made) await rm(made, { recursive: true, force: true });
     throw err;
   }
 }
