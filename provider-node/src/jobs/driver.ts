@@ -17,6 +17,7 @@ import { JobKnowledge } from "./knowledge.ts";
 import { RunAttempts } from "./run-attempts.ts";
 import { DeclineBook, declinesStatement } from "./waiting.ts";
 import { LOG_EVENTS } from "../log-events.ts";
+import type { LogPosition } from "./job-log.ts";
 
 export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook" | "behaviour" | "jobChain"> & {
   /** Honest unless given (faults.ts supplies the test-only misbehaviours). */
@@ -37,6 +38,8 @@ export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluat
 export class JobDriver {
   private readonly o: JobDriverOptions;
   private readonly active = new Map<bigint, Promise<void>>();
+  /** Escalated jobs this node never saw posted, whose log is being read (see adoptEscalated). */
+  private readonly adopting = new Map<bigint, Promise<void>>();
   private readonly again = new Set<bigint>();
   private readonly wakeTimes = new Map<bigint, number>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -241,6 +244,10 @@ export class JobDriver {
         // round keeps waiting for the settlement, which now judges it with the new round's.
         this.ctx.known.onEscalated(jobId, ev.extra);
         const rec = journal.get(jobId);
+        if (!rec && ev.blockNumber !== null && ev.logIndex !== null) {
+          this.adoptEscalated(jobId, { blockNumber: ev.blockNumber, logIndex: ev.logIndex }, ev.round, ev.extra);
+          return;
+        }
         if (rec && (rec.phase === "lost" || rec.phase === "declined") && rec.manifestCid) {
           journal.update(jobId, { phase: "evaluating" });
           logger.info({ event: LOG_EVENTS.escalated, jobId: jobId.toString(), round: ev.round, extra: ev.extra }, "job escalated: evaluating it again for the new round");
@@ -259,6 +266,52 @@ export class JobDriver {
       // phase changes above do, and deadlines wake jobs by the clock): a step per event re-read
       // the job ~15 times per job on every node.
     }
+  }
+
+  /**
+   * A JobEscalated of a job the journal has no record of: this node started (or became reachable)
+   * after the post, so it holds no manifest CID, and neither the event nor getJob carries one. The
+   * job's own log does: its JobPosted is read back from the escalation (with the earlier rounds'
+   * awards, which size settlement's gas), and the job is then evaluated for the new round as a post
+   * would be. A failed read is tried again with the steps' backoff; a post that cannot be found
+   * (older than the deployment block the node knows) leaves the job alone, with a warning.
+   */
+  private adoptEscalated(jobId: bigint, at: LogPosition, round: number, extra: number, attempt = 0): void {
+    if (this.o.signal.aborted || this.adopting.has(jobId)) return;
+    const { journal, metrics, limits } = this.o;
+    const log = this.o.log.child({ jobId: jobId.toString() });
+    const reading = this.ctx.jobChain
+      .log(jobId, at)
+      .then((found) => {
+        if (!found) {
+          log.warn({ event: LOG_EVENTS.escalated, round, extra }, "job escalated, but its JobPosted is not in the market's log from the block this node knows: not evaluated");
+          return;
+        }
+        // cidText leaves bytes that are no CID as hex, as for a live JobPosted.
+        if (isHex(found.manifestCid)) {
+          journal.insert(jobId, { phase: "declined", reason: "the manifest CID in JobPosted does not decode" });
+          return;
+        }
+        // An event handled meanwhile (the round's own award, a replay) may have made a record first.
+        if (!journal.insert(jobId, { phase: "evaluating", manifestCid: found.manifestCid, requester: found.requester })) return;
+        this.ctx.known.onEscalatedRead(jobId, found.earlierReplicas, extra);
+        metrics.jobsSeen.inc();
+        log.info({ event: LOG_EVENTS.escalated, round, extra, earlierReplicas: found.earlierReplicas }, "job escalated: evaluating it for the new round, its manifest read from the post this node never saw");
+        this.poke(jobId);
+      })
+      .catch((err) => {
+        if (this.o.signal.aborted) return;
+        const retryMs = Math.min(limits.stepRetryMs * 2 ** Math.min(attempt + 1, 5), limits.rpcRetryMaxMs);
+        log.warn({ err: (err as Error).message, retryMs }, "job escalated, but reading its post from the log failed; will try again");
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          this.adoptEscalated(jobId, at, round, extra, attempt + 1);
+        }, retryMs);
+        t.unref();
+        this.timers.add(t);
+      })
+      .finally(() => this.adopting.delete(jobId));
+    this.adopting.set(jobId, reading);
   }
 
   private recordSettlement(jobId: bigint, outcome: ReplicaOutcomeName, paid: bigint, slashed: bigint): void {
@@ -285,6 +338,6 @@ export class JobDriver {
   async idle(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    while (this.active.size) await Promise.allSettled([...this.active.values()]);
+    while (this.active.size || this.adopting.size) await Promise.allSettled([...this.active.values(), ...this.adopting.values()]);
   }
 }

@@ -8,6 +8,7 @@ import { ContractRevertedError, readJob, readReplicas, type JobInfo, type Replic
 import type { CallOutcome, MarketCall } from "../chain/batcher.ts";
 import type { ChainContext } from "../chain/clients.ts";
 import type { CachedReads } from "../chain/reads.ts";
+import { readJobLog, type JobLog, type LogPosition } from "./job-log.ts";
 
 export interface JobChain {
   /** The job's record, or undefined once its storage was reused (the job ended long ago). */
@@ -16,17 +17,20 @@ export interface JobChain {
   replicas(jobId: bigint): Promise<ReplicaInfo[] | undefined>;
   /** Sends a market call in the node's next batch: done, or the contract's refusal by name. */
   call(call: MarketCall): Promise<CallOutcome>;
+  /** The job's post and earlier rounds as its log tells them, read back from `at` (see job-log.ts); undefined if no post is found. */
+  log(jobId: bigint, at: LogPosition): Promise<JobLog | undefined>;
 }
 
 /** The reads an evaluation makes of the node itself and of the market's parameters. */
 export type NodeReads = Pick<CachedReads, "ownRecord" | "collateralRatioBps">;
 
 /** The market as the node's RPC and transaction batcher reach it. */
-export function marketJobChain(chain: Pick<ChainContext, "client" | "market" | "batcher">): JobChain {
+export function marketJobChain(chain: Pick<ChainContext, "client" | "market" | "batcher" | "startBlock">): JobChain {
   return {
     job: (jobId) => unlessReused(readJob(chain.client, chain.market, jobId)),
     replicas: (jobId) => unlessReused(readReplicas(chain.client, chain.market, jobId)),
     call: (call) => chain.batcher.call(call),
+    log: (jobId, at) => readJobLog(chain.client, chain.market, jobId, at, chain.startBlock ?? 0n),
   };
 }
 

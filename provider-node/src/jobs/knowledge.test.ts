@@ -84,4 +84,14 @@ describe("JobKnowledge", () => {
     k.onAwarded(1n, 2); // a later job in the same id's place counts from zero again
     expect(k.replicas.get(1n)).toBe(2);
   });
+
+  it("an escalation of a job never seen posted counts the earlier replicas its log names, so the round's award sizes settlement for all", () => {
+    const k = new JobKnowledge();
+    k.onEscalated(1n, 2);
+    expect(k.replicas.get(1n)).toBe(2); // all the event alone can tell
+    k.onEscalatedRead(1n, 4, 2);
+    expect(k.replicas.get(1n)).toBe(6);
+    k.onAwarded(1n, 1);
+    expect(k.replicas.get(1n)).toBe(5);
+  });
 });

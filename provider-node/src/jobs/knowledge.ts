@@ -72,6 +72,15 @@ export class JobKnowledge {
     this.bids.delete(jobId);
   }
 
+  /**
+   * A JobEscalated of a job this node never saw posted, once its log was read (job-log.ts): the
+   * replicas of the rounds before, which onEscalated could not know, are counted in.
+   */
+  onEscalatedRead(jobId: bigint, earlierReplicas: number, extra: number): void {
+    this.earlierReplicas.set(jobId, earlierReplicas);
+    this.replicas.set(jobId, earlierReplicas + extra);
+  }
+
   /** RevealOpened. */
   onRevealOpened(jobId: bigint): void {
     this.revealOpen.add(jobId);

@@ -23,6 +23,7 @@ import { createMetrics } from "../metrics/metrics.ts";
 import { ChainClock } from "./chain-clock.ts";
 import { JobDriver } from "./driver.ts";
 import type { JobChain, NodeReads } from "./job-chain.ts";
+import type { JobLog, LogPosition } from "./job-log.ts";
 import { LOG_EVENTS } from "../log-events.ts";
 
 const ME = "0x00000000000000000000000000000000000000aa" as Address;
@@ -40,6 +41,9 @@ class MarketInMemory implements JobChain {
   /** What the steps did, in order: "read job", "read replicas", "send <function>". */
   readonly seen: string[] = [];
   readonly sent: MarketCall[] = [];
+  /** What each job's log tells a node that never saw its post (job-log.ts). */
+  readonly logs = new Map<bigint, JobLog>();
+  readonly logReadsAt: LogPosition[] = [];
   private readonly refusals: Array<{ functionName: string; error: string; err?: Error; then?: () => void }> = [];
   private readonly effects = new Map<string, () => void>();
 
@@ -50,6 +54,11 @@ class MarketInMemory implements JobChain {
   async replicas(jobId: bigint): Promise<ReplicaInfo[] | undefined> {
     this.seen.push("read replicas");
     return this.rows.get(jobId);
+  }
+  async log(jobId: bigint, at: LogPosition): Promise<JobLog | undefined> {
+    this.seen.push("read log");
+    this.logReadsAt.push(at);
+    return this.logs.get(jobId);
   }
   async call(call: MarketCall): Promise<CallOutcome> {
     this.seen.push(`send ${call.functionName}`);
@@ -209,6 +218,32 @@ describe("an escalation", () => {
     expect(n.market.seen).toEqual(["read job"]);
     expect(n.lines.some((l) => JSON.stringify(l).includes("the node's own record.ownRecord"))).toBe(true);
     expect(n.lines.some((l) => l.event === LOG_EVENTS.escalated)).toBe(true);
+  });
+
+  it("makes a node that never saw the job posted read the post from the log and evaluate the job for the new round", async () => {
+    const n = node();
+    const { manifestCid } = await ranJob();
+    n.market.logs.set(1n, { manifestCid, requester: OTHER, earlierReplicas: 2 });
+    n.market.jobs.set(1n, jobInfo(1n, { state: "Open" }));
+    n.driver.onEvent(marketEvent("JobEscalated", { jobId: 1n, round: 1, extra: 1, poolCloses: BigInt(T0 + 30) }), true);
+    await n.driver.idle();
+    // The log is read back from the escalation itself; the evaluation then reads the reopened job and
+    // goes on to the node's own record (unreachable here), as a post's evaluation does.
+    expect(n.market.logReadsAt).toEqual([{ blockNumber: 1n, logIndex: 0 }]);
+    expect(n.market.seen).toEqual(["read log", "read job"]);
+    expect(n.journal.get(1n)).toMatchObject({ phase: "evaluating", manifestCid, requester: OTHER });
+    expect(n.lines.some((l) => JSON.stringify(l).includes("the node's own record.ownRecord"))).toBe(true);
+    expect(n.lines.find((l) => l.event === LOG_EVENTS.escalated)).toMatchObject({ jobId: "1", round: 1, extra: 1, earlierReplicas: 2 });
+    expect((await n.metrics.jobsSeen.get()).values[0]!.value).toBe(1);
+  });
+
+  it("leaves an escalated job alone when its post is not in the log the node can read, saying so", async () => {
+    const n = node();
+    n.driver.onEvent(marketEvent("JobEscalated", { jobId: 1n, round: 1, extra: 1, poolCloses: BigInt(T0 + 30) }), true);
+    await n.driver.idle();
+    expect(n.market.seen).toEqual(["read log"]);
+    expect(n.journal.get(1n)).toBeUndefined();
+    expect(n.lines.find((l) => l.event === LOG_EVENTS.escalated)).toMatchObject({ level: 40, msg: expect.stringContaining("JobPosted is not in the market's log") });
   });
 
   it("leaves a replica of the first round waiting for the settlement: it only pushes the open round past its deadline", async () => {
