@@ -94,7 +94,8 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
       async stop() {
         await Promise.all(clients.map((c) => c.close()));
         await chain.stop();
-        await rm(dir, { recursive: true, force: true });
+        // A stopped node's datastore may still take a write already under way (ENOTEMPTY seen in CI): retry.
+        await rm(dir, { recursive: true, force: true, maxRetries: 5 });
       },
     };
   } catch (err) {
