@@ -23,8 +23,9 @@ if (existsSync(ts)) {
   const r = JSON.parse(readFileSync(ts, "utf8"));
   passed += r.numPassedTests;
   failed += r.numFailedTests;
-  // A file that fails to load has no tests but still failed.
-  failed += (r.testResults ?? []).filter((f: any) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
+  // A file that failed with no failed test still failed: it did not load, or a hook (afterAll) threw
+  // after its tests passed. Counted once each, so the line never reads "0 failed" on a red run.
+  failed += (r.testResults ?? []).filter((f: any) => f.status === "failed" && !(f.assertionResults ?? []).some((a: any) => a.status === "failed")).length;
 } else {
   console.error("test-summary: no vitest report (test-results/vitest.json)");
   failed += 1;
