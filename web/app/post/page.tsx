@@ -161,7 +161,7 @@ export default function PostJobPage() {
 
         <fieldset className="fieldset" disabled={busy}>
           <legend>Replication and price</legend>
-          <Field id="confidence" label="Confidence" hint={`That the accepted result is right, against colluders holding ${DEFAULT_ADVERSARY_SHARE * 100} % of the providers' stake; a choice fills in the two fields below.`}>
+          <Field id="confidence" label="Confidence" hint={`That the accepted result is right, against colluders holding ${DEFAULT_ADVERSARY_SHARE * 100} % of the providers' stake; a choice fills in the replicas, quorum and escalation cap.`}>
             <select {...describedBy("confidence", true, undefined)} className="select" value={v.confidence} onChange={(e) => setV((prev) => withConfidence(prev, e.target.value, !!touched.maxReplicas))}>
               {CONFIDENCE_CHOICES.map((c) => (
                 <option key={c.value} value={c.value}>
@@ -261,8 +261,8 @@ function CostEstimate({ priced, estimate, loading, error, replicas, onUse }: { p
           {estimate.maxReplicas > replicas && (
             <span data-testid="escrow-escalation">
               {" "}
-              The {estimate.maxReplicas - replicas} replica{estimate.maxReplicas - replicas === 1 ? "" : "s"} beyond the first {replicas} {estimate.maxReplicas - replicas === 1 ? "is" : "are"} paid only if the reveals disagree and the job escalates, and what they
-              cost is repaid to you from the collateral slashed, up to what was slashed; the part of the escrow no round used is refunded at settlement.
+              The {estimate.maxReplicas - replicas} replica{estimate.maxReplicas - replicas === 1 ? "" : "s"} beyond the first {replicas} {estimate.maxReplicas - replicas === 1 ? "is" : "are"} paid only if the reveals disagree and the job escalates, and what {estimate.maxReplicas - replicas === 1 ? "it costs" : "they cost"}{" "}
+              is repaid to you from the collateral slashed, up to what was slashed; the part of the escrow no round used is refunded at settlement.
             </span>
           )}
         </p>
