@@ -113,7 +113,11 @@ function unreachable<T>(what: string): T {
 
 const dirs: string[] = [];
 const journals: Journal[] = [];
-afterEach(() => {
+const drivers: JobDriver[] = [];
+afterEach(async () => {
+  // A drive a test did not wait for (a timer's retry, a poke's follow-up) would touch the journal
+  // after it closed, and fail in whichever test file the worker runs next.
+  await Promise.all(drivers.splice(0).map((d) => d.idle()));
   for (const j of journals.splice(0)) j.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -146,6 +150,7 @@ function node(o: { me?: Address; behaviour?: ProviderBehaviour } = {}) {
     me: o.me ?? ME,
     contentPeers: () => [],
   });
+  drivers.push(driver);
   return { driver, journal, market, clock, lines, metrics, limits };
 }
 
