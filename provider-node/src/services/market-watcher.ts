@@ -30,10 +30,13 @@ export function marketWatcher(c: Pick<ProviderComponents, "config" | "limits" | 
         journal: c.journal,
         limits: c.limits,
         fromBlock,
-        // A job posted while nobody can reach this node is not for it: it could not deliver.
+        // A job posted while nobody can reach this node is not for it: it could not deliver. Nor is
+        // the escalation of a job it has no record of, which the driver would take up as a post.
         onEvent: (ev, live) => {
-          if (ev.eventName === "JobPosted" && node.reachability.get().status === "unreachable") {
-            log.warn({ event: LOG_EVENTS.notBiddingUnreachable, jobId: String((ev.args as { jobId?: bigint }).jobId) }, "not bidding: this node cannot be reached");
+          const jobId = (ev.args as { jobId?: bigint }).jobId;
+          const newToThisNode = ev.eventName === "JobPosted" || (ev.eventName === "JobEscalated" && jobId !== undefined && !c.journal.get(jobId));
+          if (newToThisNode && node.reachability.get().status === "unreachable") {
+            log.warn({ event: LOG_EVENTS.notBiddingUnreachable, jobId: String(jobId) }, "not bidding: this node cannot be reached");
             return;
           }
           driver.onEvent(ev, live);
