@@ -42,10 +42,12 @@ describe("--confidence, or --replicas and --quorum", () => {
   });
 
   it("says what the plan buys and what it costs in failed jobs", () => {
-    const line = planLine(replicasFromFlags({ confidence: "0.99999" }).plan!);
-    expect(line).toBe(
-      "  5 replica(s), all must agree: for confidence 99.999 % against colluders holding 10 % of the stake, P(wrong result accepted) 1.0e-5, P(no consensus) 41 % (a dissent ends the job NoConsensus and the escrow is credited back: escalation is not built)",
+    const plan = replicasFromFlags({ confidence: "0.99999" }).plan!;
+    expect(planLine(plan)).toBe(
+      "  5 replica(s), all must agree: for confidence 99.999 % against colluders holding 10 % of the stake, P(wrong result accepted) 1.0e-5, P(no consensus) 41 % (a dissent that leaves no quorum escalates to fresh providers, up to 10 replicas in all, and slashes the dissenters)",
     );
+    // --max-replicas 5: the request's own cap, which allows no escalation.
+    expect(planLine(plan, 5)).toMatch(/P\(no consensus\) 41 % \(a dissent ends the job NoConsensus and the escrow is credited back\)$/);
   });
 });
 

@@ -39,11 +39,17 @@ export function replicasFromFlags(o: ReplicasFlags): { replicas: number; quorum?
 /** A percentage to `digits` significant digits (12 echoes what the user typed, 99.999 % not 100 %). */
 const percent = (p: number, digits = 12) => `${Number((p * 100).toPrecision(digits))} %`;
 
-/** What the plan buys and what it costs in failed jobs, in one line. */
-export function planLine(plan: ReplicaPlan): string {
+/**
+ * What the plan buys and what a dissent then does, in one line: escalate up to `cap` replicas (the
+ * plan's own cap unless the request names one, as submitJob takes it), or end the job at k.
+ */
+export function planLine(plan: ReplicaPlan, cap = plan.maxReplicas): string {
   const agree = plan.quorum === plan.replicas ? "all must agree" : `${plan.quorum} must agree`;
   return (
     `  ${plan.replicas} replica(s), ${agree}: for confidence ${percent(plan.confidence)} against colluders holding ${percent(plan.adversaryShare)} of the stake, ` +
-    `P(wrong result accepted) ${plan.pWrong.toExponential(1)}, P(no consensus) ${percent(plan.pNoConsensus, 3)} (a dissent ends the job NoConsensus and the escrow is credited back: escalation is not built)`
+    `P(wrong result accepted) ${plan.pWrong.toExponential(1)}, P(no consensus) ${percent(plan.pNoConsensus, 3)} ` +
+    (cap > plan.replicas
+      ? `(a dissent that leaves no quorum escalates to fresh providers, up to ${cap} replicas in all, and slashes the dissenters)`
+      : "(a dissent ends the job NoConsensus and the escrow is credited back)")
   );
 }

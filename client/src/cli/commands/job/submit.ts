@@ -17,11 +17,11 @@ export default async function submit(ctx: CommandContext, module: string, args: 
   if (!["auto", "permit", "approve"].includes(o.payment)) throw new CliConfigError(`--payment "${o.payment}" is not auto, permit or approve.`, "Pass --payment auto (the default).");
   // Derived before connecting: a confidence no job reaches is refused before anything is read or sent.
   const { replicas, quorum, plan } = replicasFromFlags(o);
-  if (plan) ctx.out.step(planLine(plan));
+  const maxReplicas = positiveInt(o.maxReplicas, "--max-replicas");
+  if (plan) ctx.out.step(planLine(plan, maxReplicas));
   const client = await ctx.client({ withNode: true, withKey: true });
   const token = await getTokenInfo(client);
   let maxPrice = o.maxPrice !== undefined ? parseAmount(o.maxPrice, token.decimals) : undefined;
-  const maxReplicas = positiveInt(o.maxReplicas, "--max-replicas");
   // A job asked for by confidence shows what its replicas cost before paying, whoever set the price.
   const est =
     maxPrice === undefined || plan

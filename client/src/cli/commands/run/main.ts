@@ -31,7 +31,7 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
   const previous = await readPrevious(stateFile);
   const left = bag.tasks.filter((t) => !["done", "failed"].includes(previous?.tasks[t.name]?.status ?? "")).length;
   ctx.out.step(`${bag.tasks.length} task(s) in ${specFile}${previous ? `; resuming from ${stateFile} (${bag.tasks.length - left} already finished)` : ""}`);
-  if (bag.trustPlan) ctx.out.step(planLine(bag.trustPlan));
+  if (bag.trustPlan) ctx.out.step(planLine(bag.trustPlan, bag.offer.maxReplicas));
 
   const client = await ctx.client({ withNode: true, withKey: true });
   const token = await getTokenInfo(client);
