@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobDetail } from "../lib/types.ts";
+import { screenFit } from "./fits-screen.ts";
 import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
 
@@ -48,6 +49,12 @@ async function open(path: string, waitFor: string, viewport?: { width: number; h
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+/** Nothing on the page reaches past a `width`-px screen's right edge (a wide table scrolls in its own box). */
+async function expectFits(page: Page, width: number, what: string) {
+  const fit = await screenFit(page, width);
+  expect(fit.scrollWidth, `${what} is ${fit.scrollWidth} px wide on a ${width} px screen; past the edge: ${fit.offenders.join("; ") || "(none found)"}`).toBeLessThanOrEqual(width);
+}
 
 async function job(id: string): Promise<JobDetail> {
   return (await fetch(`${web.url}/api/jobs/${id}`)).json() as Promise<JobDetail>;
@@ -260,6 +267,11 @@ describe("a job's truth in the web app", () => {
     // The same answers on a phone.
     const phone = await open(`/jobs/${id}`, "Why providers have not bid", { width: 390, height: 844 });
     await phone.getByTestId("provider-answers").locator('[data-code="price"]').first().waitFor({ timeout: 60_000 });
+    // This context's wallet posted the job: its actions and the providers' answers fit too.
+    await phone.getByTestId("cancel-job").click();
+    await phone.getByRole("group", { name: "Confirm cancelling" }).waitFor();
+    await expectFits(phone, 390, "an open job's page with its providers' answers and the cancel confirmation");
+    await phone.getByRole("button", { name: "Keep it" }).click();
     await shot(phone, "declined-job-phone");
     await phone.close();
     await page.close();
@@ -318,8 +330,7 @@ describe("a job's truth in the web app", () => {
         const page = watch(await phone.newPage(), `${width}px ${path}`);
         await page.goto(`${web.url}${path}`);
         await page.getByText(text).first().waitFor({ timeout: 30_000 });
-        const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, screen: window.innerWidth }));
-        expect(overflow.scroll, `${path} is wider than the screen`).toBeLessThanOrEqual(overflow.screen);
+        await expectFits(page, width, path);
         // Every navigation link on screen, at a size a thumb and an eye can use.
         for (const name of ["Market", "Post a job", "Providers", "My jobs & earnings"]) {
           const link = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name });
@@ -360,6 +371,61 @@ describe("a job's truth in the web app", () => {
       await phone.close();
       expect(consoleErrors).toEqual([]);
     }, 180_000);
+
+    it(`fits a ${width} px phone with the requester's wallet connected: every page, the settled job with its result opened and its CLI key shown, the wallet menu`, async () => {
+      const phone = await browser.newContext({ viewport: { width, height: 844 }, isMobile: true, hasTouch: true });
+      // The development wallet reconnects from what it stored, as for a returning user: account #1, which posted the settled job.
+      await phone.addInitScript(() => localStorage.setItem("accord.devWallet", JSON.stringify({ connected: true, index: 1 })));
+      const settled = await job(settledJobId);
+      const connected = async (path: string, text: string) => {
+        const page = watch(await phone.newPage(), `${width}px wallet ${path}`);
+        await page.goto(`${web.url}${path}`);
+        await page.getByTestId("wallet-button").filter({ hasText: "0x7099" }).waitFor({ timeout: 30_000 });
+        await page.getByText(text).first().waitFor({ timeout: 30_000 });
+        return page;
+      };
+      const pages: [string, string][] = [
+        [`/jobs/${settledJobId}`, "Quorum agreed"],
+        ["/", "Recently settled"],
+        ["/jobs", "Every job"],
+        ["/providers", "Leaderboard"],
+        [`/providers/${providers[0]!.address}`, "Reputation over time"],
+        // My jobs: the wallet's account page, with its withdraw button.
+        ["/me", "Jobs posted"],
+        ["/post", "Post a job"],
+        // Results that list a match, and a CID no job names, quoted whole in the notice: one
+        // 59-character word, which made the page 690 px wide.
+        [`/search/results?q=${settled.consensusCid}`, "1 match for"],
+        ["/search/results?q=bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq", "Nothing on this market matches"],
+        [`/accounts/${settled.requester}`, "Jobs posted"],
+        [`/accounts/${providers[1]!.address}`, "Replicas served"],
+      ];
+      for (const [path, text] of pages) {
+        const page = await connected(path, text);
+        await expectFits(page, width, `${path} with the wallet connected`);
+        await page.close();
+      }
+
+      // The settled job as its requester uses it: the result decrypted, the CLI's key on screen.
+      const page = await connected(`/jobs/${settledJobId}`, "Quorum agreed");
+      await page.getByTestId("open-result").click();
+      await page.getByTestId("result").waitFor({ timeout: 90_000 });
+      await page.getByTestId("cli-key-button").click();
+      await page.getByTestId("cli-key-secret").waitFor({ timeout: 30_000 });
+      await expectFits(page, width, "the settled job with its result and CLI key shown");
+      await shot(page, `phone-${width}-wallet-settled-job`);
+
+      // The wallet's menu opens on the screen, not past either edge.
+      await page.getByTestId("wallet-button").click();
+      const menu = (await page.getByRole("group", { name: "Wallet" }).boundingBox())!;
+      expect(menu.x, "the wallet menu runs off the left edge").toBeGreaterThanOrEqual(0);
+      expect(menu.x + menu.width, "the wallet menu runs off the right edge").toBeLessThanOrEqual(width);
+      await page.getByRole("group", { name: "Wallet" }).getByRole("button", { name: "Disconnect" }).waitFor();
+      await expectFits(page, width, "the job page with the wallet menu open");
+      await page.close();
+      await phone.close();
+      expect(consoleErrors).toEqual([]);
+    }, 240_000);
   }
 });
 
