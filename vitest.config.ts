@@ -40,6 +40,9 @@ export default defineConfig({
         test: {
           ...shared,
           name: "integration",
+          // A beforeAll here starts a chain and up to eight daemons; at a load average near 30 (five
+          // engineers' suites on two cores) that took over two minutes.
+          hookTimeout: 300_000,
           include: ["test/**/*.test.ts", "web/test/**/*.test.ts", ...NETWORKED],
           exclude: [...configDefaults.exclude, "test/api-boundaries.test.ts"],
         },

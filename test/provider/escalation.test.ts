@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getMarketEvents, readJob, readProvider } from "../../client/src/chain/index.ts";
 import { settleEverything } from "../e2e/conservation.ts";
-import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { PROVIDER_KEYS, spawnProvider, startMarket, type ProviderProcess, type Requester, type TestChain, type TestMarket } from "./harness.ts";
 import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const AGREED = 0;
@@ -17,25 +17,19 @@ const MISSED_REVEAL = 3;
 
 let t: TestChain;
 let requester: Requester;
-const providers: ProviderProcess[] = [];
+let providers: ProviderProcess[];
+let m: TestMarket | undefined;
 
 beforeAll(async () => {
-  t = await startTestChain();
-  const market = t.deployment.jobMarket;
-  await Promise.all(PROVIDER_KEYS.slice(0, 8).map((k) => registerProvider(t.rpcUrl, market, k.privateKey)));
-  const started = await Promise.all(
-    PROVIDER_KEYS.slice(0, 4).map((k, i) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: k.privateKey, args: i === 3 ? ["--fault", "wrong-result"] : [] })),
-  );
-  providers.push(...started);
-  requester = await Requester.create(t);
-  await requester.connect(providers.flatMap((p) => p.info.multiaddrs));
+  // Eight registered, four running: the other four are the escalation's spares, started by the tests.
+  m = await startMarket({
+    daemons: PROVIDER_KEYS.slice(0, 4).map((k, i) => ({ privateKey: k.privateKey, args: i === 3 ? ["--fault", "wrong-result"] : [] })),
+    registeredOnly: PROVIDER_KEYS.slice(4, 8),
+  });
+  ({ t, requester, providers } = m);
 });
 
-afterAll(async () => {
-  await Promise.all(providers.map((p) => p.kill()));
-  await requester?.stop();
-  await t?.stop();
-});
+afterAll(() => m?.stop());
 
 describe("provider daemons on an escalating unanimous job", { timeout: 180_000 }, () => {
   it("escalate past the faulty daemon's dissent: a fifth daemon is drawn, the honest result settles and the faulty one is slashed", async () => {

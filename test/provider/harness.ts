@@ -247,3 +247,40 @@ export class Requester {
 }
 
 export { cidOfManifest };
+
+/** A daemon of a test market: its account, and what its `accord-provider start` is given beyond the harness's own flags. */
+export type DaemonSpec = { privateKey: Hex; args?: string[]; env?: Record<string, string> };
+
+export type TestMarket = { t: TestChain; providers: ProviderProcess[]; requester: Requester; stop(): Promise<void> };
+
+/**
+ * What most process tests start with: a devnet with the provider tests' market (`parameters` over
+ * TEST_PARAMETERS), every daemon of `daemons` registered, staked and running, the accounts of
+ * `registeredOnly` registered and staked without a daemon (to be started later), and a requester
+ * connected to the daemons. `stop` kills the daemons in `providers` (a test may replace one it
+ * restarted) and stops the requester and the chain; a start that fails stops what it started.
+ */
+export async function startMarket(o: { daemons: DaemonSpec[]; registeredOnly?: Array<{ privateKey: Hex }>; parameters?: MarketParameters }): Promise<TestMarket> {
+  const t = await startTestChain(o.parameters);
+  const providers: ProviderProcess[] = [];
+  let requester: Requester | undefined;
+  const stop = async () => {
+    await Promise.all(providers.map((p) => p.kill()));
+    await requester?.stop();
+    await t.stop();
+  };
+  try {
+    const market = t.deployment.jobMarket;
+    await Promise.all([...o.daemons, ...(o.registeredOnly ?? [])].map((k) => registerProvider(t.rpcUrl, market, k.privateKey)));
+    const started = await Promise.allSettled(o.daemons.map((d) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: d.privateKey, args: d.args, env: d.env })));
+    for (const s of started) if (s.status === "fulfilled") providers.push(s.value);
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) throw failed.reason;
+    requester = await Requester.create(t);
+    await requester.connect(providers.flatMap((p) => p.info.multiaddrs));
+    return { t, providers, requester, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultStatus } from "../../client/src/sandbox/index.ts";
 import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
-import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type PostJobParameters, type ProviderProcess, type TestChain } from "./harness.ts";
+import { PROVIDER_KEYS, startMarket, type PostJobParameters, type ProviderProcess, type Requester, type TestMarket } from "./harness.ts";
 
 /** Far below the backstop: a hostile job that needs it has escaped its fuel. */
 const WALL_CLOCK_MS = 20_000;
@@ -32,28 +32,19 @@ const HOSTILE: Hostile[] = [
 const MACHINE_FAULTS = ["WallClockTimeoutError", "SandboxCrashedError", "NondeterministicFailureError"];
 const HONEST = ["first honest job", "second honest job", "third honest job"];
 
-let t: TestChain;
 let requester: Requester;
-const providers: ProviderProcess[] = [];
+let providers: ProviderProcess[];
+let m: TestMarket | undefined;
 
 beforeAll(async () => {
-  t = await startTestChain();
-  const market = t.deployment.jobMarket;
-  const keys = PROVIDER_KEYS.slice(0, 2);
-  await Promise.all(keys.map((k) => registerProvider(t.rpcUrl, market, k.privateKey)));
   // Room for every job of the test at once: a job declined for capacity is not reconsidered
   // (a separate issue), and this test is about what hostile jobs do to a daemon, not about capacity.
   const args = ["--workers", "2", "--limit", "maxQueuedJobsPerWorker=16"];
-  providers.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: k.privateKey, args })))));
-  requester = await Requester.create(t);
-  await requester.connect(providers.flatMap((p) => p.info.multiaddrs));
+  m = await startMarket({ daemons: PROVIDER_KEYS.slice(0, 2).map((k) => ({ privateKey: k.privateKey, args })) });
+  ({ requester, providers } = m);
 });
 
-afterAll(async () => {
-  await Promise.all(providers.map((p) => p.kill()));
-  await requester?.stop();
-  await t?.stop();
-});
+afterAll(() => m?.stop());
 
 describe("a provider daemon fed every hostile module at once", { timeout: 240_000 }, () => {
   it("settles each with a deterministic result, keeps settling honest jobs, and stays up", async () => {

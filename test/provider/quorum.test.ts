@@ -3,30 +3,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readProvider } from "../../client/src/chain/index.ts";
 import { settleEverything } from "../e2e/conservation.ts";
-import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { PROVIDER_KEYS, startMarket, type ProviderProcess, type Requester, type TestChain, type TestMarket } from "./harness.ts";
 import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 let t: TestChain;
 let requester: Requester;
-const providers: ProviderProcess[] = [];
+let providers: ProviderProcess[];
+let m: TestMarket | undefined;
 
 beforeAll(async () => {
-  t = await startTestChain();
-  const market = t.deployment.jobMarket;
-  await Promise.all(PROVIDER_KEYS.slice(0, 3).map((k) => registerProvider(t.rpcUrl, market, k.privateKey)));
-  const started = await Promise.all(
-    PROVIDER_KEYS.slice(0, 3).map((k, i) => spawnProvider({ rpcUrl: t.rpcUrl, market, privateKey: k.privateKey, args: i === 2 ? ["--fault", "wrong-result"] : [] })),
-  );
-  providers.push(...started);
-  requester = await Requester.create(t);
-  await requester.connect(providers.flatMap((p) => p.info.multiaddrs));
+  m = await startMarket({ daemons: PROVIDER_KEYS.slice(0, 3).map((k, i) => ({ privateKey: k.privateKey, args: i === 2 ? ["--fault", "wrong-result"] : [] })) });
+  ({ t, requester, providers } = m);
 });
 
-afterAll(async () => {
-  await Promise.all(providers.map((p) => p.kill()));
-  await requester?.stop();
-  await t?.stop();
-});
+afterAll(() => m?.stop());
 
 describe("provider daemons on a 2-of-3 job", { timeout: 120_000 }, () => {
   it("complete the job; honest ones are paid, the wrong one is slashed, the requester opens the result", async () => {

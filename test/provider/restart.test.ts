@@ -9,34 +9,29 @@ import { readJob, readProvider } from "../../client/src/chain/index.ts";
 import { Journal } from "../../provider-node/src/journal/journal.ts";
 import { join } from "node:path";
 import { settleEverything } from "../e2e/conservation.ts";
-import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { PROVIDER_KEYS, spawnProvider, startMarket, type DaemonSpec, type ProviderProcess, type Requester, type TestChain, type TestMarket } from "./harness.ts";
 import { LOG_EVENTS } from "../../provider-node/src/log-events.ts";
 
 const COMMIT_WINDOW_S = 120;
 let t: TestChain;
 let requester: Requester;
-const p: ProviderProcess[] = [];
+let p: ProviderProcess[];
+let m: TestMarket | undefined;
 let jobId: bigint;
 
 const keys = PROVIDER_KEYS.slice(3, 7);
 // The two-phase path (bid, then commit after the award), where "after bidding, before committing"
 // exists: with committed bids (the default for light jobs) the bid is the commit.
-const start = (i: number, dataDir?: string) => spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, privateKey: keys[i]!.privateKey, dataDir, args: ["--bid-and-commit-max-fuel", "0"] });
+const daemon = (i: number): DaemonSpec => ({ privateKey: keys[i]!.privateKey, args: ["--bid-and-commit-max-fuel", "0"] });
+const start = (i: number, dataDir?: string) => spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, dataDir, ...daemon(i) });
 const bidPlaced = (l: Record<string, unknown>) => l.event === LOG_EVENTS.bidPlaced && l.jobId === jobId.toString();
 
 beforeAll(async () => {
-  t = await startTestChain();
-  await Promise.all(keys.map((k) => registerProvider(t.rpcUrl, t.deployment.jobMarket, k.privateKey)));
-  p.push(...(await Promise.all(keys.map((_, i) => start(i)))));
-  requester = await Requester.create(t);
-  await requester.connect(p.flatMap((x) => x.info.multiaddrs));
+  m = await startMarket({ daemons: keys.map((_, i) => daemon(i)) });
+  ({ t, requester, providers: p } = m);
 });
 
-afterAll(async () => {
-  await Promise.all(p.map((x) => x.kill()));
-  await requester?.stop();
-  await t?.stop();
-});
+afterAll(() => m?.stop());
 
 describe("provider restarts", { timeout: 120_000 }, () => {
   it("a provider killed between commit and reveal reveals after restart", async () => {

@@ -17,7 +17,7 @@ import { drawIndices, drawSeed } from "../../client/src/chain/draw.ts";
 import { jobMarketAbi } from "../../client/src/generated/abi.ts";
 import { Journal } from "../../provider-node/src/journal/journal.ts";
 import { settleEverything } from "../e2e/conservation.ts";
-import { PROVIDER_KEYS, Requester, registerProvider, spawnProvider, startTestChain, type ProviderProcess, type TestChain } from "./harness.ts";
+import { PROVIDER_KEYS, spawnProvider, startMarket, type DaemonSpec, type ProviderProcess, type Requester, type TestChain, type TestMarket } from "./harness.ts";
 import { LOG_EVENTS, type LogEvent } from "../../provider-node/src/log-events.ts";
 
 const COMMIT_WINDOW_S = 120;
@@ -26,13 +26,14 @@ const SEED_DELAY_S = 200;
 const A = 0, C = 2, D = 3, E = 4;
 let t: TestChain;
 let requester: Requester;
-const p: ProviderProcess[] = [];
+let p: ProviderProcess[];
+let m: TestMarket | undefined;
 let jobId: bigint;
 
 const keys = PROVIDER_KEYS.slice(0, 5);
 const MIN_PRICES = ["2000", "3000", "4000", "1000", "5000"];
-const start = (i: number, dataDir?: string) =>
-  spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, privateKey: keys[i]!.privateKey, dataDir, env: { ACCORD_MIN_PRICE: MIN_PRICES[i]! }, args: i === D ? ["--fault", "silent-after-award"] : [] });
+const daemon = (i: number): DaemonSpec => ({ privateKey: keys[i]!.privateKey, env: { ACCORD_MIN_PRICE: MIN_PRICES[i]! }, args: i === D ? ["--fault", "silent-after-award"] : [] });
+const start = (i: number, dataDir?: string) => spawnProvider({ rpcUrl: t.rpcUrl, market: t.deployment.jobMarket, dataDir, ...daemon(i) });
 const ofJob = (event: LogEvent) => (l: Record<string, unknown>) => l.event === event && l.jobId === jobId.toString();
 const journalOf = (x: ProviderProcess) => {
   const j = new Journal(join(x.dataDir, "journal.sqlite"), { readOnly: true });
@@ -44,18 +45,11 @@ const journalOf = (x: ProviderProcess) => {
 };
 
 beforeAll(async () => {
-  t = await startTestChain({ seedDelay: SEED_DELAY_S });
-  await Promise.all(keys.map((k) => registerProvider(t.rpcUrl, t.deployment.jobMarket, k.privateKey)));
-  p.push(...(await Promise.all(keys.map((_, i) => start(i)))));
-  requester = await Requester.create(t);
-  await requester.connect(p.flatMap((x) => x.info.multiaddrs));
+  m = await startMarket({ daemons: keys.map((_, i) => daemon(i)), parameters: { seedDelay: SEED_DELAY_S } });
+  ({ t, requester, providers: p } = m);
 });
 
-afterAll(async () => {
-  await Promise.all(p.map((x) => x.kill()));
-  await requester?.stop();
-  await t?.stop();
-});
+afterAll(() => m?.stop());
 
 describe("sealing committed results", { timeout: 180_000 }, () => {
   it("a committed bid that loses the auction is never sealed", async () => {
