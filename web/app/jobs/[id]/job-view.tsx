@@ -10,6 +10,7 @@ import { ProviderAnswers } from "@/components/ProviderAnswers.tsx";
 import { PhaseTimes } from "@/components/PhaseTimes.tsx";
 import { ResultBundleExplained } from "@/components/ResultBundleExplained.tsx";
 import { ResultPanel } from "@/components/ResultPanel.tsx";
+import { WhatRan } from "@/components/WhatRan.tsx";
 import { JobOutcome, OutcomeBadge } from "@/components/StateBadge.tsx";
 import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
@@ -77,6 +78,9 @@ function Job({ job }: { job: JobDetail }) {
           </dl>
         </Card>
       </div>
+      <Card title="What ran" id="what-ran">
+        <WhatRan manifestCid={job.manifestCid} />
+      </Card>
       <Card title="Time per phase" id="phase-times">
         <PhaseTimes job={job} />
       </Card>
