@@ -57,7 +57,7 @@ export function JobPhases({ job }: { job: JobDetail }) {
       key: "settlement",
       title: settled ? `Settled: ${settled.state === "Succeeded" ? "quorum agreed" : settled.state === "NoConsensus" ? "no consensus" : settled.state.toLowerCase()}` : "Settlement",
       status: settled ? (TERMINAL_FAILURE.has(settled.state) ? "failed" : "done") : "pending",
-      sub: settled ? <>paid <Amount value={settled.paid} /> · refunded <Amount value={settled.refunded} /> · {formatTime(settled.time)}</> : `when ${job.quorum} matching results are revealed`,
+      sub: settled ? <>paid <Amount value={settled.paid} /> · refunded <Amount value={settled.refunded} /> · {formatTime(settled.time)}</> : `when ${job.quorum} matching result${job.quorum === 1 ? " is" : "s are"} revealed`,
       events: by("replicaSettled", "settled"),
     },
   ];

@@ -209,6 +209,9 @@ describe("the details a user reads, on a quiet chain", () => {
       await expect(page.getByTestId("what-ran-limits").textContent()).resolves.toBe(
         "fuel 1,000,000,000; memory 64.0 MiB; wall clock 1 min; stdout 1.0 MiB, stderr 1.0 MiB; output 64 files, 16.0 MiB in all",
       );
+      // A one-replica job, in the singular.
+      await page.locator("#terms").getByText("1 independent run; 1 must match").waitFor();
+      await page.locator('[data-phase="settlement"]').getByText("when 1 matching result is revealed").waitFor();
       const fit = await screenFit(page, width);
       expect(fit.scrollWidth, fit.offenders.join("; ")).toBeLessThanOrEqual(width);
       await page.screenshot({ path: join(SHOTS, `details-what-ran-${width}.png`), fullPage: true });

@@ -53,7 +53,7 @@ function Job({ job }: { job: JobDetail }) {
             </dd>
             <dt>Replicas</dt>
             <dd>
-              {job.replicas} independent runs; {job.quorum} must match
+              {job.replicas} independent run{job.replicas === 1 ? "" : "s"}; {job.quorum} must match
             </dd>
             <dt>Max price / replica</dt>
             <dd>
