@@ -278,37 +278,40 @@ describe("a job's truth in the web app", () => {
     expect(consoleErrors).toEqual([]);
   }, 300_000);
 
-  it("blocks posting on the wrong network, says which, and switches the wallet to the market's chain", async () => {
-    // An injected wallet (what MetaMask puts in the page) whose user moves it to Ethereum
-    // mainnet after connecting; it records every signature the page asks for.
-    const wallet = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await wallet.addInitScript(INJECTED_WALLET, { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", chainId: 31337 });
-    const page = watch(await wallet.newPage(), "wrong network");
-    await page.goto(`${web.url}/post`);
-    await page.getByTestId("wallet-button").click();
-    await page.getByRole("group", { name: "Wallet" }).getByRole("button", { name: "Injected" }).click();
-    await page.getByTestId("wallet-button").filter({ hasText: "0x7099" }).waitFor();
-    await page.evaluate(() => (window as unknown as { __wallet: { userSwitches(id: number): void } }).__wallet.userSwitches(1));
+  for (const width of [1280, 390]) {
+    it(`blocks posting on the wrong network, says which, and switches the wallet to the market's chain, at ${width} px`, async () => {
+      // An injected wallet (what MetaMask puts in the page) whose user moves it to Ethereum
+      // mainnet after connecting; it records every signature the page asks for.
+      const wallet = await browser.newContext({ viewport: { width, height: 900 } });
+      await wallet.addInitScript(INJECTED_WALLET, { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", chainId: 31337 });
+      const page = watch(await wallet.newPage(), "wrong network");
+      await page.goto(`${web.url}/post`);
+      await page.getByTestId("wallet-button").click();
+      await page.getByRole("group", { name: "Wallet" }).getByRole("button", { name: "Injected" }).click();
+      await page.getByTestId("wallet-button").filter({ hasText: "0x7099" }).waitFor();
+      await page.evaluate(() => (window as unknown as { __wallet: { userSwitches(id: number): void } }).__wallet.userSwitches(1));
 
-    await page.getByTestId("wallet-button").getByText("Wrong network").waitFor();
-    const notice = page.getByTestId("wrong-network");
-    await notice.getByText("Posting is blocked: wrong network").waitFor();
-    await notice.getByText("Your wallet is on Ethereum mainnet (chain 1), but this market is on Hardhat (chain 31337).").waitFor();
-    await page.getByLabel("WebAssembly program (.wasm)").setInputFiles(join(FIXTURES, "sha256.wasm"));
-    await page.getByTestId("estimate").getByRole("button", { name: "Use this price" }).click();
-    await expect(page.getByTestId("post-submit").isDisabled()).resolves.toBe(true);
-    await page.getByLabel("Arguments").press("Enter"); // a textarea: no submit; the button is the way, and it is disabled
-    expect(await page.evaluate(() => (window as unknown as { __wallet: { signed: string[] } }).__wallet.signed)).toEqual([]);
-    await shot(page, "wrong-network");
+      await page.getByTestId("wallet-button").getByText("Wrong network").waitFor();
+      const notice = page.getByTestId("wrong-network");
+      await notice.getByText("Posting is blocked: wrong network").waitFor();
+      await notice.getByText("Your wallet is on Ethereum mainnet (chain 1), but this market is on Hardhat (chain 31337).").waitFor();
+      await page.getByLabel("WebAssembly program (.wasm)").setInputFiles(join(FIXTURES, "sha256.wasm"));
+      await page.getByTestId("estimate").getByRole("button", { name: "Use this price" }).click();
+      await expect(page.getByTestId("post-submit").isDisabled()).resolves.toBe(true);
+      await page.getByLabel("Arguments").press("Enter"); // a textarea: no submit; the button is the way, and it is disabled
+      expect(await page.evaluate(() => (window as unknown as { __wallet: { signed: string[] } }).__wallet.signed)).toEqual([]);
+      await expectFits(page, width, "the post form on the wrong network");
+      await shot(page, `wrong-network-${width}`);
 
-    await notice.getByTestId("switch-network").click();
-    await notice.waitFor({ state: "detached", timeout: 30_000 });
-    await expect(page.getByTestId("post-submit").isEnabled()).resolves.toBe(true);
-    expect(await page.evaluate(() => (window as unknown as { __wallet: { chainId: number } }).__wallet.chainId)).toBe(31337);
-    await page.close();
-    await wallet.close();
-    expect(consoleErrors).toEqual([]);
-  }, 120_000);
+      await notice.getByTestId("switch-network").click();
+      await notice.waitFor({ state: "detached", timeout: 30_000 });
+      await expect(page.getByTestId("post-submit").isEnabled()).resolves.toBe(true);
+      expect(await page.evaluate(() => (window as unknown as { __wallet: { chainId: number } }).__wallet.chainId)).toBe(31337);
+      await page.close();
+      await wallet.close();
+      expect(consoleErrors).toEqual([]);
+    }, 120_000);
+  }
 
   for (const width of [390, 640]) {
     it(`works on a ${width} px phone: navigation at full size, nothing wider than the screen, copyable ids, readable charts`, async () => {
