@@ -13,6 +13,7 @@ import type { JobDetail } from "../lib/types.ts";
 import { screenFit } from "./fits-screen.ts";
 import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
+import { runCli } from "../../test/requester/cli.ts";
 
 const SHOTS = join(WEB_DIR, "..", "test-results", "web");
 const FIXTURES = join(WEB_DIR, "..", "client", "fixtures", "wasm");
@@ -130,7 +131,8 @@ describe("a job's truth in the web app", () => {
     await dearest.getByText(`asks ${SUGGESTED} tUSD`).waitFor({ timeout: 30_000 });
     await expect(dearest.textContent()).resolves.toContain("(fuel 1.3 + memory 0.000064 + input 0.000001)");
 
-    const { id, named, dryRunCid } = await postThroughForm(page, { dataPath, args: "sha256\n/input/data.bin", name: "suggested-price", dryRunStatus: "exited with code 0" });
+    // argv[0] as the CLI names it (the module's file name), so `accord job dry-run` runs the very same program.
+    const { id, named, dryRunCid } = await postThroughForm(page, { dataPath, args: "sha256.wasm\n/input/data.bin", name: "suggested-price", dryRunStatus: "exited with code 0" });
     settledJobId = id;
     expect(new Set(named)).toEqual(new Set(providers.map((p) => p.address)));
     const posted = await job(id);
@@ -142,8 +144,14 @@ describe("a job's truth in the web app", () => {
     // Bids show in full: 1.000065, not 1.
     await page.getByText("1.000065 tUSD").first().waitFor({ timeout: 60_000 });
     await page.locator('[data-phase="settlement"][data-status="done"]').waitFor({ timeout: 180_000 });
-    // The browser's dry run computed the very result the providers agreed on.
+    // The browser's dry run computed the very result the providers agreed on, and the CLI's dry run does too.
     expect((await job(id)).consensusCid).toBe(dryRunCid);
+    const cli = await runCli(["--json", "job", "dry-run", join(FIXTURES, "sha256.wasm"), "--input", `data.bin=${dataPath}`, "--", "/input/data.bin"], {
+      ACCORD_CONFIG: join(work, "cli-config.json"),
+      ACCORD_RESULT_KEY_FILE: join(work, "cli-result.key"),
+    });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout).resultCid).toBe(dryRunCid);
     await shot(page, "suggested-price-settled");
     await page.close();
     expect(consoleErrors).toEqual([]);
