@@ -375,6 +375,13 @@ describe("a job's truth in the web app", () => {
       await page.goto(`${web.url}/jobs/${settledJobId}`);
       await page.locator(".page-head").getByRole("button", { name: "Copy job id" }).click();
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(settledJobId);
+      // So are an address and a CID, each by its own button.
+      const terms = page.locator("#terms");
+      const settled = await job(settledJobId);
+      await terms.getByRole("button", { name: "Copy address" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(settled.requester);
+      await terms.getByRole("button", { name: "Copy manifest CID" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(settled.manifestCid);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My jobs & earnings" }).click();
       await page.waitForURL(/\/me$/);
       await page.getByText("Connect a wallet (top right)").waitFor();
