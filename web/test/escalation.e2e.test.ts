@@ -4,7 +4,7 @@
 // has no quorum and the job escalates; a third provider, started then, takes the new round and the
 // job settles. The job page shows both rounds, each checked against the chain's own events.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobMarketAbi } from "@accord/client/abi";
 import { getMarketEvents } from "@accord/client/chain";
 import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
+import { stopScene } from "./scene.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
 
 const SHOTS = join(WEB_DIR, "..", "test-results", "web");
@@ -62,14 +63,7 @@ describe("escalation in the web app", () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   }, BUILD_TIMEOUT_MS + 300_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await web?.stop();
-    for (const p of providers) await p.provider.stop().catch(() => {});
-    await devnet?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => stopScene({ context, browser, web, providers, devnet, work }), 60_000);
 
   it("posts a job with an escalation cap from the form, and its page shows both rounds once a third provider took the second", async () => {
     const data = randomBytes(10_000);

@@ -3,7 +3,7 @@
 // the form's suggested price gets a bid from every provider it names, and a program that
 // failed never reads as a success.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobDetail } from "../lib/types.ts";
 import { screenFit } from "./fits-screen.ts";
 import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
+import { stopScene } from "./scene.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
 import { runCli } from "../../test/requester/cli.ts";
 
@@ -107,14 +108,7 @@ describe("a job's truth in the web app", () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   }, BUILD_TIMEOUT_MS + 300_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await web?.stop();
-    for (const p of providers) await p.provider.stop().catch(() => {});
-    await devnet?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => stopScene({ context, browser, web, providers, devnet, work }), 60_000);
 
   it("suggests the price every named provider bids at, priced as the providers price (fuel, memory, input), in exact amounts", async () => {
     const dataPath = join(work, "data.bin");

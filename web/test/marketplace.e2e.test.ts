@@ -4,7 +4,7 @@
 // Then the funds: cancel a job, withdraw the refund, claim a job nobody took past its deadline,
 // and a refused action explained.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { parseUnits, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advanceTime, chainOf } from "./chain.ts";
 import { BUILD_TIMEOUT_MS, buildWeb, launchBrowser, startDevnet, startWeb, WEB_DIR, type Devnet, type WebServer } from "./harness.ts";
+import { stopScene } from "./scene.ts";
 import { startTestProvider, type TestProvider } from "./providers.ts";
 import { runCli } from "../../test/requester/cli.ts";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
@@ -62,14 +63,7 @@ describe("marketplace web app", () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   }, BUILD_TIMEOUT_MS + 300_000);
 
-  afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await web?.stop();
-    for (const p of providers) await p.provider.stop().catch(() => {});
-    await devnet?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => stopScene({ context, browser, web, providers, devnet, work }), 60_000);
 
   it("shows the market with the registered providers", async () => {
     const page = await open("/", "Active providers");
