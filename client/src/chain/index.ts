@@ -1,5 +1,5 @@
 export * from "./constants.ts";
-export { cidToHex, hexToCid } from "./cidBytes.ts";
+export { cidToHex, hexToCid } from "../content/cid.ts";
 export { computeCommitment, randomSalt } from "./commitment.ts";
 export {
   followMarketEvents,

@@ -1,5 +1,5 @@
 import type { Address, Hash, Hex } from "viem";
-import { hexToCid } from "./cidBytes.ts";
+import { hexToCid } from "../content/cid.ts";
 import { JOB_STATES, REPLICA_OUTCOMES, type JobStateName, type ReplicaOutcomeName } from "./constants.ts";
 import type { MarketEvent } from "./events.ts";
 

@@ -2,7 +2,7 @@ import { encodeAbiParameters, encodeEventTopics, getAddress, type Hex } from "vi
 import { parseEventLogs } from "viem";
 import { describe, expect, it } from "vitest";
 import { jobMarketAbi } from "../generated/abi.ts";
-import { cidToHex } from "./cidBytes.ts";
+import { cidToHex } from "../content/cid.ts";
 import { toJobEvent } from "./jobEvents.ts";
 import { activeBids, applyJobEvent, newHistory } from "./jobHistory.ts";
 

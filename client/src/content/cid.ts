@@ -1,6 +1,6 @@
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { BaseError } from "../errors.ts";
 
 /**
@@ -59,4 +59,19 @@ export function cidDigest(cid: CID | string): Hex {
   const parsed = typeof cid === "string" ? parseCid(cid) : cid;
   if (parsed.multihash.code !== sha256.code) throw new InvalidCidError(parsed.toString(), "its hash is not sha2-256");
   return bytesToHex(parsed.multihash.digest);
+}
+
+/** The binary CID the contract takes (`bytes`), from a CID or its string form. */
+export function cidToHex(cid: CID | string): Hex {
+  const parsed = typeof cid === "string" ? parseCid(cid) : cid;
+  return bytesToHex(parsed.bytes);
+}
+
+/** A binary CID from an event back to a CID. */
+export function hexToCid(hex: Hex): CID {
+  try {
+    return CID.decode(hexToBytes(hex));
+  } catch (err) {
+    throw new InvalidCidError(hex, (err as Error).message);
+  }
 }

@@ -1,5 +1,5 @@
 import type { CID } from "multiformats/cid";
-import { cidToHex } from "../../chain/cidBytes.ts";
+import { cidToHex } from "../../content/cid.ts";
 import { MAX_BID_WINDOW_SECONDS, MAX_PHASE_WINDOW_SECONDS, MAX_PRICE_UNITS, MAX_REPLICAS, MAX_REPUTATION_BPS, MIN_PHASE_WINDOW_SECONDS } from "../../generated/limits.ts";
 import { InvalidJobParametersError } from "../errors.ts";
 
