@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escrowFor } from "./chain/escrow.ts";
+import { escrowFor } from "./chain/offer.ts";
 import { priceBreakdown, quoteFor, suggestMaxPrice } from "./estimateCost.ts";
 import { parseAmount } from "./internal/token.ts";
 import { InvalidAmountError } from "./errors.ts";

@@ -6,7 +6,7 @@ import type { ChainRequestError, ContractRevertedError } from "../chain/revert.t
 import { MAX_REPLICAS } from "../generated/limits.ts";
 import type { ReplicaPlan } from "../trust/confidence.ts";
 import type { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
-import { escrowFor } from "./chain/escrow.ts";
+import { escrowFor } from "./chain/offer.ts";
 import { chooseReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
 import { InvalidJobParametersError } from "./errors.ts";
 import { listProviders } from "./listProviders.ts";

@@ -5,8 +5,7 @@ import type { ChainRequestError, ContractRevertedError } from "../chain/revert.t
 import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
 import type { ReplicaPlan } from "../trust/confidence.ts";
 import type { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
-import { readEscrowTerms } from "./chain/escrow.ts";
-import { checkJobOffer, type JobOffer } from "./chain/jobOffer.ts";
+import { checkJobOffer, readEscrowTerms, type JobOffer } from "./chain/offer.ts";
 import { chooseReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
 import { signerOf } from "./chain/marketChain.ts";
 import { postJob, type Payment, type PostJobProgress } from "./chain/postJob.ts";

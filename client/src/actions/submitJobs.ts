@@ -1,6 +1,6 @@
 import { ResultKeyRequiredError, type AccordClient } from "../client.ts";
 import type { ContractRevertedError } from "../chain/revert.ts";
-import { readEscrowTerms } from "./chain/escrow.ts";
+import { readEscrowTerms } from "./chain/offer.ts";
 import { signerOf } from "./chain/marketChain.ts";
 import { MAX_JOBS_PER_SUBMIT, postJobs } from "./chain/postJobs.ts";
 import { InvalidJobParametersError, type TransactionRevertedError } from "./errors.ts";

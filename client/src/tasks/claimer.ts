@@ -1,6 +1,6 @@
 import { encodeFunctionData } from "viem";
 import type { AccordClient } from "../client.ts";
-import { GAS_HEADROOM, writeMarket } from "../actions/chain/transact.ts";
+import { GAS_HEADROOM, writeMarket } from "../actions/chain/marketChain.ts";
 import { jobMarketAbi } from "../generated/abi.ts";
 import { sleep } from "./async.ts";
 

@@ -5,7 +5,7 @@ import type { AccordClient } from "../client.ts";
 import { postJobs, type PostJobsReturnType } from "../actions/chain/postJobs.ts";
 import type { Exclusive } from "../actions/chain/escrowTurn.ts";
 import type { Payment } from "../actions/chain/postJob.ts";
-import type { JobOffer } from "../actions/chain/jobOffer.ts";
+import type { JobOffer } from "../actions/chain/offer.ts";
 import { announceManifests } from "../actions/internal/announce.ts";
 import { getMarketEvents } from "../chain/events.ts";
 import { cidText } from "../chain/jobEvents.ts";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidTaskSpecError } from "./errors.ts";
-import { jobParamsOf } from "../actions/chain/jobOffer.ts";
+import { jobParamsOf } from "../actions/chain/offer.ts";
 import { cidOfBytes } from "../content/cid.ts";
 import { loadTaskSpec, parseTaskSpec, type TaskBag } from "./spec.ts";
 

@@ -2,7 +2,7 @@ import { glob, readFile, stat } from "node:fs/promises";
 import { basename, extname, isAbsolute, resolve, sep } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { checkJobOffer, type JobOffer } from "../actions/chain/jobOffer.ts";
+import { checkJobOffer, type JobOffer } from "../actions/chain/offer.ts";
 import { InvalidJobParametersError } from "../actions/errors.ts";
 import { cidOfBytes } from "../content/cid.ts";
 import { canonicalJson } from "../manifest/canonical.ts";

@@ -3,8 +3,7 @@ import { JOB_STATES, type JobStateName } from "../../generated/enums.ts";
 import type { ChainRequestError, ContractRevertedError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
 import type { AccountRequiredError } from "../errors.ts";
-import { writeMarket, type TransactionProgress } from "./transact.ts";
-import type { MarketChain } from "./marketChain.ts";
+import { writeMarket, type MarketChain, type TransactionProgress } from "./marketChain.ts";
 
 export type ClaimParameters = { jobId: bigint; onProgress?: (p: TransactionProgress) => void; signal?: AbortSignal };
 export type ClaimReturnType = {

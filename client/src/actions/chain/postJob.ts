@@ -4,11 +4,9 @@ import { explainChainError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
 import type { AccountRequiredError, InsufficientBalanceError, InvalidJobParametersError } from "../errors.ts";
 import { inEscrowTurn, type Exclusive } from "./escrowTurn.ts";
-import { abortable, sendInTurn, waitMined, writeMarket, type TransactionProgress } from "./transact.ts";
-import { escrowFor, readEscrowTerms, requireBalance, type EscrowTerms } from "./escrow.ts";
-import { escrowedReplicas, jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
-import { signerOf, type MarketChain, type Signer } from "./marketChain.ts";
-import { signPermit, supportsPermit } from "./signPermit.ts";
+import { escrowedReplicas, escrowFor, jobParamsOf, readEscrowTerms, requireBalance, type EscrowTerms, type JobParams, type PostableJob } from "./offer.ts";
+import { abortable, sendInTurn, signerOf, waitMined, writeMarket, type MarketChain, type Signer, type TransactionProgress } from "./marketChain.ts";
+import { signPermit, supportsPermit } from "./permit.ts";
 
 /** How the escrow reaches the market: "auto" uses an existing allowance, else a permit, else approve. */
 export type Payment = "auto" | "permit" | "approve";

@@ -3,12 +3,10 @@ import { explainChainError, revertedWith, type ChainRequestError, type ContractR
 import { jobMarketAbi } from "../../generated/abi.ts";
 import { InvalidJobParametersError, TransactionRevertedError, type AccountRequiredError, type InsufficientBalanceError } from "../errors.ts";
 import { inEscrowTurn, type Exclusive } from "./escrowTurn.ts";
-import { abortable, POST_GAS_HEADROOM, writeMarket } from "./transact.ts";
-import { escrowFor, readEscrowTerms, requireBalance, type EscrowTerms } from "./escrow.ts";
-import { escrowedReplicas, jobParamsOf, type JobParams, type PostableJob } from "./jobOffer.ts";
-import { signerOf, type MarketChain } from "./marketChain.ts";
+import { escrowedReplicas, escrowFor, jobParamsOf, readEscrowTerms, requireBalance, type EscrowTerms, type JobParams, type PostableJob } from "./offer.ts";
+import { abortable, POST_GAS_HEADROOM, signerOf, writeMarket, type MarketChain } from "./marketChain.ts";
 import { approve, readAllowance, turnKey, type Payment, type PostJobReturnType } from "./postJob.ts";
-import { signPermit, supportsPermit } from "./signPermit.ts";
+import { signPermit, supportsPermit } from "./permit.ts";
 
 /** Most jobs posted in one transaction (each post is ~60-200k gas; a block holds 30M). */
 export const MAX_JOBS_PER_SUBMIT = 32;

@@ -2,8 +2,7 @@ import { parseEventLogs, type Hash } from "viem";
 import type { ChainRequestError, ContractRevertedError } from "../../chain/revert.ts";
 import { jobMarketAbi } from "../../generated/abi.ts";
 import type { AccountRequiredError } from "../errors.ts";
-import { writeMarket, type TransactionProgress } from "./transact.ts";
-import type { MarketChain } from "./marketChain.ts";
+import { writeMarket, type MarketChain, type TransactionProgress } from "./marketChain.ts";
 
 export type WithdrawParameters = { onProgress?: (p: TransactionProgress) => void; signal?: AbortSignal };
 export type WithdrawReturnType = { transactionHash: Hash; blockNumber: bigint; amount: bigint };
