@@ -29,6 +29,16 @@ describe("behaviourFor", () => {
     expect(b.withholdReveal(1n)).toBeUndefined();
   });
 
+  it("collude commits the coalition's wrong result: the same bytes on every colluding node, unlike the honest result and wrong-result's", () => {
+    const honest = encodeResultBundle(produced);
+    const colluders = [behaviourFor("collude"), behaviourFor("collude")].map((b) => encodeResultBundle(b.resultFor(1n, produced)));
+    expect(colluders[0]).not.toEqual(honest);
+    expect(colluders[1]).toEqual(colluders[0]);
+    expect(colluders[0]).not.toEqual(encodeResultBundle(behaviourFor("wrong-result").resultFor(1n, produced)));
+    expect(behaviourFor("collude").bidsWithCommitment(1n)).toBe(true);
+    expect(behaviourFor("collude").withholdReveal(1n)).toBeUndefined();
+  });
+
   it("never-reveal runs and commits like an honest node, then withholds its reveal", async () => {
     const b = behaviourFor("never-reveal");
     expect(b.resultFor(1n, produced)).toBe(produced);

@@ -7,6 +7,14 @@ import { HONEST, type ProviderBehaviour } from "./behaviour.ts";
 export const FAULTS = [
   /** Commits and reveals a result that differs from the honest one (slashed: Dissented). */
   "wrong-result",
+  /**
+   * One of a coalition: commits and reveals the coalition's wrong result, the same bytes on every
+   * node with this fault and unlike wrong-result's, so colluders outvote the honest replicas
+   * wherever they hold the quorum, and only there (slashed: Dissented, where they do not). It
+   * bids as an honest node does; the devnet starts colluders asking no more than 1 unit, so they
+   * bid on every job their stake covers (scripts/devnet/devnet.ts).
+   */
+  "collude",
   /** Commits, then never reveals (slashed: MissedReveal). */
   "never-reveal",
   /** Runs nothing: copies another winner's commitment, which it then cannot reveal (slashed: MissedReveal). */
@@ -29,6 +37,8 @@ export function behaviourFor(fault: Fault | undefined): ProviderBehaviour {
         name: fault,
         resultFor: (_jobId, produced) => ({ ...produced, stdout: concat(produced.stdout, new TextEncoder().encode("\n[wrong-result fault]\n")) }),
       };
+    case "collude":
+      return { ...HONEST, name: fault, resultFor: (_jobId, produced) => ({ ...produced, stdout: concat(produced.stdout, COALITION_MARK) }) };
     case "never-reveal":
       return { ...HONEST, name: fault, withholdReveal: () => "not revealing (fault)" };
     case "copy-commit":
@@ -47,6 +57,9 @@ export function behaviourFor(fault: Fault | undefined): ProviderBehaviour {
       return { ...HONEST, ...twoPhase, name: fault, afterAward: async () => ({ do: "nothing", message: "doing nothing after the award (fault)" }) };
   }
 }
+
+/** What every colluder adds to the honest output: its bytes depend on nothing a node could differ in. */
+const COALITION_MARK = new TextEncoder().encode("\n[collude fault: the coalition's answer]\n");
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
