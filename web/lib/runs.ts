@@ -1,4 +1,6 @@
-import type { JobStateName } from "./types.ts";
+import type { CellState, JobStateName, RunCell, RunCounts, RunDetail, RunSummary, RunTag } from "./types.ts";
+
+export type { CellState, RunCell, RunDetail, RunSummary, RunTag };
 
 /**
  * A bag of tasks as the chain shows it (issue #18). `accord run` / `runTasks` put the nonce
@@ -9,12 +11,13 @@ import type { JobStateName } from "./types.ts";
 export const RUN_NONCE_PREFIX = "accord-run/";
 /** A run id as `runTasks` makes it is 16 hex digits; any URL-safe id up to 64 characters is read. */
 export const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** The library's task names (client/src/tasks/schema.ts, TASK_NAME; a test checks they agree): the web bundle does not import the tasks module, which needs node:fs. */
+/**
+ * The library's task names (client/src/tasks/schema.ts, TASK_NAME; a test checks they agree): the
+ * browser's bundle cannot import the tasks module, which needs node:fs.
+ */
 export const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** No task is posted more often than this (MAX_ATTEMPTS_LIMIT is 10); a larger number is not a run's. */
 const MAX_ATTEMPT = 1_000;
-
-export type RunTag = { runId: string; task: string; attempt: number };
 
 /** The run, task and attempt a manifest's nonce names, or undefined for any other nonce. */
 export function parseRunNonce(nonce: string | undefined): RunTag | undefined {
@@ -41,45 +44,6 @@ export type RunAttempt = {
   consensusCid?: string;
   agreeing: { provider: `0x${string}`; sealedResultCid: string }[];
 };
-
-/** What a cell of the grid says: the task's latest attempt, in the words a requester asks in. */
-export type CellState = "waiting" | "running" | "verified" | "failed";
-
-export type RunCell = {
-  task: string;
-  state: CellState;
-  /** The latest attempt: its number (1 for the first post), job and the job's own state. */
-  attempt: number;
-  jobId: string;
-  jobState: JobStateName;
-  /** Attempts the chain has seen for this task. */
-  attempts: number;
-  /** The earlier attempts that gave no result, oldest first. */
-  earlier: { attempt: number; jobId: string; state: JobStateName }[];
-  consensusCid?: string;
-  settlementBlock?: number;
-  agreeing: RunAttempt["agreeing"];
-};
-
-export type RunCounts = Record<CellState, number>;
-
-export type RunDetail = {
-  runId: string;
-  requester: `0x${string}`;
-  cells: RunCell[];
-  counts: RunCounts;
-  /** Token units gone for good: escrow net of refunds, over every settled attempt. */
-  spent: string;
-  /** Token units still in escrow for attempts not settled. */
-  escrowed: string;
-  jobs: number;
-  firstPostedAt: number;
-  /** Jobs carrying this run id that another account posted: left out, since anyone can write any nonce. */
-  foreignJobs: number;
-  chainTime: number;
-};
-
-export type RunSummary = { runId: string; tasks: number; counts: RunCounts; firstPostedAt: number; lastPostedAt: number };
 
 export function cellState(state: JobStateName): CellState {
   switch (state) {

@@ -160,6 +160,8 @@ export type MarketSnapshot = {
 export type AccountSnapshot = {
   address: Hex;
   jobs: JobSummary[];
+  /** Bags of tasks it ran (`accord run`), newest first. */
+  runs: RunSummary[];
   spent: string;
   refunded: string;
   slashedToMe: string;
@@ -187,7 +189,7 @@ export type ProviderAnswer = {
 export type JobDeclines = { jobId: string; askedAt: number; open: boolean; answers: ProviderAnswer[] };
 
 /** Where a search query leads: each page that matches, and why. */
-export type SearchHit = { href: string; kind: "job" | "provider" | "account"; label: string; why: string };
+export type SearchHit = { href: string; kind: "job" | "provider" | "account" | "run"; label: string; why: string };
 export type SearchResult = { query: string; reading: string; hits: SearchHit[] };
 
 /** One page of the jobs list (/jobs), newest first, with the filters it answers. */
@@ -199,3 +201,47 @@ export type JobsPage = {
   per: number;
   chainTime: number;
 };
+
+/** A job's place in a bag of tasks, from its manifest's nonce `accord-run/<runId>/<task>/<n>` (lib/runs.ts). */
+export type RunTag = { runId: string; task: string; attempt: number };
+
+/** What a cell of a run's grid says: the task's latest attempt, in the words a requester asks in. */
+export type CellState = "waiting" | "running" | "verified" | "failed";
+
+export type RunCounts = Record<CellState, number>;
+
+/** GET /api/runs/<runId>: every task of a run as one cell. */
+export type RunCell = {
+  task: string;
+  state: CellState;
+  /** The latest attempt: its number (1 for the first post), job and the job's own state. */
+  attempt: number;
+  jobId: string;
+  jobState: JobStateName;
+  /** Attempts the chain has seen for this task. */
+  attempts: number;
+  /** The earlier attempts, oldest first. */
+  earlier: { attempt: number; jobId: string; state: JobStateName }[];
+  /** For a verified task: what the browser fetches and checks to open the result. */
+  consensusCid?: string;
+  settlementBlock?: number;
+  agreeing: { provider: Hex; sealedResultCid: string }[];
+};
+
+export type RunDetail = {
+  runId: string;
+  requester: Hex;
+  cells: RunCell[];
+  counts: RunCounts;
+  /** Token units gone for good: escrow net of refunds, over every settled attempt. */
+  spent: string;
+  /** Token units still in escrow for attempts not settled. */
+  escrowed: string;
+  jobs: number;
+  firstPostedAt: number;
+  /** Jobs carrying this run id that another account posted: left out, since anyone can write any nonce. */
+  foreignJobs: number;
+  chainTime: number;
+};
+
+export type RunSummary = { runId: string; tasks: number; counts: RunCounts; firstPostedAt: number; lastPostedAt: number };

@@ -31,6 +31,14 @@ describe("classifyQuery", () => {
     expect(normalCid(v0)).toBe((read as { cid: string }).cid);
   });
 
+  it("reads 16 hex digits, or an attempt's nonce, as a run", () => {
+    expect(classifyQuery(" 0a1b2c3d4e5f6789 ")).toEqual({ kind: "run", runId: "0a1b2c3d4e5f6789" });
+    expect(classifyQuery("accord-run/0a1b2c3d4e5f6789/tile-3/2")).toEqual({ kind: "run", runId: "0a1b2c3d4e5f6789" });
+    // Sixteen decimal digits are a job id first: a run id of only digits is found from its jobs' pages.
+    expect(classifyQuery("0123456789012345").kind).toBe("jobId");
+    expect(classifyQuery("accord-run/0a1b2c3d4e5f6789/tile-3").kind).toBe("unknown");
+  });
+
   it("says a query of no known form is unknown, and an empty one empty", () => {
     expect(classifyQuery("hello world")).toEqual({ kind: "unknown", text: "hello world" });
     expect(classifyQuery("0x1234")).toEqual({ kind: "unknown", text: "0x1234" });

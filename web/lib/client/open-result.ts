@@ -6,7 +6,13 @@ import { CID } from "multiformats/cid";
 import { bytesToHex, type Address } from "viem";
 import type { Config } from "wagmi";
 import { getPublicClient } from "wagmi/actions";
-import type { JobDetail } from "../types.ts";
+import type { JobDetail, ReplicaRow } from "../types.ts";
+
+/** What opening a result reads of a job: a job page's JobDetail, or a run's cell made into one (RunResults). */
+export type OpenableJob = Pick<JobDetail, "id" | "state" | "consensusCid"> & {
+  settlement?: Pick<NonNullable<JobDetail["settlement"]>, "block">;
+  replicaRows: Pick<ReplicaRow, "provider" | "outcome" | "sealedResultCid">[];
+};
 
 export class ResultUnavailableError extends Error {
   fix: string;
@@ -23,7 +29,7 @@ export type OpenedResult = { bundle: ResultBundle; bytes: Uint8Array; cid: strin
  * The consensus digest as the chain says it: read from the JobSettled log through the RPC, so
  * what the browser checks against does not rest on the web server's index.
  */
-async function settledDigest(wagmi: Config, market: Address, job: JobDetail): Promise<`0x${string}`> {
+async function settledDigest(wagmi: Config, market: Address, job: OpenableJob): Promise<`0x${string}`> {
   const client = getPublicClient(wagmi)!;
   const block = BigInt(job.settlement!.block);
   const logs = await client.getContractEvents({ address: market, abi: jobMarketAbi, eventName: "JobSettled", args: { jobId: BigInt(job.id) }, fromBlock: block, toBlock: block });
@@ -37,7 +43,7 @@ async function settledDigest(wagmi: Config, market: Address, job: JobDetail): Pr
  * and checks it is the result the quorum agreed on: its CID must carry the on-chain consensus
  * digest. Tries each agreeing provider in turn until one serves a result that checks out.
  */
-export async function openJobResult(wagmi: Config, market: Address, job: JobDetail, key: ResultKeyPair): Promise<OpenedResult> {
+export async function openJobResult(wagmi: Config, market: Address, job: OpenableJob, key: ResultKeyPair): Promise<OpenedResult> {
   if (job.state !== "Succeeded" || !job.consensusCid) throw new ResultUnavailableError("This job has no consensus result.", "Only a job that succeeded has a result to download.");
   const digest = await settledDigest(wagmi, market, job);
   const expected = CID.parse(job.consensusCid);

@@ -1,6 +1,7 @@
 import { applyJobEvent, applyProviderEvent, followMarketEvents, newHistory, toJobEvent, type JobEvent, type JobHistory, type JobStateName as ChainJobStateName, type MarketEvent, type RegisteredProvider } from "@accord/client/chain";
 import { CID } from "multiformats/cid";
 import { bytesToHex, type Address, type PublicClient } from "viem";
+import type { RunTag } from "../runs.ts";
 import type { JobStateName, OutcomeName, TimelineEntry, TimelineKind } from "../types.ts";
 
 /**
@@ -19,6 +20,11 @@ export type JobRecord = {
   fuel?: number;
   /** The server tried to read the manifest (for the fuel limit), whether or not it could. */
   fuelTried?: boolean;
+  /** Reads of the manifest that found nobody serving it, and when to try again (content.ts). */
+  manifestMisses?: number;
+  manifestRetryAt?: number;
+  /** The bag of tasks the job is an attempt of, from its manifest's nonce (lib/runs.ts). */
+  run?: RunTag;
 };
 
 /** What the index adds up about a registered provider. */

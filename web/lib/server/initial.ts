@@ -1,8 +1,10 @@
 import { isAddress } from "viem";
 import type { JobQuery } from "../job-query.ts";
-import type { AccountSnapshot, JobDetail, JobsPage, MarketSnapshot, ProviderDetail, ProviderRow, SearchResult } from "../types.ts";
-import { fillManifestFuel } from "./content.ts";
+import { RUN_ID } from "../runs.ts";
+import type { AccountSnapshot, JobDetail, JobsPage, MarketSnapshot, ProviderDetail, ProviderRow, RunDetail, SearchResult } from "../types.ts";
+import { fillManifestFuel, readNewManifests } from "./content.ts";
 import { accountSnapshot, jobDetail, jobsPage, marketSnapshot, providerDetail, providerRows, readyMarket } from "./market.ts";
+import { runDetail } from "./runs.ts";
 import { searchMarket } from "./search.ts";
 
 /**
@@ -57,7 +59,21 @@ export function initialJob(id: string): Promise<JobDetail | undefined> {
 
 export function initialAccount(address: string): Promise<AccountSnapshot | undefined> {
   if (!isAddress(address, { strict: false })) return Promise.resolve(undefined);
-  return within(async () => plain<AccountSnapshot>(await accountSnapshot(await readyMarket(), address)));
+  return within(async () => {
+    const m = await readyMarket();
+    await readNewManifests();
+    return plain<AccountSnapshot>(await accountSnapshot(m, address));
+  });
+}
+
+export function initialRun(runId: string): Promise<RunDetail | undefined> {
+  if (!RUN_ID.test(runId)) return Promise.resolve(undefined);
+  return within(async () => {
+    const m = await readyMarket();
+    await readNewManifests();
+    const run = runDetail(m.index, runId);
+    return run && plain<RunDetail>(run);
+  });
 }
 
 export function initialJobs(query: JobQuery): Promise<JobsPage | undefined> {

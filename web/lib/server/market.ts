@@ -6,6 +6,7 @@ import { serverContext, type ServerContext } from "./context.ts";
 import { consensusCidOf, followInto, MarketIndex, pageState, type JobRecord, type ProviderRecord } from "./indexer.ts";
 import { median, medianPerBucket, sumsPerBucket, type TimedAmount } from "../history.ts";
 import { matchesJobQuery, pageOf, type JobQuery } from "../job-query.ts";
+import { requesterRuns } from "./runs.ts";
 
 /** How long an API request waits for the index to catch up with the chain before answering 503. */
 export const INDEX_READY_TIMEOUT_MS = 20_000;
@@ -257,6 +258,7 @@ export async function accountSnapshot(m: Market, address: Address): Promise<Acco
   return {
     address: address as Hex,
     jobs: jobs.map(jobSummary),
+    runs: requesterRuns(m.index, address),
     spent: (credits?.spent ?? 0n).toString(),
     refunded: (credits?.refunded ?? 0n).toString(),
     slashedToMe: (credits?.slashed ?? 0n).toString(),

@@ -1,7 +1,9 @@
 import { classifyQuery, normalCid, SEARCH_FORMS } from "../search-query.ts";
 import type { SearchHit, SearchResult } from "../types.ts";
 import { consensusCidOf, type JobRecord } from "./indexer.ts";
+import { readNewManifests } from "./content.ts";
 import { INDEX_CATCH_UP_MS, type Market } from "./market.ts";
+import { knowsRun } from "./runs.ts";
 
 const jobHit = (job: JobRecord, why: string): SearchHit => ({ href: `/jobs/${job.history.jobId}`, kind: "job", label: `Job ${job.history.jobId}`, why });
 
@@ -57,6 +59,12 @@ export async function searchMarket(m: Market, raw: string): Promise<SearchResult
         else if (job.history.settlement?.resultDigest.toLowerCase() === q.hash) hits.push(jobHit(job, "consensus result digest"));
       }
       return { query, reading: "a 32-byte hash: a job id in hex, a transaction or a result digest", hits };
+    }
+    case "run": {
+      // A run is known by its jobs' manifests: read the ones not read yet before saying no.
+      if (!knowsRun(m.index, q.runId)) await readNewManifests(INDEX_CATCH_UP_MS);
+      const hits: SearchHit[] = knowsRun(m.index, q.runId) ? [{ href: `/runs/${q.runId}`, kind: "run", label: `Run ${q.runId}`, why: "run id" }] : [];
+      return { query, reading: "a run id", hits };
     }
     case "cid": {
       const hits: SearchHit[] = [];

@@ -8,6 +8,7 @@ import { Card } from "@/components/Card.tsx";
 import { CopyText } from "@/components/CopyText.tsx";
 import { JobsTable } from "@/components/JobsTable.tsx";
 import { ProviderView } from "@/components/ProviderView.tsx";
+import { RunsTable } from "@/components/RunsTable.tsx";
 import { Stat } from "@/components/Stat.tsx";
 import { ErrorNotice, Loading } from "@/components/Status.tsx";
 import { TxStatus } from "@/components/TxStatus.tsx";
@@ -70,6 +71,11 @@ function Account({ a, mine }: { a: AccountSnapshot; mine: boolean }) {
       <Card title={mine ? "My jobs" : "Jobs posted"} id="my-jobs" action={mine ? <Link href="/post">Post a job</Link> : undefined}>
         <JobsTable jobs={a.jobs} now={a.chainTime} caption="Jobs this account posted" empty={mine ? "You have not posted a job yet." : "This account has not posted a job."} />
       </Card>
+      {a.runs.length > 0 && (
+        <Card title={mine ? "Your runs" : "Runs"} id="runs">
+          <RunsTable runs={a.runs} now={a.chainTime} caption="Bags of tasks this account ran" />
+        </Card>
+      )}
       <Card title={mine ? "My earnings as a provider" : "Replicas served as a provider"} id="earnings">
         {a.provider ? <ProviderView p={a.provider} /> : <p className="muted">This account is not a registered provider. Providers join with <code>accord-provider register</code>.</p>}
       </Card>

@@ -10,6 +10,7 @@ import { ProviderAnswers } from "@/components/ProviderAnswers.tsx";
 import { PhaseTimes } from "@/components/PhaseTimes.tsx";
 import { ResultBundleExplained } from "@/components/ResultBundleExplained.tsx";
 import { ResultPanel } from "@/components/ResultPanel.tsx";
+import { RunLink } from "@/components/RunLink.tsx";
 import { WhatRan } from "@/components/WhatRan.tsx";
 import { JobOutcome, OutcomeBadge } from "@/components/StateBadge.tsx";
 import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
@@ -36,6 +37,7 @@ function Job({ job }: { job: JobDetail }) {
   const s = job.settlement;
   return (
     <>
+      <RunLink manifestCid={job.manifestCid} />
       <JobActions job={job} />
       <div className="grid-2">
         <Card title="Progress" id="progress">
