@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidModuleError } from "../sandbox/errors.ts";
 import { generateResultKey } from "../seal/keys.ts";
 import { dryRun } from "./dryRun.ts";
-import { prepareJob } from "./internal/prepareJob.ts";
+import { prepareJob } from "./internal/jobContent.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/wasm");
 const key = generateResultKey();

@@ -6,7 +6,7 @@ import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
 import { generateResultKey } from "../seal/keys.ts";
 import { DEFAULT_LIMITS, resultCid as bundleCid, runJob, validateModule, type InvalidModuleError } from "../sandbox/index.ts";
 import { jobResultOf, type JobResult } from "./internal/jobResult.ts";
-import { prepareJob, type JobSpec } from "./internal/prepareJob.ts";
+import { prepareJob, type JobSpec } from "./internal/jobContent.ts";
 
 export type DryRunParameters = JobSpec & { signal?: AbortSignal };
 

@@ -4,10 +4,9 @@ import { BPS } from "../chain/constants.ts";
 import { readParameters } from "../chain/market.ts";
 import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
 import { MAX_REPLICAS } from "../generated/limits.ts";
-import type { ReplicaPlan } from "../trust/confidence.ts";
+import { chooseReplicas, type ReplicaPlan, type ReplicasChoice } from "../trust/confidence.ts";
 import type { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
 import { escrowFor } from "./chain/offer.ts";
-import { chooseReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
 import { InvalidJobParametersError } from "./errors.ts";
 import { listProviders } from "./listProviders.ts";
 

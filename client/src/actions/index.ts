@@ -20,7 +20,7 @@ export { getBalance, type GetBalanceErrorType, type GetBalanceParameters, type G
 export { getJob, type GetJobErrorType, type GetJobParameters, type GetJobReturnType } from "./getJob.ts";
 export { DEFAULT_LIST_JOBS_LIMIT, listJobs, type ListJobsErrorType, type ListJobsParameters, type ListJobsReturnType } from "./listJobs.ts";
 export { listProviders, PROVIDER_READ_CONCURRENCY, type ListProvidersErrorType, type ListProvidersParameters, type ListProvidersReturnType, type ProviderListing } from "./listProviders.ts";
-export { chooseReplicas, type ChosenReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
+export { chooseReplicas, type ChosenReplicas, type ReplicasChoice } from "../trust/confidence.ts";
 export {
   submitJob,
   type JobRequest,
@@ -45,10 +45,9 @@ export {
   type WatchJobReturnType,
 } from "./watchJob.ts";
 export { askDeclines, type AskDeclinesErrorType, type AskDeclinesParameters, type AskDeclinesReturnType, type ProviderDeclines } from "./askDeclines.ts";
-export { DEFAULT_PROGRAM_NAME, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
 export { MAX_SEALED_RESULT_BYTES, RESULT_FETCH_TIMEOUT_MS, type FetchProgress } from "./internal/fetchResult.ts";
 export { UnsafeResultPathError, writeResultFiles } from "./internal/writeResult.ts";
-export { manifestNeedsAnnouncement, REGISTERED_PEERS_REFRESH_MS } from "./internal/announce.ts";
+export { DEFAULT_PROGRAM_NAME, manifestNeedsAnnouncement, REGISTERED_PEERS_REFRESH_MS, type JobSpec, type UploadProgress } from "./internal/jobContent.ts";
 // Actions take a client as their first argument, so the subpath hands out the way to make one.
 export {
   ContentNodeRequiredError,

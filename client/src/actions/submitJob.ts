@@ -3,16 +3,14 @@ import type { CID } from "multiformats/cid";
 import { ResultKeyRequiredError, type AccordClient } from "../client.ts";
 import type { ChainRequestError, ContractRevertedError } from "../chain/revert.ts";
 import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
-import type { ReplicaPlan } from "../trust/confidence.ts";
+import { chooseReplicas, type ReplicaPlan, type ReplicasChoice } from "../trust/confidence.ts";
 import type { ConfidenceUnreachableError, InvalidConfidenceError } from "../trust/errors.ts";
 import { checkJobOffer, readEscrowTerms, type JobOffer } from "./chain/offer.ts";
-import { chooseReplicas, type ReplicasChoice } from "./chain/replicasChoice.ts";
 import { signerOf } from "./chain/marketChain.ts";
 import { postJob, type Payment, type PostJobProgress } from "./chain/postJob.ts";
 import type { AccountRequiredError, InsufficientBalanceError, InvalidJobParametersError } from "./errors.ts";
-import { announceManifests } from "./internal/announce.ts";
 import type { Exclusive } from "./chain/escrowTurn.ts";
-import { prepareJob, type JobSpec, type UploadProgress } from "./internal/prepareJob.ts";
+import { announceManifests, prepareJob, type JobSpec, type UploadProgress } from "./internal/jobContent.ts";
 
 export type SubmitJobProgress = ({ step: "upload" } & UploadProgress) | { step: "manifest"; manifestCid: string; bytes: number } | PostJobProgress;
 

@@ -4,8 +4,7 @@ import { readEscrowTerms } from "./chain/offer.ts";
 import { signerOf } from "./chain/marketChain.ts";
 import { MAX_JOBS_PER_SUBMIT, postJobs } from "./chain/postJobs.ts";
 import { InvalidJobParametersError, type TransactionRevertedError } from "./errors.ts";
-import { announceManifests } from "./internal/announce.ts";
-import { prepareJob, type PreparedJob } from "./internal/prepareJob.ts";
+import { announceManifests, prepareJob, type PreparedJob } from "./internal/jobContent.ts";
 import { offerOfRequest, type JobRequest, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobReturnType } from "./submitJob.ts";
 
 export type SubmitJobsParameters = {

@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import type { JobSpec } from "../actions/internal/prepareJob.ts";
+import type { JobSpec } from "../actions/internal/jobContent.ts";
 import { inputPathProblem } from "../manifest/schema.ts";
 import { CliConfigError } from "./errors.ts";
 

@@ -6,7 +6,7 @@ import { postJobs, type PostJobsReturnType } from "../actions/chain/postJobs.ts"
 import type { Exclusive } from "../actions/chain/escrowTurn.ts";
 import type { Payment } from "../actions/chain/postJob.ts";
 import type { JobOffer } from "../actions/chain/offer.ts";
-import { announceManifests } from "../actions/internal/announce.ts";
+import { announceManifests } from "../actions/internal/jobContent.ts";
 import { getMarketEvents } from "../chain/events.ts";
 import { cidText } from "../chain/jobEvents.ts";
 import { encodeManifest, MANIFEST_RUNTIME, MANIFEST_VERSION, parseManifest } from "../manifest/index.ts";

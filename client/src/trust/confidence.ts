@@ -1,6 +1,66 @@
+// What a quorum buys against colluding providers, and the replicas and quorum to ask for: the
+// settlement rule of a job's first round and its odds (the one copy of this math, which
+// scripts/bench/trust.ts extends with escalation rounds), the cheapest k and m for a confidence
+// target, and a request's choice between that target and k and m set outright.
 import { MAX_REPLICAS } from "../generated/limits.ts";
+import { InvalidJobParametersError } from "../actions/errors.ts";
 import { ConfidenceUnreachableError, InvalidConfidenceError } from "./errors.ts";
-import { replicaOdds, type Odds } from "./odds.ts";
+
+/** How a job ends when `held` of its k replicas collude on one wrong result and the rest agree on the right one. */
+export type Outcome = "wrong" | "right" | "noConsensus";
+
+/**
+ * The contract's settlement (docs/PROTOCOL.md, "Job state machine"): a digest revealed by at least
+ * m replicas is the consensus. With m > k/2 at most one side can reach it; when neither does the job
+ * escalates if its maxReplicas allows (docs/PROTOCOL.md, "Escalation"), else ends NoConsensus (or
+ * Failed, if the colluders withhold their commits instead).
+ */
+export function outcomeOf(replicas: number, quorum: number, held: number): Outcome {
+  if (held >= quorum) return "wrong";
+  if (replicas - held >= quorum) return "right";
+  return "noConsensus";
+}
+
+/**
+ * P(the adversary holds a of the k replicas), a = 0..k, when each replica is its own with
+ * probability f independently of the others: the binomial C(k, a) f^a (1 - f)^(k - a).
+ */
+export function binomialHeld(replicas: number, share: number): number[] {
+  const out: number[] = [];
+  let c = 1; // C(k, a), built up term by term: exact in doubles for k <= 16
+  for (let a = 0; a <= replicas; a++) {
+    out.push(c * share ** a * (1 - share) ** (replicas - a));
+    c = (c * (replicas - a)) / (a + 1);
+  }
+  return out;
+}
+
+export type Odds = {
+  /** P(a wrong result is accepted): at least m replicas are the colluders'. */
+  pWrong: number;
+  /** P(the job ends without a result): neither side reaches the quorum. */
+  pNoConsensus: number;
+  /** P(the right result is accepted). */
+  pRight: number;
+};
+
+/** The odds of each outcome, given P(the adversary holds a replicas) for a = 0..k. */
+export function oddsOf(replicas: number, quorum: number, held: readonly number[]): Odds {
+  const odds = { pWrong: 0, pNoConsensus: 0, pRight: 0 };
+  // Summed term by term, never as 1 - the others: the small tails are the figures that matter.
+  held.forEach((p, a) => {
+    const o = outcomeOf(replicas, quorum, a);
+    if (o === "wrong") odds.pWrong += p;
+    else if (o === "noConsensus") odds.pNoConsensus += p;
+    else odds.pRight += p;
+  });
+  return odds;
+}
+
+/** The odds of a k-replica, quorum-m job against colluders holding each replica with probability f. */
+export function replicaOdds(replicas: number, quorum: number, share: number): Odds {
+  return oddsOf(replicas, quorum, binomialHeld(replicas, share));
+}
 
 /**
  * The share of the pool's stake a requester guards against when it names none: colluding
@@ -82,4 +142,53 @@ export function replicasForConfidence(parameters: ReplicasForConfidenceParameter
     }
   }
   throw new ConfidenceUnreachableError(confidence, share, MAX_REPLICAS);
+}
+
+/**
+ * How many replicas a job runs and how many must agree: set outright (`replicas`, `quorum`: for
+ * experts), or derived from the confidence the requester wants (`confidence`, `adversaryShare`:
+ * see replicasForConfidence). One or the other, never both.
+ */
+export type ReplicasChoice =
+  | {
+      /** k: independent runs, 1..MAX_REPLICAS. */
+      replicas: number;
+      /** m: identical results needed, k/2 < m <= k (default: the smallest majority). */
+      quorum?: number;
+      confidence?: undefined;
+      adversaryShare?: undefined;
+    }
+  | {
+      /** The chance that an accepted result is right, in (0, 1), e.g. 0.9999: the cheapest k and m that give it are used. */
+      confidence: number;
+      /** The colluders' share of the providers' stake to guard against (default DEFAULT_ADVERSARY_SHARE, 0.1). */
+      adversaryShare?: number;
+      replicas?: undefined;
+      quorum?: undefined;
+    };
+
+/** A ReplicasChoice resolved: the replicas and quorum to post, and the plan they came from if derived. */
+export type ChosenReplicas = { replicas: number; quorum?: number; maxReplicas?: number; plan?: ReplicaPlan };
+
+/**
+ * Resolves a choice, refusing one that sets both ways (JavaScript callers and front ends can pass
+ * anything). `at` prefixes the field in errors ("jobs[2]."). The replicas and quorum given outright
+ * are checked later with the rest of the offer (checkJobOffer).
+ */
+export function chooseReplicas(p: { replicas?: number; quorum?: number; confidence?: number; adversaryShare?: number }, at = ""): ChosenReplicas {
+  if (p.confidence === undefined) {
+    if (p.adversaryShare !== undefined)
+      throw new InvalidJobParametersError(at + "adversaryShare", "it was given without `confidence`", "Pass `confidence` with it to have the replicas and quorum derived, or drop `adversaryShare` when setting `replicas` yourself.");
+    if (p.replicas === undefined)
+      throw new InvalidJobParametersError(at + "replicas", "neither `replicas` nor `confidence` was given", "Pass `confidence` (e.g. 0.9999) to have the replicas and quorum derived, or `replicas` (and `quorum`).");
+    return { replicas: p.replicas, quorum: p.quorum };
+  }
+  if (p.replicas !== undefined || p.quorum !== undefined)
+    throw new InvalidJobParametersError(
+      at + "confidence",
+      `it was given together with ${p.replicas !== undefined ? "`replicas`" : "`quorum`"}, and each decides the replicas and quorum`,
+      "Pass either `confidence` (and `adversaryShare`) to have them derived, or `replicas` and `quorum` to set them yourself, not both.",
+    );
+  const plan = replicasForConfidence({ confidence: p.confidence, adversaryShare: p.adversaryShare });
+  return { replicas: plan.replicas, quorum: plan.quorum, maxReplicas: plan.maxReplicas, plan };
 }
