@@ -15,7 +15,7 @@ import { DEV_ACCOUNTS, DEV_ROLES } from "../scripts/devnet/accounts.ts";
 import { freePort } from "../scripts/devnet/ports.ts";
 import { createAccordClient, type AccordClient } from "../client/src/client.ts";
 import type { Deployment } from "../client/src/deployments.ts";
-import { generateResultKey } from "../client/src/seal/keys.ts";
+import { generateResultKey } from "../client/src/seal/seal.ts";
 
 export type MarketParameters = NonNullable<DeployAccordParameters["parameters"]>;
 

@@ -12,7 +12,7 @@ import { readDeployment, type Deployment } from "./deployments.ts";
 import { BaseError } from "./errors.ts";
 export { AccountRequiredError } from "./actions/errors.ts";
 import type { AccordNode, AccordNodeOptions } from "./net/node.ts";
-import type { ResultKeyPair } from "./seal/keys.ts";
+import type { ResultKeyPair } from "./seal/seal.ts";
 import type { MarketChain } from "./actions/chain/marketChain.ts";
 
 /** How often actions poll the chain for new blocks, unless the caller says otherwise. */

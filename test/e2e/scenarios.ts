@@ -27,7 +27,7 @@ import { waitForResult } from "../../client/src/actions/waitForResult.ts";
 import { watchJob } from "../../client/src/actions/watchJob.ts";
 import { getJob } from "../../client/src/actions/getJob.ts";
 import { JobNotSucceededError } from "../../client/src/actions/errors.ts";
-import { generateResultKey } from "../../client/src/seal/keys.ts";
+import { generateResultKey } from "../../client/src/seal/seal.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../provider/harness.ts";
 import { increaseTime, startDevnet, type Devnet, type DevnetOptions } from "../devnet.ts";
 import { checkConservation, drainMarket, readLedger, settleEverything, type Ledger } from "./conservation.ts";

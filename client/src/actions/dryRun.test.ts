@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InvalidModuleError } from "../sandbox/errors.ts";
-import { generateResultKey } from "../seal/keys.ts";
+import { generateResultKey } from "../seal/seal.ts";
 import { dryRun } from "./dryRun.ts";
 import { prepareJob } from "./internal/jobContent.ts";
 

@@ -3,9 +3,9 @@ import type { AccordClient } from "../client.ts";
 import { ContentNotFoundError } from "../content/errors.ts";
 import { loadSandboxJob } from "../job/sandboxJob.ts";
 import type { InvalidManifestError, Manifest } from "../manifest/index.ts";
-import { generateResultKey } from "../seal/keys.ts";
+import { generateResultKey } from "../seal/seal.ts";
+import { jobResultOf, type JobResult } from "../sandbox/bundle.ts";
 import { DEFAULT_LIMITS, resultCid as bundleCid, runJob, validateModule, type InvalidModuleError } from "../sandbox/index.ts";
-import { jobResultOf, type JobResult } from "./internal/jobResult.ts";
 import { prepareJob, type JobSpec } from "./internal/jobContent.ts";
 
 export type DryRunParameters = JobSpec & { signal?: AbortSignal };

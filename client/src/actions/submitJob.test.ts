@@ -3,7 +3,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { describe, expect, it } from "vitest";
 import { AccountRequiredError, createAccordClient, ResultKeyRequiredError } from "../client.ts";
-import { generateResultKey } from "../seal/keys.ts";
+import { generateResultKey } from "../seal/seal.ts";
 import { ConfidenceUnreachableError } from "../trust/errors.ts";
 import { estimateCost } from "./estimateCost.ts";
 import { InvalidJobParametersError } from "./errors.ts";

@@ -17,7 +17,7 @@ import {
   SHARED_SETTINGS,
   type SettingSource,
 } from "../config/index.ts";
-import { generateResultKey, type ResultKeyPair } from "../seal/keys.ts";
+import { generateResultKey, type ResultKeyPair } from "../seal/seal.ts";
 import { CliConfigError } from "./errors.ts";
 
 export { CliConfigError };

@@ -6,7 +6,8 @@
  *     files: { "<path relative to /output>": bytes } }
  *
  * and its CID is the content layer's CID of those bytes (cidOfBytes), so every honest provider
- * commits to the same digest.
+ * commits to the same digest. Requesters get a decoded bundle as a JobResult (jobResultOf), from a
+ * dry run or from a provider once opened and verified.
  */
 import * as dagCbor from "@ipld/dag-cbor";
 import type { CID } from "multiformats/cid";
@@ -71,4 +72,28 @@ function checkStatus(s: unknown): ResultStatus {
 /** The CID every provider commits to: the content layer's CID of the canonical encoding. */
 export function resultCid(bundle: ResultBundle): Promise<CID> {
   return cidOfBytes(encodeResultBundle(bundle));
+}
+
+/** What a run of a job gave, as dryRun and waitForResult hand it back. */
+export type JobResult = {
+  status: ResultStatus;
+  /** The process exit code, or undefined when the run ended in a trap or hit an output limit. */
+  exitCode: number | undefined;
+  fuelUsed: number;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  /** Files the program wrote under /output, by path relative to it. */
+  files: Record<string, Uint8Array>;
+};
+
+/** The result of a run from its bundle: a local dry run's, or a provider's once opened and verified. */
+export function jobResultOf(bundle: ResultBundle): JobResult {
+  return {
+    status: bundle.status,
+    exitCode: bundle.status.kind === "exit" ? bundle.status.code : undefined,
+    fuelUsed: bundle.fuelUsed,
+    stdout: bundle.stdout,
+    stderr: bundle.stderr,
+    files: bundle.files,
+  };
 }

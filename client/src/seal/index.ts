@@ -1,5 +1,14 @@
 export * from "./constants.ts";
-export { inspectSealedResult, openResult, sealResult, type OpenResultParameters, type SealResultParameters, type SealResultReturnType } from "./seal.ts";
 export type { SealHeader } from "./envelope.ts";
-export { generateResultKey, resultKeyFromSignature, type ResultKeyPair } from "./keys.ts";
+export {
+  generateResultKey,
+  inspectSealedResult,
+  openResult,
+  resultKeyFromSignature,
+  sealResult,
+  type OpenResultParameters,
+  type ResultKeyPair,
+  type SealResultParameters,
+  type SealResultReturnType,
+} from "./seal.ts";
 export { InvalidResultKeyError, InvalidSealedResultError, ResultMismatchError, SealedResultTamperedError } from "./errors.ts";

@@ -8,8 +8,7 @@ import { cidOfBytes } from "../content/cid.ts";
 import { RESULT_KEY_MESSAGE, SEAL_KDF_INFO } from "./constants.ts";
 import { chunkNonce, encodeHeader } from "./envelope.ts";
 import { InvalidResultKeyError, InvalidSealedResultError, ResultMismatchError, SealedResultTamperedError } from "./errors.ts";
-import { generateResultKey, resultKeyFromSignature } from "./keys.ts";
-import { inspectSealedResult, openResult, sealResult } from "./seal.ts";
+import { generateResultKey, inspectSealedResult, openResult, resultKeyFromSignature, sealResult } from "./seal.ts";
 
 const jobId = 42n;
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);

@@ -3,13 +3,12 @@ import type { AccordClient } from "../../client.ts";
 import { readProvider } from "../../chain/market.ts";
 import { cidDigest, parseCid } from "../../content/cid.ts";
 import { ContentNotFoundError } from "../../content/errors.ts";
-import { decodeResultBundle } from "../../sandbox/bundle.ts";
+import { decodeResultBundle, jobResultOf, type JobResult } from "../../sandbox/bundle.ts";
 import { openResult } from "../../seal/seal.ts";
 import { ResultKeyRequiredError } from "../../client.ts";
 import { ResultUnavailableError, type ResultAttempt } from "../errors.ts";
 import type { JobHistory } from "../../chain/jobHistory.ts";
 import { dialableAddresses } from "../../chain/peerAddresses.ts";
-import { jobResultOf, type JobResult } from "./jobResult.ts";
 
 /** Waiting for one provider's sealed result before trying the next. */
 export const RESULT_FETCH_TIMEOUT_MS = 15_000;

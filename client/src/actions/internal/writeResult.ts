@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { BaseError } from "../../errors.ts";
-import type { JobResult } from "./jobResult.ts";
+import type { JobResult } from "../../sandbox/bundle.ts";
 
 export class UnsafeResultPathError extends BaseError {
   override name = "UnsafeResultPathError";
