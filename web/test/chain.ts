@@ -6,6 +6,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { cancelJob, postJob as post, type MarketChain } from "@accord/client/actions/chain";
 import { cidOfBytes } from "@accord/client/content/cid";
+import type { CID } from "multiformats/cid";
 import { jobMarketAbi } from "@accord/client/abi";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
 import type { Devnet } from "./harness.ts";
@@ -25,9 +26,9 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
     return r;
   };
   /** Posts a job from this account; by default one replica at 1 tUSD, 60 s windows. */
-  async function postJob(p: { bidWindowS: number; replicas?: number; quorum?: number; minReputation?: number }): Promise<{ jobId: bigint; escrow: bigint }> {
+  async function postJob(p: { bidWindowS: number; replicas?: number; quorum?: number; minReputation?: number; manifestCid?: CID }): Promise<{ jobId: bigint; escrow: bigint }> {
     const { jobId, escrow } = await post(chain, {
-      manifestCid: await cidOfBytes(randomBytes(32)),
+      manifestCid: p.manifestCid ?? (await cidOfBytes(randomBytes(32))),
       replicas: p.replicas ?? 1,
       quorum: p.quorum ?? 1,
       maxPrice: 1_000_000n,
@@ -49,7 +50,7 @@ export function chainOf(devnet: Devnet, accountIndex: number) {
      * A job no provider bids on (its manifest is random bytes nobody holds, and its reputation bar
      * is out of reach, so the daemons decline it before fetching anything).
      */
-    postUnbiddableJob(p: { bidWindowS: number }) {
+    postUnbiddableJob(p: { bidWindowS: number; manifestCid?: CID }) {
       return postJob({ ...p, minReputation: NO_PROVIDER_QUALIFIES_BPS });
     },
     /** Registers and stakes this account as a provider, with no node behind it. */
