@@ -4,10 +4,9 @@ import { readParameters } from "../chain/market.ts";
 import type { ChainRequestError } from "../chain/revert.ts";
 import { parseCid } from "../content/cid.ts";
 import { decodeManifest } from "../manifest/index.ts";
-import type { JobNotFoundError, NoBidsDiagnosis, NoBidsReason } from "./errors.ts";
+import { JobNotFoundError, type NoBidsDiagnosis, type NoBidsReason } from "./errors.ts";
 import { quoteFor } from "./estimateCost.ts";
-import { activeBids } from "../chain/jobHistory.ts";
-import { readJobHistory } from "./internal/jobLogs.ts";
+import { activeBids, readJobHistory } from "../chain/jobHistory.ts";
 import { formatAmount, getTokenInfo } from "./internal/token.ts";
 import { listProviders, type ProviderListing } from "./listProviders.ts";
 import { askDeclines } from "./askDeclines.ts";
@@ -38,12 +37,15 @@ export type ExplainNoBidsErrorType = JobNotFoundError | ChainRequestError;
  */
 export async function explainNoBids(client: AccordClient, parameters: ExplainNoBidsParameters): Promise<ExplainNoBidsReturnType> {
   const { jobId, signal } = parameters;
-  const [{ history }, params, providers, token] = await Promise.all([
-    readJobHistory(client, jobId, { signal }),
-    readParameters(client.publicClient, client.deployment.jobMarket),
+  const market = client.deployment.jobMarket;
+  const [read, params, providers, token] = await Promise.all([
+    readJobHistory(client.publicClient, { address: market, jobId, fromBlock: BigInt(client.deployment.startBlock), signal }),
+    readParameters(client.publicClient, market),
     listProviders(client, { includeInactive: true, signal }),
     getTokenInfo(client),
   ]);
+  if (!read) throw new JobNotFoundError(jobId, market);
+  const { history } = read;
   const fmt = (u: bigint) => `${formatAmount(u, token.decimals)} ${token.symbol}`;
   const fuel = parameters.fuel !== undefined ? BigInt(parameters.fuel) : await manifestFuel(client, history.manifestCid, signal);
   const bidders = new Set(activeBids(history).map((b) => b.provider));

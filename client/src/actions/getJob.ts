@@ -1,9 +1,8 @@
 import type { AccordClient } from "../client.ts";
 import { readJob, readReplicas, type JobInfo, type ReplicaInfo } from "../chain/market.ts";
 import { ContractRevertedError, type ChainRequestError } from "../chain/revert.ts";
-import type { JobNotFoundError } from "./errors.ts";
-import type { JobHistory } from "../chain/jobHistory.ts";
-import { readJobHistory } from "./internal/jobLogs.ts";
+import { JobNotFoundError } from "./errors.ts";
+import { readJobHistory, type JobHistory } from "../chain/jobHistory.ts";
 
 export type GetJobParameters = { jobId: bigint; signal?: AbortSignal };
 export type GetJobReturnType = JobHistory & {
@@ -22,11 +21,14 @@ export type GetJobErrorType = JobNotFoundError | ChainRequestError;
  */
 export async function getJob(client: AccordClient, parameters: GetJobParameters): Promise<GetJobReturnType> {
   const { jobId, signal } = parameters;
-  const { history, toBlock } = await readJobHistory(client, jobId, { signal });
+  const market = client.deployment.jobMarket;
+  const read = await readJobHistory(client.publicClient, { address: market, jobId, fromBlock: BigInt(client.deployment.startBlock), signal });
+  if (!read) throw new JobNotFoundError(jobId, market);
+  const { history, toBlock } = read;
   let live: JobInfo | undefined;
   let book: ReplicaInfo[] | undefined;
   try {
-    [live, book] = await Promise.all([readJob(client.publicClient, client.deployment.jobMarket, jobId), readReplicas(client.publicClient, client.deployment.jobMarket, jobId)]);
+    [live, book] = await Promise.all([readJob(client.publicClient, market, jobId), readReplicas(client.publicClient, market, jobId)]);
   } catch (err) {
     if (!(err instanceof ContractRevertedError && err.errorName === "JobNotFound")) throw err;
   }

@@ -1,8 +1,7 @@
 import type { Address } from "viem";
 import type { AccordClient } from "../client.ts";
-import { getMarketEvents } from "../chain/events.ts";
+import { getMarketEvents, toJobEvent } from "../chain/events.ts";
 import type { ChainRequestError } from "../chain/revert.ts";
-import { toJobEvent } from "../chain/jobEvents.ts";
 import { applyJobEvent, newHistory, type JobHistory } from "../chain/jobHistory.ts";
 
 /** Jobs returned when the caller sets no limit. */

@@ -1,13 +1,11 @@
 import type { Address } from "viem";
 import type { AccordClient } from "../client.ts";
 import type { JobStateName } from "../chain/constants.ts";
-import { followMarketEvents, type MarketEventBatch } from "../chain/events.ts";
+import { findJobPosted, followMarketEvents, toJobEvent, type JobEvent, type MarketEventBatch } from "../chain/events.ts";
 import type { ChainRequestError } from "../chain/revert.ts";
 import type { DeclinesReply } from "../net/declines.ts";
-import type { JobNotFoundError } from "./errors.ts";
-import { toJobEvent, type JobEvent } from "../chain/jobEvents.ts";
+import { JobNotFoundError } from "./errors.ts";
 import { activeBids, applyJobEvent, newHistory, type JobHistory } from "../chain/jobHistory.ts";
-import { findPosted } from "./internal/jobLogs.ts";
 
 /** How often the chain's clock is read to notice a phase deadline passing. */
 export const DEADLINE_CHECK_INTERVAL_MS = 1_000;
@@ -59,7 +57,9 @@ type Input = { kind: "batch"; batch: MarketEventBatch } | { kind: "tick" } | { k
  */
 export async function* watchJob(client: AccordClient, parameters: WatchJobParameters): WatchJobReturnType {
   const { jobId, signal } = parameters;
-  const posted = await findPosted(client, jobId, { fromBlock: parameters.fromBlock, signal });
+  const market = client.deployment.jobMarket;
+  const posted = await findJobPosted(client.publicClient, { address: market, jobId, fromBlock: parameters.fromBlock ?? BigInt(client.deployment.startBlock), signal });
+  if (!posted) throw new JobNotFoundError(jobId, market);
   const job = newHistory(posted);
   yield { ...posted, job };
   const stop = new AbortController();
@@ -69,7 +69,7 @@ export async function* watchJob(client: AccordClient, parameters: WatchJobParame
   const follow = (async () => {
     try {
       for await (const batch of followMarketEvents(client.publicClient, {
-        address: client.deployment.jobMarket,
+        address: market,
         fromBlock: posted.blockNumber,
         pollIntervalMs: client.pollingIntervalMs,
         signal: linked,

@@ -2,18 +2,23 @@ export * from "./constants.ts";
 export { cidToHex, hexToCid } from "../content/cid.ts";
 export { computeCommitment, randomSalt } from "./commitment.ts";
 export {
+  cidText,
+  findJobPosted,
   followMarketEvents,
   getMarketEvents,
   jobIdOf,
+  toJobEvent,
   type FollowMarketEventsParameters,
   type GetMarketEventsParameters,
+  type JobEvent,
+  type JobEventType,
   type MarketEvent,
   type MarketEventBatch,
   type MarketEventName,
+  type PostedJobEvent,
 } from "./events.ts";
 export { drawIndices, drawSeed, poolEntryWord, type PoolEntry } from "./draw.ts";
-export { cidText, toJobEvent, type JobEvent, type JobEventType } from "./jobEvents.ts";
-export { activeBids, applyJobEvent, newHistory, type JobBid, type JobHistory, type JobReplica, type JobReveal, type JobTerms } from "./jobHistory.ts";
+export { activeBids, applyJobEvent, newHistory, readJobHistory, type JobBid, type JobHistory, type JobReplica, type JobReveal, type JobTerms } from "./jobHistory.ts";
 export {
   readJob,
   readParameters,

@@ -3,7 +3,7 @@ import { parseEventLogs } from "viem";
 import { describe, expect, it } from "vitest";
 import { jobMarketAbi } from "../generated/abi.ts";
 import { cidToHex } from "../content/cid.ts";
-import { toJobEvent } from "./jobEvents.ts";
+import { toJobEvent } from "./events.ts";
 import { activeBids, applyJobEvent, newHistory } from "./jobHistory.ts";
 
 const CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq";

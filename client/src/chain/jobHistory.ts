@@ -1,6 +1,6 @@
-import type { Address, Hash, Hex } from "viem";
+import type { Address, Hash, Hex, PublicClient } from "viem";
 import type { JobStateName, ReplicaOutcomeName } from "./constants.ts";
-import type { JobEvent } from "./jobEvents.ts";
+import { findJobPosted, getMarketEvents, toJobEvent, type JobEvent, type PostedJobEvent } from "./events.ts";
 
 /** `displaced`: left the pool; `notDrawn` says it left at the draw rather than to a heavier bid in a full pool. */
 export type JobBid = { provider: Address; price: bigint; collateral: bigint; displaced: boolean; notDrawn?: boolean; blockNumber: bigint };
@@ -20,7 +20,7 @@ export type JobReplica = {
 };
 
 /** A job's terms, as its JobPosted event gave them. */
-export type JobTerms = Omit<Extract<JobEvent, { type: "posted" }>, "type" | "blockNumber" | "transactionHash" | "logIndex">;
+export type JobTerms = Omit<PostedJobEvent, "type" | "blockNumber" | "transactionHash" | "logIndex">;
 
 /** A job as its events tell it: complete even after its storage record was reused. */
 export type JobHistory = JobTerms & {
@@ -53,7 +53,7 @@ export type JobHistory = JobTerms & {
 };
 
 /** Starts a history from the job's JobPosted event. */
-export function newHistory(posted: Extract<JobEvent, { type: "posted" }>): JobHistory {
+export function newHistory(posted: PostedJobEvent): JobHistory {
   const { type: _, blockNumber, transactionHash, logIndex: __, ...terms } = posted;
   return { ...terms, postedBlock: blockNumber, postTransaction: transactionHash, state: "Open", deadline: terms.bidDeadline, bids: [], winners: 0, awarded: [], committed: [], reveals: [], outcomes: [], rounds: [], restitution: 0n };
 }
@@ -136,3 +136,22 @@ export function applyJobEvent(h: JobHistory, ev: JobEvent): JobHistory {
 
 /** Live bids (not displaced). */
 export const activeBids = (h: JobHistory) => h.bids.filter((b) => !b.displaced);
+
+/**
+ * A job's whole history up to the head (or `toBlock`), read from its events; undefined if the
+ * market never posted it.
+ */
+export async function readJobHistory(
+  client: PublicClient,
+  p: { address: Address; jobId: bigint; fromBlock: bigint; toBlock?: bigint; signal?: AbortSignal },
+): Promise<{ history: JobHistory; toBlock: bigint } | undefined> {
+  const toBlock = p.toBlock ?? (await client.getBlockNumber({ cacheTime: 0 }));
+  const posted = await findJobPosted(client, { ...p, toBlock });
+  if (!posted) return undefined;
+  const history = newHistory(posted);
+  for (const raw of await getMarketEvents(client, { address: p.address, fromBlock: posted.blockNumber, toBlock, jobId: p.jobId, signal: p.signal })) {
+    const ev = toJobEvent(raw);
+    if (ev && ev.type !== "posted") applyJobEvent(history, ev);
+  }
+  return { history, toBlock };
+}

@@ -1,6 +1,5 @@
 import type { AccordClient } from "../client.ts";
-import { getMarketEvents, type MarketEvent } from "../chain/events.ts";
-import { toJobEvent, type JobEvent } from "../chain/jobEvents.ts";
+import { getMarketEvents, toJobEvent, type JobEvent, type MarketEvent } from "../chain/events.ts";
 import { applyJobEvent, newHistory, type JobHistory } from "../chain/jobHistory.ts";
 import { sleep } from "./async.ts";
 

@@ -1,7 +1,7 @@
 import { getAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import type { NoBidsDiagnosis, NoBidsReason } from "../actions/errors.ts";
-import type { JobEvent } from "../chain/jobEvents.ts";
+import type { JobEvent } from "../chain/events.ts";
 import type { JobStateName } from "../chain/constants.ts";
 import { applyJobEvent, newHistory, type JobHistory } from "../chain/jobHistory.ts";
 import { afterFailure, refusedPost, resumeAction, settledFailure, unfetchedResult } from "./repost.ts";
