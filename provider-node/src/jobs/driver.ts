@@ -7,7 +7,6 @@ import { CachedReads } from "../chain/reads.ts";
 import type { StepContext } from "./context.ts";
 import { Semaphore } from "./semaphore.ts";
 import { runStep } from "./steps.ts";
-import { CAPACITY_PHASES } from "../journal/phases.ts";
 import type { DeclinesStatement } from "@accord/client/net";
 import { ValidatedModules } from "../work/load.ts";
 import { HONEST, type ProviderBehaviour } from "../behaviour.ts";
@@ -146,8 +145,8 @@ export class JobDriver {
   private reconsiderWaiting(now: number, onTick: boolean): void {
     const { known } = this.ctx;
     if (!known.waitingCount) return;
-    const queued = this.o.journal.active().filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
-    const load = `${queued.length}:${queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0)}:${this.stakeEvents}`;
+    const queued = this.o.journal.queuedLoad();
+    const load = `${queued.jobs}:${queued.runMs}:${this.stakeEvents}`;
     const staleStake = onTick && Date.now() <= this.recheckStakeUntilMs && [...known.waitingJobs.values()].some((w) => w.reason.code === "stake");
     const changed = load !== this.lastLoad || staleStake;
     this.lastLoad = load;

@@ -2,7 +2,6 @@ import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from "@ac
 import { InvalidManifestError } from "@accord/client/manifest";
 import { InvalidJobError, InvalidModuleError } from "@accord/client/sandbox";
 import type { JobRecord } from "../journal/journal.ts";
-import { CAPACITY_PHASES } from "../journal/phases.ts";
 import type { Manifest } from "@accord/client/manifest";
 import type { DeclineReason } from "@accord/client/net";
 import { collateralOf, decideBid, precheck, type BidInputs, type BidJob } from "../market/policy.ts";
@@ -145,14 +144,13 @@ async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Prom
  */
 async function decide(ctx: StepContext, rec: JobRecord, job: BidJob, manifest: Manifest, inputs: BidInputs): Promise<boolean> {
   const { info: me, readAtMs } = await ctx.reads.ownRecord();
-  const active = ctx.journal.active();
-  // A job already run for a committed bid holds no sandbox time any more.
-  const queued = active.filter((r) => CAPACITY_PHASES.includes(r.phase) && r.commitment === undefined);
+  // A job already run for a committed bid holds no sandbox time any more (queuedLoad counts neither).
+  const queued = ctx.journal.queuedLoad();
   const decision = decideBid(
     job,
     manifest,
     inputs,
-    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(ctx, active, readAtMs, job.collateralRatioBps), stake: me.stake, queuedJobs: queued.length, queuedRunMs: queued.reduce((n, r) => n + (r.estRunMs ?? 0), 0) },
+    { chainNow: ctx.clock.now(), reputation: me.score, freeStake: me.free - reservedCollateral(ctx, readAtMs, job.collateralRatioBps), stake: me.stake, queuedJobs: queued.jobs, queuedRunMs: queued.runMs },
     ctx.policy,
   );
   if (decision.bid) {
@@ -235,10 +233,10 @@ async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob,
  * Collateral of bids the provider record read at `readAtMs` does not show: those about to be
  * sent, and those sent since the read (the record is shared for ownRecordMaxAgeMs).
  */
-function reservedCollateral(ctx: StepContext, active: readonly JobRecord[], readAtMs: number, ratioBps: number): bigint {
+function reservedCollateral(ctx: StepContext, readAtMs: number, ratioBps: number): bigint {
   // The contract locks the job's collateral (its max price at the ratio), whatever the bid; a
   // job seen before this run's events (replayed from the journal) is sized from its bid, a floor.
-  return active
-    .filter((r) => r.phase === "bidding" || (r.phase === "bid" && r.updatedAtMs >= readAtMs))
+  return ctx.journal
+    .bidsSince(readAtMs)
     .reduce((n, r) => n + collateralOf({ maxPrice: ctx.known.postedTerms(r.jobId)?.maxPrice ?? r.price ?? 0n, collateralRatioBps: ratioBps }), 0n);
 }

@@ -64,6 +64,32 @@ describe("Journal", () => {
     j.close();
   });
 
+  it("counts the jobs holding a sandbox slot and their run time, leaving out committed bids and other phases", () => {
+    const j = new Journal(tempJournal());
+    expect(j.queuedLoad()).toEqual({ jobs: 0, runMs: 0 });
+    j.insert(1n, { phase: "bidding", estRunMs: 100 });
+    j.insert(2n, { phase: "bid", estRunMs: 20 });
+    j.insert(3n, { phase: "awarded" }); // no estimate: counted, adding no time
+    j.insert(4n, { phase: "bid", estRunMs: 7_000, salt: "0x01", commitment: "0x02" }); // ran before its bid
+    j.insert(5n, { phase: "evaluating", estRunMs: 9_000 });
+    j.insert(6n, { phase: "committing", estRunMs: 9_000 });
+    expect(j.queuedLoad()).toEqual({ jobs: 3, runMs: 120 });
+    j.update(2n, { phase: "lost" });
+    expect(j.queuedLoad()).toEqual({ jobs: 2, runMs: 100 });
+    j.close();
+  });
+
+  it("lists the bids being sent, and the placed bids changed since a time", () => {
+    const j = new Journal(tempJournal());
+    j.insert(1n, { phase: "bidding", price: 1n });
+    j.insert(2n, { phase: "bid", price: 2n });
+    j.insert(3n, { phase: "awarded", price: 3n });
+    j.insert(4n, { phase: "evaluating" });
+    expect(j.bidsSince(0).map((r) => r.jobId).sort()).toEqual([1n, 2n]);
+    expect(j.bidsSince(Date.now() + 60_000).map((r) => [r.jobId, r.price])).toEqual([[1n, 1n]]);
+    j.close();
+  });
+
   it("refuses a second live daemon on the same journal but takes over from a dead one", () => {
     const path = tempJournal();
     const j = new Journal(path);

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Address, Hex } from "viem";
 import { JournalLockedError } from "../errors.ts";
-import { ACTIVE_PHASES, type JobPhase } from "./phases.ts";
+import { ACTIVE_PHASES, CAPACITY_PHASES, type JobPhase } from "./phases.ts";
 
 export { ACTIVE_PHASES, TERMINAL_PHASES, type JobPhase } from "./phases.ts";
 
@@ -195,6 +195,23 @@ export class Journal {
     const marks = ACTIVE_PHASES.map(() => "?").join(", ");
     const rows = this.prepare(`SELECT * FROM jobs WHERE phase IN (${marks}) ORDER BY created_at_ms`).all(...ACTIVE_PHASES) as Row[];
     return rows.map(fromRow);
+  }
+
+  /**
+   * Jobs holding a slot of the worker pool (CAPACITY_PHASES, not yet run: a committed bid ran
+   * already) and their estimated sandbox time, counted by SQLite. The driver asks after every
+   * step while jobs wait for capacity; reading every active job for it (a hundred rows in a
+   * burst) was the largest single cost of a daemon's CPU per job.
+   */
+  queuedLoad(): { jobs: number; runMs: number } {
+    const marks = CAPACITY_PHASES.map(() => "?").join(", ");
+    const row = this.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(est_run_ms), 0) AS ms FROM jobs WHERE phase IN (${marks}) AND commitment IS NULL`).get(...CAPACITY_PHASES) as { n: number; ms: number };
+    return { jobs: Number(row.n), runMs: Number(row.ms) };
+  }
+
+  /** Bids being sent ("bidding"), and bids placed ("bid") whose record changed at or after `sinceMs`. */
+  bidsSince(sinceMs: number): JobRecord[] {
+    return (this.prepare("SELECT * FROM jobs WHERE phase = 'bidding' OR (phase = 'bid' AND updated_at_ms >= ?)").all(sinceMs) as Row[]).map(fromRow);
   }
 
   /** How many jobs are active, without reading them (the in-flight gauge, after every step). */
