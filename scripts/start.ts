@@ -1,18 +1,24 @@
 // `npm start`: the whole Accord marketplace on 127.0.0.1. Ctrl-C stops everything it started.
 import { parseArgs } from "node:util";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { CHAIN_ENGINES, DEFAULT_RPC_PORT, type ChainEngine } from "./devnet/chain.ts";
 import { DEVNET_DIR, FAULT_KINDS, startDevnet, type Devnet, type FaultKind } from "./devnet/devnet.ts";
 import { describeRelayLimits } from "../provider-node/src/net/relay-limits.ts";
+import { DEV_ACCOUNTS, DEV_ROLES } from "./devnet/accounts.ts";
+import { collusionJob, collusionPlan, CollusionPlanError, runCollusionDemo, type CollusionDemoResult, type DemoProvider } from "./devnet/collusion.ts";
+import { describeJob, describeOutcome } from "./devnet/collusion-report.ts";
 
 const USAGE = `Usage: npm start -- [options]
 
 Starts a local marketplace: a chain (Hardhat's node, or anvil), the contracts (Hardhat Ignition), provider daemons
 with stakes, the web app, and one sample job posted and settled.
 
-  --providers N           provider daemons to run (default 3, at most 8)
-  --fault I=KIND          make provider I (0-based) faulty, to watch the quorum at work;
-                          KIND: ${FAULT_KINDS.join(", ")}; repeatable
+  --providers N           provider daemons to run (default 3, or as many as colluders need, at most 8)
+  --fault I=KIND[,I=KIND] make provider I (0-based) faulty, to watch the quorum at work;
+                          KIND: ${FAULT_KINDS.join(", ")}; repeatable.
+                          collude: the colluders all reveal one wrong result and bid on every job;
+                          instead of the sample job, demo jobs (unanimous, escalating on dissent)
+                          show them slashed: npm start -- --fault 1=collude,2=collude
   --no-web                do not start the web app
   --no-sample             do not post the sample job
   --chain NODE            the chain's node: hardhat (default) or anvil (Foundry's, from npm)
@@ -25,7 +31,7 @@ let values;
 try {
   ({ values } = parseArgs({
     options: {
-      providers: { type: "string", default: "3" },
+      providers: { type: "string" },
       fault: { type: "string", multiple: true, default: [] },
       "no-web": { type: "boolean" },
       "no-sample": { type: "boolean" },
@@ -46,13 +52,28 @@ if (values.help) {
 }
 
 const faults: Record<number, FaultKind> = {};
-for (const f of values.fault) {
-  const m = /^(\d+)=(.+)$/.exec(f);
+// Both `--fault 1=collude --fault 2=collude` and the issue's `--fault 1=collude,2=collude`.
+for (const f of values.fault.flatMap((v) => v.split(",")).filter((v) => v.trim() !== "")) {
+  const m = /^\s*(\d+)=(.+?)\s*$/.exec(f);
   if (!m || !(FAULT_KINDS as readonly string[]).includes(m[2]!)) {
     console.error(`npm start: --fault ${f} is not I=KIND with KIND one of ${FAULT_KINDS.join(", ")}.`);
     process.exit(2);
   }
   faults[Number(m[1])] = m[2] as FaultKind;
+}
+
+const colluders = Object.values(faults).filter((f) => f === "collude").length;
+// Colluders need honest providers enough to outvote them: by default run that many.
+let providerCount = values.providers === undefined ? 3 : Number(values.providers);
+if (colluders > 0) {
+  try {
+    if (values.providers === undefined) providerCount = Math.max(providerCount, collusionJob(colluders).maxReplicas, ...Object.keys(faults).map((i) => Number(i) + 1));
+    collusionPlan(providerCount, colluders);
+  } catch (err) {
+    if (!(err instanceof CollusionPlanError)) throw err;
+    console.error(`npm start: ${err.message}`);
+    process.exit(2);
+  }
 }
 
 if (!(CHAIN_ENGINES as readonly string[]).includes(values.chain)) {
@@ -67,9 +88,11 @@ if (blockTime !== undefined && !(Number.isInteger(blockTime) && blockTime > 0)) 
 
 let devnet: Devnet | undefined;
 let stopping = false;
+const stopDemo = new AbortController();
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  stopDemo.abort();
   console.log("\nStopping the marketplace…");
   await devnet?.stop();
   console.log("Stopped.");
@@ -84,10 +107,11 @@ try {
     rpcPort: Number(values["rpc-port"]),
     chain: values.chain as ChainEngine,
     blockTime,
-    providers: Number(values.providers),
+    providers: providerCount,
     faults,
     web: !values["no-web"],
-    sampleJob: !values["no-sample"],
+    // With colluders the demo jobs take its place: a majority sample job could be theirs to decide.
+    sampleJob: !values["no-sample"] && colluders === 0,
     tokenDecimals: Number(values["token-decimals"]),
     log: (line) => console.log(`… ${line}`),
   });
@@ -100,6 +124,28 @@ if (stopping) process.exit(0);
 
 const d = devnet;
 const rel = (p: string) => relative(process.cwd(), p);
+
+let demo: { result: CollusionDemoResult; providers: DemoProvider[] } | undefined;
+if (colluders > 0 && !values["no-sample"]) {
+  const providers = d.providers.map((p) => ({ index: p.index, address: p.address, colluding: p.fault === "collude" }));
+  try {
+    const result = await runCollusionDemo({
+      rpcUrl: d.chain.rpcUrl,
+      deployment: d.deployment,
+      requesterKey: DEV_ACCOUNTS[DEV_ROLES.requesters[0]]!.privateKey,
+      providers,
+      dataDir: join(DEVNET_DIR, "collusion-requester"),
+      log: (line) => console.log(`… ${line}`),
+      onSettled: (job, units) => console.log(describeJob(job, providers, units).join("\n")),
+      signal: stopDemo.signal,
+    });
+    demo = { result, providers };
+  } catch (err) {
+    if (stopping) process.exit(0);
+    console.error(`\nThe collusion demo failed: ${(err as Error).message}`);
+    console.error(`The marketplace keeps running; logs of every process are in ${rel(DEVNET_DIR)}/logs/.`);
+  }
+}
 const lines = [
   "",
   `Accord is running locally (up in ${((Date.now() - t0) / 1000).toFixed(0)} s).`,
@@ -130,6 +176,7 @@ if (d.sample) {
     "",
   );
 }
+if (demo) lines.push(...describeOutcome(demo.result, demo.providers), "");
 lines.push(
   "Try next (in another terminal):",
   "  export ACCORD_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d   # dev account #1, a requester",
@@ -137,6 +184,7 @@ lines.push(
   "  npx accord job list          # your jobs",
   "  npx accord providers         # reputation, prices and stake",
   "  npm start -- --fault 1=wrong-result   # next time: watch a dishonest provider get slashed",
+  "  npm start -- --fault 1=collude,2=collude   # or colluders with 2 of 5 stakes lose theirs",
   "",
   `Logs: ${rel(DEVNET_DIR)}/logs/. Press Ctrl-C to stop everything.`,
 );

@@ -12,6 +12,8 @@ import { runNode, startNode, type Managed } from "./processes.ts";
 import type { RelayLimits } from "../../client/src/net/relay-limits.ts";
 import { createKeyFile } from "../../provider-node/src/config/keyfile.ts";
 import { KEY_FILE_NAME } from "../../provider-node/src/constants.ts";
+import { FAULTS, type Fault } from "../../provider-node/src/faults.ts";
+import { COLLUDER_PRICE_ARGS } from "./collusion.ts";
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -35,8 +37,9 @@ export const PROVIDER_STAKE_TOKENS = "10000";
 const PROVIDER_UP_TIMEOUT_MS = 60_000;
 const WEB_UP_TIMEOUT_MS = 120_000;
 
-export const FAULT_KINDS = ["wrong-result", "never-reveal", "copy-commit", "silent-after-award"] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+/** The daemon's own list, so a fault added there can be shown here. */
+export const FAULT_KINDS = FAULTS;
+export type FaultKind = Fault;
 
 export type DevnetOptions = {
   rpcPort?: number;
@@ -154,6 +157,7 @@ export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
         const fault = o.faults?.[index];
         const args = [PROVIDER_CLI, "start", "--json", "--data-dir", dataDir, "--listen", listen, "--metrics-port", String(METRICS_BASE_PORT + index)];
         if (fault) args.push("--fault", fault);
+        if (fault === "collude") args.push(...COLLUDER_PRICE_ARGS);
         if (index < RELAY_PROVIDERS) args.push("--relay", "on");
         const { managed: m, info } = await startNode(`provider ${index}`, args, {
           env,
