@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeManifest, MANIFEST_RUNTIME, MANIFEST_VERSION, parseManifest } from "../../client/src/manifest/index.ts";
 import { createAccordNode, type AccordNode } from "../../client/src/net/node.ts";
+import { serveDeclines } from "../../client/src/net/declines.ts";
 import type { CID } from "multiformats/cid";
 import { PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
 import { fetchManifest, loadJob, type LoadJobParameters } from "../../provider-node/src/work/load.ts";
@@ -77,6 +78,26 @@ describe("a provider connected to many requesters", () => {
     const from = directContentPeers(provider.libp2p, new Set(), PROVIDER_LIMITS.maxDirectContentPeers)();
     const nonces = await Promise.all(cids.map(async (manifestCid) => (await fetchManifest({ content: provider.content, manifestCid, limits: PROVIDER_LIMITS, from })).nonce));
     expect(nonces).toEqual(requesters.map((_, i) => `job-${i}`));
+  }, 60_000);
+
+  it("does not ask a connected provider, known by the protocol only providers answer, before the registry names it", async () => {
+    const other = await createAccordNode({ dataDir: join(dir, "other-provider") });
+    try {
+      await serveDeclines(other, () => ({ provider: "0x00000000000000000000000000000000000000aa", status: "unknown", reasons: [] }));
+      const from = directContentPeers(provider.libp2p, new Set(), PROVIDER_LIMITS.maxDirectContentPeers);
+      await other.libp2p.dial(provider.multiaddrs[0]);
+      // Identify runs right after the connection opens; the provider's list drops the peer once it has.
+      const deadline = Date.now() + 30_000;
+      const listed = () => from().some((a) => a.endsWith(other.peerId.toString()));
+      while (provider.libp2p.getConnections(other.peerId).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (listed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(provider.libp2p.getConnections(other.peerId).length).toBeGreaterThan(0);
+      expect(listed()).toBe(false);
+      // The requesters are still asked.
+      expect(from().filter((a) => requesters.some((r) => a.endsWith(r.peerId.toString()))).length).toBe(REQUESTERS);
+    } finally {
+      await other.stop();
+    }
   }, 60_000);
 
   it("says the content was not found when no connected peer holds it and the DHT has no record", async () => {
