@@ -16,6 +16,7 @@ import { JobKnowledge } from "./knowledge.ts";
 import { RunAttempts } from "./run-attempts.ts";
 import { DeclineBook, declinesStatement } from "./waiting.ts";
 import { LOG_EVENTS } from "../log-events.ts";
+import { maxQueued } from "../market/policy.ts";
 import type { LogPosition } from "./job-log.ts";
 
 export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook" | "behaviour" | "jobChain"> & {
@@ -141,6 +142,11 @@ export class JobDriver {
    * every tick), and on ticks when their bid deadline passed (to decline them). They are poked in
    * waitingOrder: each decision takes the slot it finds free before the next one looks (the
    * steps resolve in the order they were started), so the job that needs a bid most gets it.
+   *
+   * Only as many as the queue has free slots are decided again: the others would find it full
+   * and wait again. Deciding every waiting job on every change (a hundred in a burst, after each
+   * bid, run and award) made the decisions grow with the square of the burst; each one that
+   * bids changes the load, which offers the freed room to the next ones.
    */
   private reconsiderWaiting(now: number, onTick: boolean): void {
     const { known } = this.ctx;
@@ -151,9 +157,14 @@ export class JobDriver {
     const changed = load !== this.lastLoad || staleStake;
     this.lastLoad = load;
     if (!changed && !onTick) return;
+    let room = changed ? Math.max(0, maxQueued(this.o.limits) - queued.jobs) : 0;
     for (const jobId of known.waitingInOrder(this.o.me)) {
       const w = known.waitingJob(jobId)!;
-      if (changed || now >= w.job.bidDeadline || known.awarded(jobId)) this.poke(jobId);
+      if (now >= w.job.bidDeadline || known.awarded(jobId)) this.poke(jobId);
+      else if (room > 0) {
+        room -= 1;
+        this.poke(jobId);
+      }
     }
   }
 

@@ -101,6 +101,11 @@ export function precheck(job: BidJob, state: Pick<BidState, "chainNow" | "reputa
   return undefined;
 }
 
+/** Jobs bid for or won and not yet run that the node's workers take at most (the capacity rule of decideBid). */
+export function maxQueued(limits: Pick<ProviderLimits, "workers" | "maxQueuedJobsPerWorker">): number {
+  return Math.max(1, limits.workers) * limits.maxQueuedJobsPerWorker;
+}
+
 const final = (reason: DeclineReason): BidDecision => ({ bid: false, reason, retry: false });
 const forNow = (reason: DeclineReason): BidDecision => ({ bid: false, reason, retry: true });
 
@@ -148,7 +153,7 @@ export function decideBid(job: BidJob, manifest: Manifest, inputs: BidInputs, st
   if (collateral > state.freeStake)
     return forNow({ code: "stake", message: `a bid locks the job's ${collateral} collateral (its max price at the collateral ratio, whatever the bid), only ${state.freeStake} stake is free`, collateral: collateral.toString(), freeStake: state.freeStake.toString() });
   const workers = Math.max(1, limits.workers);
-  const maxQueuedJobs = workers * limits.maxQueuedJobsPerWorker;
+  const maxQueuedJobs = maxQueued(limits);
   if (state.queuedJobs >= maxQueuedJobs)
     return forNow({ code: "capacity", message: `at capacity: ${state.queuedJobs} jobs queued for ${workers} worker(s)`, queuedJobs: state.queuedJobs, maxQueuedJobs });
   const finishMs = Math.ceil(state.queuedRunMs / workers + estRunMs);
