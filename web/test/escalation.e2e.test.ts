@@ -110,6 +110,8 @@ describe("escalation in the web app", () => {
     expect(view.maxPrice).toBe(units);
     const posted = (await getMarketEvents(pub, { address: market, fromBlock: BigInt(devnet.deployment.startBlock), toBlock: await pub.getBlockNumber({ cacheTime: 0 }), events: ["JobPosted"], jobId }))[0]!;
     expect(posted.args.escrow).toBe(3n * units + (3n * units * BigInt(params.protocolFeeBps)) / 10_000n);
+    // The terms show the cap, which JobPosted carries only through that escrow.
+    await expect(page.locator("#terms dt", { hasText: "Most replicas if results disagree" }).locator("xpath=following-sibling::dd[1]").textContent()).resolves.toBe("3");
 
     await pastPoolClose(jobId, 2);
     // The wrong result leaves no quorum: the page shows the rounds as soon as the job escalates.

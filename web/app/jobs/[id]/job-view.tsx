@@ -16,6 +16,7 @@ import { JobOutcome, OutcomeBadge } from "@/components/StateBadge.tsx";
 import { Empty, ErrorNotice, Loading } from "@/components/Status.tsx";
 import { useApi } from "@/lib/client/api.ts";
 import { bps, formatDuration, shortCid, shortId } from "@/lib/client/format.ts";
+import { replicaCapOf } from "@/lib/replica-cap.ts";
 import type { JobDetail } from "@/lib/types.ts";
 
 export function JobView({ id, initial }: { id: string; initial?: JobDetail }) {
@@ -30,6 +31,18 @@ export function JobView({ id, initial }: { id: string; initial?: JobDetail }) {
       </div>
       {q.isPending ? <Loading label="Reading the job's history…" /> : q.error ? <ErrorNotice error={q.error} title="This job could not be loaded" /> : <Job job={q.data} />}
     </div>
+  );
+}
+
+/** The escalation cap, read back from the escrow, which covers exactly that many replicas (lib/replica-cap.ts). */
+function MostReplicas({ job }: { job: JobDetail }) {
+  const cap = replicaCapOf(BigInt(job.escrow), BigInt(job.maxPrice));
+  if (cap === undefined) return null;
+  return (
+    <>
+      <dt>Most replicas if results disagree</dt>
+      <dd>{cap > job.replicas ? cap : `${cap} (no escalation)`}</dd>
+    </>
   );
 }
 
@@ -57,6 +70,7 @@ function Job({ job }: { job: JobDetail }) {
             <dd>
               {job.replicas} independent run{job.replicas === 1 ? "" : "s"}; {job.quorum} must match
             </dd>
+            <MostReplicas job={job} />
             <dt>Max price / replica</dt>
             <dd>
               <Amount value={job.maxPrice} />
