@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TERMINAL_STATES, type JobStateName } from "../../client/src/chain/index.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../scripts/devnet/accounts.ts";
-import { COLLUDER_PRICE_ARGS, runCollusionDemo, totalOf, type CollusionDemoResult, type DemoProvider } from "../../scripts/devnet/collusion.ts";
+import { COLLUDER_PRICE_ARGS, collusionPlan, runCollusionDemo, totalOf, type CollusionDemoResult, type DemoProvider } from "../../scripts/devnet/collusion.ts";
 import { describeJob, describeOutcome } from "../../scripts/devnet/collusion-report.ts";
 import { PROVIDER_KEYS, startMarket, type TestMarket } from "../provider/harness.ts";
 import { settleEverything } from "./conservation.ts";
@@ -29,6 +29,17 @@ beforeAll(async () => {
 afterAll(() => m?.stop());
 
 const colluderAddresses = () => new Set(providers.filter((p) => p.colluding).map((p) => p.address.toLowerCase()));
+
+describe("collusionPlan", () => {
+  it("makes colluders unable to fill a round and the cap reach more honest replicas than colluders, or says how many providers to run", () => {
+    expect(collusionPlan(5, 1)).toEqual({ replicas: 3, quorum: 3, maxReplicas: 4 });
+    expect(collusionPlan(5, 2)).toEqual({ replicas: 3, quorum: 3, maxReplicas: 5 });
+    expect(collusionPlan(8, 3)).toEqual({ replicas: 4, quorum: 4, maxReplicas: 7 });
+    expect(() => collusionPlan(3, 2)).toThrow("pass --providers 5");
+    expect(() => collusionPlan(8, 4)).toThrow("the devnet runs at most 8");
+    expect(() => collusionPlan(16, 8)).toThrow("collude with at most 7");
+  });
+});
 
 describe("colluders holding 2 of 5 equal stakes, on unanimous jobs that escalate", { timeout: 900_000 }, () => {
   it("never get their wrong result accepted: every job ends with the dry run's result, each colluder drawn is slashed", async () => {
