@@ -26,7 +26,12 @@
  *   against this chain), median whole-process wall time of 5 runs after one warm-up.
  *
  * Env: BENCH_REALCHAIN_BATCHES (10), BENCH_REALCHAIN_CLI_JOBS (10), BENCH_REALCHAIN_SINGLES (5), BENCH_REALCHAIN_BLOCK_S (2),
- * BENCH_REALCHAIN_TIMEOUT_S (900: jobs not settled by then count as not succeeded).
+ * BENCH_REALCHAIN_TIMEOUT_S (900: jobs not settled by then count as not succeeded),
+ * BENCH_REALCHAIN_DAEMON_NODE_OPTIONS (node options for the five daemons only, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`; see realchain-parties.ts).
+ *
+ * The daemons and the requester poll at their own defaults (realchain-parties.ts), not at the
+ * test harness's faster intervals.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -41,6 +46,7 @@ import { waitForResult } from "../../client/src/actions/waitForResult.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
 import { startDevnet } from "../../test/devnet.ts";
+import { daemonEnv, defaultRequester } from "./realchain-parties.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const ACCORD = join(ROOT, "client", "bin", "accord.js");
@@ -105,11 +111,12 @@ const work = mkdtempSync(join(tmpdir(), "accord-bench-realchain-"));
 // burst's last jobs, reached by busy providers after ~50 s, expired while they bid.
 const net = await startDevnet({ engine: "anvil", blockTime: BLOCK_S, parameters: { fillTimeout: 600 } });
 const daemons: ProviderProcess[] = [];
-const requester = net.requester(DEV_ROLES.requesters[0]);
+const requester = defaultRequester(net, DEV_ROLES.requesters[0]);
 try {
   const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + PROVIDERS);
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
-  daemons.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey })))));
+  const env = daemonEnv("BENCH_REALCHAIN_DAEMON_NODE_OPTIONS");
+  daemons.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey, env })))));
   const providerAddresses = new Set(keys.map((k) => privateKeyToAccount(k.privateKey).address.toLowerCase()));
   const echo = new Uint8Array(readFileSync(ECHO));
   const d = net.deployment;

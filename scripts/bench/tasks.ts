@@ -16,7 +16,12 @@
  * - reposted_tasks: tasks that needed more than one post.
  *
  * Env: BENCH_TASKS_N (1000), BENCH_TASKS_BLOCK_S (2; 0 = anvil mining a block per transaction, as
- * the automine devnet does), BENCH_TASKS_MAX_ACTIVE (256), BENCH_TASKS_TIMEOUT_S (1800).
+ * the automine devnet does), BENCH_TASKS_MAX_ACTIVE (256), BENCH_TASKS_TIMEOUT_S (1800),
+ * BENCH_TASKS_DAEMON_NODE_OPTIONS (node options for the daemons only, e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof`).
+ *
+ * The daemons and the requester poll at their own defaults (realchain-parties.ts), not at the
+ * test harness's faster intervals.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -28,6 +33,7 @@ import { runTasks } from "../../client/src/tasks/run.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../devnet/accounts.ts";
 import { registerProvider, spawnProvider, type ProviderProcess } from "../../test/provider/harness.ts";
 import { startDevnet } from "../../test/devnet.ts";
+import { daemonEnv, defaultRequester } from "./realchain-parties.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const N = Number(process.env.BENCH_TASKS_N ?? 1000);
@@ -41,11 +47,12 @@ const MAX_PRICE = "0.1"; // tUSD per replica, above the daemons' default asks fo
 const work = mkdtempSync(join(tmpdir(), "accord-bench-tasks-"));
 const net = await startDevnet({ engine: "anvil", ...(BLOCK_S > 0 ? { blockTime: BLOCK_S } : {}) });
 const daemons: ProviderProcess[] = [];
-const requester = net.requester(DEV_ROLES.requesters[0]);
+const requester = defaultRequester(net, DEV_ROLES.requesters[0]);
 try {
   const keys = DEV_ACCOUNTS.slice(DEV_ROLES.providers[0], DEV_ROLES.providers[0] + PROVIDERS);
   await Promise.all(keys.map((k) => registerProvider(net.chain.rpcUrl, net.deployment.jobMarket, k.privateKey)));
-  daemons.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey })))));
+  const env = daemonEnv("BENCH_TASKS_DAEMON_NODE_OPTIONS");
+  daemons.push(...(await Promise.all(keys.map((k) => spawnProvider({ rpcUrl: net.chain.rpcUrl, market: net.deployment.jobMarket, privateKey: k.privateKey, env })))));
   copyFileSync(join(ROOT, "client", "fixtures", "wasm", "echo.wasm"), join(work, "echo.wasm"));
   const bag = await parseTaskSpec(
     {
