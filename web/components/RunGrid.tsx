@@ -8,6 +8,9 @@ import type { Pixels } from "@/lib/image.ts";
 import { gridColumns } from "@/lib/runs.ts";
 import type { CellState, RunCell } from "@/lib/types.ts";
 
+/** A few tasks do not each need a third of a desktop screen. */
+const MAX_CELL_PX = 240;
+
 export const CELL_LABEL: Record<CellState, string> = { waiting: "waiting for bids", running: "running", verified: "verified", failed: "failed" };
 
 /** What a cell says in words: its state, which attempt, and why earlier ones were posted again. */
@@ -25,7 +28,7 @@ function cellTitle(c: RunCell): string {
 export function RunGrid({ cells, results }: { cells: RunCell[]; results: Record<string, CellResult> }) {
   const columns = gridColumns(cells.length);
   return (
-    <ol className="run-grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }} data-testid="run-grid" data-columns={columns} aria-label="Tasks of the run">
+    <ol className="run-grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, maxWidth: columns * MAX_CELL_PX }} data-testid="run-grid" data-columns={columns} aria-label="Tasks of the run">
       {cells.map((c) => (
         <Cell key={c.task} cell={c} result={results[c.jobId]} />
       ))}

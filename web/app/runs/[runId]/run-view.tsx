@@ -42,6 +42,9 @@ export function RunView({ runId, initial }: { runId: string; initial?: RunDetail
 function Run({ run }: { run: RunDetail }) {
   const r = useRunResults(run);
   const mounted = useMounted();
+  // The wallet reconnects from the browser's storage: the server's HTML knows no wallet, so the
+  // first render must not either.
+  const isRequester = mounted && r.isRequester;
   const now = useNow(run.chainTime);
   const total = run.cells.length;
   return (
@@ -63,7 +66,7 @@ function Run({ run }: { run: RunDetail }) {
         title="Tasks"
         id="run-tasks-card"
         action={
-          <button type="button" className="button" onClick={() => void r.show()} disabled={!mounted || !r.isRequester || r.shown || r.asking} data-testid="show-results">
+          <button type="button" className="button" onClick={() => void r.show()} disabled={!isRequester || r.shown || r.asking} data-testid="show-results">
             {r.asking ? "Waiting for the wallet…" : r.shown ? "Results shown" : "Show results"}
           </button>
         }
@@ -75,8 +78,8 @@ function Run({ run }: { run: RunDetail }) {
             </span>
           ))}
         </p>
-        {mounted && !r.isRequester && <p className="small muted">Only the requester&apos;s wallet holds the key to these results: connect it to show them here.</p>}
-        {r.isRequester && !r.shown && (
+        {mounted && !isRequester && <p className="small muted">Only the requester&apos;s wallet holds the key to these results: connect it to show them here.</p>}
+        {isRequester && !r.shown && (
           <p className="small muted">Your wallet signs once; the key it gives stays in this page&apos;s memory, and each verified task&apos;s result is decrypted and checked against the chain here.</p>
         )}
         {r.keyError !== undefined && <ErrorNotice error={r.keyError} title="The wallet did not sign" />}
