@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { http } from "viem";
+import { bytesToHex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import { createAccordClient, type AccordClient } from "@accord/client";
 import { RESULT_KEY_MESSAGE, resultKeyFromSignature } from "@accord/client/seal";
 import { loadTaskSpec, runTasks, type RunState, type TaskResult } from "@accord/client/tasks";
 import { DEV_ACCOUNTS } from "../../scripts/devnet/accounts.ts";
+import { runCli } from "../../test/requester/cli.ts";
 import { assemble, parseTile } from "../../examples/tiles/assemble.ts";
 import type { RunDetail } from "../lib/types.ts";
 import { screenFit } from "./fits-screen.ts";
@@ -228,6 +229,21 @@ describe("a run's page in the web app", () => {
       await page.waitForURL(`${web.url}/runs/${runId}`);
     }
     await page.close();
+
+    // `accord run` on the same spec and state resumes a finished run, and says where its page is.
+    const d = devnet.deployment;
+    writeFileSync(join(work, "cli-config.json"), JSON.stringify({ rpcUrl: devnet.rpcUrl, chainId: d.chainId, jobMarket: d.jobMarket, token: d.token, startBlock: d.startBlock }));
+    // The key the job page's CLI card gives the requester: the secret half of the wallet-derived key.
+    writeFileSync(join(work, "cli-result.key"), `${bytesToHex(client.resultKey!.secretKey)}\n`, { mode: 0o600 });
+    const cli = await runCli(["run", join(work, "tiles.json"), "--yes", "--out", join(work, "tiles-out")], {
+      ACCORD_CONFIG: join(work, "cli-config.json"),
+      ACCORD_PRIVATE_KEY: REQUESTER.privateKey,
+      ACCORD_RESULT_KEY_FILE: join(work, "cli-result.key"),
+      ACCORD_DATA_DIR: join(work, "cli-data"),
+      ACCORD_WEB_URL: `${web.url}/`,
+    });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stderr).toContain(`follow the run in the web app: ${web.url}/runs/${runId}\n`);
 
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     try {

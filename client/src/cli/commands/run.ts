@@ -4,7 +4,7 @@ import type { Register } from "./context.ts";
 export const registerRun: Register = (program, run) => {
   program
     .command("run")
-    .description("run a bag of tasks from a spec file: estimate, confirm, post in batches, follow, verify and write every result (resumable)")
+    .description("run a bag of tasks from a spec file: estimate, confirm, post in batches, follow, verify and write every result (resumable); with ACCORD_WEB_URL set to the web app's address, prints the run's page there")
     .argument("<spec>", "the task spec (JSON): module, shared inputs, limits, trust, price, and tasks or a generator")
     .option("-o, --out <dir>", "results go to <dir>/<task name>/", "./out")
     .option("--state <file>", "the run's state file, for resuming (default: <out>.accord-run.json beside the output folder)")

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
@@ -55,6 +56,7 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
   let verified = 0;
   let last: RunTasksProgress | undefined;
   const out = resolve(o.out);
+  let pageShown = false;
   const items = runTasks(client, bag, {
     state: stateFile,
     maxPrice: optionMaxPrice,
@@ -63,7 +65,10 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
     // Other accord processes posting from this key wait their turn (permit and account nonces).
     exclusive: client.account ? accountLock(accountLockDir(), client.chain.id, client.account.address, { signal: ctx.signal }) : undefined,
     signal: ctx.signal,
-    onEvent: (ev) => display.event(ev),
+    onEvent: (ev) => {
+      display.event(ev);
+      if (!pageShown && (ev.type === "posted" || ev.type === "resumed")) pageShown = showRunPage(ctx, stateFile);
+    },
     onProgress: (p) => display.progress((last = p)),
   });
   try {
@@ -92,6 +97,24 @@ export default async function runCommand(ctx: CommandContext, specFile: string, 
     `${report.done} of ${bag.tasks.length} task(s) verified, results in ${out}; ${report.reposted.length} re-posted, ${report.failed.length} failed; spent ${amt(spent)} (\`accord withdraw\` collects refunds)`,
   );
   if (failed.length || report.failed.length) throw new TasksFailedError(report.failed.map((r) => r.task), bag.tasks.length, stateFile);
+}
+
+/**
+ * With ACCORD_WEB_URL set (the web app's address), says where the run's grid is: its id is in the
+ * state file once the first post or the resume has written it. True once it has been said.
+ */
+function showRunPage(ctx: CommandContext, stateFile: string): boolean {
+  const web = process.env.ACCORD_WEB_URL;
+  if (!web) return true;
+  let runId: string | undefined;
+  try {
+    // Read at once: a run with nothing left to do ends before an asynchronous read would print.
+    runId = (JSON.parse(readFileSync(stateFile, "utf8")) as RunState).runId;
+  } catch {
+    return false; // not written yet: said at the next post
+  }
+  ctx.out.step(`follow the run in the web app: ${web.replace(/\/+$/, "")}/runs/${runId}`);
+  return true;
 }
 
 async function readPrevious(file: string): Promise<RunState | undefined> {
