@@ -32,6 +32,7 @@ export function describeJob(job: DemoJob, providers: readonly DemoProvider[], u:
       (job.restitution > 0n ? ` (${amount(job.restitution, u)} of it restitution out of slashed collateral)` : ""),
   ];
   if (job.stdout !== undefined) lines.push(`    result: ${JSON.stringify(job.stdout.trimEnd())}`);
+  if (job.fetchError !== undefined) lines.push(`    result: not fetched (${job.fetchError})`);
   return lines;
 }
 

@@ -85,6 +85,8 @@ export type DemoJob = {
   correct?: boolean;
   /** The accepted result's standard output, fetched from a provider and checked against the consensus. */
   stdout?: string;
+  /** Why the accepted result could not be fetched, if it could not. */
+  fetchError?: string;
   escalations: number;
   replicas: number;
   outcomes: GetJobReturnType["outcomes"];
@@ -190,16 +192,23 @@ export async function runCollusionDemo(p: CollusionDemoParameters): Promise<Coll
 /** Waits for the job to end and reads its story; a result accepted is fetched and checked as any requester's would be. */
 async function settle(client: AccordClient, j: { jobId: bigint; blockNumber: bigint; expectedCid: string }, signal?: AbortSignal): Promise<DemoJob> {
   let stdout: string | undefined;
+  let fetchError: string | undefined;
+  let waitError: unknown;
   try {
     const r = await waitForResult(client, { jobId: j.jobId, fromBlock: j.blockNumber, timeoutMs: JOB_TIMEOUT_MS, declines: false, signal });
     stdout = new TextDecoder().decode(r.stdout);
   } catch (err) {
-    // A job that ended without a result is part of the story; anything else is not.
-    if (!(err instanceof JobNotSucceededError)) throw err;
+    signal?.throwIfAborted();
+    // A job that ended without a result is part of the story; one whose result could not be
+    // fetched still has its settlement to tell, and the reason is shown beside it.
+    if (!(err instanceof JobNotSucceededError)) {
+      waitError = err;
+      fetchError = (err as { shortMessage?: string }).shortMessage ?? (err as Error).message;
+    }
   }
   const h = await getJob(client, { jobId: j.jobId, signal });
   const s = h.settlement;
-  if (!s) throw new Error(`job ${j.jobId} is ${h.state}, not settled, though waiting for it ended`);
+  if (!s) throw waitError ?? new Error(`job ${j.jobId} is ${h.state}, not settled, though waiting for it ended`);
   const accepted = s.state === "Succeeded" ? s.resultDigest : undefined;
   return {
     jobId: j.jobId,
@@ -208,6 +217,7 @@ async function settle(client: AccordClient, j: { jobId: bigint; blockNumber: big
     expectedCid: j.expectedCid,
     correct: accepted === undefined ? undefined : accepted.toLowerCase() === cidDigest(j.expectedCid).toLowerCase(),
     stdout,
+    fetchError,
     escalations: h.rounds.length,
     replicas: h.awarded.length,
     outcomes: h.outcomes,
