@@ -18,6 +18,11 @@ import { isTransientRpcError } from "./rpc.ts";
 const FEE_CACHE_MS = 2_000;
 /** A transaction without a receipt this long is checked for a nonce taken by another one. */
 const NONCE_CHECK_MS = 2_000;
+/**
+ * Once the node's watcher tells the sender of new blocks (observeBlock), a receipt is asked for
+ * again at each new block, or after this long if none is told (a watcher behind an RPC outage).
+ */
+const RECEIPT_BLOCK_WAIT_MS = 3_000;
 
 export type TxSenderOptions = {
   client: PublicClient;
@@ -121,6 +126,9 @@ export class TxSender {
   private feeCache: { fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }; atMs: number } | undefined;
   /** Transactions sent, for metrics. */
   sent = 0;
+  /** The highest block observeBlock was told of; 0 while nobody tells it (then receipts are polled on a timer). */
+  private head = 0n;
+  private readonly blockWaiters = new Set<() => void>();
 
   constructor(options: TxSenderOptions) {
     this.o = options;
@@ -142,6 +150,37 @@ export class TxSender {
       throw new TransactionRevertedError(p.label, hash, { ...why, gasUsed: receipt.gasUsed, gasLimit });
     }
     return receipt;
+  }
+
+  /**
+   * A new block was seen (the market watcher tells each one). A receipt can only appear with a
+   * block: polled every rpcRetryMinMs, a transaction on a chain with 2 s blocks was asked for
+   * ~5 times before its block came, the most frequent RPC request of a busy daemon after the watcher's.
+   */
+  observeBlock(number: bigint): void {
+    if (number <= this.head) return;
+    this.head = number;
+    for (const wake of this.blockWaiters) wake();
+    this.blockWaiters.clear();
+  }
+
+  /** Until the next block observeBlock is told of, or `ms`, or the signal's abort. */
+  private nextBlock(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.blockWaiters.delete(done);
+        signal?.removeEventListener("abort", aborted);
+        resolve();
+      };
+      const aborted = () => {
+        done();
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(done, ms);
+      this.blockWaiters.add(done);
+      signal?.addEventListener("abort", aborted, { once: true });
+    });
   }
 
   /** Resolves once every transaction handed to `send` so far was signed and broadcast (or failed to be). */
@@ -259,9 +298,11 @@ export class TxSender {
         await this.o.client.sendRawTransaction({ serializedTransaction: raw }).catch(() => {});
         rebroadcastAt = Date.now() + this.o.receiptTimeoutMs;
       }
-      // A healthy RPC that has no receipt yet is asked again at the short interval: backing off to
-      // 10 s there made every transaction on a chain with 1 s blocks take 2-8 s to be seen.
-      await sleep(failed ? backoff : this.o.retryMinMs, undefined, { signal });
+      // A healthy RPC that has no receipt yet is asked again at the next block, or at the short
+      // interval when no watcher tells of blocks: backing off to 10 s there made every transaction
+      // on a chain with 1 s blocks take 2-8 s to be seen.
+      if (!failed && this.head > 0n) await this.nextBlock(RECEIPT_BLOCK_WAIT_MS, signal);
+      else await sleep(failed ? backoff : this.o.retryMinMs, undefined, { signal });
       backoff = failed ? Math.min(backoff * 2, this.o.retryMaxMs) : this.o.retryMinMs;
     }
   }

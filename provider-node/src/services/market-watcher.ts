@@ -42,6 +42,7 @@ export function marketWatcher(c: Pick<ProviderComponents, "config" | "limits" | 
           driver.onEvent(ev, live);
         },
         onBlock: (number, timestamp) => {
+          c.chain.sender.observeBlock(number);
           c.rpc.answered(number);
           c.metrics.lastBlock.set(Number(number));
           lastBlockAtMs = Date.now();
