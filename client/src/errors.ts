@@ -49,3 +49,13 @@ export function formatErrorMessage(p: { shortMessage: string; metaMessages?: str
   if (p.fix) lines.push(`What to do: ${p.fix}`);
   return lines.join("\n");
 }
+
+/** Parameters the contract would refuse, caught before any transaction is sent. */
+export class InvalidJobParametersError extends BaseError {
+  override name = "InvalidJobParametersError";
+  readonly field: string;
+  constructor(field: string, problem: string, fix: string) {
+    super(`Invalid job parameter ${field}: ${problem}.`, { fix });
+    this.field = field;
+  }
+}

@@ -1,5 +1,7 @@
 import type { DeclineReason } from "../declineReasons.ts";
 import { BaseError } from "../errors.ts";
+// Trust checks a request's k and m too, below the actions, so the error lives with the tree's root.
+export { InvalidJobParametersError } from "../errors.ts";
 import type { JobStateName } from "../chain/constants.ts";
 
 /** A transaction or signature was asked of a client without an account to sign with. */
@@ -21,16 +23,6 @@ export class JobNotFoundError extends BaseError {
       fix: "Check the job id and that you are on the right chain and deployment (`listJobs` lists your jobs).",
     });
     this.jobId = jobId;
-  }
-}
-
-/** Parameters the contract would refuse, caught before any transaction is sent. */
-export class InvalidJobParametersError extends BaseError {
-  override name = "InvalidJobParametersError";
-  readonly field: string;
-  constructor(field: string, problem: string, fix: string) {
-    super(`Invalid job parameter ${field}: ${problem}.`, { fix });
-    this.field = field;
   }
 }
 

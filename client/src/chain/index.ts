@@ -32,5 +32,3 @@ export {
 export { ChainRequestError, ContractRevertedError, decodeRevert, explainChainError, revertedWith } from "./revert.ts";
 export { dialableAddresses, peerIdString } from "./peerAddresses.ts";
 export { applyProviderEvent, dialableProviders, providerRegistry, type ProviderRegistry, type RegisteredProvider } from "./providers.ts";
-// The permit's typed data lives with its signing (actions/chain/permit.ts); this subpath names it too.
-export { permitArgument, permitNoncesAbi, permitTypedData, type PermitRequest } from "../actions/chain/permit.ts";

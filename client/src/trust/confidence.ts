@@ -3,7 +3,7 @@
 // scripts/bench/trust.ts extends with escalation rounds), the cheapest k and m for a confidence
 // target, and a request's choice between that target and k and m set outright.
 import { MAX_REPLICAS } from "../generated/limits.ts";
-import { InvalidJobParametersError } from "../actions/errors.ts";
+import { InvalidJobParametersError } from "../errors.ts";
 import { ConfidenceUnreachableError, InvalidConfidenceError } from "./errors.ts";
 
 /** How a job ends when `held` of its k replicas collude on one wrong result and the rest agree on the right one. */
