@@ -59,11 +59,10 @@ export function initialJob(id: string): Promise<JobDetail | undefined> {
 
 export function initialAccount(address: string): Promise<AccountSnapshot | undefined> {
   if (!isAddress(address, { strict: false })) return Promise.resolve(undefined);
-  return within(async () => {
-    const m = await readyMarket();
-    await readNewManifests();
-    return plain<AccountSnapshot>(await accountSnapshot(m, address));
-  });
+  // Runs of jobs whose manifests are not read yet arrive with the browser's refetch: the page's
+  // first HTML does not wait on the network for them.
+  void fillManifestFuel().catch(() => {});
+  return within(async () => plain<AccountSnapshot>(await accountSnapshot(await readyMarket(), address)));
 }
 
 export function initialRun(runId: string): Promise<RunDetail | undefined> {
