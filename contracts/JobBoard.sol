@@ -106,14 +106,15 @@ contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
         for (uint256 i; i < c.bids; ++i) {
             uint256 e = rec.entries[i];
             bool committed = c.commitMask & (1 << i) != 0;
+            bool revealed = c.revealMask & (1 << i) != 0;
             out[i] = ReplicaView({
                 provider: e.provider(),
                 price: e.price(),
                 collateral: collateral,
                 reputation: _providers[e.provider()].hot.score,
                 committed: committed,
-                revealed: c.revealMask & (1 << i) != 0,
-                commitmentOrDigest: committed ? rec.commitments[i] : bytes32(0),
+                revealed: revealed,
+                commitmentOrDigest: revealed ? _revealed(rec, c, i) : committed ? rec.commitments[i] : bytes32(0),
                 weight: e.weight()
             });
         }

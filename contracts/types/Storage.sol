@@ -23,8 +23,11 @@ struct JobCore {
     // leave room for `rounds` in this slot, which every bid and reveal reads anyway.
     uint16 generation;
     uint16 rounds; // Rounds: the cap on replicas, the open round's first book slot and its number
-    // Award on fill: seconds after the pool window (`deadline` while Open) that a pool still short of
-    // `replicas` bids keeps taking them (the owner's fill timeout); 0 for a job with a bid window.
+    // While Open, award on fill: seconds after the pool window (`deadline` while Open) that a pool still
+    // short of `replicas` bids keeps taking them (the owner's fill timeout); 0 for a job with a bid window.
+    // From the award on (nothing reads the extension then; an escalation sets it anew), a first round's
+    // agreement (MarketState._revealed): bits 0-15 the replicas that revealed the leader's digest, bits
+    // 16-20 the leader's book slot + 1 (the first revealer, whose slot holds the digest), 0 before it.
     uint24 fillExtension;
     uint8 seedDelay; // seconds from the pool's close to the earliest draw (owner parameter at post)
 }

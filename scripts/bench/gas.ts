@@ -17,6 +17,8 @@
 // a while pays. total_k1 / total_k3_q2 are the steady figures of the fast path;
 // total_k1_two_phase / total_k3_q2_two_phase those of the two-phase path.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { keccak256, toHex } from "viem";
+import { drawIndices, drawSeed } from "../../client/src/chain/draw.ts";
 import { cidOf, deployMarket } from "../../test/contracts/market.ts";
 
 type Row = { step: string; gas: bigint };
@@ -51,23 +53,84 @@ async function lifecycle(m: Awaited<ReturnType<typeof deployMarket>>, k: number,
 
 const total = (rows: Row[]) => rows.reduce((s, r) => s + r.gas, 0n);
 
-/** The drawn lifecycle: returns the winners' side (post, winners' bids, award, reveals) and the losers' bids. */
-async function drawnLifecycle(m: Awaited<ReturnType<typeof deployMarket>>, bidders: number, tag: string): Promise<{ paid: Row[]; losers: Row[] }> {
+type Market = Awaited<ReturnType<typeof deployMarket>>;
+type Drawn = { paid: Row[]; losers: Row[] };
+
+/**
+ * Makes the next block draw exactly `want` (pool indices) from the job's pool: tries prevrandao values
+ * (keccak of the tag and a counter) against the library's model of the draw on the parent block now
+ * at the head, and sets the first that draws that set. Which bidders are drawn moves the gas (a later
+ * bid scans more entries; a draw moves fewer entries when the drawn already sit in the first slots), so
+ * the bench forces each set once instead of taking what a block hash happens to give.
+ * Returns the pool indices in pick order.
+ */
+async function forceDraw(m: Market, jobId: bigint, want: number[], tag: string): Promise<number[]> {
+  const pool = await m.market.read.getReplicas([jobId]);
+  const parent = await m.publicClient.getBlock();
+  for (let n = 0; n < 100_000; n++) {
+    const randao = BigInt(keccak256(toHex(`${tag}:${n}`)));
+    const picks = drawIndices(drawSeed(randao, parent.hash, jobId, pool), pool.map((e) => e.weight), want.length);
+    if ([...picks].sort().join() !== [...want].sort().join()) continue;
+    await m.networkHelpers.setPrevRandao(randao);
+    return picks;
+  }
+  throw new Error(`no prevrandao draws {${want}} for ${tag}`);
+}
+
+/**
+ * The drawn lifecycle, k = 3 of six committed bids: post, six bidAndCommit, the draw, three reveals.
+ * `viaReveal`: the first drawn replica's reveal performs the draw (no award transaction), as a
+ * provider sends it when every pool entry committed; otherwise a separate `award` draws. Returns the
+ * requester's and the winners' side (post, winners' bids, draw, reveals) and the losers' bids apart.
+ */
+async function drawnLifecycle(m: Market, want: number[], viaReveal: boolean, tag: string): Promise<Drawn> {
   const k = 3;
   const jobId = await m.post({ replicas: k, quorum: 2, manifestCid: cidOf(`manifest:${tag}`).cid });
   const bids: Row[] = [];
-  for (let i = 0; i < bidders; i++) bids.push({ step: `bidAndCommit ${i + 1}`, gas: await m.gasOf(await m.bidAndCommit(jobId, i, m.jobParams().maxPrice - BigInt(i + 1) * m.unit)) });
+  for (let i = 0; i < 6; i++) bids.push({ step: `bidAndCommit ${i + 1}`, gas: await m.gasOf(await m.bidAndCommit(jobId, i, m.jobParams().maxPrice - BigInt(i + 1) * m.unit)) });
   await m.networkHelpers.time.increaseTo((await m.market.read.getJob([jobId])).deadline);
-  await m.networkHelpers.setPrevRandao(BigInt(cidOf(tag).digest));
-  const award = { step: "award (draws 3 of 6, opens reveal)", gas: await m.gasOf(await m.market.write.award([jobId])) };
-  const drawn = (await m.market.read.getReplicas([jobId])).map((r) => m.providers.findIndex((p) => p.address === r.provider));
+  const picks = await forceDraw(m, jobId, want, tag);
+  const draw = viaReveal
+    ? { step: "reveal 1 (draws 3 of 6, opens reveal)", gas: await m.gasOf(await m.reveal(jobId, picks[0]!)) }
+    : { step: "award (draws 3 of 6, opens reveal)", gas: await m.gasOf(await m.market.write.award([jobId])) };
+  const book = (await m.market.read.getReplicas([jobId])).map((r) => m.providers.findIndex((p) => p.address === r.provider));
+  if ([...book].sort().join() !== [...want].sort().join()) throw new Error(`drawn lifecycle ${tag} drew {${book}}, not {${want}}`);
   const reveals: Row[] = [];
-  for (const [n, i] of drawn.entries()) reveals.push({ step: n === k - 1 ? `reveal ${n + 1} (settles)` : `reveal ${n + 1}`, gas: await m.gasOf(await m.reveal(jobId, i)) });
+  for (const i of book.filter((i) => !viaReveal || i !== picks[0])) {
+    const n = reveals.length + (viaReveal ? 2 : 1);
+    reveals.push({ step: n === k ? `reveal ${n} (settles)` : `reveal ${n}`, gas: await m.gasOf(await m.reveal(jobId, i)) });
+  }
   if ((await m.market.read.getJob([jobId])).state !== 4) throw new Error(`drawn lifecycle ${tag} did not succeed`);
   const post = await m.publicClient.getContractEvents({ address: m.market.address, abi: m.market.abi, eventName: "JobPosted", fromBlock: 0n });
   const postReceipt = await m.publicClient.getTransactionReceipt({ hash: post.find((e) => e.args.jobId === jobId)!.transactionHash });
-  const paid = [{ step: "postJob", gas: postReceipt.gasUsed }, ...bids.filter((_, i) => drawn.includes(i)).map((r, n) => ({ step: `winner ${n + 1}'s bidAndCommit`, gas: r.gas })), award, ...reveals];
-  return { paid, losers: bids.filter((_, i) => !drawn.includes(i)).map((r, n) => ({ step: `loser ${n + 1}'s bidAndCommit`, gas: r.gas })) };
+  const winners = [...want].sort((a, b) => a - b);
+  const paid = [{ step: "postJob", gas: postReceipt.gasUsed }, ...winners.map((i, n) => ({ step: `winner ${n + 1}'s bidAndCommit`, gas: bids[i]!.gas })), draw, ...reveals];
+  const losers = bids.filter((_, i) => !want.includes(i)).map((r, n) => ({ step: `loser ${n + 1}'s bidAndCommit`, gas: r.gas }));
+  return { paid, losers };
+}
+
+/** Every set of 3 of 6 pool indices: with equal stakes each is drawn with probability 1/20. */
+const SETS = [0, 1, 2, 3, 4, 5].flatMap((a) => [0, 1, 2, 3, 4, 5].flatMap((b) => [0, 1, 2, 3, 4, 5].map((c) => [a, b, c]))).filter(([a, b, c]) => a! < b! && b! < c!);
+
+/** The mean of each step over lifecycles with the same steps, rounded to the gas unit. */
+function mean(runs: Row[][]): Row[] {
+  return runs[0]!.map((r, i) => ({ step: r.step, gas: (runs.reduce((s, run) => s + run[i]!.gas, 0n) + BigInt(runs.length >> 1)) / BigInt(runs.length) }));
+}
+
+/** The drawn lifecycle on a fresh chain: a first job, warm-ups, then one steady job per drawn set (the mean is the expected cost). */
+async function drawnPath(viaReveal: boolean): Promise<{ first: Drawn; steady: Drawn; worst: bigint }> {
+  const m = await deployMarket({ decimals: 18, feeBps: 100, poolWindow: 30, seedDelay: 0 });
+  for (let i = 0; i < 6; i++) await m.registerAndStake(i);
+  const placeholder = await m.post({ replicas: 3, quorum: 2, bidWindow: 600 });
+  const first = await drawnLifecycle(m, [0, 2, 4], viaReveal, "drawn-first");
+  await m.market.write.cancel([placeholder], { account: m.requesters[0] });
+  // Warm-ups until every provider has been drawn and judged once: a provider's first judgement
+  // allocates its trust slot (22,100 gas), which a market running for a while no longer pays.
+  for (const [w, want] of [[0, 1, 2], [3, 4, 5], [1, 3, 5]].entries()) await drawnLifecycle(m, want, viaReveal, `drawn-warm-${w}`);
+  const runs: Drawn[] = [];
+  for (const want of SETS) runs.push(await drawnLifecycle(m, want, viaReveal, `drawn-steady-${want.join("")}`));
+  const steady = { paid: mean(runs.map((r) => r.paid)), losers: mean(runs.map((r) => r.losers)) };
+  return { first, steady, worst: runs.reduce((w, r) => (total(r.paid) > w ? total(r.paid) : w), 0n) };
 }
 
 const results: Record<string, number | Record<string, number>> = {};
@@ -98,27 +161,21 @@ for (const [k, q, kq] of [[1, 1, "k1"], [3, 2, "k3_q2"]] as const) {
   }
 }
 
-{
-  const m = await deployMarket({ decimals: 18, feeBps: 100, poolWindow: 30, seedDelay: 0 });
-  for (let i = 0; i < 6; i++) await m.registerAndStake(i);
-  const placeholder = await m.post({ replicas: 3, quorum: 2, bidWindow: 600 });
-  const first = await drawnLifecycle(m, 6, "drawn-first");
-  await m.market.write.cancel([placeholder], { account: m.requesters[0] });
-  // Warm-ups until every provider has been drawn and judged once: a provider's first judgement
-  // allocates its trust slot (22,100 gas), which a market running for a while no longer pays.
-  for (let w = 0; w < 8; w++) await drawnLifecycle(m, 6, `drawn-warm-${w}`);
-  const steady = await drawnLifecycle(m, 6, "drawn-steady");
-  console.log("\nk = 3, quorum = 2, six bidders in the pool, three drawn (bidAndCommit):");
+for (const viaReveal of [true, false]) {
+  const key = viaReveal ? "k3_q2_drawn" : "k3_q2_drawn_award";
+  const { first, steady, worst } = await drawnPath(viaReveal);
+  console.log(`\nk = 3, quorum = 2, six bidders in the pool, three drawn (bidAndCommit), ${viaReveal ? "drawn by the first reveal" : "drawn by a separate award"}; steady state = mean over the 20 sets of 3 of 6:`);
   console.table(first.paid.map((r, i) => ({ step: r.step, "first job": Number(r.gas), "steady state": Number(steady.paid[i]!.gas) })));
   console.table(steady.losers.map((r) => ({ "loser's step": r.step, "steady state": Number(r.gas) })));
-  console.log(`total (requester, winners, draw): first job ${total(first.paid)}, steady state ${total(steady.paid)}; losers' bids ${total(steady.losers)}`);
-  results.total_k3_q2_drawn = Number(total(steady.paid));
-  results.total_k3_q2_drawn_first = Number(total(first.paid));
-  results.losers_k3_q2_drawn = Number(total(steady.losers));
-  results.steps_k3_q2_drawn = Object.fromEntries(steady.paid.map((r) => [r.step, Number(r.gas)]));
-  for (const r of steady.paid) snapshot[`k3_q2_drawn ${r.step}`] = Number(r.gas);
-  snapshot["k3_q2_drawn total"] = Number(total(steady.paid));
-  snapshot["k3_q2_drawn losers"] = Number(total(steady.losers));
+  console.log(`total (requester, winners, draw): first job ${total(first.paid)}, steady state ${total(steady.paid)} (dearest set ${worst}); losers' bids ${total(steady.losers)}`);
+  results[`total_${key}`] = Number(total(steady.paid));
+  results[`total_${key}_first`] = Number(total(first.paid));
+  results[`total_${key}_dearest_set`] = Number(worst);
+  results[`losers_${key}`] = Number(total(steady.losers));
+  results[`steps_${key}`] = Object.fromEntries(steady.paid.map((r) => [r.step, Number(r.gas)]));
+  for (const r of steady.paid) snapshot[`${key} ${r.step}`] = Number(r.gas);
+  snapshot[`${key} total`] = Number(total(steady.paid));
+  snapshot[`${key} losers`] = Number(total(steady.losers));
 }
 
 console.log("\nsteady state, gas per lifecycle:");

@@ -26,23 +26,26 @@ export function drawSeed(prevrandao: bigint | Hex, parentHash: Hex, jobId: bigin
 }
 
 /**
- * The pool indices drawn for `k` replicas, in draw order: pick j is the entry at
- * `keccak256(abi.encode(seed, j)) mod remaining weight` on the cumulative weights of the entries not
- * yet drawn, in the order the contract keeps them (each pick swaps into place j). A pool of k or fewer
- * is taken whole, in pool order, as the contract awards it without a draw.
+ * The pool indices drawn for `k` replicas, in the order the contract then keeps them as replicas
+ * (`getReplicas`). Pick j is the entry at `keccak256(abi.encode(seed, j)) mod remaining weight` on
+ * the cumulative weights of the entries not yet drawn, in the order the picks' swaps leave them (each
+ * pick swaps into place j). The drawn then take the first k book slots with the fewest moves: a drawn
+ * entry already in one of them stays, each other one (in pool order) fills the next slot an undrawn
+ * entry left. A pool of k or fewer is taken whole, in pool order, as the contract awards it without a draw.
  */
 export function drawIndices(seed: Hex, weights: readonly bigint[], k: number): number[] {
   const order = weights.map((_, i) => i);
   if (weights.length <= k) return order;
-  const w = [...weights];
-  let total = w.reduce((a, b) => a + b, 0n);
+  let total = weights.reduce((a, b) => a + b, 0n);
+  const drawn = new Set<number>();
   for (let j = 0; j < k; j++) {
     let r = BigInt(keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [seed, BigInt(j)]))) % total;
     let i = j;
-    for (; r >= w[i]!; i++) r -= w[i]!;
-    total -= w[i]!;
-    [w[i], w[j]] = [w[j]!, w[i]!];
+    for (; r >= weights[order[i]!]!; i++) r -= weights[order[i]!]!;
+    total -= weights[order[i]!]!;
     [order[i], order[j]] = [order[j]!, order[i]!];
+    drawn.add(order[j]!);
   }
-  return order.slice(0, k);
+  const movers = order.map((_, i) => i).filter((i) => i >= k && drawn.has(i));
+  return order.slice(0, k).map((_, slot) => (drawn.has(slot) ? slot : movers.shift()!));
 }
