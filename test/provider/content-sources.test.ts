@@ -12,7 +12,7 @@ import { createAccordNode, type AccordNode } from "../../client/src/net/node.ts"
 import { serveDeclines } from "../../client/src/net/declines.ts";
 import type { CID } from "multiformats/cid";
 import { PROVIDER_LIMITS } from "../../provider-node/src/constants.ts";
-import { fetchManifest, loadJob, type LoadJobParameters } from "../../provider-node/src/work/load.ts";
+import { fetchManifest, loadJob, RequesterHolders, type LoadJobParameters } from "../../provider-node/src/work/load.ts";
 import { directContentPeers } from "../../provider-node/src/work/sources.ts";
 
 const REQUESTERS = 12;
@@ -97,6 +97,50 @@ describe("a provider connected to many requesters", () => {
       expect(from().filter((a) => requesters.some((r) => a.endsWith(r.peerId.toString()))).length).toBe(REQUESTERS);
     } finally {
       await other.stop();
+    }
+  }, 60_000);
+
+  it("asks the peer that served a requester's last job alone first, and everyone else only when it lacks the content", async () => {
+    const holders = new RequesterHolders();
+    const requester = "0x00000000000000000000000000000000000000Cc";
+    const from = directContentPeers(provider.libp2p, new Set(), PROVIDER_LIMITS.maxDirectContentPeers)();
+    // Protocol streams the provider opens, by peer id (the block stream's fetches dial through dialProtocol).
+    const opened = new Map<string, number>();
+    const dialProtocol = provider.libp2p.dialProtocol;
+    provider.libp2p.dialProtocol = ((peer, protocols, options) => {
+      const id = "getComponents" in peer ? peer.getComponents().findLast((c) => c.name === "p2p")?.value : String(peer);
+      if (id) opened.set(id, (opened.get(id) ?? 0) + 1);
+      return dialProtocol.call(provider.libp2p, peer, protocols, options);
+    }) as typeof dialProtocol;
+    const params = (manifestCid: CID): LoadJobParameters => ({
+      content: provider.content,
+      manifestCid,
+      limits: PROVIDER_LIMITS,
+      from,
+      hint: holders.get(requester),
+      onHolder: (h) => holders.set(requester, h),
+    });
+    const asked = async (manifestCid: CID) => {
+      opened.clear();
+      const p = params(manifestCid);
+      const loaded = await loadJob(p, await fetchManifest(p));
+      expect(loaded.manifest.nonce).toMatch(/^hinted-/);
+      return requesters.map((r) => opened.get(r.peerId.toString()) ?? 0);
+    };
+    try {
+      // The first job: no hint, every requester asked; the holder is remembered.
+      const first = await asked(await postOn(requesters[3], "hinted-1"));
+      expect(first.filter((n) => n > 0).length).toBe(REQUESTERS);
+      expect(holders.get(requester)).toBe(requesters[3].peerId.toString());
+      // The next job of the same requester: only its node is asked.
+      const second = await asked(await postOn(requesters[3], "hinted-2"));
+      expect(second.map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0)).toEqual([3]);
+      // Its content on another node: the hint lacks it, the others are asked, and the new holder is remembered.
+      const moved = await asked(await postOn(requesters[5], "hinted-3"));
+      expect(moved.filter((n) => n > 0).length).toBe(REQUESTERS);
+      expect(holders.get(requester)).toBe(requesters[5].peerId.toString());
+    } finally {
+      provider.libp2p.dialProtocol = dialProtocol;
     }
   }, 60_000);
 

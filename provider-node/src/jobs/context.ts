@@ -13,7 +13,7 @@ import type { ProviderBehaviour } from "../behaviour.ts";
 import type { JobRecord, Journal } from "../journal/journal.ts";
 import type { BidPolicy } from "../market/policy.ts";
 import type { ProviderMetrics } from "../metrics/metrics.ts";
-import type { LoadJobParameters, ValidatedModules } from "../work/load.ts";
+import type { LoadJobParameters, RequesterHolders, ValidatedModules } from "../work/load.ts";
 import type { ChainClock } from "./chain-clock.ts";
 import type { JobChain, NodeReads } from "./job-chain.ts";
 import type { JobKnowledge } from "./knowledge.ts";
@@ -49,6 +49,8 @@ export type StepContext = {
   runAttempts: RunAttempts;
   /** Modules the sandbox already accepted, so a module posted again is not parsed again. */
   validModules: ValidatedModules;
+  /** The peer that last served each requester's content, asked first for its next job's. */
+  holders: RequesterHolders;
   /** Step the job again once the chain's clock reaches `chainTime` (unix seconds). */
   wakeAt: (jobId: bigint, chainTime: number) => void;
   /** Step the job again after `ms` of wall time. */
@@ -89,5 +91,14 @@ export function journalCommitment(ctx: StepContext, rec: JobRecord, result: { re
 
 /** Where this node fetches a job's content from, within its limits (see loadJob). */
 export function loadParameters(ctx: StepContext, rec: JobRecord, signal: AbortSignal): LoadJobParameters {
-  return { content: ctx.content, manifestCid: parseCid(rec.manifestCid!), limits: ctx.limits, from: ctx.contentPeers(), validated: ctx.validModules, signal };
+  return {
+    content: ctx.content,
+    manifestCid: parseCid(rec.manifestCid!),
+    limits: ctx.limits,
+    from: ctx.contentPeers(),
+    validated: ctx.validModules,
+    hint: ctx.holders.get(rec.requester),
+    onHolder: (holder) => ctx.holders.set(rec.requester, holder),
+    signal,
+  };
 }

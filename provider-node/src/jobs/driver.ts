@@ -8,7 +8,7 @@ import type { StepContext } from "./context.ts";
 import { Semaphore } from "./semaphore.ts";
 import { runStep } from "./steps.ts";
 import type { DeclinesStatement } from "@accord/client/net";
-import { ValidatedModules } from "../work/load.ts";
+import { RequesterHolders, ValidatedModules } from "../work/load.ts";
 import { HONEST, type ProviderBehaviour } from "../behaviour.ts";
 import type { ChainContext } from "../chain/clients.ts";
 import { marketJobChain, type JobChain, type NodeReads } from "./job-chain.ts";
@@ -19,7 +19,7 @@ import { LOG_EVENTS } from "../log-events.ts";
 import { maxQueued } from "../market/policy.ts";
 import type { LogPosition } from "./job-log.ts";
 
-export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "reads" | "declineBook" | "behaviour" | "jobChain"> & {
+export type JobDriverOptions = Omit<StepContext, "wakeAt" | "retryIn" | "evaluations" | "known" | "runAttempts" | "validModules" | "holders" | "reads" | "declineBook" | "behaviour" | "jobChain"> & {
   /** Honest unless given (faults.ts supplies the test-only misbehaviours). */
   behaviour?: ProviderBehaviour;
 } & (
@@ -60,6 +60,7 @@ export class JobDriver {
       known: new JobKnowledge(),
       runAttempts: new RunAttempts(),
       validModules: new ValidatedModules(),
+      holders: new RequesterHolders(),
       declineBook: new DeclineBook(),
       ...("chain" in options
         ? {

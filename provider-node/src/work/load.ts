@@ -20,6 +20,13 @@ export type LoadJobParameters = {
   from?: string[];
   /** The peer among `from` that held the content asked for first (set by the load). */
   holder?: string;
+  /**
+   * Peer id of the peer that last held content of this job's requester (RequesterHolders): asked
+   * alone first, and the others only if it lacks the content.
+   */
+  hint?: string;
+  /** Told the holder once the load found it. */
+  onHolder?: (holder: string) => void;
   /** Modules this node already accepted (skips validating them again); without it every load validates. */
   validated?: ValidatedModules;
   signal?: AbortSignal;
@@ -35,7 +42,13 @@ export type LoadJobParameters = {
 async function fetchBytes(p: LoadJobParameters, cid: CID, o: { maxBytes?: number; timeoutMs: number; signal?: AbortSignal }): Promise<Uint8Array> {
   if (p.from?.length) {
     const timeoutMs = Math.min(o.timeoutMs, p.limits.directFetchTimeoutMs);
-    p.holder ??= (await p.content.findHolder(cid, p.from, { timeoutMs, signal: o.signal }))?.toString();
+    if (p.holder === undefined) {
+      const hinted = p.hint === undefined ? undefined : p.from.find((a) => a.endsWith(`/p2p/${p.hint}`));
+      if (hinted) p.holder = (await p.content.findHolder(cid, [hinted], { timeoutMs, signal: o.signal }))?.toString();
+      const others = hinted ? p.from.filter((a) => a !== hinted) : p.from;
+      if (p.holder === undefined && others.length) p.holder = (await p.content.findHolder(cid, others, { timeoutMs, signal: o.signal }))?.toString();
+      if (p.holder) p.onHolder?.(p.holder);
+    }
     if (p.holder) {
       try {
         return await p.content.getBytes(cid, { maxBytes: o.maxBytes, timeoutMs, from: [p.holder, ...p.from.filter((a) => a !== p.holder)], signal: o.signal });
@@ -51,6 +64,35 @@ async function fetchBytes(p: LoadJobParameters, cid: CID, o: { maxBytes?: number
 export async function fetchManifest(p: LoadJobParameters): Promise<Manifest> {
   const bytes = await fetchBytes(p, p.manifestCid, { maxBytes: MAX_MANIFEST_BYTES, timeoutMs: p.limits.manifestFetchTimeoutMs, signal: p.signal });
   return decodeManifest(bytes);
+}
+
+/**
+ * The peer that last held a job's content, by the job's requester (its address, from JobPosted):
+ * a requester's jobs are almost always served by its one node, so that peer is asked alone
+ * first. Asking every connected requester's node for every manifest cost each provider a stream
+ * per requester per job, and each requester's node one per provider per job, though only one of
+ * them ever held it (bench:realchain runs eleven requester nodes). Bounded: the oldest requester
+ * is forgotten past `max`.
+ */
+export class RequesterHolders {
+  private readonly peers = new Map<string, string>();
+  private readonly max: number;
+  constructor(max = 1024) {
+    this.max = max;
+  }
+  /** The holder's peer id last recorded for `requester`. */
+  get(requester: string | undefined): string | undefined {
+    return requester === undefined ? undefined : this.peers.get(requester.toLowerCase());
+  }
+  /** Records the holder (a multiaddr ending in /p2p/<peer id>) that served `requester`'s content. */
+  set(requester: string | undefined, holder: string): void {
+    const id = holder.split("/p2p/").pop();
+    if (requester === undefined || !id) return;
+    const key = requester.toLowerCase();
+    this.peers.delete(key);
+    this.peers.set(key, id);
+    if (this.peers.size > this.max) this.peers.delete(this.peers.keys().next().value!);
+  }
 }
 
 /**
