@@ -9,12 +9,12 @@ import { join, resolve } from "node:path";
 import { createPublicClient, erc20Abi, http, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { createAccordClient, type AccordClient } from "@accord/client";
-import { dryRun, getJob, JobNotSucceededError, submitJob, waitForResult, type GetJobReturnType } from "@accord/client/actions";
-import { cidDigest } from "@accord/client/content";
-import { jobMarketAbi } from "@accord/client/abi";
-import type { Deployment } from "@accord/client/deployments";
-import { generateResultKey } from "@accord/client/seal";
+import { createAccordClient, type AccordClient } from "../../client/src/index.ts";
+import { dryRun, getJob, JobNotSucceededError, submitJob, waitForResult, type GetJobReturnType } from "../../client/src/actions/index.ts";
+import { cidDigest } from "../../client/src/content/index.ts";
+import { jobMarketAbi } from "../../client/src/generated/abi.ts";
+import type { Deployment } from "../../client/src/deployments.ts";
+import { generateResultKey } from "../../client/src/seal/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const ECHO_WASM = join(ROOT, "client", "fixtures", "wasm", "echo.wasm");

@@ -4,8 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runJob } from "../../client/src/sandbox/index.ts";
-import { DEFAULT_LIMITS } from "../../client/src/sandbox/constants.ts";
+import { DEFAULT_LIMITS, runJob } from "@accord/client/sandbox";
 import { parseTile, png } from "../../examples/tiles/assemble.ts";
 import { decodeNetpbm, MAX_IMAGE_PIXELS, sniffImage } from "../lib/image.ts";
 

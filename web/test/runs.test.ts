@@ -1,8 +1,7 @@
 // The runs page's grouping (lib/runs.ts): which jobs are a run's, which attempt of a task a cell
 // shows, what it says, the counts and the spend, and who a run belongs to.
 import { describe, expect, it } from "vitest";
-import { attemptNonce } from "../../client/src/tasks/state.ts";
-import { TASK_NAME as LIBRARY_TASK_NAME } from "../../client/src/tasks/schema.ts";
+import { attemptNonce, TASK_NAME as LIBRARY_TASK_NAME } from "@accord/client/tasks";
 import { cellState, gridColumns, groupRun, parseRunNonce, runsOf, TASK_NAME, type RunAttempt } from "../lib/runs.ts";
 import type { JobStateName } from "../lib/types.ts";
 
