@@ -18,8 +18,9 @@ import {Rounds} from "./libraries/Rounds.sol";
 /// @notice Where a market's jobs are posted and read. Its ProviderRegistry creates one and runs it by
 /// delegatecall for every function the registry does not have, so posting and the job views live on the
 /// market's address, in the market's storage (MarketState), one hop past the registry, and share its
-/// reentrancy guard. Apart, JobMarket's own code keeps room under the EIP-170 size limit for the rules
-/// a job meets from its first bid to settlement; a post pays the extra hop once (~2,000 gas).
+/// reentrancy guard; the market sends posts here directly (MarketBase's fallback), saving them that hop.
+/// Apart, JobMarket's own code keeps room under the EIP-170 size limit for the rules a job meets from
+/// its first bid to settlement.
 contract JobBoard is MarketState, IJobBoard, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using BidEntry for uint256;

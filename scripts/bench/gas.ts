@@ -8,9 +8,13 @@
 // regression shows in the diff. Run with `npm run bench:gas`.
 //
 // And the lifecycle with random selection (issue #13): k = 3, quorum 2, six eligible providers bid
-// into the pool with bidAndCommit, anyone's award draws three, the three reveal. Its figure,
-// total_k3_q2_drawn, is post + the winners' bids + the draw + the reveals (what the requester and the
-// winners pay); the three losers' bids are apart (losers_k3_q2_drawn).
+// into the pool with bidAndCommit, the first drawn replica's reveal draws three (every entry committed,
+// so no award transaction), the three reveal. Its figure, total_k3_q2_drawn, is post + the winners'
+// bids + the draw + the reveals (what the requester and the winners pay); the three losers' bids are
+// apart (losers_k3_q2_drawn). The same job drawn by a separate `award` is total_k3_q2_drawn_award.
+// Each of the 20 sets of three is drawn once (forced through prevrandao) and the steady figures are
+// their mean: the exact expectation with equal stakes, within ~10 gas on every run (the parent block
+// still orders each set's picks, which moves the draw's loop by a few gas).
 //
 // "first" is a job on a fresh record (every job-record slot is allocated);
 // "steady" is a later job that reuses a finished job's record, which is what a market running for
