@@ -30,8 +30,10 @@ export type MarketFunction = "bid" | "bidAndCommit" | "award" | "commit" | "reve
 
 /**
  * Settlement by the last reveal, gas per replica. Measured (estimate of the settling reveal minus
- * the least plain reveal), with issue #13's value-weighted reputation and escalation's round
- * bookkeeping: k = 2: 112,260; 3: 123,084; 5: 174,214; 9: 279,314; 15: 444,170; 16: 468,632. A slashed replica costs ~44,000 (its stake slot,
+ * the least plain reveal), with issue #13's value-weighted reputation, escalation's round
+ * bookkeeping and its gas work (agreement bits, one SSTORE per provider slot): k = 2: 105,650;
+ * 3: 121,094; 5: 170,505; 9: 272,167; 15: 431,867; 16: 455,447 (before the gas work 112,260 /
+ * 123,084 / 174,214 / 279,314 / 444,170 / 468,632). A slashed replica costs ~44,000 (its stake slot,
  * its ProviderTrust slot written fresh at 22,100), an agreeing one of a replicated job ~22,000 when its
  * ProviderTrust slot is written for the first time (~5,000 after); every replica writes one or the
  * other, so the worst case is ~26,000 per replica.
@@ -59,6 +61,8 @@ export const AWARD_GAS_BASE = 10_000n;
 export const POOL_DISPLACE_GAS = 180_000n;
 /**
  * An award estimated while the pool held at most k bids, mined after more landed: it then draws.
+ * (A reveal sent to an Open job draws too, when every pool entry committed: its sender would add
+ * this and the awarding bound to the reveal's. The node sends `award` instead, so no reveal does.)
  * Measured (estimate of the award drawing k from a pool of 10 minus the award of a pool of k):
  * k = 1: 110,664; 2: 111,596; 3: 117,906; 8: 114,231; each entry more in the pool adds ~7,000 (its
  * unlock and BidDisplaced), so a pool of 16 needs ~160,000-175,000.
