@@ -34,7 +34,9 @@ export const METRICS_BASE_PORT = 9464;
 export const RELAY_PROVIDERS = 1;
 /** Tokens each devnet provider stakes: enough collateral for many jobs at once. */
 export const PROVIDER_STAKE_TOKENS = "10000";
-const PROVIDER_UP_TIMEOUT_MS = 60_000;
+// Five daemons loading at once on two busy cores took over a minute to print their first line
+// (the collusion demo at load 15); a daemon that has not started in three is broken, not slow.
+const PROVIDER_UP_TIMEOUT_MS = 180_000;
 const WEB_UP_TIMEOUT_MS = 120_000;
 
 /** The daemon's own list, so a fault added there can be shown here. */
