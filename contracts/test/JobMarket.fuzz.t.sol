@@ -151,6 +151,56 @@ contract JobMarketFuzzTest {
         Check.ok(market.getJob(id).state == expected, "the award opens reveal exactly when every winner committed");
     }
 
+    /// @dev The award riding in a reveal (every pool entry committed): whoever of the pool sends it and
+    /// whatever the randomness, the sender's result counts exactly when it was drawn, the undrawn are
+    /// unlocked, and the drawn replicas' reveals settle the job with every lock released.
+    function testFuzz_aRevealDrawsAFullyCommittedPoolAndCountsOnlyADrawnSender(uint8 senderSeed, bytes32 randomness)
+        public
+    {
+        bytes32 digest = keccak256("result");
+        uint256 id = _post(3, 2, 1e18, 600);
+        for (uint256 i; i < PROVIDERS; ++i) {
+            vm.startPrank(_provider(i));
+            market.bidAndCommit(id, 1e18, _commitment(id, _provider(i), digest, bytes32(i)));
+            vm.stopPrank();
+        }
+        vm.warp(block.timestamp + 600);
+        vm.prevrandao(randomness);
+        uint256 sender = senderSeed % PROVIDERS;
+        bytes memory cid = abi.encodePacked(hex"01551220", digest);
+        vm.startPrank(_provider(sender));
+        market.reveal(id, cid, bytes32(sender), cid);
+        vm.stopPrank();
+        ReplicaView[] memory book = market.getReplicas(id);
+        Check.eq(book.length, 3, "the reveal drew three replicas");
+        Check.ok(market.getJob(id).state == JobState.Revealing, "the draw opened the reveal phase");
+        bool senderDrawn;
+        for (uint256 j; j < 3; ++j) {
+            bool isSender = book[j].provider == _provider(sender);
+            senderDrawn = senderDrawn || isSender;
+            Check.ok(book[j].revealed == isSender, "only the sender's reveal counts, and only if drawn");
+        }
+        Check.eq(market.getJob(id).reveals, senderDrawn ? 1 : 0, "reveals counts the sender exactly when it was drawn");
+        for (uint256 i; i < PROVIDERS; ++i) {
+            bool drawn;
+            for (uint256 j; j < 3; ++j) {
+                drawn = drawn || book[j].provider == _provider(i);
+            }
+            Check.eq(market.getProvider(_provider(i)).locked, drawn ? 1e18 : 0, "the undrawn are unlocked, the drawn keep one collateral");
+        }
+        for (uint256 j; j < 3 && market.getJob(id).state == JobState.Revealing; ++j) {
+            if (book[j].revealed) continue;
+            uint256 i = uint160(book[j].provider) - 0x2000;
+            vm.startPrank(book[j].provider);
+            market.reveal(id, cid, bytes32(i), cid);
+            vm.stopPrank();
+        }
+        Check.ok(market.getJob(id).state == JobState.Succeeded, "the drawn replicas' reveals settle the job");
+        for (uint256 i; i < PROVIDERS; ++i) {
+            Check.eq(market.getProvider(_provider(i)).locked, 0, "settlement releases every lock");
+        }
+    }
+
     function testFuzz_settlementPaysBidsChargesFeeRefundsTheRest(uint80[3] memory prices, uint16 feeSeed, uint16 ratioSeed, bool dissent)
         public
     {

@@ -175,6 +175,8 @@ contract MarketHandler {
         if (_act(g, p, abi.encodeCall(IMarketCore.commit, (id, commitment)))) _committed[id][p] = digest;
     }
 
+    /// @dev On an Open job past its pool's close whose every entry committed (`bidAndCommit`), a pool
+    /// entry's reveal draws the replicas first, so this also exercises the award riding in a reveal.
     function reveal(uint256 jobSeed, uint256 pSeed) external {
         (bool found, uint256 g) = _pick(jobSeed);
         if (!found) return;
