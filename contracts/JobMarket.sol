@@ -249,6 +249,10 @@ contract JobMarket is JobSettlement {
         if (c.bids == start || c.commitMask >> start != _allBits(c.bids - start)) {
             revert WrongJobState(jobId, c.state, JobState.Revealing);
         }
+        // Only a pool entry: anyone else (an earlier round's replica, an outsider) sends `award`, and a
+        // reveal that cannot count for its sender is refused rather than taken as a bare award. The
+        // draw reads these entries next, so the scan costs ~100 gas per entry.
+        if (_replicaSlot(rec, start, c.bids) == NOT_A_REPLICA) revert NotAReplica(jobId, msg.sender);
         _award(jobId, rec, c);
         return true;
     }

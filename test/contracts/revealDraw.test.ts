@@ -76,6 +76,14 @@ describe("JobMarket: the first reveal draws a fully committed pool", () => {
     expect((await m.market.read.getJob([jobId])).state).toBe(State.Succeeded);
   });
 
+  it("refuses a reveal from outside the pool instead of letting it award: only a pool entry's reveal draws", async () => {
+    const { m } = ctx;
+    const jobId = await pooledJob(m);
+    await m.networkHelpers.time.increaseTo((await m.market.read.getJob([jobId])).deadline);
+    expect((await revertOf(m.reveal(jobId, 6))).name).toBe("NotAReplica");
+    expect((await m.market.read.getJob([jobId])).state).toBe(State.Open);
+  });
+
   it("refuses to draw by reveal before the pool's close plus the seed delay, as award does", async () => {
     const { m } = ctx;
     const jobId = await pooledJob(m);
