@@ -22,6 +22,7 @@ import { VerifyingBlockstore } from "../content/verifying-blockstore.ts";
 import { BITSWAP_PROTOCOL, DEFAULT_LISTEN_ADDRS, DHT_PROTOCOL, NET_LIMITS, type NetLimits } from "./constants.ts";
 import { InvalidPeerAddressError } from "./errors.ts";
 import { NodeDatastore } from "./peer-datastore.ts";
+import { answerKnownProtocolMerges } from "./protocol-merges.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 import { hasPublicCandidate, ReachabilityTracker, transportListener, type ReachabilityLimits, type TransportListener } from "./reachability.ts";
 import { closeIdleRelayedConnections, DEFAULT_RELAY_RESERVATIONS, RELAY_RESERVATION_TIMEOUT_MS, RELAYED_CONNECTION_IDLE_MS, relayService, type RelayOptions } from "./relay.ts";
@@ -234,6 +235,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
   );
   await helia.start();
   const libp2p: Libp2p<{ dht: KadDHT }> = helia.libp2p;
+  answerKnownProtocolMerges(libp2p);
   libp2pStarted = libp2p;
   const reachability = new ReachabilityTracker(libp2p, {
     privateAddresses,
