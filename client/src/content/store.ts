@@ -262,14 +262,20 @@ export class ContentStore {
     return out;
   }
 
-  /** True when every block of the DAG is in the local store (no network). */
+  /**
+   * True when every block of the DAG is in the local store (no network). Asked of the node's own
+   * blocks, not through Helia's layer (its locks and session checks): every fetch and every
+   * findHolder starts here, several times per job on a provider.
+   */
   async has(cid: CID, options: AbortOptions = {}): Promise<boolean> {
     const pending = [cid];
     while (pending.length) {
       const next = pending.pop()!;
-      if (!(await this.helia.blockstore.has(next, options))) return false;
+      // An identity CID holds its bytes itself.
+      if (next.multihash.code === IDENTITY_CODE) continue;
+      if (!(await this.#localBlocks.has(next, options))) return false;
       if (next.code === dagPb.code) {
-        const node = dagPb.decode(await joinChunks(this.helia.blockstore.get(next, { ...options, offline: true })));
+        const node = dagPb.decode(await joinChunks(this.#localBlocks.get(next, options)));
         for (const link of node.Links) pending.push(link.Hash);
       }
     }
@@ -355,6 +361,9 @@ export class ContentStore {
     await this.helia.gc(options);
   }
 }
+
+/** The identity multihash: the "hash" is the bytes themselves. */
+const IDENTITY_CODE = 0x00;
 
 /** The `from` peers as multiaddrs. */
 function peerAddrs(from: Array<Multiaddr | string>): Multiaddr[] {
