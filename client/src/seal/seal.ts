@@ -10,6 +10,7 @@ import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { cidOfBytes } from "../content/cid.ts";
 import { MAX_SEALED_PLAINTEXT_BYTES, RESULT_KEY_KDF_SALT, SEAL_CHUNK_BYTES, SEAL_KDF_INFO } from "./constants.ts";
 import { chunkNonce, decodeHeader, encodeHeader, NONCE_PREFIX_BYTES, TAG_BYTES, type SealHeader } from "./envelope.ts";
+import { agree, type Agreement } from "./x25519.ts";
 import { InvalidResultKeyError, InvalidSealedResultError, ResultMismatchError, SealedResultTamperedError } from "./errors.ts";
 
 export type ResultKeyPair = {
@@ -81,11 +82,11 @@ function deriveKey(shared: Uint8Array, ephemeralPublicKey: Uint8Array, recipient
   return hkdf(sha256, shared, salt, new TextEncoder().encode(SEAL_KDF_INFO), 32);
 }
 
-function sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+async function sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Agreement> {
   try {
-    return x25519.getSharedSecret(secretKey, publicKey);
+    return await agree(secretKey, publicKey);
   } catch (err) {
-    // noble refuses low-order points (an all-zero secret): that key can protect nothing.
+    // x25519 refuses low-order points (an all-zero secret): that key can protect nothing.
     throw new SealedResultTamperedError(`x25519 refused the key: ${(err as Error).message}`);
   }
 }
@@ -101,8 +102,8 @@ export async function sealResult(params: SealResultParameters): Promise<SealResu
   const recipient = toKeyBytes(params.recipientPublicKey, "recipient public key");
   const resultCid = await cidOfBytes(plaintext);
   const ephemeralSecret = x25519.utils.randomSecretKey();
-  const ephemeralPublicKey = x25519.getPublicKey(ephemeralSecret);
-  const key = deriveKey(sharedSecret(ephemeralSecret, recipient), ephemeralPublicKey, recipient);
+  const { ownPublicKey: ephemeralPublicKey, shared } = await sharedSecret(ephemeralSecret, recipient);
+  const key = deriveKey(shared, ephemeralPublicKey, recipient);
   const header = encodeHeader({ jobId, resultCid, ephemeralPublicKey, noncePrefix: randomBytes(NONCE_PREFIX_BYTES) });
   const prefix = header.subarray(header.length - NONCE_PREFIX_BYTES);
   const count = Math.max(1, Math.ceil(plaintext.length / chunkBytes));
@@ -132,8 +133,8 @@ export async function openResult(params: OpenResultParameters): Promise<Uint8Arr
   const expected = expectedCid.toString();
   if (header.resultCid.toString() !== expected) throw new ResultMismatchError(expected, header.resultCid.toString());
   const secret = toKeyBytes(params.secretKey, "secret key");
-  const recipient = x25519.getPublicKey(secret);
-  const key = deriveKey(sharedSecret(secret, header.ephemeralPublicKey), header.ephemeralPublicKey, recipient);
+  const { ownPublicKey: recipient, shared } = await sharedSecret(secret, header.ephemeralPublicKey);
+  const key = deriveKey(shared, header.ephemeralPublicKey, recipient);
   const stride = chunkBytes + TAG_BYTES;
   const count = Math.max(1, Math.ceil(body.length / stride));
   if (body.length - (count - 1) * stride < TAG_BYTES) throw new SealedResultTamperedError("the last chunk is shorter than its tag");
