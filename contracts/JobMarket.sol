@@ -158,11 +158,14 @@ contract JobMarket is JobSettlement {
         }
         uint256 lightest;
         uint256 lightestAt;
+        // Only a full pool displaces, so only then is the lightest entry looked for (~160 gas per entry
+        // scanned on every other bid).
+        bool full = n >= Limits.MAX_POOL;
         for (uint256 i = start; i < n; ++i) {
             uint256 e = rec.entries[i];
             if (e.provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
             // The latest of equally light entries counts as the lightest, so among equals the earlier stay.
-            if (i == start || e.weight() <= lightest.weight()) {
+            if (full && (i == start || e.weight() <= lightest.weight())) {
                 lightest = e;
                 lightestAt = i;
             }
