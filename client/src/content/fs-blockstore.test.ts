@@ -61,4 +61,27 @@ describe("BlockFiles", () => {
     await reopened.open();
     expect(await reopened.has(cid)).toBe(true);
   });
+  it("answers has() from memory for blocks it wrote or found, and forgets the ones it deletes", async () => {
+    const store = new BlockFiles(dir);
+    await store.open();
+    const { cid, bytes } = await block(7);
+    expect(await store.has(cid)).toBe(false);
+    await store.put(cid, bytes);
+    expect(await store.has(cid)).toBe(true);
+    // Remembered: the file's lookup is not made again (here it would now fail).
+    await rm(join(dir), { recursive: true, force: true });
+    expect(await store.has(cid)).toBe(true);
+    await store.delete(cid).catch(() => {});
+    expect(await store.has(cid)).toBe(false);
+    // Found on disk by another store on the same folder: remembered from then on.
+    const other = new BlockFiles(dir);
+    await other.open();
+    await other.put(cid, bytes);
+    expect(await store.has(cid)).toBe(true);
+    // Deleted under another CID of the same bytes (gc names blocks by CIDv0): forgotten too.
+    await store.delete(CID.createV1(0x70, cid.multihash));
+    expect(await store.has(cid)).toBe(false);
+    await store.close();
+    await other.close();
+  });
 });
