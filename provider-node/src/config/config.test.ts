@@ -98,7 +98,7 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ flags: { dataDir: dir, rpcUrl: "localhost:8545" }, env: {} })).toThrow(/--rpc-url.*http/);
     expect(() => loadConfig({ flags: { dataDir: dir }, env: { ACCORD_MIN_PRICE: "-1" } })).toThrow(InvalidConfigError);
     expect(() => loadConfig({ flags: { dataDir: dir, limit: ["nope=1"] }, env: {} })).toThrow(/names no limit/);
-    expect(() => loadConfig({ flags: { dataDir: dir }, env: { ACCORD_FAULT: "explode" } })).toThrow(/^The setting "ACCORD_FAULT" must be one of "wrong-result", "never-reveal"/);
+    expect(() => loadConfig({ flags: { dataDir: dir }, env: { ACCORD_FAULT: "explode" } })).toThrow(/^The setting "ACCORD_FAULT" must be one of "wrong-result", "collude", "never-reveal"/);
     expect(() => loadConfig({ flags: { dataDir: dir }, env: {}, requireRpc: true })).toThrow(/What to do: Pass --rpc-url http:\/\/127\.0\.0\.1:8545, set ACCORD_RPC_URL/);
     expect(() => loadConfig({ flags: { dataDir: dir, limit: ["workers=-1"] }, env: {} })).toThrow(/--limit workers.*must be a non-negative number, not "-1"/);
     writeConfigFile(join(dir, "config.json"), { workers: 0 });
