@@ -7,13 +7,22 @@ import {IMarketEvents} from "../interfaces/IMarketEvents.sol";
 /// multihash sha2-256 (0x12) of 32 bytes (0x20). Both codecs fit a one-byte varint.
 library CidLib {
     uint256 internal constant CID_BYTES = 36;
+    /// The four prefix bytes of each accepted shape (version, codec, hash function, digest length).
+    uint256 private constant RAW_PREFIX = 0x01551220;
+    uint256 private constant DAG_PB_PREFIX = 0x01701220;
 
     /// @dev Reverts `InvalidCid` unless `cid` has the shape above; returns its 32-byte digest.
+    /// The prefix is compared as one 4-byte word and the digest read with one calldataload: byte by
+    /// byte with bounds checks and a slice, the check cost ~1,000 gas of every reveal (two CIDs each).
     function digest(bytes calldata cid) internal pure returns (bytes32 d) {
-        if (
-            cid.length != CID_BYTES || cid[0] != 0x01 || (cid[1] != 0x55 && cid[1] != 0x70) || cid[2] != 0x12
-                || cid[3] != 0x20
-        ) revert IMarketEvents.InvalidCid(cid);
-        d = bytes32(cid[4:CID_BYTES]);
+        uint256 prefix;
+        assembly ("memory-safe") {
+            prefix := shr(224, calldataload(cid.offset))
+            d := calldataload(add(cid.offset, 4))
+        }
+        // calldataload past the end of calldata reads zeros; the length check makes both reads the CID's.
+        if (cid.length != CID_BYTES || (prefix != RAW_PREFIX && prefix != DAG_PB_PREFIX)) {
+            revert IMarketEvents.InvalidCid(cid);
+        }
     }
 }
