@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IMarketEvents} from "./interfaces/IMarketEvents.sol";
-import {Config, JobCore, JobRecord, ProviderHot, ProviderRecord, ProviderTrust, Treasury} from "./types/Storage.sol";
+import {Config, JobCore, JobRecord, ProviderRecord, Treasury} from "./types/Storage.sol";
 import {Limits} from "./libraries/Limits.sol";
 import {Rounds} from "./libraries/Rounds.sol";
 
@@ -83,28 +83,6 @@ abstract contract MarketState is IMarketEvents {
         uint256 lead = c.rounds.start() == 0 ? c.fillExtension >> 16 : 0;
         if (lead != 0 && c.fillExtension & (1 << i) != 0) return rec.commitments[lead - 1];
         return rec.commitments[i];
-    }
-
-    /// @dev Writes a provider's hot slot in one SSTORE, packed by hand in ProviderHot's declaration order
-    /// (low-order bits first, as Solidity packs a struct): `p.hot = h` compiles to a read-modify-write
-    /// per group of fields, ~400 gas more on every bid and every settled replica.
-    function _storeHot(ProviderRecord storage p, ProviderHot memory h) internal {
-        uint256 word = uint256(h.locked) | uint256(h.earnings) << 96 | uint256(h.awarded) << 192
-            | uint256(h.agreed) << 216 | uint256(h.score) << 240;
-        ProviderHot storage s = p.hot;
-        assembly ("memory-safe") {
-            sstore(s.slot, word)
-        }
-    }
-
-    /// @dev ProviderTrust in one SSTORE, as `_storeHot` (every settlement that judges a provider writes it).
-    function _storeTrust(ProviderRecord storage p, ProviderTrust memory t) internal {
-        uint256 word = uint256(t.agreedValue) | uint256(t.judgedValue) << 96 | uint256(t.dissented) << 192
-            | uint256(t.missed) << 224;
-        ProviderTrust storage s = p.trust;
-        assembly ("memory-safe") {
-            sstore(s.slot, word)
-        }
     }
 
     /// @dev Protocol fees accrued to `account` if it is the treasury, else 0.
