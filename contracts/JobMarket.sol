@@ -74,7 +74,7 @@ contract JobMarket is JobSettlement {
         if (c.commitMask & bit != 0) revert AlreadyCommitted(jobId, msg.sender);
         rec.commitments[i] = commitment;
         c.commitMask |= uint16(bit);
-        emit Committed(jobId, msg.sender, commitment);
+        emit Committed(jobId, msg.sender);
         if (c.commitMask >> start == _allBits(c.bids - start)) _openRevealNow(jobId, c);
         _store(rec, c);
     }
@@ -84,8 +84,8 @@ contract JobMarket is JobSettlement {
         external
         notEntered
     {
-        bytes32 digest = CidLib.digest(resultCid);
-        CidLib.digest(sealedResultCid);
+        (bytes32 digest, uint256 codec) = CidLib.digestAndCodec(resultCid);
+        (bytes32 sealedDigest, uint256 sealedCodec) = CidLib.digestAndCodec(sealedResultCid);
         (JobRecord storage rec, JobCore memory c) = _load(jobId);
         bool awarded = c.state == JobState.Open && _awardByReveal(jobId, rec, c);
         if (c.state == JobState.Committing && block.timestamp >= c.deadline) _openReveal(jobId, c);
@@ -132,7 +132,7 @@ contract JobMarket is JobSettlement {
             }
         }
         c.revealMask |= uint16(bit);
-        emit Revealed(jobId, msg.sender, resultCid, sealedResultCid);
+        emit Revealed(jobId, msg.sender, digest, sealedDigest, uint16(codec << 8 | sealedCodec));
         // The open round is done when each of its committers revealed; earlier rounds' bits are final.
         if ((c.commitMask & ~c.revealMask) >> start == 0) _close(jobId, rec, c, JobState.Succeeded);
         else _store(rec, c);

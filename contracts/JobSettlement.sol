@@ -125,7 +125,7 @@ abstract contract JobSettlement is MarketBase {
         emit JobAwarded(jobId, uint8(c.bids - start), c.deadline);
         uint256 mask = c.commitMask;
         for (uint256 i = start; mask >> i != 0; ++i) {
-            if (mask & (1 << i) != 0) emit Committed(jobId, rec.entries[i].provider(), rec.commitments[i]);
+            if (mask & (1 << i) != 0) emit Committed(jobId, rec.entries[i].provider());
         }
         if (mask >> start == _allBits(c.bids - start)) _openRevealNow(jobId, c);
         return true;

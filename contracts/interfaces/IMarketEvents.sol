@@ -49,14 +49,19 @@ interface IMarketEvents {
     /// After an escalation: the open round's winners, the last `winners` entries of the book.
     event JobAwarded(uint256 indexed jobId, uint8 winners, uint64 commitDeadline);
     /// @notice An awarded replica committed to its result. Emitted by `commit`, or at the award (after
-    /// `JobAwarded`, in book order) for each winner that bid with `bidAndCommit`: a commitment carried by
-    /// a bid shows only in the `bidAndCommit` calldata and `getReplicas` until the award, and never in
-    /// this event if the bid is displaced.
-    event Committed(uint256 indexed jobId, address indexed provider, bytes32 commitment);
+    /// `JobAwarded`, in book order) for each winner that bid with `bidAndCommit`. The commitment itself is
+    /// in the `commit` or `bidAndCommit` calldata and in `getReplicas` until the replica reveals: carrying
+    /// it here made the award read every winner's commitment slot back (~3,000 gas of a 3-of-6 draw).
+    event Committed(uint256 indexed jobId, address indexed provider);
     /// @notice The reveal phase opened (every winner committed, or the commit deadline passed with enough commits).
     event RevealOpened(uint256 indexed jobId, uint64 revealDeadline);
-    /// @notice A committer revealed. `sealedResultCid` is the result bundle encrypted to the requester.
-    event Revealed(uint256 indexed jobId, address indexed provider, bytes resultCid, bytes sealedResultCid);
+    /// @notice A committer revealed. The result's CID and the sealed result's (the bundle encrypted to the
+    /// requester) are CIDv1 sha2-256, so each is its codec and digest: `0x01 codec 0x12 0x20 digest`, with
+    /// `codecs` = the result's codec << 8 | the sealed result's (0x55 raw or 0x70 dag-pb). Three words
+    /// instead of two `bytes` (offsets, lengths, padding: eight words), ~1,300 gas of every reveal.
+    event Revealed(
+        uint256 indexed jobId, address indexed provider, bytes32 resultDigest, bytes32 sealedResultDigest, uint16 codecs
+    );
     /// @notice Settlement of one replica; the provider's reputation counters changed as `outcome` says
     /// (awarded+1 always; agreed, dissented or missed +1 for the matching outcome), unless the provider
     /// is the job's requester (a self-dealt replica changes no counter). `slashed` went to the treasury.

@@ -15,6 +15,11 @@ library CidLib {
     /// The prefix is compared as one 4-byte word and the digest read with one calldataload: byte by
     /// byte with bounds checks and a slice, the check cost ~1,000 gas of every reveal (two CIDs each).
     function digest(bytes calldata cid) internal pure returns (bytes32 d) {
+        (d,) = digestAndCodec(cid);
+    }
+
+    /// @dev As `digest`, with the CID's codec byte (0x55 or 0x70).
+    function digestAndCodec(bytes calldata cid) internal pure returns (bytes32 d, uint256 codec) {
         uint256 prefix;
         assembly ("memory-safe") {
             prefix := shr(224, calldataload(cid.offset))
@@ -24,5 +29,6 @@ library CidLib {
         if (cid.length != CID_BYTES || (prefix != RAW_PREFIX && prefix != DAG_PB_PREFIX)) {
             revert IMarketEvents.InvalidCid(cid);
         }
+        codec = (prefix >> 16) & 0xff;
     }
 }

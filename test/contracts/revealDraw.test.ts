@@ -3,8 +3,9 @@
 // with its bid, the first reveal draws the replicas itself, so no separate award transaction is
 // needed; and a first round's reveal matching the first revealer's digest is kept as one bit.
 import { describe, expect, it } from "vitest";
-import { keccak256, toHex } from "viem";
+import { keccak256, toHex, type Hex } from "viem";
 import { drawIndices, drawSeed } from "../../client/src/chain/draw.ts";
+import { revealedCids } from "../../client/src/chain/events.ts";
 import { cidOf, eventsOf, Outcome, revertOf, State, type Deployed } from "./market.ts";
 import { useMarket } from "./setup.ts";
 
@@ -50,7 +51,11 @@ describe("JobMarket: the first reveal draws a fully committed pool", () => {
     expect(names(events)).toEqual([
       "ReplicasDrawn", "BidDisplaced", "BidDisplaced", "BidDisplaced", "JobAwarded", "Committed", "Committed", "Committed", "RevealOpened", "Revealed",
     ]);
-    expect(events.at(-1)!.args.provider).toBe(m.providers[first]!.address);
+    // The reveal logs each CID as its digest and codec (raw result, dag-pb sealed result, as
+    // market.ts reveals them), and the client's reader puts the CIDs back from them.
+    const revealed = events.at(-1)!.args as { provider: string; resultDigest: Hex; sealedResultDigest: Hex; codecs: number };
+    expect(revealed).toMatchObject({ provider: m.providers[first]!.address, resultDigest: cidOf("result").digest, sealedResultDigest: cidOf(`sealed:result:${first}`, true).digest, codecs: 0x5570 });
+    expect(revealedCids(revealed)).toEqual({ resultCid: cidOf("result").cid, sealedResultCid: cidOf(`sealed:result:${first}`, true).cid });
     const book = await m.market.read.getReplicas([jobId]);
     expect(book.map((r) => m.providers.findIndex((p) => p.address === r.provider))).toEqual(drawn);
     expect(book.map((r) => r.revealed)).toEqual(drawn.map((i) => i === first));

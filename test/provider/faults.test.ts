@@ -141,8 +141,8 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
       const bids = byProvider(named<{ provider: string; price: bigint }>(ev, "BidPlaced"));
       expect(new Map([...bids].map(([a, b]) => [a, b.price]))).toEqual(new Map([...HONEST, s].map((r) => [lc(r.key.address), r.price])));
       expect(named(ev, "JobAwarded")).toHaveLength(1);
-      const commits = byProvider(named<{ provider: string; commitment: Hex }>(ev, "Committed"));
-      const reveals = byProvider(named<{ provider: string; resultCid: Hex }>(ev, "Revealed"));
+      const commits = byProvider(named<{ provider: string }>(ev, "Committed"));
+      const reveals = byProvider(named<{ provider: string; resultDigest: Hex }>(ev, "Revealed"));
       for (const h of HONEST) expect(commits.has(lc(h.key.address)), `honest ${h.key.address} committed in job ${jobId}`).toBe(true);
       expect(reveals.has(lc(s.key.address))).toBe(false);
       if (s.fault === "silent-after-award") {
@@ -156,12 +156,30 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
         expect(job.reveals).toBe(2);
         expect(commits.has(lc(s.key.address))).toBe(true);
         for (const h of HONEST) expect(reveals.has(lc(h.key.address)), `honest ${h.key.address} revealed in job ${jobId}`).toBe(true);
-        const honestCommitments = HONEST.map((h) => commits.get(lc(h.key.address))!.commitment);
+        // `Committed` names the replica, not its commitment: that is in the calldata of the provider's own
+        // commit, or of its bidAndCommit when the commitment rode in the bid.
+        const commitmentOf = async (address: string): Promise<Hex> => {
+          const key = lc(address);
+          for (const hash of [commits.get(key)!.transactionHash, bids.get(key)!.transactionHash]) {
+            const tx = await t.publicClient.getTransaction({ hash });
+            if (lc(tx.from) !== key) continue;
+            const outer = decodeFunctionData({ abi: jobMarketAbi, data: tx.input });
+            const calls = outer.functionName === "tryMulticall" ? (outer.args[0] as readonly Hex[]).map((data) => decodeFunctionData({ abi: jobMarketAbi, data })) : [outer];
+            for (const c of calls) {
+              const a = c.args as readonly unknown[];
+              if (c.functionName === "commit" && a[0] === jobId) return a[1] as Hex;
+              if (c.functionName === "bidAndCommit" && a[0] === jobId) return a[2] as Hex;
+            }
+          }
+          throw new Error(`no commit or bidAndCommit of job ${jobId} sent by ${address}`);
+        };
+        const honestCommitments = await Promise.all(HONEST.map((h) => commitmentOf(h.key.address)));
+        const faultyCommitment = await commitmentOf(s.key.address);
         if (s.fault === "never-reveal") {
-          expect(honestCommitments).not.toContain(commits.get(lc(s.key.address))!.commitment);
+          expect(honestCommitments).not.toContain(faultyCommitment);
         } else {
           // copy-commit: its commitment is byte for byte another winner's...
-          const copied = HONEST.find((h) => commits.get(lc(h.key.address))!.commitment === commits.get(lc(s.key.address))!.commitment);
+          const copied = HONEST.find((_, i) => honestCommitments[i] === faultyCommitment);
           expect(copied, "the copier's commitment equals an honest winner's").toBeDefined();
           // ...and even with that winner's own (now public) result CID and salt, the contract refuses
           // the copier's reveal: the commitment binds the provider's address.
@@ -207,10 +225,10 @@ describe("provider faults on 2-of-3 jobs", { timeout: 180_000 }, () => {
       const escrow = 3n * MAX_PRICE;
       expect(settled[0]).toMatchObject({ paid, fee: 0n, refunded: escrow - paid, slashed: MAX_PRICE });
       // The consensus digest is the honest one both honest daemons revealed.
-      const reveals = named<{ provider: string; resultCid: Hex }>(ev, "Revealed");
+      const reveals = named<{ provider: string; resultDigest: Hex }>(ev, "Revealed");
       expect(reveals.map((r) => lc(r.provider)).sort()).toEqual(HONEST.map((h) => lc(h.key.address)).sort());
-      expect(reveals[0]!.resultCid).toBe(reveals[1]!.resultCid);
-      expect(lc(reveals[0]!.resultCid).endsWith(lc(settled[0]!.resultDigest).slice(2))).toBe(true);
+      expect(reveals[0]!.resultDigest).toBe(reveals[1]!.resultDigest);
+      expect(lc(reveals[0]!.resultDigest)).toBe(lc(settled[0]!.resultDigest));
       for (const h of HONEST) paidTo.set(h.key.address, (paidTo.get(h.key.address) ?? 0n) + h.price);
 
       // The requester paid only the honest bids; the slashed collateral went to the treasury, not to it.

@@ -11,7 +11,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { testTokenAbi } from "../../client/src/generated/abi.ts";
 import { postJob as post, type MarketChain } from "../../client/src/actions/chain/index.ts";
-import { getMarketEvents, hexToCid, readJob, type JobInfo } from "../../client/src/chain/index.ts";
+import { getMarketEvents, hexToCid, readJob, revealedCids, type JobInfo } from "../../client/src/chain/index.ts";
 import { createAccordNode, type AccordNode } from "../../client/src/net/index.ts";
 import { encodeManifest, manifestCid as cidOfManifest, type Manifest } from "../../client/src/manifest/index.ts";
 import { generateResultKey, openResult } from "../../client/src/seal/index.ts";
@@ -229,7 +229,10 @@ export class Requester {
     const settled = events.find((e) => e.eventName === "JobSettled")?.args as { state: number; resultDigest: Hex } | undefined;
     const replicas = new Map<string, { outcome: number; paid: bigint; slashed: bigint }>();
     for (const e of events) if (e.eventName === "ReplicaSettled") replicas.set((e.args.provider as string).toLowerCase(), e.args as never);
-    const reveals = events.filter((e) => e.eventName === "Revealed").map((e) => e.args as { provider: Address; resultCid: Hex; sealedResultCid: Hex });
+    const reveals = events.filter((e) => e.eventName === "Revealed").map((e) => {
+      const args = e.args as { provider: Address; resultDigest: Hex; sealedResultDigest: Hex; codecs: number };
+      return { provider: args.provider, ...revealedCids(args) };
+    });
     return { settled, replicas, reveals };
   }
 

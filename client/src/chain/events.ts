@@ -163,7 +163,8 @@ export type JobEvent = Where &
     /** The replicas were drawn at random by stake from a pool of `pool` bids (the others are displaced next). */
     | { type: "drawn"; seed: Hex; pool: number }
     | { type: "awarded"; winners: number; commitDeadline: bigint }
-    | { type: "committed"; provider: Address; commitment: Hex }
+    /** The commitment itself is in the commit's calldata and `getReplicas` until the replica reveals. */
+    | { type: "committed"; provider: Address }
     | { type: "revealOpened"; revealDeadline: bigint }
     | { type: "revealed"; provider: Address; resultCid: string; sealedResultCid: string }
     | { type: "replicaSettled"; provider: Address; outcome: ReplicaOutcomeName; paid: bigint; slashed: bigint }
@@ -193,6 +194,16 @@ export function cidText(hex: Hex): string {
   }
 }
 
+/**
+ * The two CIDs a `Revealed` log stands for, as binary CIDv1 hex. The market accepts only CIDv1 sha2-256
+ * (raw or dag-pb), so it logs each as its digest and codec (`codecs` = the result's codec << 8 | the
+ * sealed result's), three words instead of two `bytes`: `0x01 codec 0x12 0x20 digest` puts them back.
+ */
+export function revealedCids(args: { resultDigest: Hex; sealedResultDigest: Hex; codecs: number }): { resultCid: Hex; sealedResultCid: Hex } {
+  const cid = (codec: number, digest: Hex): Hex => `0x01${codec.toString(16).padStart(2, "0")}1220${digest.slice(2)}`;
+  return { resultCid: cid(args.codecs >> 8, args.resultDigest), sealedResultCid: cid(args.codecs & 0xff, args.sealedResultDigest) };
+}
+
 /** The job event a JobMarket log stands for; undefined for provider and owner events. */
 export function toJobEvent(ev: MarketEvent): JobEvent | undefined {
   const where = (jobId: bigint): Where => ({ jobId, blockNumber: ev.blockNumber, transactionHash: ev.transactionHash, logIndex: ev.logIndex });
@@ -214,12 +225,12 @@ export function toJobEvent(ev: MarketEvent): JobEvent | undefined {
     case "JobAwarded":
       return { ...where(ev.args.jobId), type: "awarded", winners: ev.args.winners, commitDeadline: ev.args.commitDeadline };
     case "Committed":
-      return { ...where(ev.args.jobId), type: "committed", provider: ev.args.provider, commitment: ev.args.commitment };
+      return { ...where(ev.args.jobId), type: "committed", provider: ev.args.provider };
     case "RevealOpened":
       return { ...where(ev.args.jobId), type: "revealOpened", revealDeadline: ev.args.revealDeadline };
     case "Revealed": {
-      const { jobId, provider, resultCid, sealedResultCid } = ev.args;
-      return { ...where(jobId), type: "revealed", provider, resultCid: cidText(resultCid), sealedResultCid: cidText(sealedResultCid) };
+      const { resultCid, sealedResultCid } = revealedCids(ev.args);
+      return { ...where(ev.args.jobId), type: "revealed", provider: ev.args.provider, resultCid: cidText(resultCid), sealedResultCid: cidText(sealedResultCid) };
     }
     case "ReplicaSettled": {
       const { jobId, outcome, ...amounts } = ev.args;

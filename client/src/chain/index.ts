@@ -7,6 +7,7 @@ export {
   followMarketEvents,
   getMarketEvents,
   jobIdOf,
+  revealedCids,
   toJobEvent,
   type FollowMarketEventsParameters,
   type GetMarketEventsParameters,

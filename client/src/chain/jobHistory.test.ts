@@ -2,7 +2,7 @@ import { encodeAbiParameters, encodeEventTopics, getAddress, type Hex } from "vi
 import { parseEventLogs } from "viem";
 import { describe, expect, it } from "vitest";
 import { jobMarketAbi } from "../generated/abi.ts";
-import { cidToHex } from "../content/cid.ts";
+import { cidToHex, hexToCid } from "../content/cid.ts";
 import { toJobEvent } from "./events.ts";
 import { activeBids, applyJobEvent, newHistory } from "./jobHistory.ts";
 
@@ -19,6 +19,12 @@ function log(eventName: string, args: Record<string, unknown>) {
   const data = encodeAbiParameters(item.inputs.filter((i: any) => !i.indexed), item.inputs.filter((i: any) => !i.indexed).map((i: any) => args[i.name]));
   const [ev] = parseEventLogs({ abi: jobMarketAbi, logs: [{ address: A, topics, data, blockNumber: block++, transactionHash: `0x${"ab".repeat(32)}`, logIndex: 0, blockHash: `0x${"cd".repeat(32)}`, transactionIndex: 0, removed: false }] as never });
   return toJobEvent(ev!)!;
+}
+
+/** A Revealed log's arguments for CID as the result and the same digest as a dag-pb sealed result. */
+function revealedArgs(jobId: bigint, provider: string) {
+  const digest = `0x${cidToHex(CID).slice(10)}` as Hex;
+  return { jobId, provider, resultDigest: digest, sealedResultDigest: digest, codecs: (0x55 << 8) | 0x70 };
 }
 
 describe("a job's history from its events", () => {
@@ -38,12 +44,12 @@ describe("a job's history from its events", () => {
       [B, 8n, false],
       [C, 7n, false],
     ]);
-    applyJobEvent(h, log("Committed", { jobId, provider: B, commitment: `0x${"11".repeat(32)}` }));
-    applyJobEvent(h, log("Committed", { jobId, provider: C, commitment: `0x${"22".repeat(32)}` }));
+    applyJobEvent(h, log("Committed", { jobId, provider: B }));
+    applyJobEvent(h, log("Committed", { jobId, provider: C }));
     applyJobEvent(h, log("RevealOpened", { jobId, revealDeadline: 300n }));
     expect(h).toMatchObject({ state: "Revealing", deadline: 300n, revealDeadline: 300n });
     expect(h.awarded.every((r) => r.committed)).toBe(true);
-    applyJobEvent(h, log("Revealed", { jobId, provider: B, resultCid: cidToHex(CID), sealedResultCid: cidToHex(CID) }));
+    applyJobEvent(h, log("Revealed", revealedArgs(jobId, B)));
     applyJobEvent(h, log("ReplicaSettled", { jobId, provider: B, outcome: 1, paid: 0n, slashed: 8n }));
     applyJobEvent(h, log("JobSettled", { jobId, state: 4, resultDigest: `0x${"33".repeat(32)}`, paid: 15n, fee: 0n, refunded: 5n, slashed: 8n }));
     expect(h.reveals).toEqual([expect.objectContaining({ provider: B, resultCid: CID })]);
@@ -68,9 +74,11 @@ describe("a job's history from its events", () => {
     expect(h.awarded.map((r) => r.provider)).toEqual([B]);
   });
 
-  it("keeps a malformed sealed CID as its raw bytes instead of failing the whole history", () => {
-    const ev = log("Revealed", { jobId: 1n, provider: A, resultCid: cidToHex(CID), sealedResultCid: "0x0102" });
-    expect(ev).toMatchObject({ type: "revealed", sealedResultCid: "0x0102" });
+  it("puts a reveal's CIDs back from the digests and codecs the market logs (raw result, dag-pb sealed result)", () => {
+    const ev = log("Revealed", revealedArgs(1n, A));
+    const sealed = hexToCid(`0x01701220${cidToHex(CID).slice(10)}`).toString();
+    expect(sealed).not.toBe(CID);
+    expect(ev).toMatchObject({ type: "revealed", provider: A, resultCid: CID, sealedResultCid: sealed });
   });
 
   it("follows an escalation: the job reopens for a new round, earlier replicas keep what they did, and the round's winner joins the book after them", () => {
@@ -79,9 +87,9 @@ describe("a job's history from its events", () => {
     const h = newHistory(log("JobPosted", { jobId, requester: D, manifestCid: cidToHex(CID), replicas: 2, quorum: 2, maxPrice: 10n, escrow: 30n, bidDeadline: 99n, commitWindow: 60, revealWindow: 60, minReputation: 0, awardOnFill: true }) as never);
     for (const p of [A, B]) applyJobEvent(h, log("BidPlaced", { jobId, provider: p, price: 5n, collateral: 10n }));
     applyJobEvent(h, log("JobAwarded", { jobId, winners: 2, commitDeadline: 200n }));
-    for (const p of [A, B]) applyJobEvent(h, log("Committed", { jobId, provider: p, commitment: `0x${"11".repeat(32)}` }));
+    for (const p of [A, B]) applyJobEvent(h, log("Committed", { jobId, provider: p }));
     applyJobEvent(h, log("RevealOpened", { jobId, revealDeadline: 300n }));
-    for (const p of [A, B]) applyJobEvent(h, log("Revealed", { jobId, provider: p, resultCid: cidToHex(CID), sealedResultCid: cidToHex(CID) }));
+    for (const p of [A, B]) applyJobEvent(h, log("Revealed", revealedArgs(jobId, p)));
     const escalated = log("JobEscalated", { jobId, round: 1, extra: 1, poolCloses: 330n });
     expect(escalated).toMatchObject({ type: "escalated", round: 1, extra: 1, poolCloses: 330n });
     applyJobEvent(h, escalated);

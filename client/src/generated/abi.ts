@@ -969,12 +969,6 @@ export const jobBoardAbi = [
         "internalType": "address",
         "name": "provider",
         "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "commitment",
-        "type": "bytes32"
       }
     ],
     "name": "Committed",
@@ -1404,15 +1398,21 @@ export const jobBoardAbi = [
       },
       {
         "indexed": false,
-        "internalType": "bytes",
-        "name": "resultCid",
-        "type": "bytes"
+        "internalType": "bytes32",
+        "name": "resultDigest",
+        "type": "bytes32"
       },
       {
         "indexed": false,
-        "internalType": "bytes",
-        "name": "sealedResultCid",
-        "type": "bytes"
+        "internalType": "bytes32",
+        "name": "sealedResultDigest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "codecs",
+        "type": "uint16"
       }
     ],
     "name": "Revealed",
@@ -2901,12 +2901,6 @@ export const jobMarketAbi = [
         "internalType": "address",
         "name": "provider",
         "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "commitment",
-        "type": "bytes32"
       }
     ],
     "name": "Committed",
@@ -3374,15 +3368,21 @@ export const jobMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "bytes",
-        "name": "resultCid",
-        "type": "bytes"
+        "internalType": "bytes32",
+        "name": "resultDigest",
+        "type": "bytes32"
       },
       {
         "indexed": false,
-        "internalType": "bytes",
-        "name": "sealedResultCid",
-        "type": "bytes"
+        "internalType": "bytes32",
+        "name": "sealedResultDigest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "codecs",
+        "type": "uint16"
       }
     ],
     "name": "Revealed",
@@ -5393,12 +5393,6 @@ export const providerRegistryAbi = [
         "internalType": "address",
         "name": "provider",
         "type": "address"
-      },
-      {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "commitment",
-        "type": "bytes32"
       }
     ],
     "name": "Committed",
@@ -5828,15 +5822,21 @@ export const providerRegistryAbi = [
       },
       {
         "indexed": false,
-        "internalType": "bytes",
-        "name": "resultCid",
-        "type": "bytes"
+        "internalType": "bytes32",
+        "name": "resultDigest",
+        "type": "bytes32"
       },
       {
         "indexed": false,
-        "internalType": "bytes",
-        "name": "sealedResultCid",
-        "type": "bytes"
+        "internalType": "bytes32",
+        "name": "sealedResultDigest",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "codecs",
+        "type": "uint16"
       }
     ],
     "name": "Revealed",

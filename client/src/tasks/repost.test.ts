@@ -38,7 +38,7 @@ describe("why a settled attempt gave no result", () => {
   it("names each reveal of a job without consensus, and the commits of a failed one", () => {
     const split = job(2, 2, [bid(A), bid(B), { type: "awarded", winners: 2, commitDeadline: 200n }, { type: "revealed", provider: A, resultCid: RESULT_1, sealedResultCid: RESULT_1 }, { type: "revealed", provider: B, resultCid: RESULT_2, sealedResultCid: RESULT_2 }, settled("NoConsensus")]);
     expect(settledFailure(split)).toEqual({ reason: `NoConsensus: the reveals differ (${A} → ${RESULT_1}; ${B} → ${RESULT_2})`, retryable: true });
-    const failed = job(3, 2, [bid(A), bid(B), bid(C), { type: "awarded", winners: 3, commitDeadline: 200n }, { type: "committed", provider: C, commitment: `0x${"11".repeat(32)}` }, settled("Failed")]);
+    const failed = job(3, 2, [bid(A), bid(B), bid(C), { type: "awarded", winners: 3, commitDeadline: 200n }, { type: "committed", provider: C }, settled("Failed")]);
     expect(settledFailure(failed)).toEqual({ reason: "Failed: 1 of 3 winner(s) committed, 2 needed", retryable: true });
   });
 
