@@ -163,21 +163,32 @@ contract JobMarket is JobSettlement {
         // An escalation round is for providers not yet in the job: earlier rounds' replicas are
         // checked like bids, but only the open round's pool can be displaced.
         uint256 start = c.rounds.start();
-        for (uint256 i; i < start; ++i) {
-            if (rec.entries[i].provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
+        // Every slot in use, earlier rounds' and this pool's, walked in assembly: n <= 16, so the array's
+        // bounds checks (~60 gas an entry, on every bid) guarded nothing.
+        uint256[16] storage entries = rec.entries;
+        bool again;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                // BidEntry.provider: the entry's top 160 bits.
+                if eq(shr(96, sload(add(entries.slot, i))), caller()) {
+                    again := 1
+                    break
+                }
+            }
         }
+        if (again) revert AlreadyBid(jobId, msg.sender);
         uint256 lightest;
         uint256 lightestAt;
-        // Only a full pool displaces, so only then is the lightest entry looked for (~160 gas per entry
-        // scanned on every other bid).
-        bool full = n >= Limits.MAX_POOL;
-        for (uint256 i = start; i < n; ++i) {
-            uint256 e = rec.entries[i];
-            if (e.provider() == msg.sender) revert AlreadyBid(jobId, msg.sender);
-            // The latest of equally light entries counts as the lightest, so among equals the earlier stay.
-            if (full && (i == start || e.weight() <= lightest.weight())) {
-                lightest = e;
-                lightestAt = i;
+        // Only a full pool displaces, so only then is the lightest entry looked for (its slots are warm
+        // from the walk above).
+        if (n >= Limits.MAX_POOL) {
+            for (uint256 i = start; i < n; ++i) {
+                uint256 e = rec.entries[i];
+                // The latest of equally light entries counts as the lightest, so among equals the earlier stay.
+                if (i == start || e.weight() <= lightest.weight()) {
+                    lightest = e;
+                    lightestAt = i;
+                }
             }
         }
         uint256 at = n;

@@ -200,10 +200,9 @@ abstract contract JobSettlement is MarketBase {
                 drawn := or(drawn, shl(and(v, 0xff), 1))
             }
         }
-        uint256[] memory pool;
-        assembly ("memory-safe") {
-            pool := add(buf, 0x80)
-        }
+        // The pool's entries are the words after the seed's three and the array's length: entry i at
+        // buf + 0xa0 + 32 i. Read there without the bounds checks of an array (i < n throughout).
+        uint256 entriesAt = buf + 0xa0;
         // A slot below k is rewritten only when its entry was not drawn, from a drawn entry at k or
         // beyond; those slots are never rewritten, so each commitment is read where it was bid.
         uint256 mask = c.commitMask >> start;
@@ -212,7 +211,11 @@ abstract contract JobSettlement is MarketBase {
         for (uint256 slot; slot < k; ++slot) {
             if (drawn & (1 << slot) != 0) continue;
             while (drawn & (1 << from) == 0) ++from;
-            rec.entries[start + slot] = pool[from];
+            uint256 moved;
+            assembly ("memory-safe") {
+                moved := mload(add(entriesAt, shl(5, from)))
+            }
+            rec.entries[start + slot] = moved;
             if (mask & (1 << from) != 0) {
                 rec.commitments[start + slot] = rec.commitments[start + from];
                 placed |= 1 << slot;
@@ -223,9 +226,13 @@ abstract contract JobSettlement is MarketBase {
         uint256 collateral = _collateral(rec.terms.maxPrice, c.collateralBps);
         for (uint256 i; i < n; ++i) {
             if (drawn & (1 << i) != 0) continue;
-            address provider = pool[i].provider();
+            uint256 e;
+            assembly ("memory-safe") {
+                e := mload(add(entriesAt, shl(5, i)))
+            }
+            address provider = e.provider();
             _unlock(provider, collateral);
-            emit BidDisplaced(jobId, provider, pool[i].price(), collateral);
+            emit BidDisplaced(jobId, provider, e.price(), collateral);
         }
         c.bids = uint8(end);
         // Earlier rounds' commit bits stay as they were.
@@ -375,6 +382,10 @@ abstract contract JobSettlement is MarketBase {
             replicated: c.quorum >= 2,
             prior: 0
         });
+        // When a first round's leader holds the consensus, its agreement bits are the agreeing replicas
+        // and every other reveal (which did not match the leader) dissented: no digest is read per replica.
+        uint256 lead = c.rounds.start() == 0 ? c.fillExtension >> 16 : 0;
+        bool leadHolds = found && lead != 0 && rec.commitments[lead - 1] == consensus;
         for (uint256 i; i < c.bids; ++i) {
             uint256 e = rec.entries[i];
             uint256 bit = 1 << i;
@@ -384,6 +395,7 @@ abstract contract JobSettlement is MarketBase {
                 ? ReplicaOutcome.Unresolved // a Failed job: its committers never got to reveal
                 : ReplicaOutcome.MissedReveal;
             else if (!found) outcome = ReplicaOutcome.Unresolved;
+            else if (leadHolds) outcome = c.fillExtension & bit != 0 ? ReplicaOutcome.Agreed : ReplicaOutcome.Dissented;
             else if (_revealed(rec, c, i) == consensus) outcome = ReplicaOutcome.Agreed;
             else outcome = ReplicaOutcome.Dissented;
             uint256 paidBefore = sum.paid;
