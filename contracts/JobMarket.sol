@@ -163,34 +163,33 @@ contract JobMarket is JobSettlement {
         // An escalation round is for providers not yet in the job: earlier rounds' replicas are
         // checked like bids, but only the open round's pool can be displaced.
         uint256 start = c.rounds.start();
-        // Every slot in use, earlier rounds' and this pool's, walked in assembly: n <= 16, so the array's
-        // bounds checks (~60 gas an entry, on every bid) guarded nothing.
+        // Every slot in use, earlier rounds' and this pool's, walked once in assembly: n <= 16, so the
+        // array's bounds checks (~60 gas an entry, on every bid) guarded nothing. Only a full pool
+        // displaces, so only then is the pool's lightest entry looked for; the latest of equally light
+        // entries counts as the lightest, so among equals the earlier stay.
         uint256[16] storage entries = rec.entries;
+        bool full = n >= Limits.MAX_POOL;
         bool again;
+        uint256 lightest;
+        uint256 lightestAt;
         assembly ("memory-safe") {
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let e := sload(add(entries.slot, i))
                 // BidEntry.provider: the entry's top 160 bits.
-                if eq(shr(96, sload(add(entries.slot, i))), caller()) {
+                if eq(shr(96, e), caller()) {
                     again := 1
                     break
+                }
+                // BidEntry.weight: bits 80-95.
+                if and(full, iszero(lt(i, start))) {
+                    if or(eq(i, start), iszero(gt(and(shr(80, e), 0xffff), and(shr(80, lightest), 0xffff)))) {
+                        lightest := e
+                        lightestAt := i
+                    }
                 }
             }
         }
         if (again) revert AlreadyBid(jobId, msg.sender);
-        uint256 lightest;
-        uint256 lightestAt;
-        // Only a full pool displaces, so only then is the lightest entry looked for (its slots are warm
-        // from the walk above).
-        if (n >= Limits.MAX_POOL) {
-            for (uint256 i = start; i < n; ++i) {
-                uint256 e = rec.entries[i];
-                // The latest of equally light entries counts as the lightest, so among equals the earlier stay.
-                if (i == start || e.weight() <= lightest.weight()) {
-                    lightest = e;
-                    lightestAt = i;
-                }
-            }
-        }
         uint256 at = n;
         if (n < Limits.MAX_POOL) {
             c.bids = uint8(n + 1);
