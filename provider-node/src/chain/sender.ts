@@ -14,6 +14,7 @@ import {
 import { explainChainError, ContractRevertedError } from "@accord/client/chain";
 import { BaseError } from "../errors.ts";
 import { isTransientRpcError } from "./rpc.ts";
+import { ChainTimeCalls } from "./chain-time.ts";
 
 const FEE_CACHE_MS = 2_000;
 /** A transaction without a receipt this long is checked for a nonce taken by another one. */
@@ -49,6 +50,12 @@ export type SendParameters<abi extends Abi, fn extends ContractFunctionName<abi,
    * Unused gas is not paid for.
    */
   extraGas?: bigint;
+  /**
+   * The chain time (unix seconds) the call needs: estimated as of it, not as of the last block's
+   * timestamp, when the call may act only after a deadline the next block will have passed (see
+   * chain-time.ts).
+   */
+  at?: number;
   signal?: AbortSignal;
 };
 
@@ -129,10 +136,13 @@ export class TxSender {
   /** The highest block observeBlock was told of; 0 while nobody tells it (then receipts are polled on a timer). */
   private head = 0n;
   private readonly blockWaiters = new Set<() => void>();
+  /** Estimates as of a chain time; shared with the batcher's simulations, which learn the same RPC's answer. */
+  readonly timed: ChainTimeCalls;
 
   constructor(options: TxSenderOptions) {
     this.o = options;
     this.address = options.account.address;
+    this.timed = new ChainTimeCalls(options.client);
   }
 
   /**
@@ -142,7 +152,7 @@ export class TxSender {
   async send<const abi extends Abi, fn extends ContractFunctionName<abi, "nonpayable" | "payable">>(p: SendParameters<abi, fn>): Promise<TransactionReceipt> {
     const data = encodeFunctionData({ abi: p.abi, functionName: p.functionName, args: p.args } as never);
     const signal = anySignal(p.signal, this.o.signal);
-    const { hash, raw, nonce, gasLimit } = await this.enqueue(() => this.signAndBroadcast(p.address, data, p.label, p.extraGas ?? 0n, signal));
+    const { hash, raw, nonce, gasLimit } = await this.enqueue(() => this.signAndBroadcast(p.address, data, p.label, p.extraGas ?? 0n, p.at, signal));
     const receipt = await this.waitForReceipt(hash, raw, nonce, p.label, signal);
     if (receipt.status !== "success") {
       // All of its limit used is out of gas (an EVM revert returns what is left); anything else is the contract's refusal.
@@ -194,14 +204,14 @@ export class TxSender {
     return run;
   }
 
-  private async signAndBroadcast(to: Address, data: Hex, label: string, extraGas: bigint, signal: AbortSignal | undefined): Promise<{ hash: Hex; raw: Hex; nonce: number; gasLimit: bigint }> {
+  private async signAndBroadcast(to: Address, data: Hex, label: string, extraGas: bigint, at: number | undefined, signal: AbortSignal | undefined): Promise<{ hash: Hex; raw: Hex; nonce: number; gasLimit: bigint }> {
     const { client, account } = this.o;
     const [gas, fees, nonce] = await this.retrying(`prepare ${label}`, signal, async () => {
       let gas: bigint;
       try {
-        // On the last block, as the batch simulation is: on interval mining a "pending" estimate made
-        // the node build a block from its whole mempool for every transaction.
-        gas = await client.estimateGas({ account: account.address, to, data, blockTag: "latest" });
+        // On the last block (as of `at`), as the batch simulation is: on interval mining a "pending"
+        // estimate made the node build a block from its whole mempool for every transaction.
+        gas = await this.timed.estimateGas({ from: account.address, to, data }, at);
       } catch (err) {
         const explained = explainChainError(`Sending ${label}`, err);
         // A revert is the contract's answer, not an outage: report it, do not retry.
