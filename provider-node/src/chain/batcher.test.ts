@@ -3,7 +3,7 @@ import { encodeErrorResult, encodeFunctionResult, type Hex, type PublicClient } 
 import { jobMarketAbi } from "@accord/client/abi";
 import { ContractRevertedError } from "@accord/client/chain";
 import { TxBatcher } from "./batcher.ts";
-import { settleExtraGas, worstCaseExtraGas, MAX_REPLICAS } from "./gas.ts";
+import { drawingRevealExtraGas, settleExtraGas, worstCaseExtraGas, MAX_REPLICAS } from "./gas.ts";
 import type { TxSender } from "./sender.ts";
 
 const market = "0x0000000000000000000000000000000000000001" as const;
@@ -47,6 +47,8 @@ describe("TxBatcher", () => {
     const extras: bigint[] = [];
     const topic = (x: bigint | string) => `0x${(typeof x === "bigint" ? x.toString(16) : x.slice(2)).padStart(64, "0")}`;
     // The mined batch holds job 8's bid event, naming this provider.
+    const closed = encodeErrorResult({ abi: jobMarketAbi, errorName: "BiddingClosed", args: [7n, 100n, 101n] });
+    const unknown = "0xdeadbeef00" as Hex;
     const sender = {
       send: async (p: { functionName: string; extraGas?: bigint }) => {
         sent.push(p.functionName);
@@ -54,14 +56,12 @@ describe("TxBatcher", () => {
         return { status: "success", blockNumber: 1n, transactionHash: "0x01", logs: [{ address: market, topics: ["0x00", topic(8n), topic(me)] }] };
       },
       idle: async () => {},
+      timed: {
+        call: async () => encodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", result: [[false, true, false], [closed, "0x", unknown]] }),
+        estimateGas: async () => 77_000n, // the lone bid's own need
+      },
     } as unknown as TxSender;
-    const closed = encodeErrorResult({ abi: jobMarketAbi, errorName: "BiddingClosed", args: [7n, 100n, 101n] });
-    const unknown = "0xdeadbeef00" as Hex;
-    const client = {
-      call: async () => ({ data: encodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", result: [[false, true, false], [closed, "0x", unknown]] }) }),
-      estimateGas: async () => 77_000n, // the lone bid's own need
-
-    } as unknown as PublicClient;
+    const client = {} as PublicClient;
     const batcher = new TxBatcher({ client, sender, market, me, intervalMs: 5, maxCalls: 32 });
     const [refused, passed, odd] = await Promise.all([
       batcher.call({ functionName: "bid", args: [7n, 5n], label: "bid job 7" }),
@@ -89,10 +89,9 @@ describe("TxBatcher", () => {
         return { status: "success", logs: [] };
       },
       idle: async () => {},
+      timed: { call: async () => encodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", result: [[true, true], ["0x", "0x"]] }) },
     } as unknown as TxSender;
-    const client = {
-      call: async () => ({ data: encodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", result: [[true, true], ["0x", "0x"]] }) }),
-    } as unknown as PublicClient;
+    const client = {} as PublicClient;
     const batcher = new TxBatcher({ client, sender, market, me, intervalMs: 5, maxCalls: 32 });
     const salt = `0x${"22".repeat(32)}` as const;
     await batcher.call({ functionName: "reveal", args: [1n, "0x", salt, "0x"], label: "reveal job 1", replicas: 3 });
@@ -104,5 +103,37 @@ describe("TxBatcher", () => {
     // Job 2's k is unknown (say, after a restart): sized for the contract's maximum.
     // The bid is sized for a displacement in a full pool, whatever its k.
     expect(sent[1]).toMatchObject({ functionName: "tryMulticall", extraGas: settleExtraGas(MAX_REPLICAS) + worstCaseExtraGas("bid", 5) });
+  });
+
+  it("sends a reveal that draws the pool inside tryMulticall, simulated and sized as of the chain time it needs, with the award's and the draw's bounds", async () => {
+    const sent: Array<{ functionName: string; extraGas?: bigint; at?: number }> = [];
+    const simulatedAt: Array<number | undefined> = [];
+    const estimatedAt: Array<number | undefined> = [];
+    const sender = {
+      send: async (p: { functionName: string; extraGas?: bigint; at?: number }) => {
+        sent.push(p);
+        return { status: "success", logs: [] };
+      },
+      idle: async () => {},
+      timed: {
+        call: async (_tx: unknown, at?: number) => {
+          simulatedAt.push(at);
+          return encodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", result: [[true], ["0x"]] });
+        },
+        estimateGas: async (_tx: unknown, at?: number) => {
+          estimatedAt.push(at);
+          return 150_000n;
+        },
+      },
+    } as unknown as TxSender;
+    const batcher = new TxBatcher({ client: {} as PublicClient, sender, market, me, intervalMs: 5, maxCalls: 32 });
+    const salt = `0x${"22".repeat(32)}` as const;
+    // Alone, a reveal goes out as itself; one that draws can lose to another entry's and goes in the wrapper.
+    await batcher.call({ functionName: "reveal", args: [4n, "0x", salt, "0x"], label: "reveal (drawing the pool) job 4", replicas: 3, draws: true, at: 1_900_000_123 });
+    expect(simulatedAt).toEqual([1_900_000_123]);
+    expect(estimatedAt).toEqual([1_900_000_123]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ functionName: "tryMulticall", at: 1_900_000_123, extraGas: drawingRevealExtraGas(3) + 150_000n });
+    expect(drawingRevealExtraGas(3)).toBe(worstCaseExtraGas("reveal", 3) + worstCaseExtraGas("award", 3));
   });
 });

@@ -1,7 +1,7 @@
 import { decodeFunctionResult, encodeFunctionData, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
 import { ContractRevertedError, explainChainError, revertedWith } from "@accord/client/chain";
-import { type MarketFunction, worstCaseExtraGas } from "./gas.ts";
+import { drawingRevealExtraGas, type MarketFunction, worstCaseExtraGas } from "./gas.ts";
 import { replayRevert, TransactionRevertedError, type TxSender } from "./sender.ts";
 
 /** The market calls a daemon makes for its jobs; each names the job as its first argument. */
@@ -12,6 +12,17 @@ export type MarketCall = {
   label: string;
   /** The job's replicas (its winners once awarded), to size the call's worst case (gas.ts); unknown: the contract's maximum. */
   replicas?: number;
+  /**
+   * The chain time (unix seconds) the call needs, past a deadline the last block has not reached:
+   * simulated and estimated as of it (chain-time.ts), so it goes out for the next block.
+   */
+  at?: number;
+  /**
+   * A reveal sent to a job still Open, which draws the pool first (the award riding in the reveal,
+   * PROTOCOL.md "Selection"). It races the other pool entries' reveals like an award, and may do the
+   * award's and the draw's work as well as the settlement's.
+   */
+  draws?: boolean;
 };
 
 /** The contract's answer to one call: done, or refused with the custom error's name ("Reverted" when unknown). */
@@ -116,16 +127,18 @@ export class TxBatcher {
 
   /** Simulates and broadcasts; returns once the transaction is in the sender's queue. */
   private async send(batch: Entry[]): Promise<void> {
-    if (batch.length === 1 && !RACES_OTHERS.has(batch[0]!.call.functionName)) {
+    if (batch.length === 1 && !races(batch[0]!.call)) {
       void this.single(batch[0]!);
       await this.o.sender.idle();
       return;
     }
     let flags: readonly boolean[];
     let results: readonly Hex[];
+    // As of the latest chain time any call of the batch needs (the others only gain by a later clock).
+    const at = latest(batch.map((e) => e.call.at));
     try {
-      const { data } = await this.o.client.call({ account: this.o.me, to: this.o.market, data: encodeFunctionData({ abi: jobMarketAbi, functionName: "tryMulticall", args: [batch.map((e) => e.data)] }) });
-      [flags, results] = decodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", data: data! }) as [readonly boolean[], readonly Hex[]];
+      const data = await this.o.sender.timed.call({ from: this.o.me, to: this.o.market, data: encodeFunctionData({ abi: jobMarketAbi, functionName: "tryMulticall", args: [batch.map((e) => e.data)] }) }, at);
+      [flags, results] = decodeFunctionResult({ abi: jobMarketAbi, functionName: "tryMulticall", data }) as [readonly boolean[], readonly Hex[]];
     } catch (err) {
       // The chain did not answer (or not sensibly): each step retries on its own schedule.
       const explained = explainChainError("Simulating a batch of market calls", err);
@@ -138,7 +151,7 @@ export class TxBatcher {
       else e.resolve(refusal(e.call, results[i]!));
     });
     if (passing.length === 0) return;
-    if (passing.length === 1 && !RACES_OTHERS.has(passing[0]!.call.functionName)) {
+    if (passing.length === 1 && !races(passing[0]!.call)) {
       void this.single(passing[0]!);
       await this.o.sender.idle();
       return;
@@ -146,14 +159,14 @@ export class TxBatcher {
     const label = `${passing.length} market calls (${passing.map((e) => `${e.call.functionName} ${e.call.args[0]}`).join(", ")})`;
     // Each call may meet its worst case in the block (the batch's estimate saw none of them), and
     // several calls of the batch can: their extras add up.
-    let extraGas = passing.reduce((sum, e) => sum + worstCaseExtraGas(e.call.functionName, e.call.replicas), 0n);
+    let extraGas = passing.reduce((sum, e) => sum + extraGasOf(e.call), 0n);
     // A call tryMulticall carries alone: the node's estimate of the wrapper may settle on a limit
     // at which the call inside runs out of gas while the wrapper, which swallows that, succeeds;
     // the call's own estimate on top keeps it whole (only gas used is paid).
-    if (passing.length === 1) extraGas += await this.o.client.estimateGas({ account: this.o.me, to: this.o.market, data: passing[0]!.data, blockTag: "latest" }).catch(() => 0n);
+    if (passing.length === 1) extraGas += await this.o.sender.timed.estimateGas({ from: this.o.me, to: this.o.market, data: passing[0]!.data }, at).catch(() => 0n);
     // The sender estimates, signs with the local nonce and broadcasts in its queue; awaiting the
     // receipt here would hold every later call back a block.
-    void this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: "tryMulticall", args: [passing.map((e) => e.data)], label, extraGas, signal: this.o.signal }).then(
+    void this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: "tryMulticall", args: [passing.map((e) => e.data)], label, extraGas, at, signal: this.o.signal }).then(
       async (receipt) => {
         for (const e of passing) {
           if (inReceipt(receipt, this.o.market, this.o.me, e.call)) e.resolve({ ok: true });
@@ -177,8 +190,7 @@ export class TxBatcher {
 
   private async single(e: Entry): Promise<void> {
     try {
-      const extraGas = worstCaseExtraGas(e.call.functionName, e.call.replicas);
-      await this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: e.call.functionName, args: e.call.args as never, label: e.call.label, extraGas, signal: this.o.signal });
+      await this.o.sender.send({ address: this.o.market, abi: jobMarketAbi, functionName: e.call.functionName, args: e.call.args as never, label: e.call.label, extraGas: extraGasOf(e.call), at: e.call.at, signal: this.o.signal });
       e.resolve({ ok: true });
     } catch (err) {
       if (err instanceof ContractRevertedError) e.resolve({ ok: false, error: err.errorName, err });
@@ -186,6 +198,20 @@ export class TxBatcher {
       else e.reject(err);
     }
   }
+}
+
+/** A call that can lose to another party's in the same block: sent inside tryMulticall, where losing fails it alone. */
+function races(call: MarketCall): boolean {
+  return RACES_OTHERS.has(call.functionName) || call.draws === true;
+}
+
+function extraGasOf(call: MarketCall): bigint {
+  return call.draws ? drawingRevealExtraGas(call.replicas) : worstCaseExtraGas(call.functionName, call.replicas);
+}
+
+function latest(times: ReadonlyArray<number | undefined>): number | undefined {
+  const known = times.filter((t): t is number => t !== undefined);
+  return known.length === 0 ? undefined : Math.max(...known);
 }
 
 function refusal(call: MarketCall, data: Hex): CallOutcome {

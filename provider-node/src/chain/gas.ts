@@ -61,8 +61,8 @@ export const AWARD_GAS_BASE = 10_000n;
 export const POOL_DISPLACE_GAS = 180_000n;
 /**
  * An award estimated while the pool held at most k bids, mined after more landed: it then draws.
- * (A reveal sent to an Open job draws too, when every pool entry committed: its sender would add
- * this and the awarding bound to the reveal's. The node sends `award` instead, so no reveal does.)
+ * (A reveal sent to an Open job draws too, when every pool entry committed: the node sends such
+ * reveals, and adds this and the awarding bound to the reveal's, see drawingRevealExtraGas.)
  * Measured (estimate of the award drawing k from a pool of 10 minus the award of a pool of k):
  * k = 1: 110,664; 2: 111,596; 3: 117,906; 8: 114,231; each entry more in the pool adds ~7,000 (its
  * unlock and BidDisplaced), so a pool of 16 needs ~160,000-175,000.
@@ -80,6 +80,16 @@ export { MAX_REPLICAS };
 export const settleExtraGas = (k: number): bigint => SETTLE_GAS_BASE + SETTLE_GAS_PER_REPLICA * BigInt(k);
 export const awardExtraGas = (k: number): bigint => AWARD_GAS_BASE + AWARD_GAS_PER_REPLICA * BigInt(k);
 export const commitExtraGas = (k: number): bigint => COMMIT_GAS_BASE + COMMIT_GAS_PER_REPLICA * BigInt(k);
+
+/**
+ * A reveal sent to an Open job (the award riding in it): estimated on a block where it draws and
+ * reveals, it may land after another entry's reveal that drew (then it only reveals, cheaper) or
+ * do more than its estimate saw: draw from a pool that grew, and settle as the last reveal of the
+ * block. So it gets the award's and the draw's bounds on top of the settlement's.
+ */
+export function drawingRevealExtraGas(replicas: number | undefined): bigint {
+  return worstCaseExtraGas("reveal", replicas) + worstCaseExtraGas("award", replicas);
+}
 
 /**
  * Gas to add to a call's estimate for the worst the rest of its block can do to it, for a job with

@@ -4,6 +4,7 @@
  */
 import { encodePacked, keccak256, type Address } from "viem";
 import type { JobInfo } from "@accord/client/chain";
+import type { MarketCall } from "../chain/batcher.ts";
 import { TransactionRevertedError } from "../chain/sender.ts";
 import type { JobRecord } from "../journal/journal.ts";
 import type { StepContext } from "./context.ts";
@@ -15,9 +16,16 @@ import { LOG_EVENTS } from "../log-events.ts";
  * A call that was mined and reverted (paid for, unlike a refusal at the estimate) is logged at
  * warn with its label, transaction and decoded reason before the step decides again.
  */
-export async function market(ctx: StepContext, rec: JobRecord, functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim", args: readonly unknown[]): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
+export async function market(
+  ctx: StepContext,
+  rec: JobRecord,
+  functionName: "bid" | "bidAndCommit" | "award" | "commit" | "reveal" | "finalize" | "claim",
+  args: readonly unknown[],
+  timing: Pick<MarketCall, "at" | "draws"> = {},
+): Promise<{ ok: true } | { ok: false; error: string; err: Error }> {
   try {
-    const res = await ctx.jobChain.call({ functionName, args, label: `${functionName} job ${rec.jobId}`, replicas: ctx.known.replicas.get(rec.jobId) });
+    const label = timing.draws ? `reveal (drawing the pool) job ${rec.jobId}` : `${functionName} job ${rec.jobId}`;
+    const res = await ctx.jobChain.call({ functionName, args, label, replicas: ctx.known.replicas.get(rec.jobId), ...timing });
     if (res.ok) ctx.metrics.txs.inc({ function: functionName });
     else ctx.metrics.txErrors.inc({ function: functionName });
     if (!res.ok && res.err instanceof TransactionRevertedError) {
@@ -25,7 +33,8 @@ export async function market(ctx: StepContext, rec: JobRecord, functionName: "bi
       // Pushing a job past its deadline races the other replicas (they take turns, see
       // pushPastDeadline, but a slow block can still hold two turns): losing it cost one call
       // inside a batch and is no fault of ours.
-      const lostRace = PUSHES.has(functionName) && e.reason === "WrongJobState";
+      // So is a drawing reveal that found the pool drawn by another entry's, without it.
+      const lostRace = (PUSHES.has(functionName) && e.reason === "WrongJobState") || (timing.draws === true && (e.reason === "NotAReplica" || e.reason === "WrongJobState"));
       (lostRace ? ctx.log.info.bind(ctx.log) : ctx.log.warn.bind(ctx.log))(
         { event: lostRace ? LOG_EVENTS.raceLost : LOG_EVENTS.txReverted, jobId: rec.jobId.toString(), function: functionName, label: e.label, txHash: e.hash, reason: e.reason, gasUsed: e.gasUsed?.toString(), gasLimit: e.gasLimit?.toString() },
         lostRace ? "another party moved the job first" : "transaction reverted; the job re-reads the chain and tries again",
@@ -54,9 +63,14 @@ async function pushTurn(ctx: StepContext, jobId: bigint): Promise<number> {
   } catch {
     return 0; // the read failing must not keep the job from moving: push now, as before turns
   }
+  return turnAmong(jobId, ctx.me, parties);
+}
+
+/** `me`'s place among `parties` in the job's order of turns (parties.length when not among them). */
+export function turnAmong(jobId: bigint, me: Address, parties: readonly { provider: Address }[]): number {
   const order = (a: Address) => keccak256(encodePacked(["uint256", "address"], [jobId, a]));
   const sorted = parties.map((p) => p.provider).sort((a, b) => (order(a) < order(b) ? -1 : 1));
-  const mine = sorted.findIndex((a) => a.toLowerCase() === ctx.me.toLowerCase());
+  const mine = sorted.findIndex((a) => a.toLowerCase() === me.toLowerCase());
   return mine === -1 ? sorted.length : mine;
 }
 
@@ -72,7 +86,8 @@ export async function pushPastDeadline(ctx: StepContext, rec: JobRecord, info: J
     ctx.wakeAt(rec.jobId, due);
     return false;
   }
-  const res = await market(ctx, rec, fn, [rec.jobId]);
+  // As of the node's clock: the next block is past the deadline, the last one may not be yet.
+  const res = await market(ctx, rec, fn, [rec.jobId], { at: ctx.clock.now() });
   if (res.ok) {
     ctx.metrics.claims.inc();
     ctx.log.info({ jobId: rec.jobId.toString(), fn }, "pushed the job past its deadline");

@@ -18,13 +18,23 @@ export async function sendReveal(ctx: StepContext, rec: JobRecord): Promise<bool
   }
 }
 
+/**
+ * Seals the result (only now, when the reveal is due: a committed bid that lost the auction never
+ * seals), announces the sealed result and sends the reveal. Returns the record as sealed.
+ * ResultNotReproducedError when the result cannot be sealed.
+ */
+export async function revealCall(ctx: StepContext, rec: JobRecord, timing: Parameters<typeof market>[4] = {}): Promise<{ rec: JobRecord; res: Awaited<ReturnType<typeof market>> }> {
+  const sealed = await ensureSealed(ctx, rec);
+  if (sealed !== rec && ctx.limits.announceResults) void provideQuietly(ctx, sealed.sealedCid!);
+  const res = await market(ctx, sealed, "reveal", [sealed.jobId, cidToHex(sealed.resultCid!), sealed.salt!, cidToHex(sealed.sealedCid!)], timing);
+  return { rec: sealed, res };
+}
+
 async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
-  // Sealed only now, when the reveal is due: a committed bid that lost the auction never seals.
-  const reveal = async () => {
-    const sealed = await ensureSealed(ctx, rec);
-    if (sealed !== rec && ctx.limits.announceResults) void provideQuietly(ctx, sealed.sealedCid!);
-    rec = sealed;
-    return market(ctx, rec, "reveal", [rec.jobId, cidToHex(rec.resultCid!), rec.salt!, cidToHex(rec.sealedCid!)]);
+  const reveal = async (timing: Parameters<typeof market>[4] = {}) => {
+    const out = await revealCall(ctx, rec, timing);
+    rec = out.rec;
+    return out.res;
   };
   // A commitment with no result of ours behind it (a copied one) cannot be opened either.
   const byFault = ctx.behaviour.withholdReveal(rec.jobId);
@@ -52,7 +62,9 @@ async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     if (info.state === "Revealing") ctx.wakeAt(rec.jobId, Number(info.deadline) + ctx.limits.claimGraceSeconds);
     return false;
   }
-  const res = await reveal();
+  // Past the commit deadline the reveal opens the phase itself: as of the node's clock, which the
+  // next block reaches (chain-time.ts), not the last block's.
+  const res = await reveal(info.state === "Committing" ? { at: ctx.clock.now() } : {});
   if (res.ok || res.error === "AlreadyRevealed") return revealed(ctx, rec);
   if (res.error === "DeadlineNotReached" || res.error === "TooFewCommits") {
     ctx.retryIn(rec.jobId, ctx.limits.stepRetryMs);
@@ -62,7 +74,7 @@ async function revealStep(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   throw res.err;
 }
 
-function revealed(ctx: StepContext, rec: JobRecord): false {
+export function revealed(ctx: StepContext, rec: JobRecord): false {
   ctx.metrics.reveals.inc();
   ctx.journal.update(rec.jobId, { phase: "revealed", revealedAtMs: Date.now() });
   if (rec.awardedAtMs) ctx.metrics.awardToReveal.observe((Date.now() - rec.awardedAtMs) / 1000);

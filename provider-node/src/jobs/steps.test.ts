@@ -317,6 +317,126 @@ describe("pushing a job past its deadline", () => {
   });
 });
 
+describe("drawing the pool with the reveal", () => {
+  /** A bid that carried its commitment, in a pool of `entries` whose every entry committed, past the pool's close. */
+  async function committedPool(me: Address, entries: Address[], replicas: number) {
+    const n = node({ me });
+    n.journal.insert(8n, { phase: "bid", ...(await ranJob()) });
+    n.market.jobs.set(8n, jobInfo(8n, { state: "Open", replicas, bids: entries.length, deadline: BigInt(T0) }));
+    n.market.rows.set(8n, entries.map((a) => replica(a, { committed: true })));
+    return n;
+  }
+  const THIRD = "0x00000000000000000000000000000000000000cc" as Address;
+  const turnOf = (jobId: bigint, me: Address, parties: Address[]) =>
+    [...parties].sort((a, b) => (keccak256(encodePacked(["uint256", "address"], [jobId, a])) < keccak256(encodePacked(["uint256", "address"], [jobId, b])) ? -1 : 1)).indexOf(me);
+
+  it("a pool of k committed entries: each reveals at once as of the node's clock, with no award, and the reveal that drew makes it a revealed replica", async () => {
+    const n = await committedPool(ME, [OTHER, ME], 2);
+    // Whoever's turn it would be: with no entry left out, nobody waits.
+    n.market.onSuccess("reveal", () => {
+      n.market.jobs.set(8n, jobInfo(8n, { state: "Revealing", commits: 2, reveals: 1 }));
+      n.market.rows.set(8n, [replica(OTHER, { committed: true }), replica(ME, { committed: true, revealed: true })]);
+    });
+    n.clock.observe(BigInt(T0 + 1));
+    n.driver.poke(8n);
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => [c.functionName, c.draws, c.at])).toEqual([["reveal", true, T0 + 1]]);
+    expect(n.market.sent[0]!.args[0]).toBe(8n);
+    expect(n.journal.get(8n)).toMatchObject({ phase: "revealed" });
+    expect(n.journal.get(8n)!.awardedAtMs).toBeGreaterThan(0);
+    expect((await n.metrics.wins.get()).values[0]!.value).toBe(1);
+    expect((await n.metrics.reveals.get()).values[0]!.value).toBe(1);
+  });
+
+  it("before the pool can be drawn it sends nothing and sleeps until then", async () => {
+    const n = await committedPool(ME, [OTHER, ME], 2);
+    n.market.jobs.set(8n, jobInfo(8n, { state: "Open", replicas: 2, bids: 2, deadline: BigInt(T0 + 5) }));
+    n.driver.poke(8n);
+    await n.driver.idle();
+    expect(n.market.sent).toEqual([]);
+    n.market.onSuccess("reveal", () => n.market.rows.set(8n, [replica(OTHER, { committed: true }), replica(ME, { committed: true, revealed: true })]));
+    n.clock.observe(BigInt(T0 + 5));
+    n.driver.tick();
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => [c.functionName, c.draws])).toEqual([["reveal", true]]);
+  });
+
+  it("a pool larger than k: entries take turns, since a reveal mined after a draw that left its entry out fails", async () => {
+    const parties = [ME, OTHER, THIRD];
+    const first = parties.find((p) => turnOf(8n, p, parties) === 0)!;
+    const second = parties.find((p) => turnOf(8n, p, parties) === 1)!;
+    // The reveal draws the other two; the step then reads the book and finds its entry left out.
+    const drawnOthers = (n: { market: MarketInMemory }, me: Address) => () => {
+      n.market.jobs.set(8n, jobInfo(8n, { state: "Revealing", commits: 2 }));
+      n.market.rows.set(8n, parties.filter((p) => p !== me).map((p) => replica(p, { committed: true })));
+    };
+    const a = await committedPool(first, parties, 2);
+    a.market.onSuccess("reveal", drawnOthers(a, first));
+    a.driver.poke(8n);
+    await a.driver.idle();
+    expect(a.market.sent.map((c) => [c.functionName, c.draws])).toEqual([["reveal", true]]);
+
+    const b = await committedPool(second, parties, 2);
+    b.market.onSuccess("reveal", drawnOthers(b, second));
+    b.driver.poke(8n);
+    await b.driver.idle();
+    expect(b.market.sent).toEqual([]);
+    // Its turn comes and nobody drew: it draws.
+    b.clock.observe(BigInt(T0 + b.limits.pushTurnSeconds));
+    b.driver.tick();
+    await b.driver.idle();
+    expect(b.market.sent.map((c) => [c.functionName, c.draws])).toEqual([["reveal", true]]);
+  });
+
+  it("a reveal that drew but left its own entry out ends the job lost for this node", async () => {
+    const n = await committedPool(ME, [OTHER, ME, THIRD], 2);
+    n.limits.pushTurnSeconds = 0;
+    n.market.onSuccess("reveal", () => {
+      n.market.jobs.set(8n, jobInfo(8n, { state: "Revealing", commits: 2 }));
+      n.market.rows.set(8n, [replica(OTHER, { committed: true }), replica(THIRD, { committed: true })]);
+    });
+    n.driver.poke(8n);
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => c.functionName)).toEqual(["reveal"]);
+    expect(n.journal.get(8n)).toMatchObject({ phase: "lost", reason: "another provider won" });
+  });
+
+  it("a drawing reveal that lost the race in its block is told at info, and the drawn entry reveals in the phase the other draw opened", async () => {
+    const n = await committedPool(ME, [OTHER, ME], 2);
+    n.market.refuseNext("reveal", "Reverted", {
+      err: new TransactionRevertedError("reveal (drawing the pool) job 8", `0x${"cd".repeat(32)}`, { reason: "WrongJobState" }),
+      then: () => n.market.jobs.set(8n, jobInfo(8n, { state: "Revealing", commits: 2 })),
+    });
+    n.market.onSuccess("reveal", () => n.market.rows.set(8n, [replica(OTHER, { committed: true }), replica(ME, { committed: true, revealed: true })]));
+    n.driver.poke(8n);
+    await n.driver.idle();
+    expect(n.lines.filter((l) => l.function === "reveal").map((l) => [l.level, l.event])).toEqual([[30, LOG_EVENTS.raceLost]]);
+    expect(n.market.sent.map((c) => [c.functionName, c.draws ?? false])).toEqual([["reveal", true], ["reveal", false]]);
+    expect(n.journal.get(8n)!.phase).toBe("revealed");
+  });
+
+  it("a pool with an uncommitted entry, or a node that withholds its reveal, sends the award instead", async () => {
+    const n = await committedPool(ME, [OTHER, ME], 2);
+    n.market.rows.set(8n, [replica(OTHER), replica(ME, { committed: true })]);
+    n.limits.pushTurnSeconds = 0;
+    n.market.onSuccess("award", () => n.market.jobs.set(8n, jobInfo(8n, { state: "Revealing", commits: 2 })));
+    n.driver.poke(8n);
+    await n.driver.idle();
+    // The award, then (drawn, the phase open) its plain reveal.
+    expect(n.market.sent.map((c) => [c.functionName, c.draws])).toEqual([["award", undefined], ["reveal", undefined]]);
+
+    const w = node({ behaviour: behaviourFor("never-reveal") });
+    w.journal.insert(8n, { phase: "bid", ...(await ranJob()) });
+    w.market.jobs.set(8n, jobInfo(8n, { state: "Open", replicas: 2, bids: 2, deadline: BigInt(T0) }));
+    w.market.rows.set(8n, [replica(OTHER, { committed: true }), replica(ME, { committed: true })]);
+    w.limits.pushTurnSeconds = 0;
+    w.market.onSuccess("award", () => w.market.jobs.set(8n, jobInfo(8n, { state: "Revealing", commits: 2 })));
+    w.driver.poke(8n);
+    await w.driver.idle();
+    expect(w.market.sent.map((c) => c.functionName)).toEqual(["award"]);
+  });
+});
+
 describe("a call mined and reverted", () => {
   it("a push that lost the race in its block is told at info, not as a fault, and the step re-reads the job", async () => {
     const n = node();
