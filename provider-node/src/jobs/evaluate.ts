@@ -110,7 +110,14 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   const decided = await decide(ctx, rec, job, loaded.manifest, inputs);
   if (!decided) return false;
   if (speculates(ctx, rec.jobId, loaded.manifest.limits.fuel)) await runBeforeBid(ctx, rec, loaded, signal);
-  return true;
+  return bidUnlessAwarded(ctx, rec);
+}
+
+/** After a run before the bid: a job awarded meanwhile is declined, not bid for (the market would refuse the bid). */
+function bidUnlessAwarded(ctx: StepContext, rec: JobRecord): boolean {
+  if (!ctx.known.awarded(rec.jobId)) return true;
+  ctx.known.dropUnsealed(rec.jobId);
+  return decline(ctx, rec, policyDecline("awarded", "the job was awarded to others while this node ran it before bidding"));
 }
 
 /**
@@ -134,7 +141,7 @@ async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Prom
       ctx.log.warn({ jobId: rec.jobId.toString(), err: (err as Error).message }, "could not load the job again to run it before the bid; bidding without a commitment");
     }
   }
-  return true;
+  return bidUnlessAwarded(ctx, rec);
 }
 
 /**
@@ -214,9 +221,10 @@ function speculates(ctx: StepContext, jobId: bigint, fuel: number): boolean {
  * runs again after the award, with the retries and deadline checks of that path.
  */
 async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob, signal: AbortSignal): Promise<void> {
+  const award = ctx.known.untilAwarded(rec.jobId);
   try {
     // Not sealed: most committed bids lose the auction. The winners seal at the reveal (ensureSealed).
-    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, behaviour: ctx.behaviour, signal });
+    const result = await executeJob({ pool: ctx.pool, jobId: rec.jobId, job: loaded.job, behaviour: ctx.behaviour, signal: AbortSignal.any([signal, award.signal]) });
     ctx.metrics.runs.inc({ status: result.status.kind });
     ctx.metrics.sandboxSeconds.observe(result.runMs / 1000);
     ctx.metrics.fuel.inc(result.fuelUsed);
@@ -224,8 +232,12 @@ async function runBeforeBid(ctx: StepContext, rec: JobRecord, loaded: LoadedJob,
     journalCommitment(ctx, { ...rec, phase: "bidding" }, result, "bidding");
   } catch (err) {
     if (ctx.signal.aborted) throw err;
+    // Drawn without this node while it waited for a sandbox or ran: the step after declines the job.
+    if (award.signal.aborted) return;
     ctx.metrics.runErrors.inc();
     ctx.log.warn({ jobId: rec.jobId.toString(), err: (err as Error).message }, "the run before the bid failed; bidding without a commitment");
+  } finally {
+    award.release();
   }
 }
 

@@ -15,6 +15,27 @@ const waiting = (replicas: number): WaitingJob => ({
 });
 
 describe("JobKnowledge", () => {
+  it("aborts a run before the bid when the job's round is awarded, at once if it already was, and not after an escalation reopened it", () => {
+    const k = new JobKnowledge();
+    k.onPosted(1n, 3, TERMS);
+    const run = k.untilAwarded(1n);
+    const other = k.untilAwarded(2n);
+    expect(run.signal.aborted).toBe(false);
+    k.onAwarded(1n, 3);
+    expect(run.signal.aborted).toBe(true);
+    expect(other.signal.aborted).toBe(false);
+    expect(k.untilAwarded(1n).signal.aborted).toBe(true);
+    // The next round takes bids again: a run for it is not aborted by the first round's award.
+    k.onEscalated(1n, 2);
+    const again = k.untilAwarded(1n);
+    expect(again.signal.aborted).toBe(false);
+    again.release();
+    other.release();
+    // A run released before its job settles leaves nothing behind to abort.
+    k.onSettled(2n);
+    expect(other.signal.aborted).toBe(false);
+  });
+
   it("a settled job is forgotten whole: award, displacement, open reveal, terms, bids, waiting and plaintext", () => {
     const k = new JobKnowledge();
     k.onPosted(1n, 3, TERMS);

@@ -27,6 +27,8 @@ export class JobKnowledge {
   private readonly unsealed = new Map<bigint, UnsealedResult>();
   /** Escalated jobs: the replicas of the rounds before the open one, which its award adds to. */
   private readonly earlierReplicas = new Map<bigint, number>();
+  /** Runs before a bid, aborted by the job's award (see untilAwarded). */
+  private readonly awardAborts = new Map<bigint, AbortController>();
 
   // ---- events, recorded by the driver ----
 
@@ -49,8 +51,24 @@ export class JobKnowledge {
     this.unsealed.delete(jobId);
   }
 
+  /**
+   * A signal that aborts when the job's open round is awarded: a run before the bid (evaluate.ts)
+   * waiting for a sandbox or running is for nothing once the pool is drawn without this node, and in
+   * a burst that was a fifth of the runs (bench:realchain, 82 bids of 412 refused WrongJobState).
+   * Release it when the run ends.
+   */
+  untilAwarded(jobId: bigint): { signal: AbortSignal; release: () => void } {
+    if (this.awardSeen.has(jobId)) return { signal: AbortSignal.abort(), release: () => {} };
+    let controller = this.awardAborts.get(jobId);
+    if (!controller) this.awardAborts.set(jobId, (controller = new AbortController()));
+    const c = controller;
+    return { signal: c.signal, release: () => void (this.awardAborts.get(jobId) === c && this.awardAborts.delete(jobId)) };
+  }
+
   /** JobAwarded: every bid left in the book won; settlement loops over the winners, which may be fewer than asked. */
   onAwarded(jobId: bigint, winners: number): void {
+    this.awardAborts.get(jobId)?.abort();
+    this.awardAborts.delete(jobId);
     // An escalation round's award names its own winners; settlement judges every round's.
     this.replicas.set(jobId, (this.earlierReplicas.get(jobId) ?? 0) + winners);
     this.awardSeen.add(jobId);
@@ -97,6 +115,8 @@ export class JobKnowledge {
     this.waiting.delete(jobId);
     this.posted.delete(jobId);
     this.earlierReplicas.delete(jobId);
+    this.awardAborts.get(jobId)?.abort();
+    this.awardAborts.delete(jobId);
   }
 
   // ---- questions the steps ask ----

@@ -33,8 +33,12 @@ export async function market(
       // Pushing a job past its deadline races the other replicas (they take turns, see
       // pushPastDeadline, but a slow block can still hold two turns): losing it cost one call
       // inside a batch and is no fault of ours.
-      // So is a drawing reveal that found the pool drawn by another entry's, without it.
-      const lostRace = (PUSHES.has(functionName) && e.reason === "WrongJobState") || (timing.draws === true && (e.reason === "NotAReplica" || e.reason === "WrongJobState"));
+      // So is a drawing reveal that found the pool drawn by another entry's, without it, and a bid
+      // mined after the bid that filled the job and awarded it.
+      const lostRace =
+        (PUSHES.has(functionName) && e.reason === "WrongJobState") ||
+        (timing.draws === true && (e.reason === "NotAReplica" || e.reason === "WrongJobState")) ||
+        (BIDS.has(functionName) && (e.reason === "WrongJobState" || e.reason === "BiddingClosed"));
       (lostRace ? ctx.log.info.bind(ctx.log) : ctx.log.warn.bind(ctx.log))(
         { event: lostRace ? LOG_EVENTS.raceLost : LOG_EVENTS.txReverted, jobId: rec.jobId.toString(), function: functionName, label: e.label, txHash: e.hash, reason: e.reason, gasUsed: e.gasUsed?.toString(), gasLimit: e.gasLimit?.toString() },
         lostRace ? "another party moved the job first" : "transaction reverted; the job re-reads the chain and tries again",
@@ -48,6 +52,7 @@ export async function market(
 }
 
 const PUSHES: ReadonlySet<string> = new Set(["award", "finalize", "claim"]);
+const BIDS: ReadonlySet<string> = new Set(["bid", "bidAndCommit"]);
 
 /**
  * This node's turn to push a job past its deadline: its place among the job's bidders (its
