@@ -66,7 +66,8 @@ export async function awaitAward(ctx: StepContext, rec: JobRecord): Promise<bool
  * `award`, and the drawn ones that did not draw reveal when RevealOpened comes.
  *
  * Undefined when the job is not one to draw this way (a bid without a commitment, a pool with an
- * uncommitted entry, a result this node will not reveal): the node then pushes `award`.
+ * uncommitted entry or short of the quorum, a result this node will not reveal, a reveal the
+ * market refused): the node then pushes `award`.
  */
 async function drawByReveal(ctx: StepContext, rec: JobRecord, info: JobInfo): Promise<boolean | undefined> {
   if (rec.commitment === undefined || rec.resultCid === undefined || ctx.behaviour.withholdReveal(rec.jobId) !== undefined) return undefined;
@@ -78,7 +79,9 @@ async function drawByReveal(ctx: StepContext, rec: JobRecord, info: JobInfo): Pr
     return false;
   }
   const pool = await ctx.jobChain.replicas(rec.jobId);
-  if (!pool?.length || !pool.every((e) => e.committed) || !pool.some((e) => isAddressEqual(e.provider, ctx.me))) return undefined;
+  // A pool short of the quorum is expired by its award, which a reveal does not do (the contract
+  // refuses it): `award` is sent for it.
+  if (!pool?.length || pool.length < info.quorum || !pool.every((e) => e.committed) || !pool.some((e) => isAddressEqual(e.provider, ctx.me))) return undefined;
   if (pool.length > info.replicas) {
     const due = awardAt + turnAmong(rec.jobId, ctx.me, pool) * ctx.limits.pushTurnSeconds;
     if (now < due) {
@@ -111,6 +114,10 @@ async function drawByReveal(ctx: StepContext, rec: JobRecord, info: JobInfo): Pr
     ctx.retryIn(rec.jobId, ctx.limits.stepRetryMs);
     return false;
   }
-  // Drawn by another entry's reveal or award meanwhile (or refused for a reason the reads will show): re-read.
-  return true;
+  // Mined and failed in its batch (another entry's reveal or award drew first): re-read.
+  if (res.error === "Reverted") return true;
+  // Refused before it was sent: drawn meanwhile (the award's simulation is refused too, and the
+  // step re-reads), or a pool the reveal may not draw for a reason the node did not foresee: the
+  // award then does it, so a refusal never leaves the job undrawn.
+  return undefined;
 }

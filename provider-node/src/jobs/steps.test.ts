@@ -415,6 +415,27 @@ describe("drawing the pool with the reveal", () => {
     expect(n.journal.get(8n)!.phase).toBe("revealed");
   });
 
+  it("a pool short of its quorum sends the award, which expires it (a reveal may not)", async () => {
+    const n = await committedPool(ME, [OTHER, ME], 3);
+    n.market.jobs.set(8n, jobInfo(8n, { state: "Open", replicas: 3, quorum: 3, bids: 2, deadline: BigInt(T0) }));
+    n.limits.pushTurnSeconds = 0;
+    n.market.onSuccess("award", () => n.market.jobs.set(8n, jobInfo(8n, { state: "Expired", terminal: true })));
+    n.driver.poke(8n);
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => c.functionName)).toEqual(["award"]);
+    expect(n.journal.get(8n)!.phase).toBe("lost");
+  });
+
+  it("a drawing reveal the market refuses before it is sent falls back to the award, so the job is never left undrawn", async () => {
+    const n = await committedPool(ME, [OTHER, ME], 2);
+    n.limits.pushTurnSeconds = 0;
+    n.market.refuseNext("reveal", "WrongJobState");
+    n.market.onSuccess("award", () => n.market.jobs.set(8n, jobInfo(8n, { state: "Expired", terminal: true })));
+    n.driver.poke(8n);
+    await n.driver.idle();
+    expect(n.market.sent.map((c) => [c.functionName, c.draws])).toEqual([["reveal", true], ["award", undefined]]);
+  });
+
   it("a pool with an uncommitted entry, or a node that withholds its reveal, sends the award instead", async () => {
     const n = await committedPool(ME, [OTHER, ME], 2);
     n.market.rows.set(8n, [replica(OTHER), replica(ME, { committed: true })]);
