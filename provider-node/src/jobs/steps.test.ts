@@ -34,6 +34,9 @@ const SALT = `0x${"22".repeat(32)}` as Hex;
 const COMMITMENT = `0x${"33".repeat(32)}` as Hex;
 const OTHERS_COMMITMENT = `0x${"44".repeat(32)}` as Hex;
 
+/** More market calls than any test here makes: a step that loops (see MarketInMemory.call). */
+const MAX_SENDS = 50;
+
 /** The market as the steps see it: records set by the test, calls answered ok unless a refusal is queued. */
 class MarketInMemory implements JobChain {
   readonly jobs = new Map<bigint, JobInfo>();
@@ -61,6 +64,9 @@ class MarketInMemory implements JobChain {
     return this.logs.get(jobId);
   }
   async call(call: MarketCall): Promise<CallOutcome> {
+    // A step that succeeds but changes nothing the next step reads (a test that set no effect for
+    // the call) steps again at once, forever: fail by name instead of timing out in silence.
+    if (this.sent.length >= MAX_SENDS) throw new Error(`the steps sent ${MAX_SENDS} market calls (${call.functionName} again): a call's effect is missing in the test, or a step loops`);
     this.seen.push(`send ${call.functionName}`);
     this.sent.push(call);
     const i = this.refusals.findIndex((r) => r.functionName === call.functionName);
