@@ -36,6 +36,13 @@ describe("what the page tells a requester about a provider's decline", () => {
     expect(advice[6]!.next).toContain("Claim the job");
   });
 
+  it("tells a requester that a provider too late for the pool needs nothing from it", () => {
+    const a = adviceFor({ code: "policy", message: "the job's pool closed with its 3 bids before this node reached it; the replicas are drawn from them", rule: "pool-closed" }, job, token);
+    expect(a.why).toContain("pool closed with its 3 bids");
+    expect(a.next).toBe("Nothing to do: the job has its bids from other providers.");
+    expect(a.repost).toBeUndefined();
+  });
+
   it("says why a provider could not answer", () => {
     expect(statusLine({ provider: "0x0000000000000000000000000000000000000001", peerId: "p", status: "unreachable", error: "dial timed out" })).toContain("could not be reached");
     expect(statusLine({ provider: "0x0000000000000000000000000000000000000001", peerId: "p", status: "waiting" })).toContain("will bid if a slot frees");

@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { readParameters, readProvider, type ProviderInfo } from "@accord/client/chain";
+import { readParameters, readProvider, type MarketParameters, type ProviderInfo } from "@accord/client/chain";
 import type { ChainContext } from "./clients.ts";
 
 /** The node's own provider record, as read at `readAtMs` (wall clock). */
@@ -19,7 +19,7 @@ export class CachedReads {
   private readonly ownMaxAgeMs: number;
   private readonly parametersMaxAgeMs: number;
   private own: { record: Promise<OwnRecord>; atMs: number } | undefined;
-  private parameters: { ratioBps: Promise<number>; atMs: number } | undefined;
+  private parameters: { values: Promise<MarketParameters>; atMs: number } | undefined;
 
   constructor(chain: ChainContext, me: Address, options: { ownMaxAgeMs: number; parametersMaxAgeMs: number }) {
     this.chain = chain;
@@ -42,14 +42,19 @@ export class CachedReads {
   }
 
   /** The market's collateral ratio, which every job posted since it was set snapshots. */
-  collateralRatioBps(): Promise<number> {
-    if (this.parameters && Date.now() - this.parameters.atMs < this.parametersMaxAgeMs) return this.parameters.ratioBps;
-    const ratioBps = readParameters(this.chain.client, this.chain.market).then((p) => p.collateralRatioBps);
-    const entry = { ratioBps, atMs: Date.now() };
+  async collateralRatioBps(): Promise<number> {
+    return (await this.marketParameters()).collateralRatioBps;
+  }
+
+  /** The market's owner parameters (collateral ratio, pool window, fill timeout), shared like the ratio was. */
+  marketParameters(): Promise<MarketParameters> {
+    if (this.parameters && Date.now() - this.parameters.atMs < this.parametersMaxAgeMs) return this.parameters.values;
+    const values = readParameters(this.chain.client, this.chain.market);
+    const entry = { values, atMs: Date.now() };
     this.parameters = entry;
-    ratioBps.catch(() => {
+    values.catch(() => {
       if (this.parameters === entry) this.parameters = undefined;
     });
-    return ratioBps;
+    return values;
   }
 }

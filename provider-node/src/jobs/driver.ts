@@ -128,6 +128,7 @@ export class JobDriver {
   /** Pokes the jobs waiting for a chain time that has come, and the jobs waiting for capacity if it may have freed. */
   tick(): void {
     const now = this.o.clock.now();
+    this.ctx.known.abortClosedPools(this.o.clock.nextBlockAtLeast());
     for (const [jobId, at] of this.wakeTimes) {
       if (at <= now) {
         this.wakeTimes.delete(jobId);
@@ -161,7 +162,7 @@ export class JobDriver {
     let room = changed ? Math.max(0, maxQueued(this.o.limits) - queued.jobs) : 0;
     for (const jobId of known.waitingInOrder(this.o.me)) {
       const w = known.waitingJob(jobId)!;
-      if (now >= w.job.bidDeadline || known.awarded(jobId)) this.poke(jobId);
+      if (now >= w.job.bidDeadline || known.awarded(jobId) || known.poolClosedFull(jobId, this.o.clock.nextBlockAtLeast())) this.poke(jobId);
       else if (room > 0) {
         room -= 1;
         this.poke(jobId);
@@ -209,7 +210,7 @@ export class JobDriver {
         }
         if (journal.insert(jobId, { phase: "evaluating", manifestCid: ev.manifestCid, requester: ev.requester })) {
           metrics.jobsSeen.inc();
-          const terms = { requester: ev.requester, maxPrice: ev.maxPrice, minReputation: ev.minReputation, bidDeadline: Number(ev.bidDeadline), commitWindow: ev.commitWindow };
+          const terms = { requester: ev.requester, maxPrice: ev.maxPrice, minReputation: ev.minReputation, bidDeadline: Number(ev.bidDeadline), commitWindow: ev.commitWindow, awardOnFill: ev.awardOnFill };
           this.ctx.known.onPosted(jobId, ev.replicas, live ? terms : undefined);
           this.poke(jobId);
         }

@@ -9,6 +9,8 @@ import { executeJob } from "../work/execute.ts";
 import { fetchManifest, loadJob, type LoadedJob } from "../work/load.ts";
 import { journalCommitment, loadParameters, type StepContext } from "./context.ts";
 import type { WaitingJob } from "./waiting.ts";
+import type { PostedJob } from "./knowledge.ts";
+import type { MarketParameters } from "@accord/client/chain";
 import { LOG_EVENTS } from "../log-events.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -65,7 +67,9 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   let job: BidJob;
   if (posted) {
     // Just posted (a live event): open, with the terms the event carries.
-    job = { ...posted, collateralRatioBps: await ctx.reads.collateralRatioBps() };
+    const market = await ctx.reads.marketParameters();
+    job = { ...posted, collateralRatioBps: market.collateralRatioBps };
+    ctx.known.poolClosesAt(rec.jobId, poolCloseOf(posted, market));
   } else {
     const info = await ctx.jobChain.job(rec.jobId);
     if (!info) return decline(ctx, rec, policyDecline("gone", "the job no longer exists"));
@@ -81,6 +85,8 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
       collateralRatioBps: info.collateralRatioBps,
     };
   }
+  // A node behind (busy, or slow to see the post) reaches jobs whose pools closed full: nothing to read, fetch or run.
+  if (closedFull(ctx, rec)) return declineClosedFull(ctx, rec, "before this node reached it");
   const { info: me } = await ctx.reads.ownRecord();
   if (!me.registered) return decline(ctx, rec, policyDecline("unregistered", "this node is not registered (run `accord-provider register`)"));
   const early = precheck(job, { chainNow: ctx.clock.now(), reputation: me.score }, policy);
@@ -106,6 +112,7 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
 
   // The k bids came in while we fetched: the job is no longer ours to win.
   if (ctx.known.awarded(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", "the job was awarded before this node could bid"));
+  if (closedFull(ctx, rec)) return declineClosedFull(ctx, rec, "while this node fetched it");
   const inputs = { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes };
   const decided = await decide(ctx, rec, job, loaded.manifest, inputs);
   if (!decided) return false;
@@ -113,11 +120,35 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   return bidUnlessAwarded(ctx, rec);
 }
 
-/** After a run before the bid: a job awarded meanwhile is declined, not bid for (the market would refuse the bid). */
+/** After a run before the bid: a job awarded, or whose pool closed full, meanwhile is declined, not bid for (the market would refuse the bid). */
 function bidUnlessAwarded(ctx: StepContext, rec: JobRecord): boolean {
-  if (!ctx.known.awarded(rec.jobId)) return true;
+  if (ctx.known.awarded(rec.jobId)) {
+    ctx.known.dropUnsealed(rec.jobId);
+    return decline(ctx, rec, policyDecline("awarded", "the job was awarded to others while this node ran it before bidding"));
+  }
+  if (!closedFull(ctx, rec)) return true;
   ctx.known.dropUnsealed(rec.jobId);
-  return decline(ctx, rec, policyDecline("awarded", "the job was awarded to others while this node ran it before bidding"));
+  return declineClosedFull(ctx, rec, "while this node ran it before bidding");
+}
+
+/** The job's pool closed holding its k bids, this node's not among them (JobKnowledge.poolClosedFull). */
+function closedFull(ctx: StepContext, rec: JobRecord): boolean {
+  return ctx.known.poolClosedFull(rec.jobId, ctx.clock.nextBlockAtLeast());
+}
+
+function declineClosedFull(ctx: StepContext, rec: JobRecord, when: string): false {
+  return decline(ctx, rec, policyDecline("pool-closed", `the job's pool closed with its ${ctx.known.replicas.get(rec.jobId)} bids ${when}; the replicas are drawn from them`));
+}
+
+/**
+ * Where a job's first pool closes, from its JobPosted and the market's parameters: an award-on-fill
+ * job's event gives the fill deadline, which comes the fill timeout's rest after the pool window
+ * (JobBoard._post). Parameters the owner changed since the post move it; the bid the node then
+ * wrongly holds back, or sends in vain, costs a job, not funds.
+ */
+export function poolCloseOf(posted: PostedJob, market: Pick<MarketParameters, "fillTimeout" | "poolWindow">): number {
+  if (!posted.awardOnFill) return posted.bidDeadline;
+  return posted.bidDeadline - Math.max(0, market.fillTimeout - market.poolWindow);
 }
 
 /**
@@ -127,6 +158,7 @@ function bidUnlessAwarded(ctx: StepContext, rec: JobRecord): boolean {
  */
 async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Promise<boolean> {
   if (ctx.known.awarded(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", `the job was awarded to others while this node waited (${w.reason.message})`));
+  if (closedFull(ctx, rec)) return declineClosedFull(ctx, rec, `while this node waited (${w.reason.message})`);
   if (ctx.clock.now() >= w.job.bidDeadline) return decline(ctx, rec, { ...w.reason, message: `bidding closed while this node waited: ${w.reason.message}` });
   if (!(await decide(ctx, rec, w.job, w.manifest, w.inputs))) return false;
   ctx.log.info({ event: LOG_EVENTS.bidAfterWaiting, jobId: rec.jobId.toString(), waitedFor: w.reason.code }, "bidding for a job that waited for capacity");

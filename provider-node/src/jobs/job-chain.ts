@@ -22,7 +22,7 @@ export interface JobChain {
 }
 
 /** The reads an evaluation makes of the node itself and of the market's parameters. */
-export type NodeReads = Pick<CachedReads, "ownRecord" | "collateralRatioBps">;
+export type NodeReads = Pick<CachedReads, "ownRecord" | "collateralRatioBps" | "marketParameters">;
 
 /** The market as the node's RPC and transaction batcher reach it. */
 export function marketJobChain(chain: Pick<ChainContext, "client" | "market" | "batcher" | "startBlock">): JobChain {

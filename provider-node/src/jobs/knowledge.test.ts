@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Manifest } from "@accord/client/manifest";
 import { JobKnowledge } from "./knowledge.ts";
+import { poolCloseOf } from "./evaluate.ts";
 import type { WaitingJob } from "./waiting.ts";
 
 const ME = "0x00000000000000000000000000000000000000aa" as const;
-const TERMS = { requester: ME, maxPrice: 10n, minReputation: 0, bidDeadline: 100, commitWindow: 60 };
+const TERMS = { requester: ME, maxPrice: 10n, minReputation: 0, bidDeadline: 100, commitWindow: 60, awardOnFill: true };
 const waiting = (replicas: number): WaitingJob => ({
   job: { ...TERMS, collateralRatioBps: 0 },
   manifest: {} as Manifest,
@@ -114,5 +115,45 @@ describe("JobKnowledge", () => {
     expect(k.replicas.get(1n)).toBe(6);
     k.onAwarded(1n, 1);
     expect(k.replicas.get(1n)).toBe(5);
+  });
+
+  it("knows a pool closed full only once the next block is at its close and k bids are in it, and aborts the runs for it then", () => {
+    const k = new JobKnowledge();
+    k.onPosted(1n, 3, TERMS);
+    k.poolClosesAt(1n, 50);
+    const run = k.untilAwarded(1n);
+    k.onBid(1n);
+    k.onBid(1n);
+    k.abortClosedPools(50);
+    expect([k.poolClosedFull(1n, 50), run.signal.aborted]).toEqual([false, false]); // two of three: a late bid still enters
+    k.onBid(1n);
+    k.abortClosedPools(49);
+    expect([k.poolClosedFull(1n, 49), run.signal.aborted]).toEqual([false, false]); // full, but a bid can still land before the close
+    k.onDisplaced(1n, false); // a heavier bid displaced another in a full pool: still three
+    k.onBid(1n);
+    k.abortClosedPools(50);
+    expect([k.poolClosedFull(1n, 50), run.signal.aborted]).toEqual([true, true]);
+    // Unknown close or count: never closed (a job read rather than seen posted, an escalation round).
+    k.onPosted(2n, 1, TERMS);
+    k.onBid(2n);
+    expect(k.poolClosedFull(2n, 1_000)).toBe(false);
+    k.onEscalated(1n, 2);
+    k.poolClosesAt(1n, 60);
+    k.onBid(1n);
+    k.onBid(1n);
+    expect(k.poolClosedFull(1n, 1_000)).toBe(false);
+    // The award ends it: the steps then know the job as awarded.
+    k.onPosted(3n, 1, TERMS);
+    k.poolClosesAt(3n, 10);
+    k.onBid(3n);
+    k.onAwarded(3n, 1);
+    expect(k.poolClosedFull(3n, 1_000)).toBe(false);
+  });
+
+  it("finds a posted job's pool close from its fill deadline: the rest of the fill timeout after the window, for award on fill only", () => {
+    const market = { fillTimeout: 600, poolWindow: 3 };
+    expect(poolCloseOf({ ...TERMS, bidDeadline: 1_597, awardOnFill: true }, market)).toBe(1_000);
+    expect(poolCloseOf({ ...TERMS, bidDeadline: 1_030, awardOnFill: false }, market)).toBe(1_030);
+    expect(poolCloseOf({ ...TERMS, bidDeadline: 1_003, awardOnFill: true }, { fillTimeout: 2, poolWindow: 3 })).toBe(1_003);
   });
 });

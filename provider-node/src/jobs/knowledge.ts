@@ -10,7 +10,7 @@ import { ReplicaCounts } from "../chain/gas.ts";
 import { waitingOrder, type WaitingJob } from "./waiting.ts";
 
 /** A job's terms as its JobPosted event gave them. */
-export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number };
+export type PostedJob = { requester: Address; maxPrice: bigint; minReputation: number; bidDeadline: number; commitWindow: number; awardOnFill: boolean };
 
 /** A committed bid's plaintext result, sealed only when its reveal is due (see ensureSealed). */
 export type UnsealedResult = { plaintext: Uint8Array; recipientPublicKey: string };
@@ -27,6 +27,8 @@ export class JobKnowledge {
   private readonly unsealed = new Map<bigint, UnsealedResult>();
   /** Escalated jobs: the replicas of the rounds before the open one, which its award adds to. */
   private readonly earlierReplicas = new Map<bigint, number>();
+  /** When a live-posted job's first pool closes, chain time (see poolClosedFull). */
+  private readonly poolCloses = new Map<bigint, number>();
   /** Runs before a bid, aborted by the job's award (see untilAwarded). */
   private readonly awardAborts = new Map<bigint, AbortController>();
 
@@ -73,6 +75,7 @@ export class JobKnowledge {
     this.replicas.set(jobId, (this.earlierReplicas.get(jobId) ?? 0) + winners);
     this.awardSeen.add(jobId);
     this.bids.delete(jobId);
+    this.poolCloses.delete(jobId);
   }
 
   /**
@@ -88,6 +91,7 @@ export class JobKnowledge {
     this.revealOpen.delete(jobId);
     this.displaced.delete(jobId);
     this.bids.delete(jobId);
+    this.poolCloses.delete(jobId);
   }
 
   /**
@@ -115,11 +119,47 @@ export class JobKnowledge {
     this.waiting.delete(jobId);
     this.posted.delete(jobId);
     this.earlierReplicas.delete(jobId);
+    this.poolCloses.delete(jobId);
     this.awardAborts.get(jobId)?.abort();
     this.awardAborts.delete(jobId);
   }
 
+  /**
+   * Where the job's first pool closes (chain time), known at its live JobPosted's evaluation. Only
+   * then are its bids counted from the post on, which poolClosedFull needs.
+   */
+  poolClosesAt(jobId: bigint, close: number): void {
+    if (this.earlierReplicas.has(jobId)) return;
+    this.poolCloses.set(jobId, close);
+  }
+
+  /**
+   * Aborts the runs before a bid (untilAwarded) of jobs whose pool closed full, a block before
+   * their JobAwarded would: called as the chain's clock moves, with ChainClock.nextBlockAtLeast.
+   */
+  abortClosedPools(nextBlockAt: number): void {
+    for (const [jobId, controller] of this.awardAborts) {
+      if (!this.poolClosedFull(jobId, nextBlockAt)) continue;
+      controller.abort();
+      this.awardAborts.delete(jobId);
+    }
+  }
+
   // ---- questions the steps ask ----
+
+  /**
+   * Whether a bid sent now comes too late: the job's pool closes before the next block (its
+   * earliest timestamp is `nextBlockAt`) holding at least its k bids, so the market refuses every
+   * later bid (BiddingClosed) and the job is drawn from the pool as it stands. A node that reaches
+   * the job after that (busy, or slow to see the post) would fetch and run it for a bid the market
+   * refuses; it can know a block before the JobAwarded that untilAwarded waits for. False whenever the count or the close is unknown (a job read rather than seen posted, an
+   * escalation round), which only leaves the bid to the market to refuse.
+   */
+  poolClosedFull(jobId: bigint, nextBlockAt: number): boolean {
+    const close = this.poolCloses.get(jobId);
+    const k = this.replicas.get(jobId);
+    return close !== undefined && k !== undefined && nextBlockAt >= close && (this.bids.get(jobId) ?? 0) >= k;
+  }
 
   /** Whether this node saw the job awarded (to anyone). */
   awarded(jobId: bigint): boolean {

@@ -75,6 +75,10 @@ function policyAdvice(rule: string, message: string): Advice {
       return { why: `Its reputation is below the job's minimum (${message}).`, next: "Cancel and post again with a lower minimum reputation.", repost: true };
     case "bidding-closed":
       return { why: "Bidding has closed.", next: "Claim the job (above) to get the escrow back, then post it again." };
+    case "awarded":
+    case "pool-closed":
+      // Other providers' bids reached the job first: it has what it asked for.
+      return { why: message, next: "Nothing to do: the job has its bids from other providers." };
     case "deny-list":
     case "allow-list":
       return { why: "This provider does not take jobs from your address.", next: "Nothing to change in the job: other providers may take it." };
