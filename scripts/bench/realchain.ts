@@ -18,17 +18,22 @@
  *   the burst is over (what a requester meets on a market that is not saturated), with
  *   one_at_a_time_phases: the median block of each step counted from the post (first bid, award
  *   with the draw, reveal phase open, settlement);
+ * - blocks_to_verified_histogram, median_blocks_to_verified_batched / _cli, burst_phases (median
+ *   blocks from a burst job's post to its first bid and award), post_blocks_histogram (the blocks,
+ *   counted from the first post, the burst's jobs were posted in): where a burst's jobs wait;
  * - jobs_per_second: jobs settled Succeeded over the wall time from the first post to the last settlement;
  * - burst_cpu_ms_per_job: CPU time (user + system) the five daemons together, the chain node and
- *   this process used from the first post to the last settlement, per job posted: on a 2-core
- *   machine, 110 × (their sum) / 2 is the least wall time the burst can take;
+ *   this process used from the first post to the last settlement, per job posted, beside the
+ *   `accord job submit` processes (cli_processes) and the whole machine (machine: sandboxes too);
+ *   on a 2-core machine, 110 × machine / 2 is the least wall time the burst can take;
  * - cli_help_ms, cli_status_ms: the CLI's start-up (`accord --help`; `accord job status <id>`
  *   against this chain), median whole-process wall time of 5 runs after one warm-up.
  *
  * Env: BENCH_REALCHAIN_BATCHES (10), BENCH_REALCHAIN_CLI_JOBS (10), BENCH_REALCHAIN_SINGLES (5), BENCH_REALCHAIN_BLOCK_S (2),
  * BENCH_REALCHAIN_TIMEOUT_S (900: jobs not settled by then count as not succeeded),
  * BENCH_REALCHAIN_DAEMON_NODE_OPTIONS (node options for the five daemons only, e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof`; see realchain-parties.ts).
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`; see realchain-parties.ts), BENCH_REALCHAIN_CLI_NODE_OPTIONS (the same
+ * for the `accord job submit` processes).
  *
  * The daemons and the requester poll at their own defaults (realchain-parties.ts), not at the
  * test harness's faster intervals.
@@ -98,6 +103,30 @@ function processCpuMs(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time the whole machine has been busy (every core, every process: the daemons' sandbox
+ * processes and the CLI processes too, which the per-process figures leave out), in ms, from
+ * /proc/stat's first line (user nice system idle iowait irq softirq steal, in 1/100 s).
+ */
+function machineBusyMs(): number {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time of this process's children that have ended (cutime + cstime): during the burst, the
+ * `accord job submit` processes, the only children that end before it does.
+ */
+function reapedChildrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
 /** Sum of a counter over every label set in a Prometheus text exposition. */
 function counterTotal(text: string, name: string): number {
   let total = 0;
@@ -124,6 +153,8 @@ try {
   writeFileSync(config, JSON.stringify({ rpcUrl: d.rpcUrl, chainId: d.chainId, jobMarket: d.jobMarket, token: d.token, startBlock: d.startBlock }));
   const cliKey: Hex = DEV_ACCOUNTS[DEV_ROLES.requesters[1]]!.privateKey;
   const cliEnv = { ACCORD_CONFIG: config, ACCORD_PRIVATE_KEY: cliKey };
+  const cliOptions = process.env.BENCH_REALCHAIN_CLI_NODE_OPTIONS;
+  const submitEnv = cliOptions ? { ...cliEnv, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${cliOptions}`.trim() } : cliEnv;
 
   const startBlock = await net.publicClient.getBlockNumber();
   // Where the CPU goes during the burst: on 2 cores it bounds how fast 110 jobs can be verified.
@@ -131,6 +162,8 @@ try {
     providers: daemons.reduce((n, dmn) => n + processCpuMs(dmn.process.pid), 0),
     chain: processCpuMs(net.chain.process.pid),
     requester: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    machine: machineBusyMs(),
+    cli: reapedChildrenCpuMs(),
   });
   const cpu0 = cpuAt();
   const t0 = performance.now();
@@ -154,7 +187,7 @@ try {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "stdin.txt"), `cli job ${i}\n`);
       const r = await run([ACCORD, "job", "submit", ECHO, "--stdin", "stdin.txt", "--replicas", String(REPLICAS), "--max-price", "0.1", "--fuel", String(LIMITS.fuel),
-        "--memory-pages", String(LIMITS.memoryPages), "--out", "out", "--timeout", String(TIMEOUT_S)], cliEnv, dir);
+        "--memory-pages", String(LIMITS.memoryPages), "--out", "out", "--timeout", String(TIMEOUT_S)], submitEnv, dir);
       const jobId = /job (\d+)/i.exec(r.stdout + r.stderr)?.[1];
       let stdout = "";
       try {
@@ -194,7 +227,22 @@ try {
   // Post block of each job, from JobPosted.
   const head = await net.publicClient.getBlockNumber();
   const postedAt = new Map<bigint, bigint>();
-  for (const ev of await getMarketEvents(net.publicClient, { address: d.jobMarket, fromBlock: startBlock, toBlock: head, events: ["JobPosted"] })) postedAt.set(ev.args.jobId, ev.blockNumber);
+  // Each job's post, the first block of each of its steps (which step a burst's queue holds jobs
+  // at), and per block the jobs posted, bids placed, jobs awarded and settled (printed).
+  const firstAt = new Map<string, bigint>();
+  const perBlock = new Map<bigint, number[]>();
+  const STEPS = ["JobPosted", "BidPlaced", "JobAwarded", "JobSettled"] as const;
+  for (const ev of await getMarketEvents(net.publicClient, { address: d.jobMarket, fromBlock: startBlock, toBlock: head, events: [...STEPS] })) {
+    if (ev.eventName === "JobPosted") postedAt.set(ev.args.jobId, ev.blockNumber);
+    const key = `${ev.eventName} ${ev.args.jobId}`;
+    if (!firstAt.has(key)) firstAt.set(key, ev.blockNumber);
+    const row = perBlock.get(ev.blockNumber) ?? [0, 0, 0, 0];
+    row[STEPS.indexOf(ev.eventName)]! += 1;
+    perBlock.set(ev.blockNumber, row);
+  }
+  console.log(`  per block from the first (posted/bids/awarded/settled): ${[...perBlock].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([b, r]) => `${b - startBlock}:${r.join("/")}`).join(" ")}`);
+  const firstPost = [...postedAt.values()].reduce((a, b) => (a < b ? a : b), head);
+  const burstPhase = (name: string, ids: bigint[]) => median(ids.flatMap((id) => (firstAt.has(`${name} ${id}`) ? [Number(firstAt.get(`${name} ${id}`)! - postedAt.get(id)!)] : [])));
 
   // The batched jobs' outputs, fetched and verified through the SDK.
   let batchedOk = 0;
@@ -303,6 +351,14 @@ try {
     transaction_errors_total: txErrors,
     median_blocks_to_verified: median(blocksToVerified),
     max_blocks_to_verified: blocksToVerified.length ? Math.max(...blocksToVerified) : null,
+    // How many jobs took each number of blocks: whether the median is set by every job or by a queue's tail.
+    blocks_to_verified_histogram: Object.fromEntries([...blocksToVerified.reduce((m, b) => m.set(b, (m.get(b) ?? 0) + 1), new Map<number, number>())].sort((a, b) => a[0] - b[0])),
+    // The burst's batched and CLI jobs apart (the CLI's are posted later, by processes that start under load), and the step its jobs wait at.
+    median_blocks_to_verified_batched: median(succeededIds.filter((id) => expected.has(id)).map((id) => Number(settled.get(id)!.block - postedAt.get(id)!))),
+    median_blocks_to_verified_cli: median(succeededIds.filter((id) => !expected.has(id)).map((id) => Number(settled.get(id)!.block - postedAt.get(id)!))),
+    // Blocks after the first post at which the jobs were posted: how much of a burst the chain let through at once.
+    post_blocks_histogram: Object.fromEntries([...[...postedAt.values()].reduce((m, b) => m.set(Number(b - firstPost), (m.get(Number(b - firstPost)) ?? 0) + 1), new Map<number, number>())].sort((a, b) => a[0] - b[0])),
+    burst_phases: { first_bid: burstPhase("BidPlaced", succeededIds), award: burstPhase("JobAwarded", succeededIds), settled: median(blocksToVerified) },
     median_blocks_to_verified_one_at_a_time: median(singles.map((x) => x.total)),
     one_at_a_time_jobs: singles.length,
     one_at_a_time_phases: {
@@ -317,6 +373,10 @@ try {
       providers: Math.round((cpu1.providers - cpu0.providers) / posted),
       chain: Math.round((cpu1.chain - cpu0.chain) / posted),
       requester_sdk: Math.round((cpu1.requester - cpu0.requester) / posted),
+      // The 10 `accord job submit` processes, from start to exit.
+      cli_processes: Math.round((cpu1.cli - cpu0.cli) / posted),
+      // Everything the machine ran, sandbox and CLI processes included.
+      machine: Math.round((cpu1.machine - cpu0.machine) / posted),
     },
     wall_s: Number(wallS.toFixed(1)),
     blocks: Number(lastSettled - startBlock),
@@ -334,6 +394,7 @@ try {
     "  of which: first bid / award / reveal open": `${result.one_at_a_time_phases.first_bid} / ${result.one_at_a_time_phases.award} / ${result.one_at_a_time_phases.reveal_open}`,
     "jobs per second": result.jobs_per_second,
     "burst CPU ms a job: providers / chain / requester": `${result.burst_cpu_ms_per_job.providers} / ${result.burst_cpu_ms_per_job.chain} / ${result.burst_cpu_ms_per_job.requester_sdk}`,
+    "  the CLI processes / the whole machine": `${result.burst_cpu_ms_per_job.cli_processes} / ${result.burst_cpu_ms_per_job.machine}`,
     "accord --help ms": cliHelp,
     "accord job status ms": cliStatus,
   });
