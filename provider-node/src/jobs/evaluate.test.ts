@@ -38,7 +38,7 @@ describe("evaluating a posted job", () => {
     n.clock.observe(BigInt(T0 + POOL_WINDOW - 1)); // the next block is at the close: a bid sent now lands too late
     await postWithBids(n, 2);
     expect(n.journal.get(1n)).toMatchObject({ phase: "declined", reason: expect.stringContaining("pool closed with its 2 bids") });
-    expect(n.lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(n.lines.filter((l) => Number(l.level) >= 40)).toEqual([]);
     expect(n.market.seen).toEqual([]);
   });
 
