@@ -109,11 +109,20 @@ function processCpuMs(pid: number | undefined): number {
  * /proc/stat's first line (user nice system idle iowait irq softirq steal, in 1/100 s).
  */
 function machineBusyMs(): number {
+  const f = cpuLine();
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * 10;
+}
+
+/** CPU time the hypervisor gave other guests while this machine wanted it (steal), in ms: a noisy neighbour slows every figure here. */
+function stealMs(): number {
+  return cpuLine()[7]! * 10;
+}
+
+function cpuLine(): number[] {
   try {
-    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * 10;
+    return readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   } catch {
-    return 0;
+    return [0, 0, 0, 0, 0, 0, 0, 0];
   }
 }
 
@@ -163,6 +172,7 @@ try {
     chain: processCpuMs(net.chain.process.pid),
     requester: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     machine: machineBusyMs(),
+    steal: stealMs(),
     cli: reapedChildrenCpuMs(),
   });
   const cpu0 = cpuAt();
@@ -378,6 +388,8 @@ try {
       // Everything the machine ran, sandbox and CLI processes included.
       machine: Math.round((cpu1.machine - cpu0.machine) / posted),
     },
+    // CPU the hypervisor took for other guests during the burst, over the burst's wall time on every core.
+    burst_steal_ratio: Number(((cpu1.steal - cpu0.steal) / (wallS * 1000 * availableParallelism())).toFixed(3)),
     wall_s: Number(wallS.toFixed(1)),
     blocks: Number(lastSettled - startBlock),
     cli_help_ms: cliHelp,

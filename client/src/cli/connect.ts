@@ -47,7 +47,8 @@ export async function clientFromConfig(cfg: ResolvedConfig, options: { withNode?
     // Loaded only with a key: signing code is a tenth of viem.
     account: cfg.privateKey ? (await import("viem/accounts")).privateKeyToAccount(cfg.privateKey) : undefined,
     deployment,
-    node: options.withNode ? { dataDir: cfg.dataDir } : undefined,
+    // A DHT client: a command's node lives for the command (see AccordNodeOptions.dhtServer).
+    node: options.withNode ? { dataDir: cfg.dataDir, dhtServer: false } : undefined,
     resultKey: options.withKey ? loadOrCreateResultKey(cfg.resultKeyFile) : undefined,
     pollingIntervalMs: chainId === hardhat.id ? 100 : 1_000,
   });

@@ -6,6 +6,7 @@ import { cidOfBytes, cidOfStream } from "../content/cid.ts";
 import { ContentNotFoundError } from "../content/errors.ts";
 import { CorruptBlockError } from "../transfer/errors.ts";
 import { InvalidPeerAddressError, InvalidPeerKeyError, MessageTooLargeError, ProtocolError, RemoteProtocolError } from "./errors.ts";
+import { DHT_PROTOCOL } from "./constants.ts";
 import { createAccordNode, type AccordNode } from "./node.ts";
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 7 + (i >> 10)) & 0xff);
@@ -133,6 +134,24 @@ describe("node identity and persistence", () => {
 
   it("refuses a bootstrap address without a peer id", async () => {
     await expect(createAccordNode({ dataDir: join(dir, "badboot"), bootstrap: ["/ip4/127.0.0.1/tcp/4001"] })).rejects.toThrow(InvalidPeerAddressError);
+  });
+});
+
+describe("DHT role", () => {
+  it("a node made a DHT client does not answer DHT queries, while a default one does, and still fetches", async () => {
+    const c = await createAccordNode({ dataDir: join(dir, "client"), bootstrap: [a.multiaddrs[0].toString()], dhtServer: false });
+    try {
+      expect(c.libp2p.services.dht.getMode()).toBe("client");
+      expect(b.libp2p.services.dht.getMode()).toBe("server");
+      // Asked the way a peer's lookup would ask it: b negotiates the DHT protocol, c refuses it.
+      const dht = (to: AccordNode) => a.libp2p.dialProtocol(to.libp2p.getMultiaddrs()[0]!, DHT_PROTOCOL);
+      await (await dht(b)).close();
+      await expect(dht(c)).rejects.toThrow(/protocol/i);
+      const cid = await a.content.add(bytes(10_000, 5));
+      expect(Buffer.from(await c.content.getBytes(cid, { from: [a.multiaddrs[0].toString()] })).equals(Buffer.from(bytes(10_000, 5)))).toBe(true);
+    } finally {
+      await c.stop();
+    }
   });
 });
 

@@ -53,6 +53,14 @@ export type AccordNodeOptions = {
    * machine needs). Set false on the public internet so peers are not sent to 10.x.x.x.
    */
   privateAddresses?: boolean;
+  /**
+   * Whether this node may answer other peers' DHT queries once they can reach it (default true).
+   * false keeps it a DHT client, as IPFS keeps its short-lived and light nodes: a process that
+   * lives for one command (the CLI's) would otherwise enter every peer's routing table, be asked
+   * its share of their lookups and provider records, and leave a dead entry behind when it exits.
+   * Its own lookups, announcements and content serving are the same either way.
+   */
+  dhtServer?: boolean;
   limits?: Partial<NetLimits>;
   content?: Partial<ContentLimits>;
   /** Verify blocks read from the local disk (default true). */
@@ -213,7 +221,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
           // it has none that is public and private ones do not count: then it is behind NAT,
           // and peers would put it in their routing tables only to fail to query it. It turns
           // server once it finds a public address (ReachabilityTracker).
-          clientMode: !privateAddresses && !publicCandidate,
+          clientMode: options.dhtServer === false || (!privateAddresses && !publicCandidate),
           peerInfoMapper: options.privateAddresses === false ? removePrivateAddressesMapper : passthroughMapper,
           incomingMessageTimeout: limits.dhtIncomingMessageTimeoutMs,
           maxInboundStreams: limits.dhtMaxInboundStreams,
@@ -243,6 +251,7 @@ export async function createAccordNode(options: AccordNodeOptions): Promise<Acco
     reservations: options.relay?.reservations ?? DEFAULT_RELAY_RESERVATIONS,
     relayServer: serveRelay,
     publicCandidate,
+    dhtServer: options.dhtServer !== false,
     listener: listener!,
     limits: options.reachability,
   });

@@ -52,6 +52,8 @@ export type ReachabilityTrackerOptions = {
   relayServer: boolean;
   /** The node has an address it may expect to be public (see hasPublicCandidate). */
   publicCandidate: boolean;
+  /** Whether the node may be a DHT server when reachable (AccordNodeOptions.dhtServer); false keeps it a client. */
+  dhtServer: boolean;
   /** Where relay reservations are asked for (transportListener). */
   listener: TransportListener;
   limits?: Partial<ReachabilityLimits>;
@@ -122,7 +124,7 @@ export class ReachabilityTracker {
     this.#libp2p = libp2p;
     this.#o = options;
     this.#limits = { ...REACHABILITY_LIMITS, ...options.limits };
-    this.#dhtMode = options.privateAddresses || options.publicCandidate ? "server" : "client";
+    this.#dhtMode = options.dhtServer && (options.privateAddresses || options.publicCandidate) ? "server" : "client";
     this.#current = { status: "unknown", direct: [], relayed: [], relays: [], advertised: [], relayServer: options.relayServer };
   }
 
@@ -206,7 +208,8 @@ export class ReachabilityTracker {
       });
   }
 
-  #setDhtMode(mode: "client" | "server"): void {
+  #setDhtMode(wanted: "client" | "server"): void {
+    const mode = this.#o.dhtServer ? wanted : "client";
     if (mode === this.#dhtMode) return;
     this.#dhtMode = mode;
     void this.#libp2p.services.dht.setMode(mode).catch(() => {});
