@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { expect } from "vitest";
 import { encodeAbiParameters, encodeEventTopics, parseEventLogs, type Address, type Hex } from "viem";
 import { jobMarketAbi } from "@accord/client/abi";
 import type { JobInfo, MarketEvent, ReplicaInfo } from "@accord/client/chain";
@@ -103,7 +102,7 @@ export function marketEvent(eventName: "JobPosted" | "BidPlaced" | "JobAwarded" 
   const data = encodeAbiParameters(inputs, inputs.map((i) => args[i.name]));
   const hash = `0x${"ab".repeat(32)}` as Hex;
   const logs = parseEventLogs({ abi: jobMarketAbi, logs: [{ address: MARKET, topics: topics as [Hex, ...Hex[]], data, blockNumber: 1n, blockHash: hash, transactionHash: hash, logIndex: 0, transactionIndex: 0, removed: false }] });
-  expect(logs).toHaveLength(1);
+  if (logs.length !== 1) throw new Error(`${eventName} encoded into ${logs.length} market events, not one`);
   return logs[0] as unknown as MarketEvent;
 }
 
