@@ -10,7 +10,8 @@
  * Figures (bench/results/realchain.json):
  * - succeeded_ratio: jobs that ended Succeeded with the expected output over jobs posted (target 1.0);
  * - reverted_provider_txs: provider transactions mined with status reverted, read from every
- *   block's receipts (target 0); transaction_errors_total from the daemons' metrics beside it;
+ *   block's receipts (target 0); the daemons' transaction_errors_total (reverted or unsent) and
+ *   races_lost_total (mined after another party moved the job) beside it;
  * - median_blocks_to_verified: blocks from the one holding a job's post to the one holding its
  *   Succeeded settlement (target <= 4);
  *   The burst posts 110 jobs at once, so this is mostly queueing behind the providers' capacity;
@@ -305,8 +306,12 @@ try {
       if (receipt.status === "reverted") reverted++;
     }
   }
-  let txErrors = 0;
-  for (const dmn of daemons) txErrors += counterTotal(await (await fetch(`${dmn.info.metricsUrl.replace(/\/$/, "")}/metrics`)).text(), "accord_provider_transaction_errors_total");
+  let txErrors = 0, racesLost = 0;
+  for (const dmn of daemons) {
+    const text = await (await fetch(`${dmn.info.metricsUrl.replace(/\/$/, "")}/metrics`)).text();
+    txErrors += counterTotal(text, "accord_provider_transaction_errors_total");
+    racesLost += counterTotal(text, "accord_provider_races_lost_total");
+  }
 
   // Single jobs, one after another on the quiet market: the latency of one job, step by step.
   const singles: Array<{ total: number; bid: number; award: number; reveal: number }> = [];
@@ -359,6 +364,8 @@ try {
     reverted_provider_txs: reverted,
     provider_txs: providerTxs,
     transaction_errors_total: txErrors,
+    // Bids and pushes mined after another party moved the job: refused inside their batch, no fault.
+    races_lost_total: racesLost,
     median_blocks_to_verified: median(blocksToVerified),
     max_blocks_to_verified: blocksToVerified.length ? Math.max(...blocksToVerified) : null,
     // How many jobs took each number of blocks: whether the median is set by every job or by a queue's tail.

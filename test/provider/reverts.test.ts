@@ -39,7 +39,7 @@ describe("a reverted provider transaction", () => {
     const warnings: Array<Record<string, unknown>> = [];
     const log = { warn: (fields: Record<string, unknown>, msg: string) => warnings.push({ ...fields, msg }), info: () => {}, debug: () => {}, error: () => {} };
     const counter = () => ({ inc: () => {} });
-    const ctx = { jobChain: marketJobChain({ client, market: m.market.address, batcher }), log, metrics: { txs: counter(), txErrors: counter() }, known: new JobKnowledge() } as unknown as StepContext;
+    const ctx = { jobChain: marketJobChain({ client, market: m.market.address, batcher }), log, metrics: { txs: counter(), txErrors: counter(), refusals: counter(), racesLost: counter() }, known: new JobKnowledge() } as unknown as StepContext;
     const rec = { jobId } as JobRecord;
 
     await m.conn.provider.request({ method: "evm_setAutomine", params: [false] });

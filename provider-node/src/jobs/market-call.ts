@@ -27,7 +27,8 @@ export async function market(
     const label = timing.draws ? `reveal (drawing the pool) job ${rec.jobId}` : `${functionName} job ${rec.jobId}`;
     const res = await ctx.jobChain.call({ functionName, args, label, replicas: ctx.known.replicas.get(rec.jobId), ...timing });
     if (res.ok) ctx.metrics.txs.inc({ function: functionName });
-    else ctx.metrics.txErrors.inc({ function: functionName });
+    // Refused at the simulation: nothing was sent or paid, and the refusal is news for the step.
+    else if (!(res.err instanceof TransactionRevertedError)) ctx.metrics.refusals.inc({ function: functionName });
     if (!res.ok && res.err instanceof TransactionRevertedError) {
       const e = res.err;
       // Pushing a job past its deadline races the other replicas (they take turns, see
@@ -39,6 +40,7 @@ export async function market(
         (PUSHES.has(functionName) && e.reason === "WrongJobState") ||
         (timing.draws === true && (e.reason === "NotAReplica" || e.reason === "WrongJobState")) ||
         (BIDS.has(functionName) && (e.reason === "WrongJobState" || e.reason === "BiddingClosed"));
+      (lostRace ? ctx.metrics.racesLost : ctx.metrics.txErrors).inc({ function: functionName });
       (lostRace ? ctx.log.info.bind(ctx.log) : ctx.log.warn.bind(ctx.log))(
         { event: lostRace ? LOG_EVENTS.raceLost : LOG_EVENTS.txReverted, jobId: rec.jobId.toString(), function: functionName, label: e.label, txHash: e.hash, reason: e.reason, gasUsed: e.gasUsed?.toString(), gasLimit: e.gasLimit?.toString() },
         lostRace ? "another party moved the job first" : "transaction reverted; the job re-reads the chain and tries again",

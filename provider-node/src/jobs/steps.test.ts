@@ -287,6 +287,9 @@ describe("drawing the pool with the reveal", () => {
     n.driver.poke(8n);
     await n.driver.idle();
     expect(n.market.sent.map((c) => [c.functionName, c.draws])).toEqual([["reveal", true], ["award", undefined]]);
+    // A refusal at the simulation cost nothing: counted apart from failed transactions.
+    const byFunction = async (c: typeof n.metrics.txs) => (await c.get()).values.map((v) => [v.labels.function, v.value]);
+    expect([await byFunction(n.metrics.refusals), await byFunction(n.metrics.txErrors), await byFunction(n.metrics.txs)]).toEqual([[["reveal", 1]], [], [["award", 1]]]);
   });
 
   it("a pool with an uncommitted entry, or a node that withholds its reveal, sends the award instead", async () => {
@@ -329,6 +332,8 @@ describe("a call mined and reverted", () => {
     await n.driver.idle();
     const told = n.lines.filter((l) => l.function === "award");
     expect(told.map((l) => [l.level, l.event, l.reason])).toEqual([[30, LOG_EVENTS.raceLost, "WrongJobState"]]);
+    // Counted as a race lost, not as a failed transaction.
+    expect([(await n.metrics.racesLost.get()).values.map((v) => [v.labels.function, v.value]), (await n.metrics.txErrors.get()).values]).toEqual([[["award", 1]], []]);
     expect(n.journal.get(7n)).toMatchObject({ phase: "lost", reason: "another provider won" });
     expect(n.market.sent.map((c) => c.functionName)).toEqual(["award"]);
   });
@@ -343,6 +348,7 @@ describe("a call mined and reverted", () => {
     n.driver.onEvent(marketEvent("RevealOpened", { jobId: 3n, revealDeadline: BigInt(T0 + 600) }), true);
     await n.driver.idle();
     expect(n.lines.find((l) => l.function === "reveal")).toMatchObject({ level: 40, txHash: hash, reason: "OutOfGas", gasUsed: "90000" });
+    expect((await n.metrics.txErrors.get()).values.map((v) => [v.labels.function, v.value])).toEqual([["reveal", 1]]);
     expect(n.journal.get(3n)!.phase).toBe("revealed");
   });
 });

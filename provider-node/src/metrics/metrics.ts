@@ -23,7 +23,9 @@ export function createMetrics() {
     withdrawn: counter("withdrawn_token_units_total", "Earnings withdrawn to the provider's account, token units"),
     claims: counter("claims_total", "award/finalize/claim transactions this node sent for stuck jobs"),
     txs: counter("transactions_total", "Transactions sent, by function", ["function"]),
-    txErrors: counter("transaction_errors_total", "Transactions that failed, by function", ["function"]),
+    txErrors: counter("transaction_errors_total", "Transactions mined and reverted, or that could not be sent, by function (not refusals or lost races)", ["function"]),
+    refusals: counter("transaction_refusals_total", "Calls the market refused at their simulation, before anything was paid: news about the job, by function", ["function"]),
+    racesLost: counter("races_lost_total", "Calls mined after another party had moved the job (refused inside their batch), by function", ["function"]),
     rpcRetries: counter("rpc_retries_total", "RPC failures ridden out"),
     sandboxSeconds: new Histogram({
       name: "accord_provider_sandbox_seconds",
