@@ -86,7 +86,8 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
     };
   }
   // A node behind (busy, or slow to see the post) reaches jobs whose pools closed full: nothing to read, fetch or run.
-  if (closedFull(ctx, rec)) return declineClosedFull(ctx, rec, "before this node reached it");
+  const late = othersFilled(ctx, rec, "before this node reached it");
+  if (late) return decline(ctx, rec, late);
   const { info: me } = await ctx.reads.ownRecord();
   if (!me.registered) return decline(ctx, rec, policyDecline("unregistered", "this node is not registered (run `accord-provider register`)"));
   const early = precheck(job, { chainNow: ctx.clock.now(), reputation: me.score }, policy);
@@ -111,8 +112,8 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   }
 
   // The k bids came in while we fetched: the job is no longer ours to win.
-  if (ctx.known.awarded(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", "the job was awarded before this node could bid"));
-  if (closedFull(ctx, rec)) return declineClosedFull(ctx, rec, "while this node fetched it");
+  const filled = othersFilled(ctx, rec, "while this node fetched it");
+  if (filled) return decline(ctx, rec, filled);
   const inputs = { moduleBytes: loaded.moduleBytes, inputBytes: loaded.inputBytes };
   const decided = await decide(ctx, rec, job, loaded.manifest, inputs);
   if (!decided) return false;
@@ -120,24 +121,25 @@ async function evaluateJob(ctx: StepContext, rec: JobRecord): Promise<boolean> {
   return bidUnlessAwarded(ctx, rec);
 }
 
-/** After a run before the bid: a job awarded, or whose pool closed full, meanwhile is declined, not bid for (the market would refuse the bid). */
+/** After a run before the bid: a job others filled meanwhile is declined, not bid for (the market would refuse the bid). */
 function bidUnlessAwarded(ctx: StepContext, rec: JobRecord): boolean {
-  if (ctx.known.awarded(rec.jobId)) {
-    ctx.known.dropUnsealed(rec.jobId);
-    return decline(ctx, rec, policyDecline("awarded", "the job was awarded to others while this node ran it before bidding"));
-  }
-  if (!closedFull(ctx, rec)) return true;
+  const filled = othersFilled(ctx, rec, "while this node ran it before bidding");
+  if (!filled) return true;
   ctx.known.dropUnsealed(rec.jobId);
-  return declineClosedFull(ctx, rec, "while this node ran it before bidding");
+  return decline(ctx, rec, filled);
 }
 
-/** The job's pool closed holding its k bids, this node's not among them (JobKnowledge.poolClosedFull). */
-function closedFull(ctx: StepContext, rec: JobRecord): boolean {
-  return ctx.known.poolClosedFull(rec.jobId, ctx.clock.nextBlockAtLeast());
-}
-
-function declineClosedFull(ctx: StepContext, rec: JobRecord, when: string): false {
-  return decline(ctx, rec, policyDecline("pool-closed", `the job's pool closed with its ${ctx.known.replicas.get(rec.jobId)} bids ${when}; the replicas are drawn from them`));
+/**
+ * Why a bid sent now would be refused because other providers filled the job, if it would: the job
+ * was awarded, or its pool closed holding its k bids (JobKnowledge.poolClosedFull). `when` says
+ * what this node was doing meanwhile.
+ */
+function othersFilled(ctx: StepContext, rec: JobRecord, when: string): DeclineReason | undefined {
+  if (ctx.known.awarded(rec.jobId)) return policyDecline("awarded", `the job was awarded to others ${when}`);
+  if (ctx.known.poolClosedFull(rec.jobId, ctx.clock.nextBlockAtLeast())) {
+    return policyDecline("pool-closed", `the job's pool closed with its ${ctx.known.replicas.get(rec.jobId)} bids ${when}; the replicas are drawn from them`);
+  }
+  return undefined;
 }
 
 /**
@@ -157,8 +159,8 @@ export function poolCloseOf(posted: PostedJob, market: Pick<MarketParameters, "f
  * it evaluated, and the bid's simulation refuses a job that is no longer open.
  */
 async function reconsider(ctx: StepContext, rec: JobRecord, w: WaitingJob): Promise<boolean> {
-  if (ctx.known.awarded(rec.jobId)) return decline(ctx, rec, policyDecline("awarded", `the job was awarded to others while this node waited (${w.reason.message})`));
-  if (closedFull(ctx, rec)) return declineClosedFull(ctx, rec, `while this node waited (${w.reason.message})`);
+  const filled = othersFilled(ctx, rec, `while this node waited (${w.reason.message})`);
+  if (filled) return decline(ctx, rec, filled);
   if (ctx.clock.now() >= w.job.bidDeadline) return decline(ctx, rec, { ...w.reason, message: `bidding closed while this node waited: ${w.reason.message}` });
   if (!(await decide(ctx, rec, w.job, w.manifest, w.inputs))) return false;
   ctx.log.info({ event: LOG_EVENTS.bidAfterWaiting, jobId: rec.jobId.toString(), waitedFor: w.reason.code }, "bidding for a job that waited for capacity");
